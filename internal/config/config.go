@@ -1,0 +1,512 @@
+// Package config loads and validates licmon's YAML configuration: the Qlik
+// Sense sites to watch and how to reach them, plus the settings of the
+// commands that run against them.
+//
+// Loading follows the exporter convention: defaults, then a strict decode
+// (an unknown key is an error that names its line), then ${ENV} expansion and
+// *_file secrets, then validation with field-specific errors.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Auth modes of a site. Certificate is the QRS on port 4242 with the client
+// certificate exported from the QMC; the other two go through a virtual proxy
+// for sites where 4242 is closed.
+const (
+	AuthCertificate = "certificate"
+	AuthJWT         = "jwt"
+	AuthHeader      = "header"
+)
+
+// DefaultUser is the identity sent in X-Qlik-User when none is configured.
+const DefaultUser = `INTERNAL\sa_api`
+
+// DefaultTask is the name of the License Monitor's reload task in the QMC.
+const DefaultTask = "Reload License Monitor"
+
+// Config is the whole configuration file.
+type Config struct {
+	// DB is the path of the history store; empty means the OS default.
+	DB string `yaml:"db"`
+	// Sites are the Qlik Sense sites licmon watches, for example dev, test and prod.
+	Sites []Site `yaml:"sites"`
+	// Check holds the defaults of `licmon check`.
+	Check Check `yaml:"check"`
+
+	// path is the file the config came from, for messages.
+	path string
+}
+
+// Site is one Qlik Sense site and how to reach its Repository Service.
+type Site struct {
+	Name string `yaml:"name"`
+	// Server is the QRS base URL: https://host:4242 for certificates, or
+	// https://host/prefix through a virtual proxy.
+	Server string `yaml:"server"`
+	// CertDir holds client.pem, client_key.pem and root.pem as the QMC exports them.
+	CertDir string `yaml:"cert_dir"`
+	Cert    string `yaml:"cert"`
+	Key     string `yaml:"key"`
+	CA      string `yaml:"ca"`
+	// User is DIRECTORY\userid, sent as X-Qlik-User with certificates.
+	User string `yaml:"user"`
+	Auth string `yaml:"auth"`
+	// JWT is the bearer token for a JWT virtual proxy.
+	JWT     string `yaml:"jwt"`
+	JWTFile string `yaml:"jwt_file"`
+	// HeaderName and HeaderValue configure a header-authentication virtual proxy.
+	HeaderName      string `yaml:"header_name"`
+	HeaderValue     string `yaml:"header_value"`
+	HeaderValueFile string `yaml:"header_value_file"`
+	// Insecure skips TLS verification of the server. Opt-in only.
+	Insecure bool `yaml:"insecure"`
+	// ServerName overrides the name the server certificate is verified against.
+	ServerName string   `yaml:"server_name"`
+	Timeout    Duration `yaml:"timeout"`
+	// Task overrides check.task for this site.
+	Task string `yaml:"task"`
+}
+
+// Check holds the defaults of `licmon check`.
+type Check struct {
+	// Task is the reload task of the License Monitor.
+	Task string `yaml:"task"`
+	// MaxAge is the oldest acceptable License Monitor reload; zero derives it
+	// from the task's trigger (two intervals).
+	MaxAge Duration `yaml:"max_age"`
+	// AllMonitoringApps also checks Operations Monitor and the other monitoring apps.
+	AllMonitoringApps bool `yaml:"all_monitoring_apps"`
+	// LicenseWarnDays warns when the site license ends within this many days.
+	LicenseWarnDays int `yaml:"license_warn_days"`
+	// SaveLogs is a folder where downloaded script logs are kept.
+	SaveLogs string `yaml:"save_logs"`
+}
+
+// Duration is a time.Duration that reads "90m", "2h" or "1d" from YAML.
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) {
+	if d == 0 {
+		return "", nil
+	}
+	return time.Duration(d).String(), nil
+}
+
+// ParseDuration accepts Go durations plus whole days ("7d"), which admins use
+// for ages and horizons.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err == nil && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: use forms like 90s, 30m, 2h or 7d", s)
+	}
+	return d, nil
+}
+
+// Default returns the configuration used when there is no file.
+func Default() *Config {
+	return &Config{Check: Check{Task: DefaultTask, LicenseWarnDays: 30}}
+}
+
+// DefaultPath is where licmon looks for its config when --config is not
+// given: $LICMON_CONFIG, else licmon.yaml in the OS config directory
+// (%AppData%\licmon on Windows, ~/.config/licmon on Linux).
+func DefaultPath() string {
+	if p := os.Getenv("LICMON_CONFIG"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "licmon.yaml"
+	}
+	return filepath.Join(dir, "licmon", "licmon.yaml")
+}
+
+// Path is the file the configuration was read from ("" when defaults only).
+func (c *Config) Path() string { return c.path }
+
+// Load reads and validates the file at path.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("config file %s does not exist: create it (see README, Configuration) or pass connection flags such as --server and --cert-dir", path)
+		}
+		return nil, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	c, err := Parse(f, filepath.Dir(path), os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.path = path
+	return c, nil
+}
+
+// Parse decodes, expands and validates a configuration. baseDir resolves
+// relative *_file and certificate paths; lookupEnv resolves ${VAR}.
+func Parse(r io.Reader, baseDir string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	c := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, friendlyYAMLError(err)
+	}
+	if err := c.expand(baseDir, lookupEnv); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
+
+// friendlyYAMLError rewrites yaml.v3's "field x not found in type config.Site"
+// into words an admin can act on, keeping the line number.
+func friendlyYAMLError(err error) error {
+	msg := err.Error()
+	var lines []string
+	for _, m := range unknownField.FindAllStringSubmatch(msg, -1) {
+		section := map[string]string{"Config": "top level", "Site": "a site", "Check": "check"}[m[3]]
+		if section == "" {
+			section = m[3]
+		}
+		lines = append(lines, fmt.Sprintf("line %s: unknown key %q in %s (allowed: %s)", m[1], m[2], section, allowedKeys(m[3])))
+	}
+	if len(lines) > 0 {
+		return errors.New(strings.Join(lines, "; "))
+	}
+	return fmt.Errorf("invalid YAML: %w", err)
+}
+
+func allowedKeys(typ string) string {
+	switch typ {
+	case "Config":
+		return "db, sites, check"
+	case "Site":
+		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task"
+	case "Check":
+		return "task, max_age, all_monitoring_apps, license_warn_days, save_logs"
+	}
+	return "see README"
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR}; a bare $ stays as is so passwords with $ survive.
+func expandEnv(field, s string, lookupEnv func(string) (string, bool)) (string, error) {
+	var missing []string
+	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		name := envRef.FindStringSubmatch(ref)[1]
+		v, ok := lookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("%s: environment variable %s is not set", field, strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+func (c *Config) expand(baseDir string, lookupEnv func(string) (string, bool)) error {
+	var err error
+	str := func(field string, p *string) {
+		if err == nil {
+			*p, err = expandEnv(field, *p, lookupEnv)
+		}
+	}
+	path := func(field string, p *string) {
+		str(field, p)
+		if err == nil && *p != "" && !filepath.IsAbs(*p) && baseDir != "" {
+			*p = filepath.Join(baseDir, *p)
+		}
+	}
+	path("db", &c.DB)
+	path("check.save_logs", &c.Check.SaveLogs)
+	str("check.task", &c.Check.Task)
+	for i := range c.Sites {
+		s := &c.Sites[i]
+		f := func(k string) string { return fmt.Sprintf("sites[%d].%s", i, k) }
+		str(f("name"), &s.Name)
+		str(f("server"), &s.Server)
+		str(f("user"), &s.User)
+		str(f("jwt"), &s.JWT)
+		str(f("header_name"), &s.HeaderName)
+		str(f("header_value"), &s.HeaderValue)
+		str(f("server_name"), &s.ServerName)
+		str(f("task"), &s.Task)
+		for _, p := range []struct {
+			k string
+			v *string
+		}{{"cert_dir", &s.CertDir}, {"cert", &s.Cert}, {"key", &s.Key}, {"ca", &s.CA}, {"jwt_file", &s.JWTFile}, {"header_value_file", &s.HeaderValueFile}} {
+			path(f(p.k), p.v)
+		}
+		if err != nil {
+			return err
+		}
+		if err = readSecretFile(f("jwt_file"), s.JWTFile, &s.JWT); err != nil {
+			return err
+		}
+		if err = readSecretFile(f("header_value_file"), s.HeaderValueFile, &s.HeaderValue); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// readSecretFile fills *dst from file when file is set, so that secrets can
+// live in a file protected by ACLs instead of the config.
+func readSecretFile(field, file string, dst *string) error {
+	if file == "" {
+		return nil
+	}
+	if *dst != "" {
+		return fmt.Errorf("%s: set either the value or the _file variant, not both", field)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("%s: read secret: %w", field, err)
+	}
+	*dst = strings.TrimSpace(string(b))
+	if *dst == "" {
+		return fmt.Errorf("%s: %s is empty", field, file)
+	}
+	return nil
+}
+
+// ValidationError names the setting that is wrong and why.
+type ValidationError struct {
+	Field string
+	Err   error
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// Validate checks every setting and returns all problems at once.
+func (c *Config) Validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for i := range c.Sites {
+		s := &c.Sites[i]
+		field := fmt.Sprintf("sites[%d]", i)
+		if s.Name != "" {
+			field = fmt.Sprintf("sites[%s]", s.Name)
+		}
+		if s.Name == "" {
+			errs = append(errs, &ValidationError{field + ".name", errors.New("every site needs a name, e.g. prod")})
+		} else if seen[strings.ToLower(s.Name)] {
+			errs = append(errs, &ValidationError{field + ".name", errors.New("duplicate site name")})
+		}
+		seen[strings.ToLower(s.Name)] = true
+		if err := s.Validate(); err != nil {
+			errs = append(errs, &ValidationError{field, err})
+		}
+	}
+	if c.Check.LicenseWarnDays < 0 {
+		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks one site's connection settings.
+func (s *Site) Validate() error {
+	var errs []error
+	if s.Server == "" {
+		errs = append(errs, errors.New("server is required, e.g. https://qlik.example.com:4242"))
+	} else if u, err := url.Parse(s.Server); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("server %q must be an https URL such as https://qlik.example.com:4242", s.Server))
+	}
+	switch s.AuthMode() {
+	case AuthCertificate:
+		if s.CertDir == "" && (s.Cert == "" || s.Key == "") {
+			errs = append(errs, errors.New("certificate auth needs cert_dir (with client.pem, client_key.pem, root.pem) or cert and key"))
+		}
+		if _, _, err := SplitUser(s.UserOrDefault()); err != nil {
+			errs = append(errs, err)
+		}
+	case AuthJWT:
+		if s.JWT == "" {
+			errs = append(errs, errors.New("jwt auth needs jwt or jwt_file"))
+		}
+	case AuthHeader:
+		if s.HeaderName == "" || s.HeaderValue == "" {
+			errs = append(errs, errors.New("header auth needs header_name and header_value (or header_value_file)"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("auth %q is not one of certificate, jwt, header", s.Auth))
+	}
+	if s.AuthMode() == AuthCertificate && s.CertDir == "" && s.CA == "" && !s.Insecure {
+		errs = append(errs, errors.New("the server is verified against the site's root.pem: set cert_dir or ca (or insecure: true to skip verification, not recommended)"))
+	}
+	return errors.Join(errs...)
+}
+
+// AuthMode returns the auth mode, certificate by default.
+func (s *Site) AuthMode() string {
+	if s.Auth == "" {
+		return AuthCertificate
+	}
+	return strings.ToLower(s.Auth)
+}
+
+// UserOrDefault returns the configured user or INTERNAL\sa_api.
+func (s *Site) UserOrDefault() string {
+	if s.User == "" {
+		return DefaultUser
+	}
+	return s.User
+}
+
+// Files returns the client certificate, key and CA paths, filling them from
+// CertDir with the QMC export names when not set one by one.
+func (s *Site) Files() (cert, key, ca string) {
+	cert, key, ca = s.Cert, s.Key, s.CA
+	if s.CertDir != "" {
+		if cert == "" {
+			cert = filepath.Join(s.CertDir, "client.pem")
+		}
+		if key == "" {
+			key = filepath.Join(s.CertDir, "client_key.pem")
+		}
+		if ca == "" {
+			ca = filepath.Join(s.CertDir, "root.pem")
+		}
+	}
+	return cert, key, ca
+}
+
+// SplitUser splits DIRECTORY\userid.
+func SplitUser(u string) (dir, id string, err error) {
+	dir, id, ok := strings.Cut(u, `\`)
+	if !ok || dir == "" || id == "" {
+		return "", "", fmt.Errorf(`user %q must be DIRECTORY\userid, e.g. INTERNAL\sa_api`, u)
+	}
+	return dir, id, nil
+}
+
+// Site returns the site with that name (case-insensitive).
+func (c *Config) Site(name string) (*Site, error) {
+	for i := range c.Sites {
+		if strings.EqualFold(c.Sites[i].Name, name) {
+			return &c.Sites[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no site named %q in %s (sites: %s)", name, c.pathOrDefault(), strings.Join(c.SiteNames(), ", "))
+}
+
+// SiteNames lists the configured site names.
+func (c *Config) SiteNames() []string {
+	names := make([]string, len(c.Sites))
+	for i, s := range c.Sites {
+		names[i] = s.Name
+	}
+	return names
+}
+
+func (c *Config) pathOrDefault() string {
+	if c.path == "" {
+		return "the configuration"
+	}
+	return c.path
+}
+
+// TaskFor returns the License Monitor task name for a site.
+func (c *Config) TaskFor(s *Site) string {
+	if s != nil && s.Task != "" {
+		return s.Task
+	}
+	if c.Check.Task != "" {
+		return c.Check.Task
+	}
+	return DefaultTask
+}
+
+// Masked returns a copy with every secret replaced, for printing.
+func (c *Config) Masked() *Config {
+	m := *c
+	m.Sites = make([]Site, len(c.Sites))
+	for i, s := range c.Sites {
+		if s.JWT != "" {
+			s.JWT = mask(s.JWT)
+		}
+		if s.HeaderValue != "" {
+			s.HeaderValue = mask(s.HeaderValue)
+		}
+		m.Sites[i] = s
+	}
+	return &m
+}
+
+func mask(string) string { return "*****" }
+
+// WriteYAML prints the configuration as YAML.
+func (c *Config) WriteYAML(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	return enc.Close()
+}
+
+// DefaultDataDir is the per-user data folder for the store and saved logs.
+func DefaultDataDir() string {
+	if runtime.GOOS == "windows" {
+		if d := os.Getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "licmon")
+		}
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "licmon")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "licmon")
+	}
+	return "licmon-data"
+}

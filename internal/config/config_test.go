@@ -1,0 +1,144 @@
+package config_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licmon/licmon/internal/config"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func parse(t *testing.T, yaml string, e map[string]string) (*config.Config, error) {
+	t.Helper()
+	return config.Parse(strings.NewReader(yaml), t.TempDir(), env(e))
+}
+
+func TestLoadGood(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "licmon.yaml")
+	os.WriteFile(path, b, 0o600)
+	os.MkdirAll(filepath.Join(dir, "secrets"), 0o700)
+	os.WriteFile(filepath.Join(dir, "secrets", "dev-header"), []byte("CORP\\svc_licmon\n"), 0o600)
+	t.Setenv("LICMON_TEST_JWT", "eyJhbGciOiJIUzI1NiJ9.e30.sig")
+
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.SiteNames(); strings.Join(got, ",") != "prod,test,dev" {
+		t.Fatalf("sites = %v", got)
+	}
+	if c.DB != filepath.Join(dir, "history", "licmon.db") {
+		t.Errorf("db not resolved against the config dir: %s", c.DB)
+	}
+	if time.Duration(c.Check.MaxAge) != 3*time.Hour {
+		t.Errorf("max_age = %v", c.Check.MaxAge)
+	}
+	prod, _ := c.Site("PROD")
+	cert, key, ca := prod.Files()
+	if cert != filepath.Join(dir, "certs/prod/client.pem") || key != filepath.Join(dir, "certs/prod/client_key.pem") || ca != filepath.Join(dir, "certs/prod/root.pem") {
+		t.Errorf("files = %s %s %s", cert, key, ca)
+	}
+	test, _ := c.Site("test")
+	if test.JWT != "eyJhbGciOiJIUzI1NiJ9.e30.sig" || time.Duration(test.Timeout) != 45*time.Second {
+		t.Errorf("test site = %+v", test)
+	}
+	if c.TaskFor(test) != "Reload License Monitor (test)" || c.TaskFor(prod) != "Reload License Monitor" {
+		t.Errorf("task names wrong")
+	}
+	dev, _ := c.Site("dev")
+	if dev.HeaderValue != `CORP\svc_licmon` {
+		t.Errorf("header value from file = %q", dev.HeaderValue)
+	}
+
+	var out bytes.Buffer
+	if err := c.Masked().WriteYAML(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "eyJ") || strings.Contains(out.String(), "svc_licmon") {
+		t.Errorf("masked output leaks a secret:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "*****") {
+		t.Errorf("masked output has no mask:\n%s", out.String())
+	}
+}
+
+func TestUnknownKeyNamesLine(t *testing.T) {
+	b, _ := os.ReadFile("testdata/unknown-key.yaml")
+	_, err := parse(t, string(b), nil)
+	if err == nil {
+		t.Fatal("want error")
+	}
+	want := `line 5: unknown key "pasword" in a site`
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not contain %q", err, want)
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+		env              map[string]string
+	}{
+		{"missing env", "sites:\n- name: a\n  server: https://h:4242\n  auth: jwt\n  jwt: ${NOPE}\n", "sites[0].jwt: environment variable NOPE is not set", nil},
+		{"no name", "sites:\n- server: https://h:4242\n  cert_dir: c\n", "every site needs a name", nil},
+		{"duplicate", "sites:\n- {name: a, server: 'https://h:4242', cert_dir: c}\n- {name: A, server: 'https://h:4242', cert_dir: c}\n", "duplicate site name", nil},
+		{"http server", "sites:\n- {name: a, server: 'http://h:4242', cert_dir: c}\n", "must be an https URL", nil},
+		{"no certs", "sites:\n- {name: a, server: 'https://h:4242'}\n", "certificate auth needs cert_dir", nil},
+		{"bad user", "sites:\n- {name: a, server: 'https://h:4242', cert_dir: c, user: sa_api}\n", `must be DIRECTORY\userid`, nil},
+		{"bad auth", "sites:\n- {name: a, server: 'https://h:4242', auth: ntlm}\n", `auth "ntlm" is not one of`, nil},
+		{"jwt missing", "sites:\n- {name: a, server: 'https://h/jwt', auth: jwt}\n", "jwt auth needs jwt or jwt_file", nil},
+		{"both secret forms", "sites:\n- {name: a, server: 'https://h/jwt', auth: jwt, jwt: x, jwt_file: f}\n", "not both", nil},
+		{"bad duration", "check:\n  max_age: soon\n", `line 2: invalid duration "soon"`, nil},
+		{"not yaml", "sites: [\n", "invalid YAML", nil},
+		{"no ca", "sites:\n- {name: a, server: 'https://h:4242', cert: c.pem, key: k.pem}\n", "root.pem", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, tc.yaml, tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDollarWithoutBracesIsKept(t *testing.T) {
+	c, err := parse(t, "sites:\n- {name: a, server: 'https://h/hdr', auth: header, header_name: x, header_value: 'pa$$word'}\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sites[0].HeaderValue != "pa$$word" {
+		t.Fatalf("value = %q", c.Sites[0].HeaderValue)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "pass connection flags") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "90m": 90 * time.Minute, "": 0} {
+		got, err := config.ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := config.ParseDuration("-1h"); err == nil {
+		t.Error("negative accepted")
+	}
+}
