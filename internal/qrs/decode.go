@@ -1,0 +1,165 @@
+package qrs
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// maxBody bounds non-streamed responses; anything larger must go through Stream.
+const maxBody = 64 << 20
+
+// get fetches path and decodes the JSON body into out.
+func (c *Client) get(ctx context.Context, path string, params [][2]string, out any) error {
+	r := request{method: http.MethodGet, path: path, params: params}
+	return c.doJSON(ctx, r, out)
+}
+
+// doJSON performs r and decodes a JSON body into out (out nil: body discarded).
+func (c *Client) doJSON(ctx context.Context, r request, out any) error {
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return c.errorFor(ctx, r, fmt.Errorf("read response body: %w", err))
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return c.decodeError(r, resp, data, err)
+	}
+	return nil
+}
+
+// decodeError reports a body that is not the JSON expected, naming the path, the content type
+// and the first bytes so an HTML login page or proxy error is recognisable.
+func (c *Client) decodeError(r request, resp *http.Response, head []byte, err error) error {
+	ct := resp.Header.Get("Content-Type")
+	first := strings.TrimSpace(string(head))
+	if len(first) > 120 {
+		first = first[:120] + "…"
+	}
+	hint := fmt.Sprintf("expected JSON from %s, got Content-Type %q starting with `%s`", c.displayPath(r), ct, first)
+	lower := strings.ToLower(first)
+	if strings.HasPrefix(lower, "<") || strings.Contains(ct, "html") {
+		hint += ": an HTML page usually means a login form or an error page from a proxy; check --server and the authentication mode"
+	}
+	return &Error{Method: r.method, Path: c.displayPath(r), Status: resp.StatusCode, Body: truncate(string(head), maxErrorBody),
+		Identity: c.identity, Hint: hint, Kind: KindDecode, Err: fmt.Errorf("decode response: %w", err)}
+}
+
+// Stream GETs a JSON array from path (relative to /qrs/, e.g. "license/professionalaccesstype/full")
+// and calls fn for each element as it is decoded, so memory stays flat however long the list is.
+// fn returning an error stops the stream and returns that error. The request is retried on
+// transient failures before the response arrives, never once elements have been handed to fn.
+func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions, fn func(T) error) error {
+	r := request{method: http.MethodGet, path: path, params: opts.params()}
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	head, _ := br.Peek(256)
+	head = append([]byte(nil), head...)
+	dec := json.NewDecoder(br)
+	tok, err := dec.Token()
+	if err != nil {
+		if e := c.errorFor(ctx, r, err); e != err {
+			return e
+		}
+		return c.decodeError(r, resp, head, err)
+	}
+	if tok == nil {
+		return nil // "null": an empty list from some proxies
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return c.decodeError(r, resp, head, fmt.Errorf("expected a JSON array, got %v", tok))
+	}
+	n := 0
+	for dec.More() {
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			if e := c.errorFor(ctx, r, err); e != err {
+				return e
+			}
+			return c.decodeError(r, resp, head, fmt.Errorf("element %d: %w", n, err))
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+		n++
+	}
+	if _, err := dec.Token(); err != nil {
+		if e := c.errorFor(ctx, r, err); e != err {
+			return e
+		}
+		return c.decodeError(r, resp, head, fmt.Errorf("after element %d: %w", n, err))
+	}
+	return nil
+}
+
+// list collects a stream into a slice, for the lists that are small enough.
+func list[T any](ctx context.Context, c *Client, path string, opts ListOptions) ([]T, error) {
+	out := []T{}
+	err := Stream(ctx, c, path, opts, func(v T) error {
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeValueString reads {"value":"x"} or a bare JSON string "x" (the Swagger shape); it returns
+// "" for null or an empty value.
+func decodeValueString(data []byte) (string, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
+		return "", nil
+	}
+	if data[0] == '"' {
+		var s string
+		err := json.Unmarshal(data, &s)
+		return s, err
+	}
+	var v struct {
+		Value *string `json:"value"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return "", err
+	}
+	if v.Value == nil {
+		return "", nil
+	}
+	return *v.Value, nil
+}
+
+// valueString performs r and decodes a {"value": "..."} or bare string body.
+func (c *Client) valueString(ctx context.Context, r request) (string, *http.Response, error) {
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return "", nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", resp, c.errorFor(ctx, r, fmt.Errorf("read response body: %w", err))
+	}
+	s, err := decodeValueString(data)
+	if err != nil {
+		return "", resp, c.decodeError(r, resp, data, err)
+	}
+	return s, resp, nil
+}
