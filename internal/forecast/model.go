@@ -1,0 +1,219 @@
+package forecast
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// Model is a fitted forecast for one series. It is immutable after Fit and safe for concurrent use.
+type Model struct {
+	// Alpha, Beta and Phi are the chosen smoothing parameters (Phi per day; 1 = undamped).
+	Alpha, Beta, Phi float64
+	// Level and Trend are the smoothed state on LastDay; Trend is in units per day.
+	Level, Trend float64
+	// FirstDay and LastDay bound the history used (midnight, location of the latest point).
+	FirstDay, LastDay time.Time
+	// LastValue is the latest observed value.
+	LastValue float64
+	// RMSE is the root mean square one-step error on observed days.
+	RMSE float64
+	// Points counts observed days used; ReconstructedPoints how many of them were reconstructed.
+	Points, ReconstructedPoints int
+	// HorizonDays, IntervalLevel and Paths echo the resolved options.
+	HorizonDays   int
+	IntervalLevel float64
+	Paths         int
+
+	hist    daily
+	sims    []float64 // day-major: sims[(k-1)*Paths+p] is path p on day LastDay+k
+	mean    []float64 // point forecast per day ahead (index k-1)
+	lo, hi  []float64 // interval bounds per day ahead
+	slope30 float64
+	slope90 float64
+}
+
+// Band is the forecast for one day: the point forecast and its prediction interval.
+type Band struct {
+	Day          time.Time
+	Mean, Lo, Hi float64
+}
+
+// blockLen is the moving-block length of the residual bootstrap: one week keeps weekday patterns
+// and short runs of correlated errors together.
+const blockLen = 7
+
+// Fit fits damped-trend exponential smoothing to the series and simulates Options.Bootstrap future
+// paths up to Options.Horizon. It returns a *HistoryError (errors.Is ErrNotEnoughHistory) when the
+// series is too short, and a plain error for invalid options or values.
+func Fit(series []Point, opts Options) (*Model, error) {
+	c, err := opts.resolve()
+	if err != nil {
+		return nil, fmt.Errorf("fit forecast: %w", err)
+	}
+	d, err := resample(series, c.includeRecon)
+	if err != nil {
+		return nil, fmt.Errorf("fit forecast: %w", err)
+	}
+	if err := checkHistory(d, c); err != nil {
+		return nil, err
+	}
+	return fitDaily(d, c), nil
+}
+
+// fitDaily fits a series that already passed checkHistory.
+func fitDaily(d daily, c config) *Model {
+	y, obs := d.values, d.observed
+	l0, b0 := initialState(y)
+	p := choose(y, obs, l0, b0, c.phi)
+	level, trend, errs := filter(y, obs, p, l0, b0)
+
+	m := &Model{
+		Alpha: p.alpha, Beta: p.beta, Phi: p.phi,
+		Level: level, Trend: trend,
+		FirstDay: d.first, LastDay: d.day(len(y) - 1),
+		LastValue: d.last(), Points: d.points, ReconstructedPoints: max(0, d.recon),
+		HorizonDays: c.horizon, IntervalLevel: c.level, Paths: c.paths,
+		hist:    d,
+		slope30: recentSlope(d, 30),
+		slope90: recentSlope(d, 90),
+	}
+
+	// Residual pool: observed one-step errors after a short burn-in (the seed state is rough),
+	// centred so the interval is centred on the point forecast, and inflated by sqrt(n/(n-k)) for
+	// the k fitted quantities because in-sample errors understate out-of-sample ones.
+	burn := min(blockLen, len(y)/4)
+	var pool []float64
+	var ss float64
+	for t := 1; t < len(errs); t++ {
+		if math.IsNaN(errs[t]) {
+			continue
+		}
+		ss += errs[t] * errs[t]
+		if t > burn {
+			pool = append(pool, errs[t])
+		}
+	}
+	if n := d.points - 1; n > 0 {
+		m.RMSE = math.Sqrt(ss / float64(n))
+	}
+	if len(pool) == 0 {
+		pool = []float64{0}
+	}
+	var mean float64
+	for _, e := range pool {
+		mean += e
+	}
+	mean /= float64(len(pool))
+	k := 4.0 // α, β, initial level, initial trend
+	if p.phi < 1 {
+		k++
+	}
+	scale := 1.0
+	if n := float64(len(pool)); n > k+1 {
+		scale = math.Sqrt(n / (n - k))
+	}
+	for i := range pool {
+		pool[i] = (pool[i] - mean) * scale
+	}
+
+	m.simulate(pool, p, c.seed)
+	return m
+}
+
+// simulate fills the point forecast, the bootstrap paths and the per-day interval bounds.
+func (m *Model) simulate(pool []float64, p smoothing, seed uint64) {
+	h, paths := m.HorizonDays, m.Paths
+	m.mean = make([]float64, h)
+	damp, cum := 1.0, 0.0
+	for k := range h {
+		damp *= p.phi
+		cum += damp
+		m.mean[k] = m.Level + cum*m.Trend
+	}
+
+	rng := rand.New(rand.NewPCG(seed, 0x6c69636d6f6e)) // second word: "licmon"
+	block := min(blockLen, len(pool))
+	m.sims = make([]float64, h*paths)
+	for path := range paths {
+		l, b := m.Level, m.Trend
+		pos, left := 0, 0
+		for k := range h {
+			if left == 0 {
+				pos, left = rng.IntN(len(pool)-block+1), block
+			}
+			e := pool[pos]
+			pos++
+			left--
+			f := l + p.phi*b
+			m.sims[k*paths+path] = f + e
+			l = f + p.alpha*e
+			b = p.phi*b + p.beta*e
+		}
+	}
+
+	m.lo, m.hi = make([]float64, h), make([]float64, h)
+	qlo, qhi := (1-m.IntervalLevel)/2, 1-(1-m.IntervalLevel)/2
+	buf := make([]float64, paths)
+	for k := range h {
+		copy(buf, m.sims[k*paths:(k+1)*paths])
+		slices.Sort(buf)
+		// Clamp so the band always contains the point forecast, even when float rounding in the
+		// recursion (or a skewed residual pool) would put both quantiles on one side of it.
+		m.lo[k] = min(quantile(buf, qlo), m.mean[k])
+		m.hi[k] = max(quantile(buf, qhi), m.mean[k])
+	}
+}
+
+// quantile is the linearly interpolated (type 7) q-quantile of sorted data.
+func quantile(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	i := int(pos)
+	if i >= len(sorted)-1 {
+		return sorted[len(sorted)-1]
+	}
+	f := pos - float64(i)
+	return sorted[i] + f*(sorted[i+1]-sorted[i])
+}
+
+// Method describes the fitted model in one line, for reports.
+func (m *Model) Method() string {
+	trend := "undamped trend"
+	if m.Phi < 1 {
+		trend = fmt.Sprintf("damped trend φ=%.3f/day", m.Phi)
+	}
+	return fmt.Sprintf("Holt exponential smoothing, %s (α=%.3g, β=%.3g), %d-path block bootstrap, %.0f%% interval",
+		trend, m.Alpha, m.Beta, m.Paths, m.IntervalLevel*100)
+}
+
+// Predict returns the point forecast and interval for a calendar day. Days in the history return
+// the (resampled) observed value with a zero-width interval; days before the history or after the
+// fitted horizon return a *HorizonError.
+func (m *Model) Predict(day time.Time) (mean, lo, hi float64, err error) {
+	k := dayNumber(day) - dayNumber(m.LastDay)
+	n := len(m.hist.values)
+	switch {
+	case k < -(n - 1), k > m.HorizonDays:
+		return 0, 0, 0, &HorizonError{Day: day, First: m.FirstDay, Last: m.LastDay, HorizonDays: m.HorizonDays}
+	case k <= 0:
+		v := m.hist.values[n-1+k]
+		return v, v, v, nil
+	}
+	return m.mean[k-1], m.lo[k-1], m.hi[k-1], nil
+}
+
+// Path returns one Band per day from the day after LastDay up to horizon ahead (rounded up to
+// whole days and capped at the fitted horizon), for charts.
+func (m *Model) Path(horizon time.Duration) []Band {
+	h := min(m.HorizonDays, max(0, int((horizon+Day-1)/Day)))
+	out := make([]Band, h)
+	for k := range h {
+		out[k] = Band{Day: m.hist.day(len(m.hist.values) + k), Mean: m.mean[k], Lo: m.lo[k], Hi: m.hi[k]}
+	}
+	return out
+}
+
+// Slopes returns the least-squares growth per month over the last 30 and 90 days of history.
+func (m *Model) Slopes() (slope30, slope90 float64) { return m.slope30, m.slope90 }
