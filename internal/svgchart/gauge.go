@@ -1,0 +1,172 @@
+package svgchart
+
+import (
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+)
+
+// Gauge is a small semicircle showing "allocated X of Y licensed, Z% used", coloured by
+// warning and critical levels, with an optional run-out line underneath.
+type Gauge struct {
+	// Width and Height are the viewBox size; default 200×120.
+	Width, Height int
+	// Label names what is measured, e.g. "Professional". It is drawn above the arc.
+	Label string
+	// Value is the used amount and Max the capacity (e.g. allocated and licensed seats).
+	Value, Max float64
+	// Warn and Crit are the fractions of Max from which the gauge turns amber and red; defaults
+	// 0.8 and 0.95.
+	Warn, Crit float64
+	// RunOut is a short note under the numbers, e.g. "run-out 2027-05-03".
+	RunOut string
+	// Desc overrides the generated accessible description.
+	Desc string
+}
+
+// SVG returns the gauge markup for html/template.
+func (g *Gauge) SVG() template.HTML {
+	return template.HTML(g.build()) // #nosec G203 -- generated markup, all text escaped
+}
+
+// Render writes the gauge as an <svg> element.
+func (g *Gauge) Render(w io.Writer) error { return render(w, g.build()) }
+
+func (g *Gauge) levels() (warn, crit float64) {
+	warn, crit = g.Warn, g.Crit
+	if !finite(warn) || warn <= 0 {
+		warn = 0.8
+	}
+	if !finite(crit) || crit <= 0 {
+		crit = 0.95
+	}
+	if crit < warn {
+		crit = warn
+	}
+	return warn, crit
+}
+
+// state returns the CSS state name and colour for fraction f.
+func (g *Gauge) state(f float64) (string, string) {
+	warn, crit := g.levels()
+	switch {
+	case f > 1:
+		return "over", colCrit
+	case f >= crit:
+		return "critical", colCrit
+	case f >= warn:
+		return "warning", colWarn
+	}
+	return "ok", colOK
+}
+
+// overAllocated is usage without any capacity: something is allocated but nothing licensed.
+func (g *Gauge) overAllocated() bool {
+	return finite(g.Value) && finite(g.Max) && g.Max <= 0 && g.Value > 0
+}
+
+func (g *Gauge) valid() bool { return finite(g.Value) && finite(g.Max) && g.Max > 0 }
+
+func (g *Gauge) description() string {
+	if g.Desc != "" {
+		return g.Desc
+	}
+	name := nameOr(g.Label, "Usage")
+	if !g.valid() {
+		if g.overAllocated() {
+			return name + ": " + formatValue(g.Value) + " allocated, none licensed"
+		}
+		return name + ": " + noData
+	}
+	f := g.Value / g.Max
+	st, _ := g.state(f)
+	s := name + ": " + formatValue(g.Value) + " of " + formatValue(g.Max) + " licensed, " + pct(f) + " used (" + st + ")"
+	if g.RunOut != "" {
+		s += "; " + g.RunOut
+	}
+	return s
+}
+
+func pct(f float64) string {
+	return strconv.FormatFloat(math.Floor(f*100+0.5), 'f', 0, 64) + "%"
+}
+
+func (g *Gauge) build() []byte {
+	wd, ht := sizeOr(g.Width, 200), sizeOr(g.Height, 120)
+	w := &buf{b: make([]byte, 0, 2048)}
+	w.open("gauge", int(wd), int(ht), nameOr(g.Label, "Usage")+" gauge", g.description())
+	if g.Label != "" {
+		w.text("sc-title", wd/2, 14, "middle", `font-size="12" font-weight="600"`, g.Label)
+	}
+	// Geometry scales with the box: the arc fills the width and leaves room for two text lines.
+	cx := wd / 2
+	r := math.Min(wd/2-20, ht-62)
+	if r < 10 {
+		r = 10
+	}
+	cy := 30 + r
+	sw := math.Max(6, r/4.5)
+	arc := func(class string, f0, f1 float64, col, extra string) {
+		f0, f1 = clamp01(f0), clamp01(f1)
+		if f1 <= f0 {
+			return
+		}
+		x0, y0 := arcPoint(cx, cy, r, f0)
+		x1, y1 := arcPoint(cx, cy, r, f1)
+		w.s(`<path class="`, class, `" d="M`)
+		w.f(x0)
+		w.s(" ")
+		w.f(y0)
+		w.s("A")
+		w.f(r)
+		w.s(" ")
+		w.f(r)
+		w.s(" 0 0 1 ")
+		w.f(x1)
+		w.s(" ")
+		w.f(y1)
+		w.s(`" fill="none" stroke="`, col, `" `, extra, `/>`)
+	}
+	warn, crit := g.levels()
+	sws := string(appendCoord(nil, sw))
+	arc("sc-gauge-track", 0, 1, "#E5E5E5", `stroke-width="`+sws+`"`)
+	// Thin outer bands show where warning and critical start, even at low usage.
+	outer := string(appendCoord(nil, math.Max(2, sw/4)))
+	rOuter := r
+	r = rOuter + sw/2 + 3
+	arc("sc-gauge-warnband", warn, crit, colWarn, `stroke-width="`+outer+`"`)
+	arc("sc-gauge-critband", crit, 1, colCrit, `stroke-width="`+outer+`"`)
+	r = rOuter
+	if !g.valid() {
+		msg := noData
+		if g.overAllocated() {
+			msg = "none licensed"
+		}
+		w.text("sc-nodata", cx, cy-4, "middle", `font-size="13" fill="`+colMuted+`"`, msg)
+		w.close()
+		return w.b
+	}
+	f := g.Value / g.Max
+	st, col := g.state(f)
+	w.s(`<g class="sc-gauge-value sc-`, st, `"><title>`)
+	w.esc(g.description())
+	w.s("</title>")
+	arc("sc-gauge-bar", 0, f, col, `stroke-width="`+sws+`"`)
+	w.s("</g>")
+	w.text("sc-gauge-pct sc-"+st, cx, cy-4, "middle", `font-size="`+string(appendCoord(nil, math.Max(12, r/3.2)))+`" font-weight="700" fill="`+col+`"`, pct(f))
+	w.text("sc-gauge-of", cx, cy+14, "middle", `font-size="11" fill="`+colMuted+`"`, formatValue(g.Value)+" of "+formatValue(g.Max)+" licensed")
+	if g.RunOut != "" {
+		w.text("sc-gauge-runout", cx, cy+28, "middle", `font-size="10" fill="`+colText+`"`, g.RunOut)
+	}
+	w.close()
+	return w.b
+}
+
+func clamp01(f float64) float64 { return math.Max(0, math.Min(1, f)) }
+
+// arcPoint is the point at fraction f along the upper semicircle, from left (0) to right (1).
+func arcPoint(cx, cy, r, f float64) (float64, float64) {
+	a := math.Pi * (1 - f)
+	return cx + r*math.Cos(a), cy - r*math.Sin(a)
+}

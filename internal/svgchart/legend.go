@@ -1,0 +1,113 @@
+package svgchart
+
+// legendKind selects the swatch drawn for a legend entry.
+type legendKind int
+
+const (
+	swLine legendKind = iota
+	swArea
+	swDashed
+	swRecon
+	swBand
+	swThreshold
+)
+
+type legendItem struct {
+	kind  legendKind
+	color string
+	class string
+	text  string
+	x, y  float64 // top-left of the swatch, set by layoutLegend
+}
+
+const legendFont = 11.0
+
+func (c *TimeSeriesChart) legendItems(l *tsLayout) []legendItem {
+	var items []legendItem
+	for i, s := range l.series {
+		if s.Name == "" {
+			continue
+		}
+		k := swLine
+		switch s.Style {
+		case Area:
+			k = swArea
+		case Dashed:
+			k = swDashed
+		}
+		items = append(items, legendItem{kind: k, color: l.colors[i], class: "sc-s" + itoa(i), text: s.Name})
+		for _, p := range s.Points {
+			if p.Reconstructed && finite(p.V) {
+				items = append(items, legendItem{kind: swRecon, color: l.colors[i], class: "sc-s" + itoa(i) + " sc-reconstructed", text: s.Name + " (reconstructed)"})
+				break
+			}
+		}
+	}
+	if l.anyForecast {
+		name := c.Forecast.Name
+		if name == "" {
+			name = "forecast"
+		}
+		items = append(items, legendItem{kind: swBand, color: l.fcColor, class: "sc-forecast", text: name})
+	}
+	for _, th := range c.Thresholds {
+		if finite(th.Value) && th.Label != "" {
+			items = append(items, legendItem{kind: swThreshold, color: thresholdColor(th), class: "sc-threshold", text: th.Label})
+		}
+	}
+	return items
+}
+
+// layoutLegend places items left to right, wrapping at right, and returns the number of rows.
+func layoutLegend(items []legendItem, left, right, top float64) int {
+	if len(items) == 0 {
+		return 0
+	}
+	x, row := left, 0
+	for i := range items {
+		wdt := 22 + textWidth(items[i].text, legendFont) + 14
+		if x > left && x+wdt > right {
+			x, row = left, row+1
+		}
+		items[i].x, items[i].y = x, top+float64(row)*18
+		x += wdt
+	}
+	return row + 1
+}
+
+// drawLegend draws the items placed by layoutLegend.
+func drawLegend(w *buf, items []legendItem) {
+	if len(items) == 0 {
+		return
+	}
+	w.s(`<g class="sc-legend">`)
+	for _, it := range items {
+		y := it.y + 7
+		col := html_(it.color)
+		w.s(`<g class="sc-legend-item `, html_(it.class), `">`)
+		switch it.kind {
+		case swArea, swBand:
+			op := "0.15"
+			if it.kind == swBand {
+				op = "0.18"
+			}
+			w.rect("sc-swatch", it.x, y-5, 18, 10, `fill="`+col+`" fill-opacity="`+op+`" stroke="none"/>`)
+			dash := ""
+			if it.kind == swBand {
+				dash = ` stroke-dasharray="6 4"`
+			}
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2"`+dash)
+		case swLine:
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2"`)
+		case swDashed:
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-dasharray="6 4"`)
+		case swRecon:
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-opacity="0.55" stroke-dasharray="2 3"`)
+		case swThreshold:
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="1.5" stroke-dasharray="4 3"`)
+		}
+		w.text("sc-legend-text", it.x+22, y+4, "", `font-size="11"`, it.text)
+		w.s("</g>")
+	}
+	w.s("</g>")
+}
