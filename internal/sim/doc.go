@@ -1,0 +1,77 @@
+// Package sim is a simulated Qlik Sense Enterprise on Windows site: a
+// Repository Service (QRS) that behaves like the real one towards any
+// third-party client (Butler, ctrl-q, Qlik-Cli, curl) — mutual TLS on the
+// certificate port, the xrfkey rule, X-Qlik-User, the generic
+// /qrs/{type}[/full|/count|/{id}] grammar with filter/orderby/privileges,
+// license allocations with quarantine, reload tasks with execution history,
+// script-log download tickets — plus a virtual-proxy front end (JWT or
+// header authentication).
+//
+// The site is built deterministically from Options.Seed: users with a growth
+// trend, leavers and dormant accounts, Professional/Analyzer allocations
+// whose lastUsed follows each user's weekday activity, analyzer capacity,
+// apps and sheets, the monitoring apps and their reload tasks with hourly
+// execution history. Advance/AdvanceTo move the simulated time (hour by hour,
+// each hour with its own random stream, so chunking does not change the
+// outcome); Truth and GroundTruth expose what the API should report.
+//
+// # Presets
+//
+// healthy, lm-failing-rest-401, lm-failing-rest-403, lm-failing-rest-http-502,
+// lm-failing-rest-connect, lm-failing-file-not-found, lm-failing-field-not-found,
+// lm-failing-table-not-found, lm-failing-syntax-error, lm-failing-out-of-memory,
+// lm-aborted, lm-timeout, lm-connection-missing, lm-no-worker, lm-disabled,
+// lm-missing, lm-stale, lm-never-run, license-expired, license-expiring,
+// ntlm-kerberos, old-version, tokens. Scenarios() returns them with descriptions.
+//
+// # Scenario YAML
+//
+// Options.Scenario may name a file ending in .yaml or .yml. Unknown keys are
+// errors. All keys are optional:
+//
+//	name: my-site                 # default: the file name
+//	description: text
+//	users: 500                    # used when Options.Users is left at its default
+//	historyDays: 90
+//	oldVersion: false             # 2019 build: old "YYYY-MM-DD hh:mm:ss" script-log timestamps
+//	quarantineModel: lef          # lef | signed-key (default per license kind)
+//	download404: 2                # script-log downloads of a failed run answer 404 this many times first
+//	license:
+//	  kind: signed-key            # signed-key | lef | tokens
+//	  professional: 300           # 0 = sized from the users (a few excess allocations)
+//	  analyzer: 200
+//	  analyzerMinutes: 1200
+//	  tokens: 0                   # tokens kind only
+//	  validDays: 400              # negative = expired that many days ago
+//	connections:
+//	  auth: ntlm                  # ntlm | certificate | jwt (monitor_apps_REST_* connection strings)
+//	  missing: [monitor_apps_REST_license_overview]
+//	proxy:
+//	  kerberos: false             # Kerberos on the proxy (NTLM REST connections then get 401)
+//	tasks:                        # each entry changes one task, matched by name
+//	  - name: Reload License Monitor
+//	    failure: rest-401         # see FailureKinds; also applies to future runs
+//	    failureStreak: 6          # how many of the latest history runs failed
+//	    scriptLog: lm-fail.log    # serve this file as the last run's script log (relative to the YAML)
+//	    disabled: false
+//	    triggerDisabled: false
+//	    stopDaysAgo: 0            # the schedule stopped that many days ago (stale)
+//	    neverRun: false
+//	    rename: ""                # give the task another name
+//	    missing: false            # delete the task
+//
+// Failure kinds: rest-401, rest-403, rest-http-502, rest-connect,
+// file-not-found, field-not-found, table-not-found, syntax-error,
+// out-of-memory, aborted, timeout, connection-missing, no-worker.
+//
+// # Choices where Qlik's behaviour is undocumented
+//
+//   - A request on the certificate port without X-Qlik-User gets 403 with
+//     MissingUserText.
+//   - accesstypeoverview "used" counts allocations used in the last 30 days.
+//   - On DELETE of an allocation with the "lef" quarantine model (and always
+//     for token user access passes) an allocation used within QuarantineDays is
+//     kept with quarantined=true and quarantineEnd = lastUsed + QuarantineDays;
+//     otherwise it is removed. Use within the quarantine reinstates it.
+//   - Never-set dates are the 1753-01-01T00:00:00.000Z sentinel.
+package sim
