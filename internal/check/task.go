@@ -1,0 +1,330 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/qrs"
+)
+
+// historyKept is how many past runs a report lists.
+const historyKept = 10
+
+// taskFacts is what was gathered about one monitoring app's reload task.
+type taskFacts struct {
+	appName   string
+	taskName  string
+	task      *qrs.ReloadTask
+	renamed   []qrs.ReloadTask // tasks of the same app under other names
+	app       *qrs.App
+	schema    []qrs.SchemaEvent
+	composite []qrs.CompositeEvent
+	history   []qrs.ExecutionResult
+}
+
+func execution(e *qrs.ExecutionResultCondensed) *Execution {
+	if e == nil {
+		return nil
+	}
+	x := &Execution{ID: e.ID, Status: e.Status.String(), StatusID: int(e.Status), Node: e.ExecutingNodeName,
+		Duration: time.Duration(e.Duration) * time.Millisecond}
+	x.DurationS = x.Duration.Seconds()
+	if !e.StartTime.IsNever() {
+		x.Start = e.StartTime.Time
+	}
+	if !e.StopTime.IsNever() {
+		x.Stop = e.StopTime.Time
+	}
+	details := append([]qrs.ExecutionResultDetail(nil), e.Details...)
+	sort.SliceStable(details, func(i, j int) bool { return details[i].DetailCreatedDate.Before(details[j].DetailCreatedDate.Time) })
+	for _, d := range details {
+		x.Details = append(x.Details, d.Message)
+	}
+	return x
+}
+
+// evalTask turns the facts about a reload task into its TaskInfo and the
+// findings about the task, its triggers, its history and the app's freshness.
+func evalTask(now time.Time, f *taskFacts, maxAge time.Duration) (*TaskInfo, []Finding) {
+	var out []Finding
+	app := f.appName
+	if f.task == nil {
+		fd := Finding{Code: "task-missing", Severity: Critical, App: app,
+			Title: fmt.Sprintf("Task %q not found", f.taskName),
+			Hint:  fmt.Sprintf("It was renamed or deleted. In the QMC > Tasks, recreate a reload task for the app %q with an hourly trigger, or pass --task with its current name.", app)}
+		for _, t := range f.renamed {
+			fd.Evidence = append(fd.Evidence, fmt.Sprintf("the app %q is reloaded by the task %q: pass --task %q", app, t.Name, t.Name))
+		}
+		if f.app == nil {
+			fd.Evidence = append(fd.Evidence, fmt.Sprintf("no app named %q exists either", app))
+			fd.Hint = fmt.Sprintf("The %s app is missing: import it again from C:\\ProgramData\\Qlik\\Sense\\Repository\\DefaultApps (or reinstall the monitoring apps) and recreate its reload task.", app)
+		}
+		return nil, append(out, fd)
+	}
+	t := f.task
+	info := &TaskInfo{ID: t.ID, Name: t.Name, Enabled: t.Enabled, App: app}
+	if t.App != nil {
+		info.AppID = t.App.ID
+		if t.App.Name != "" {
+			info.App = t.App.Name
+		}
+	}
+	if t.Operational != nil && !t.Operational.NextExecution.IsNever() {
+		info.NextExecution = t.Operational.NextExecution.Time
+	}
+	if f.app != nil && !f.app.LastReloadTime.IsNever() {
+		info.AppLastReload = f.app.LastReloadTime.Time
+	}
+
+	// Enabled and triggered.
+	if !t.Enabled {
+		out = append(out, Finding{Code: "task-disabled", Severity: Critical, App: app,
+			Title: fmt.Sprintf("Task %q is disabled", t.Name),
+			Hint:  "Enable it in the QMC > Tasks (select the task, Edit, tick Enabled), then start it once to refresh the data."})
+	}
+	var interval time.Duration
+	enabledTriggers := 0
+	for _, e := range f.schema {
+		tr := Trigger{Name: e.Name, Kind: "schema", Enabled: e.Enabled,
+			Every: TriggerInterval(int(e.IncrementOption), e.IncrementDescription)}
+		if tr.Every > 0 {
+			tr.EveryText = humanDuration(tr.Every)
+		}
+		if e.Operational != nil && !e.Operational.NextExecution.IsNever() {
+			tr.NextExecution = e.Operational.NextExecution.Time
+		}
+		if e.Enabled {
+			enabledTriggers++
+			if tr.Every > 0 && (interval == 0 || tr.Every < interval) {
+				interval = tr.Every
+			}
+		}
+		info.Triggers = append(info.Triggers, tr)
+	}
+	for _, e := range f.composite {
+		info.Triggers = append(info.Triggers, Trigger{Name: e.Name, Kind: "composite", Enabled: e.Enabled})
+		if e.Enabled {
+			enabledTriggers++
+		}
+	}
+	switch {
+	case enabledTriggers == 0:
+		fd := Finding{Code: "task-no-trigger", Severity: Warning, App: app,
+			Title: fmt.Sprintf("Task %q has no enabled trigger", t.Name),
+			Hint:  "Its data only changes when someone starts it by hand. Add a scheduled trigger in the QMC > Tasks > Triggers (the default is every hour)."}
+		for _, tr := range info.Triggers {
+			fd.Evidence = append(fd.Evidence, fmt.Sprintf("%s trigger %q is disabled", tr.Kind, tr.Name))
+		}
+		out = append(out, fd)
+	case t.Enabled && info.NextExecution.IsZero() && !hasNext(info.Triggers):
+		out = append(out, Finding{Code: "task-no-next-execution", Severity: Warning, App: app,
+			Title: fmt.Sprintf("Task %q has no next execution scheduled", t.Name),
+			Hint:  "Its triggers have expired or end before now: edit the trigger's start and end dates in the QMC."})
+	}
+
+	// Last execution and history.
+	last := t.LastExecution()
+	info.Last = execution(last)
+	hist := append([]qrs.ExecutionResult(nil), f.history...)
+	sort.SliceStable(hist, func(i, j int) bool { return startOf(&hist[i]).After(startOf(&hist[j])) })
+	for i := range hist {
+		st := hist[i].Status
+		if st.IsSuccess() {
+			info.LastSuccess = stopOr(&hist[i].ExecutionResultCondensed)
+			break
+		}
+		if st.IsFailure() || st.IsAbort() {
+			info.FailureStreak++
+		}
+	}
+	for i := 0; i < len(hist) && i < historyKept; i++ {
+		x := execution(&hist[i].ExecutionResultCondensed)
+		x.Details = nil
+		info.History = append(info.History, *x)
+	}
+	if last != nil && last.Status.IsSuccess() && info.LastSuccess.IsZero() {
+		info.LastSuccess = stopOr(last)
+	}
+	if last != nil && (last.Status.IsFailure() || last.Status.IsAbort()) && info.FailureStreak == 0 {
+		info.FailureStreak = 1 // history not readable or older than the window
+	}
+	out = append(out, lastRunFinding(now, t, info, last))
+
+	// Freshness of the app's data.
+	out = append(out, freshness(now, info, interval, maxAge, last)...)
+	return info, out
+}
+
+func hasNext(ts []Trigger) bool {
+	for _, t := range ts {
+		if t.Enabled && !t.NextExecution.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+func startOf(e *qrs.ExecutionResult) time.Time {
+	if e.StartTime.IsNever() {
+		return e.CreatedDate.Time
+	}
+	return e.StartTime.Time
+}
+
+func stopOr(e *qrs.ExecutionResultCondensed) time.Time {
+	if !e.StopTime.IsNever() {
+		return e.StopTime.Time
+	}
+	if !e.StartTime.IsNever() {
+		return e.StartTime.Time
+	}
+	return time.Time{}
+}
+
+func lastRunFinding(now time.Time, t *qrs.ReloadTask, info *TaskInfo, last *qrs.ExecutionResultCondensed) Finding {
+	app := info.App
+	if last == nil || last.Status == qrs.StatusNeverStarted {
+		return Finding{Code: "task-never-run", Severity: Warning, App: app,
+			Title: fmt.Sprintf("Task %q has never run", t.Name),
+			Hint:  "Start it once from the QMC > Tasks (or run licmon check --fix) and check that its trigger is enabled."}
+	}
+	x := info.Last
+	when := x.Stop
+	if when.IsZero() {
+		when = x.Start
+	}
+	ev := []string{fmt.Sprintf("status %s (%d)", x.Status, x.StatusID)}
+	if !x.Start.IsZero() {
+		ev = append(ev, fmt.Sprintf("started %s, took %s", x.Start.UTC().Format(time.RFC3339), humanDuration(x.Duration)))
+	}
+	if x.Node != "" {
+		ev = append(ev, "executed on "+x.Node)
+	}
+	streak := func() {
+		if info.FailureStreak > 1 {
+			ev = append(ev, fmt.Sprintf("%d failed runs in a row", info.FailureStreak))
+		}
+		if info.LastSuccess.IsZero() {
+			ev = append(ev, "no successful run in the execution history")
+		} else {
+			ev = append(ev, "last success "+info.LastSuccess.UTC().Format(time.RFC3339)+" ("+humanDuration(now.Sub(info.LastSuccess))+" ago)")
+		}
+	}
+	st := last.Status
+	switch {
+	case st.IsSuccess():
+		return Finding{Code: "task-succeeded", Severity: OK, App: app,
+			Title: fmt.Sprintf("Last run succeeded %s ago", humanDuration(now.Sub(when))), Evidence: ev}
+	case st.IsFailure():
+		streak()
+		return Finding{Code: "task-failed", Severity: Critical, App: app,
+			Title:    fmt.Sprintf("Last run of %q failed %s ago", t.Name, humanDuration(now.Sub(when))),
+			Evidence: ev,
+			Hint:     "See the script-log diagnosis below; fix the cause, then start the task again (licmon check --fix)."}
+	case st.IsAbort():
+		streak()
+		fd := Finding{Code: "task-aborted", Severity: Critical, App: app,
+			Title:    fmt.Sprintf("Last run of %q was aborted", t.Name),
+			Evidence: ev,
+			Hint:     "Someone stopped it or it ran past the task session timeout. If it was the timeout, archive old logs so the reload reads less, or raise the timeout in the QMC > Tasks > Edit."}
+		if t.TaskSessionTimeout > 0 && x.Duration >= time.Duration(t.TaskSessionTimeout)*time.Minute {
+			fd.Evidence = append(fd.Evidence, fmt.Sprintf("it ran %s, at or past the task session timeout of %d minutes", humanDuration(x.Duration), t.TaskSessionTimeout))
+		}
+		return fd
+	case st == qrs.StatusTriggered || st == qrs.StatusStarted || st == qrs.StatusQueued || st == qrs.StatusRetry:
+		running := now.Sub(x.Start)
+		fd := Finding{Code: "task-running", Severity: OK, App: app,
+			Title: fmt.Sprintf("Task %q is %s (for %s)", t.Name, strings.ToLower(x.Status), humanDuration(running)), Evidence: ev}
+		if t.TaskSessionTimeout > 0 && !x.Start.IsZero() && running > time.Duration(t.TaskSessionTimeout)*time.Minute/2 {
+			fd.Severity = Warning
+			fd.Hint = fmt.Sprintf("It has used more than half of its %d-minute session timeout: check the engine and the log volume it reads.", t.TaskSessionTimeout)
+		}
+		return fd
+	default:
+		return Finding{Code: "task-not-finished", Severity: Warning, App: app,
+			Title:    fmt.Sprintf("Last run of %q ended as %s", t.Name, x.Status),
+			Evidence: ev,
+			Hint:     "The scheduler did not run the reload to the end. Start it again and check the scheduler logs if it repeats."}
+	}
+}
+
+// freshness compares the app's last reload with the trigger interval and
+// --max-age: critical past two intervals (or past max-age), warning past one.
+func freshness(now time.Time, info *TaskInfo, interval, maxAge time.Duration, last *qrs.ExecutionResultCondensed) []Finding {
+	app := info.App
+	if info.AppLastReload.IsZero() {
+		if last != nil && last.Status.IsSuccess() {
+			return []Finding{{Code: "app-never-reloaded", Severity: Critical, App: app,
+				Title: fmt.Sprintf("The task reports success but the app %q was never reloaded", app),
+				Hint:  "The task may point at another app: check the app of the task in the QMC > Tasks."}}
+		}
+		return []Finding{{Code: "app-never-reloaded", Severity: Warning, App: app,
+			Title: fmt.Sprintf("The app %q has never been reloaded: it holds no data", app),
+			Hint:  "Fix the reload task above and run it once."}}
+	}
+	age := now.Sub(info.AppLastReload)
+	limit, why := maxAge, "--max-age "+humanDuration(maxAge)
+	if limit == 0 && interval > 0 {
+		limit, why = 2*interval, "two trigger intervals of "+humanDuration(interval)
+	}
+	if limit == 0 {
+		limit, why = 48*time.Hour, "48h (no scheduled trigger to derive it from)"
+	}
+	ev := []string{"last reload " + info.AppLastReload.UTC().Format(time.RFC3339) + " (" + humanDuration(age) + " ago)", "limit " + why}
+	switch {
+	case age > limit:
+		fd := Finding{Code: "app-stale", Severity: Critical, App: app,
+			Title:    fmt.Sprintf("%s data is %s old", app, humanDuration(age)),
+			Evidence: ev,
+			Hint:     "Its numbers no longer reflect the site. Fix the reload task findings above; if the task shows success, check that it reloads this app and that its trigger is enabled."}
+		if last != nil && last.Status.IsSuccess() {
+			fd.Title += " although the task reports success"
+		}
+		return []Finding{fd}
+	case interval > 0 && maxAge == 0 && age > interval+interval/2:
+		return []Finding{{Code: "app-late", Severity: Warning, App: app,
+			Title:    fmt.Sprintf("%s data is %s old, more than one trigger interval", app, humanDuration(age)),
+			Evidence: ev,
+			Hint:     "A scheduled run was missed or is still running; it becomes critical past two intervals."}}
+	}
+	return []Finding{{Code: "app-fresh", Severity: OK, App: app,
+		Title: fmt.Sprintf("%s data is fresh (reloaded %s ago)", app, humanDuration(age)), Evidence: ev}}
+}
+
+// schedulerCause explains a failure that happened before the engine ran,
+// from the execution's detail messages (license-monitor-app.md §3 row 16).
+func schedulerCause(details []string) (title, hint string) {
+	all := strings.ToLower(strings.Join(details, "\n"))
+	switch {
+	case containsAny(all, "no slave-nodes found", "no slave nodes", "no worker", "no available", "could not reserve an executor", "no reload node"):
+		return "no node was available to run the reload (scheduler result 40)",
+			"In the QMC > Nodes, check that a node has the scheduler set to Slave or Master and slave (worker), that it is online and its Engine and Scheduler services run; on multi-node sites check the load balancing rules."
+	case containsAny(all, "app not found", "could not find app"):
+		return "the task's app no longer exists (scheduler result 75)",
+			"The app was deleted or replaced: import the monitoring app again and point the task at it, or recreate the task."
+	case containsAny(all, "already active session", "taskexecutionsession already exists", "already running"):
+		return "another run of the task or app was still active (scheduler result 20/30)",
+			"Runs overlap: lengthen the trigger interval or stagger the monitoring apps' schedules; if a run is stuck, stop it in the QMC."
+	case containsAny(all, "task disabled"):
+		return "the task was disabled when it was triggered (scheduler result 25)", "Enable the task in the QMC > Tasks."
+	case containsAny(all, "license not found", "invalid license"):
+		return "the scheduler found no valid license (scheduler result 10)", "Check the site license in the QMC > License management."
+	case containsAny(all, "failed to start session", "engine"):
+		return "the scheduler could not start an engine session", "Check that the Engine service runs on the reload node and the queue timeout (default 30 min) was not exceeded; stagger the schedules."
+	}
+	if len(details) > 0 {
+		return "the run failed in the scheduler: " + details[len(details)-1], "Read the task's execution details in the QMC and the Scheduler logs (Log\\Scheduler\\Trace)."
+	}
+	return "the run failed before the engine ran", "Read the Scheduler logs (Log\\Scheduler\\Trace) on the central node."
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
