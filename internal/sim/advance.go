@@ -143,6 +143,7 @@ func (s *Site) simulateHour(h int64) {
 			a.LastUsed, a.Modified = at, at
 		}
 	}
+	s.simulateAuthoring(h, hourStart, factor)
 	// quarantine ends
 	for t := range s.allocs {
 		for _, a := range s.allocs[t] {
@@ -212,5 +213,34 @@ func (s *Site) removeAlloc(a *Alloc) {
 	delete(s.allocByID, a.ID)
 	if a.User != nil && a.User.alloc == a {
 		a.User.alloc = nil
+	}
+}
+
+// simulateAuthoring lets authors create sheets and change their objects
+// during the hour, so that authoring dates move like on a real site. It
+// draws from its own stream so the rest of the hour does not depend on it.
+func (s *Site) simulateAuthoring(h int64, hourStart time.Time, factor float64) {
+	if len(s.authors) == 0 || len(s.apps) <= 7 {
+		return
+	}
+	r := s.hourRand(h, 2)
+	k := poisson(r, factor*float64(len(s.authors))*0.01)
+	for i := 0; i < k; i++ {
+		u := s.authors[r.IntN(len(s.authors))]
+		if u.joined.After(hourStart) || (!u.left.IsZero() && !u.left.After(hourStart)) {
+			continue
+		}
+		at := hourStart.Add(time.Duration(r.IntN(3600000)) * time.Millisecond)
+		if r.Float64() < 0.3 || len(s.objects) == 0 {
+			a := s.apps[7+r.IntN(len(s.apps)-7)]
+			o := &AppObject{ID: guid(r), EngineID: hexID(a.ID + at.String())[:10], Name: "Sheet " + at.Format("0102-1504"),
+				ObjectType: "sheet", App: a, Owner: u, Created: at, Modified: at}
+			s.objects = append(s.objects, o)
+			continue
+		}
+		o := s.objects[r.IntN(len(s.objects))]
+		if o.Owner == u || r.Float64() < 0.5 {
+			o.Modified = at
+		}
 	}
 }

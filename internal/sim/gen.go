@@ -344,9 +344,13 @@ func (s *Site) buildApps(installed time.Time, admin *User) {
 	if len(authors) == 0 {
 		authors = []*User{admin}
 	}
+	s.authors = authors
 	nApps := 5 + s.opts.Users/40
 	if nApps > 400 {
 		nApps = 400
+	}
+	if s.opts.Apps > 0 {
+		nApps = s.opts.Apps
 	}
 	for i := 0; i < nApps; i++ {
 		owner := authors[r.IntN(len(authors))]
@@ -369,6 +373,9 @@ func (s *Site) buildApps(installed time.Time, admin *User) {
 	types := []string{"sheet", "sheet", "sheet", "story", "masterobject", "bookmark"}
 	for _, a := range s.apps[7:] {
 		n := 2 + r.IntN(6)
+		if s.opts.ObjectsPerApp > 0 {
+			n = s.opts.ObjectsPerApp/2 + r.IntN(s.opts.ObjectsPerApp+1)
+		}
 		for k := 0; k < n; k++ {
 			owner := a.Owner
 			if r.Float64() < 0.3 {

@@ -34,6 +34,11 @@ type Options struct {
 	// quarantined on delete) or "signed-key" (released immediately). Default:
 	// "lef" for serial/LEF and token licenses, "signed-key" for a signed key.
 	QuarantineModel string
+	// Apps is the number of user apps (0: derived from Users, at most 400).
+	Apps int
+	// ObjectsPerApp is the mean number of sheets, stories and other objects
+	// per app (0: 2 to 7).
+	ObjectsPerApp int
 	// TaskRunTime is how long (in simulated time) a task started through the
 	// API stays running. 0 completes runs at once (the session is gone by the
 	// time the start call returns).
@@ -62,6 +67,8 @@ type Site struct {
 	streams      []*Stream
 	apps         []*App
 	objects      []*AppObject
+	// authors are the Professional users who create and change content.
+	authors []*User
 	conns        []*DataConnection
 	tasks        []*Task
 	schema       []*SchemaEvent
@@ -120,6 +127,9 @@ func New(opts Options) (*Site, error) {
 	usersDefault := opts.Users == 0
 	if usersDefault {
 		opts.Users = 200
+	}
+	if opts.Apps < 0 || opts.ObjectsPerApp < 0 {
+		return nil, fmt.Errorf("new site: apps and objects per app must be 0 or more")
 	}
 	if opts.Users < 0 {
 		return nil, errors.New("build site: Users must be positive")

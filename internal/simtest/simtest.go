@@ -7,6 +7,7 @@ package simtest
 import (
 	"context"
 	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
 
@@ -36,6 +37,13 @@ func Start(t testing.TB, opts sim.Options) *Site {
 // Serve serves an existing site until the test ends.
 func Serve(t testing.TB, s *sim.Site) *Site {
 	t.Helper()
+	return ServeWith(t, s, nil)
+}
+
+// ServeWith serves the site's QRS through wrap (nil for none), so a test can
+// inject faults (a 500, garbage, a slow answer) in front of the simulator.
+func ServeWith(t testing.TB, s *sim.Site, wrap func(http.Handler) http.Handler) *Site {
+	t.Helper()
 	dir := t.TempDir()
 	certs, err := sim.EnsureCerts(dir)
 	if err != nil {
@@ -51,7 +59,11 @@ func Serve(t testing.TB, s *sim.Site) *Site {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- sim.ServeListener(ctx, ln, cfg, s.Handler(), nil) }()
+	h := s.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	go func() { done <- sim.ServeListener(ctx, ln, cfg, h, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -79,4 +91,34 @@ func (s *Site) Client(t testing.TB) *qrs.Client {
 	// graceful shutdown would otherwise wait for dialled-but-unused conns.
 	t.Cleanup(c.CloseIdleConnections)
 	return c
+}
+
+// ServeProxy serves the site's virtual proxies (server-only TLS, no client
+// certificate) until the test ends and returns the proxy's base URL
+// (https://localhost:port); clients add the prefix.
+func (s *Site) ServeProxy(t testing.TB, vps []sim.VirtualProxy) string {
+	t.Helper()
+	certs, err := sim.EnsureCerts(s.CertDir)
+	if err != nil {
+		t.Fatalf("EnsureCerts: %v", err)
+	}
+	cfg, err := certs.ProxyTLSConfig()
+	if err != nil {
+		t.Fatalf("ProxyTLSConfig: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.ServeListener(ctx, ln, cfg, s.ProxyHandler(vps), nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("simulated proxy: %v", err)
+		}
+	})
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return "https://localhost:" + port
 }
