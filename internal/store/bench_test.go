@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/store"
+	"github.com/licmon/licmon/internal/store/storetest"
+)
+
+// big is the 100k-user site of the performance targets.
+func big(site string) *license.Snapshot {
+	return storetest.Generate(42, storetest.Config{Site: site, At: t0, Users: 100_000, Professional: 60_000,
+		Analyzer: 40_000, Authoring: 20_000, CapacityUser: 2_000})
+}
+
+// BenchmarkFirstCollect100k: the first collect of a 100k-user site, including
+// the backfill (target < 10 s, < 300 MB). Each iteration is a new site in
+// the same file, so each is a true first save.
+func BenchmarkFirstCollect100k(b *testing.B) {
+	s, _ := openTemp(b, store.Options{})
+	ctx := context.Background()
+	base := big("x")
+	i := 0
+	for b.Loop() {
+		snap := storetest.Clone(base)
+		snap.Site = fmt.Sprintf("site%d", i)
+		i++
+		if _, err := s.SaveSnapshot(ctx, snap); err != nil {
+			b.Fatal(err)
+		}
+		rec := license.Reconstruct(snap, time.Time{})
+		if err := s.SaveReconstructed(ctx, snap.Site, rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNextCollect100k: a following collect with ~5% changes (target < 3 s).
+func BenchmarkNextCollect100k(b *testing.B) {
+	s, _ := openTemp(b, store.Options{})
+	ctx := context.Background()
+	snap := big("prod")
+	if _, err := s.SaveSnapshot(ctx, snap); err != nil {
+		b.Fatal(err)
+	}
+	g := storetest.NewStream(42)
+	at := t0
+	for b.Loop() {
+		b.StopTimer()
+		at = at.Add(24 * time.Hour)
+		snap = g.Next(snap, at, 0.05)
+		b.StartTimer()
+		if _, err := s.SaveSnapshot(ctx, snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestSizeOneYear10k measures the database after 365 daily collections of a
+// 10k-user site with 5% daily change (target < 100 MB). Slow: run with
+// LICMON_SIZE_TEST=1 go test -run TestSizeOneYear10k -v ./internal/store/
+// (LICMON_SIZE_CHANGE=0.3 sets another daily change fraction).
+func TestSizeOneYear10k(t *testing.T) {
+	if os.Getenv("LICMON_SIZE_TEST") != "1" {
+		t.Skip("set LICMON_SIZE_TEST=1 to measure the one-year database size")
+	}
+	s, _ := openTemp(t, store.Options{})
+	ctx := context.Background()
+	snap := storetest.Generate(5, storetest.Config{Site: "prod", At: t0, Users: 10_000, Professional: 6_000,
+		Analyzer: 4_000, Authoring: 2_000, CapacityUser: 200})
+	mustSave(t, s, snap)
+	if err := s.SaveReconstructed(ctx, "prod", license.Reconstruct(snap, time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := s.Stats(ctx)
+	frac := 0.05
+	if v := os.Getenv("LICMON_SIZE_CHANGE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1 {
+			t.Fatalf("LICMON_SIZE_CHANGE=%q: want a fraction in (0, 1]", v)
+		}
+		frac = f
+	}
+	t.Logf("daily change fraction %.2f", frac)
+	g := storetest.NewStream(5)
+	start := time.Now()
+	for d := 1; d < 365; d++ {
+		snap = g.Next(snap, t0.AddDate(0, 0, d), frac)
+		mustSave(t, s, snap)
+	}
+	elapsed := time.Since(start)
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := (st.Pages - st.FreePages) * st.PageSize
+	t.Logf("after 365 collections: file %.1f MB (used pages %.1f MB, exact table sizes: %v); 364 saves took %v",
+		float64(st.FileBytes)/1e6, float64(used)/1e6, st.BytesExact, elapsed.Round(time.Millisecond))
+	t.Logf("growth per day: %.1f KB", float64(used-(first.Pages-first.FreePages)*first.PageSize)/364/1e3)
+	for _, tb := range st.Tables {
+		t.Logf("  %-22s %9d rows %8.2f MB", tb.Name, tb.Rows, float64(tb.Bytes)/1e6)
+	}
+	if used > 100e6 {
+		t.Errorf("database uses %.1f MB after a year, target < 100 MB", float64(used)/1e6)
+	}
+}

@@ -1,0 +1,16 @@
+package store
+
+// WithHook returns opts with a SaveSnapshot stage hook (tests only).
+func WithHook(opts Options, hook func(stage string)) Options {
+	opts.hook = hook
+	return opts
+}
+
+// WithMaxVersion returns opts that stop migrating at version v (tests only).
+func WithMaxVersion(opts Options, v int) Options {
+	opts.maxVersion = v
+	return opts
+}
+
+// Normalize exposes normalize: reads return snapshots in this form.
+var Normalize = normalize

@@ -1,0 +1,596 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
+// current is the latest stored state of a site, the diff base of a new
+// collection. It is read from the open versions (valid_to IS NULL) only.
+type current struct {
+	userKeys   map[string]int64 // guid -> key, every user ever seen
+	allocKeys  map[string]int64
+	allocs     map[int64]allocRow
+	users      map[int64]userRow
+	authoring  map[int64]authRow
+	license    *licenseRow
+	counters   []license.Counters // of the latest collection
+	capacity   map[capKey]int64
+	lastID     int64
+	lastAt     int64
+	hasLast    bool
+	nextUser   int64
+	nextAlloc  int64
+	userGUIDOf map[int64]string
+}
+
+type capKey struct {
+	month   string
+	userKey int64
+}
+
+// SaveSnapshot stores one collection in a single transaction.
+//
+// Idempotency: a snapshot whose per-user state, license, counters and
+// capacity equal the latest stored state writes no per-user rows and reports
+// zero changes. If its time is later than the latest collection, a
+// collections row and its counters are still written, because "we looked and
+// nothing changed" is itself history (the daily series gets its point). If
+// its time equals the latest collection's, nothing at all is written and
+// SaveResult.Duplicate is set, so retrying a save is safe; a different
+// snapshot at that same time is ErrConflict. A snapshot older than the
+// latest collection is ErrOutOfOrder: history is append-only.
+func (s *sqlStore) SaveSnapshot(ctx context.Context, in *license.Snapshot) (*SaveResult, error) {
+	snap, err := normalize(in)
+	if err != nil {
+		return nil, fmt.Errorf("save snapshot: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("save snapshot: begin: %w", err)
+	}
+	defer tx.Rollback()
+	s.stage("begin")
+
+	siteID, err := s.siteID(ctx, tx, snap.Site, snap.At, true)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.loadCurrent(ctx, tx, siteID, snap)
+	if err != nil {
+		return nil, err
+	}
+	at := snap.At.Unix()
+	if cur.hasLast && at < cur.lastAt {
+		return nil, fmt.Errorf("save snapshot of %s at %s: %w (latest is %s)", snap.Site,
+			snap.At.Format(time.RFC3339), ErrOutOfOrder, time.Unix(cur.lastAt, 0).UTC().Format(time.RFC3339))
+	}
+	d := diff(cur, snap)
+	res := &SaveResult{First: !cur.hasLast, Changes: d.summary}
+	if cur.hasLast && at == cur.lastAt {
+		if d.empty() && countersEqual(cur.counters, snap.Counters) {
+			res.CollectionID, res.Duplicate = cur.lastID, true
+			return res, nil
+		}
+		return nil, fmt.Errorf("save snapshot of %s at %s: %w", snap.Site, snap.At.Format(time.RFC3339), ErrConflict)
+	}
+
+	var cid int64
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO collections (site_id, at, day, users, allocations, changes)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), siteID, at, snap.At.Format(time.DateOnly),
+		len(snap.Users), len(snap.Allocations), d.summary.Total()).Scan(&cid)
+	if err != nil {
+		return nil, fmt.Errorf("save snapshot: insert collection: %w", err)
+	}
+	res.CollectionID = cid
+	if err := s.writeDiff(ctx, tx, siteID, cid, snap, cur, d); err != nil {
+		return nil, fmt.Errorf("save snapshot: %w", err)
+	}
+	s.stage("before-commit")
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("save snapshot: commit: %w", err)
+	}
+	return res, nil
+}
+
+func countersEqual(a, b []license.Counters) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// siteID returns the id of the named site, creating it if create is set.
+func (s *sqlStore) siteID(ctx context.Context, q queryer, name string, at time.Time, create bool) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, s.q("SELECT id FROM sites WHERE name = ?"), name).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("look up site %q: %w", name, err)
+	}
+	if !create {
+		return 0, fmt.Errorf("site %q: %w", name, ErrUnknownSite)
+	}
+	err = q.QueryRowContext(ctx, s.q("INSERT INTO sites (name, created_at) VALUES (?, ?) RETURNING id"), name, at.Unix()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create site %q: %w", name, err)
+	}
+	return id, nil
+}
+
+// queryer is the part of *sql.DB and *sql.Tx the read helpers need.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, error) {
+	c := &current{userKeys: map[string]int64{}, allocKeys: map[string]int64{}, allocs: map[int64]allocRow{},
+		users: map[int64]userRow{}, authoring: map[int64]authRow{}, capacity: map[capKey]int64{}, userGUIDOf: map[int64]string{}}
+	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
+
+	err := tx.QueryRowContext(ctx, s.q("SELECT id, at FROM collections WHERE site_id = ? ORDER BY at DESC LIMIT 1"), siteID).Scan(&c.lastID, &c.lastAt)
+	switch {
+	case err == nil:
+		c.hasLast = true
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, wrap("collection", err)
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM user_keys").Scan(&c.nextUser); err != nil {
+		return nil, wrap("user keys", err)
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM allocation_keys").Scan(&c.nextAlloc); err != nil {
+		return nil, wrap("allocation keys", err)
+	}
+	if !c.hasLast {
+		return c, nil
+	}
+	if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM user_keys WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
+		var id int64
+		var g string
+		if err := r.Scan(&id, &g); err != nil {
+			return err
+		}
+		c.userKeys[g], c.userGUIDOf[id] = id, g
+		return nil
+	}); err != nil {
+		return nil, wrap("user keys", err)
+	}
+	if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM allocation_keys WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
+		var id int64
+		var g string
+		if err := r.Scan(&id, &g); err != nil {
+			return err
+		}
+		c.allocKeys[g] = id
+		return nil
+	}); err != nil {
+		return nil, wrap("allocation keys", err)
+	}
+	if err := scanAll(ctx, tx, s.q(`SELECT alloc_key, type, user_key, directory, user_id, created, last_used,
+		quarantined, quarantine_end, excess, deleted_user FROM allocation_versions WHERE site_id = ? AND valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var a allocRow
+			if err := r.Scan(&k, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
+				&a.Quarantined, &a.QuarantineEnd, &a.Excess, &a.DeletedUser); err != nil {
+				return err
+			}
+			c.allocs[k] = a
+			return nil
+		}); err != nil {
+		return nil, wrap("allocations", err)
+	}
+	if err := scanAll(ctx, tx, s.q(`SELECT user_key, directory, user_id, name, created, inactive, blocked,
+		removed_externally, tags, custom_properties, roles FROM user_versions WHERE site_id = ? AND valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var u userRow
+			if err := r.Scan(&k, &u.Directory, &u.UserID, &u.Name, &u.Created, &u.Inactive, &u.Blocked,
+				&u.RemovedExtly, &u.Tags, &u.CustomProperties, &u.Roles); err != nil {
+				return err
+			}
+			c.users[k] = u
+			return nil
+		}); err != nil {
+		return nil, wrap("users", err)
+	}
+	if err := scanAll(ctx, tx, s.q(`SELECT user_key, apps_owned, apps_published, objects_owned, objects_published,
+		data_connections_owned, last_authored FROM authoring_versions WHERE site_id = ? AND valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var a authRow
+			if err := r.Scan(&k, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
+				&a.DataConnectionsOwned, &a.LastAuthored); err != nil {
+				return err
+			}
+			c.authoring[k] = a
+			return nil
+		}); err != nil {
+		return nil, wrap("authoring", err)
+	}
+	lic, err := s.scanLicense(ctx, tx, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
+		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions WHERE site_id = ? AND valid_to IS NULL`), siteID)
+	if err != nil {
+		return nil, wrap("license", err)
+	}
+	c.license = lic
+	if c.counters, err = s.countersOf(ctx, tx, c.lastID); err != nil {
+		return nil, wrap("counters", err)
+	}
+	months := map[string]bool{}
+	for _, cu := range snap.Capacity {
+		months[cu.Month] = true
+	}
+	for m := range months {
+		if err := scanAll(ctx, tx, s.q("SELECT user_key, minutes FROM capacity_use WHERE site_id = ? AND month = ?"),
+			[]any{siteID, m}, func(r *sql.Rows) error {
+				var k, min int64
+				if err := r.Scan(&k, &min); err != nil {
+					return err
+				}
+				c.capacity[capKey{m, k}] = min
+				return nil
+			}); err != nil {
+			return nil, wrap("capacity use", err)
+		}
+	}
+	return c, nil
+}
+
+func scanAll(ctx context.Context, q queryer, query string, args []any, each func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (s *sqlStore) scanLicense(ctx context.Context, q queryer, query string, args ...any) (*licenseRow, error) {
+	var l licenseRow
+	err := q.QueryRowContext(ctx, query, args...).Scan(&l.Model, &l.Product, &l.Name, &l.Organization, &l.SerialTail,
+		&l.ValidTo, &l.Expired, &l.Invalid, &l.Blacklisted, &l.TotalTokens, &l.AvailableTokens)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func (s *sqlStore) countersOf(ctx context.Context, q queryer, cid int64) ([]license.Counters, error) {
+	var out []license.Counters
+	err := scanAll(ctx, q, s.q(`SELECT type, enabled, total, allocated, used, quarantined, excess, available, unavailable, token_cost
+		FROM counters WHERE collection_id = ?`), []any{cid}, func(r *sql.Rows) error {
+		var c license.Counters
+		if err := r.Scan(&c.Type, &c.Enabled, &c.Total, &c.Allocated, &c.Used, &c.Quarantined, &c.Excess,
+			&c.Available, &c.Unavailable, &c.TokenCost); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	order := map[license.Type]int{}
+	for i, t := range license.Types() {
+		order[t] = i
+	}
+	sort.Slice(out, func(i, j int) bool { return order[out[i].Type] < order[out[j].Type] })
+	return out, err
+}
+
+// delta is what a collection must write.
+type delta struct {
+	summary    ChangeSummary
+	newUsers   []keyRow // user_keys rows
+	newAllocs  []keyRow // allocation_keys rows
+	closeAlloc []int64
+	allocVers  map[int64]allocRow
+	closeUser  []int64
+	userVers   map[int64]userRow
+	closeAuth  []int64
+	authVers   map[int64]authRow
+	license    *licenseRow // new license version, nil if unchanged
+	capacity   [][]any
+}
+
+// keyRow is a new interned GUID.
+type keyRow struct {
+	id   int64
+	guid string
+}
+
+func (d *delta) empty() bool {
+	return len(d.closeAlloc) == 0 && len(d.allocVers) == 0 && len(d.closeUser) == 0 && len(d.userVers) == 0 &&
+		len(d.closeAuth) == 0 && len(d.authVers) == 0 && d.license == nil && len(d.capacity) == 0
+}
+
+func inc(m *map[license.Type]int, t license.Type) {
+	if *m == nil {
+		*m = map[license.Type]int{}
+	}
+	(*m)[t]++
+}
+
+// diff compares a normalized snapshot with the current state.
+func diff(c *current, s *license.Snapshot) *delta {
+	d := &delta{allocVers: map[int64]allocRow{}, userVers: map[int64]userRow{}, authVers: map[int64]authRow{}}
+	userKey := func(guid string) int64 {
+		if k, ok := c.userKeys[guid]; ok {
+			return k
+		}
+		k := c.nextUser
+		c.nextUser++
+		c.userKeys[guid], c.userGUIDOf[k] = k, guid
+		d.newUsers = append(d.newUsers, keyRow{k, guid})
+		return k
+	}
+
+	// Allocations.
+	type userTypes struct{ gained, lost []license.Type }
+	perUser := map[string]*userTypes{}
+	touch := func(u string) *userTypes {
+		if perUser[u] == nil {
+			perUser[u] = &userTypes{}
+		}
+		return perUser[u]
+	}
+	seen := make(map[int64]bool, len(s.Allocations))
+	for _, a := range s.Allocations {
+		row := allocRow{Type: string(a.Type), UserKey: userKey(a.UserGUID), Directory: a.Directory, UserID: a.UserID,
+			Created: unixOf(a.Created), LastUsed: unixOf(a.LastUsed), Quarantined: a.Quarantined,
+			QuarantineEnd: unixOf(a.QuarantineEnd), Excess: a.Excess, DeletedUser: a.DeletedUser}
+		k, known := c.allocKeys[a.ID]
+		if !known {
+			k = c.nextAlloc
+			c.nextAlloc++
+			c.allocKeys[a.ID] = k
+			d.newAllocs = append(d.newAllocs, keyRow{k, a.ID})
+		}
+		seen[k] = true
+		old, open := c.allocs[k]
+		if open && old == row {
+			continue
+		}
+		d.allocVers[k] = row
+		if !open {
+			inc(&d.summary.Allocated, a.Type)
+			touch(a.UserGUID).gained = append(touch(a.UserGUID).gained, a.Type)
+			continue
+		}
+		d.closeAlloc = append(d.closeAlloc, k)
+		t := a.Type
+		counted := false
+		if old.Type != row.Type {
+			inc(&d.summary.TypeChanged, t)
+			counted = true
+		}
+		if !old.Quarantined && row.Quarantined {
+			inc(&d.summary.Quarantined, t)
+			counted = true
+		}
+		if old.Quarantined && !row.Quarantined {
+			inc(&d.summary.Unquarantined, t)
+			counted = true
+		}
+		if old.LastUsed != row.LastUsed {
+			inc(&d.summary.LastUsedAdvanced, t)
+			counted = true
+		}
+		if old.Excess != row.Excess {
+			inc(&d.summary.ExcessChanged, t)
+			counted = true
+		}
+		if !counted {
+			inc(&d.summary.OtherChanged, t)
+		}
+	}
+	for k, old := range c.allocs {
+		if seen[k] {
+			continue
+		}
+		d.closeAlloc = append(d.closeAlloc, k)
+		inc(&d.summary.Released, license.Type(old.Type))
+		g := c.userGUIDOf[old.UserKey]
+		touch(g).lost = append(touch(g).lost, license.Type(old.Type))
+	}
+	for _, ut := range perUser {
+		if len(ut.lost) == 0 {
+			continue
+		}
+		for _, g := range ut.gained {
+			for _, l := range ut.lost {
+				if g != l {
+					inc(&d.summary.TypeChanged, g)
+					break
+				}
+			}
+		}
+	}
+
+	// Users.
+	seenUser := make(map[int64]bool, len(s.Users))
+	for _, u := range s.Users {
+		k := userKey(u.ID)
+		seenUser[k] = true
+		row := toUserRow(u)
+		old, open := c.users[k]
+		if open && old == row {
+			continue
+		}
+		d.userVers[k] = row
+		if open {
+			d.closeUser = append(d.closeUser, k)
+			d.summary.UsersChanged++
+		} else {
+			d.summary.UsersAdded++
+		}
+	}
+	for k := range c.users {
+		if !seenUser[k] {
+			d.closeUser = append(d.closeUser, k)
+			d.summary.UsersRemoved++
+		}
+	}
+
+	// Authoring.
+	seenAuth := make(map[int64]bool, len(s.Authoring))
+	for _, a := range s.Authoring {
+		k := userKey(a.UserGUID)
+		seenAuth[k] = true
+		row := toAuthRow(a)
+		old, open := c.authoring[k]
+		if open && old == row {
+			continue
+		}
+		d.authVers[k] = row
+		if open {
+			d.closeAuth = append(d.closeAuth, k)
+		}
+		d.summary.AuthoringChanged++
+	}
+	for k := range c.authoring {
+		if !seenAuth[k] {
+			d.closeAuth = append(d.closeAuth, k)
+			d.summary.AuthoringChanged++
+		}
+	}
+
+	// License.
+	if lr := toLicenseRow(s.License); c.license == nil || *c.license != lr {
+		d.license = &lr
+		d.summary.LicenseChanged = true
+	}
+
+	// Capacity use (upserted, never deleted).
+	for _, cu := range s.Capacity {
+		k := userKey(cu.UserGUID)
+		if old, ok := c.capacity[capKey{cu.Month, k}]; ok && old == cu.Minutes {
+			continue
+		}
+		d.capacity = append(d.capacity, []any{cu.Month, k, cu.Minutes})
+		d.summary.CapacityChanged++
+	}
+	sortKeys(d.closeAlloc)
+	sortKeys(d.closeUser)
+	sortKeys(d.closeAuth)
+	return d
+}
+
+func sortKeys(k []int64) { sort.Slice(k, func(i, j int) bool { return k[i] < k[j] }) }
+
+// sortedKeys returns the keys of m in ascending order, so versions are
+// inserted in primary-key order (sequential B-tree appends).
+func sortedKeys[R any](m map[int64]R) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortKeys(keys)
+	return keys
+}
+
+func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
+	var counters [][]any
+	for _, c := range snap.Counters {
+		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
+			c.Quarantined, c.Excess, c.Available, c.Unavailable, c.TokenCost})
+	}
+	if err := s.insertRows(ctx, tx, "counters", []string{"collection_id", "type", "enabled", "total", "allocated", "used",
+		"quarantined", "excess", "available", "unavailable", "token_cost"}, counters, ""); err != nil {
+		return err
+	}
+	for _, k := range []struct {
+		table string
+		rows  []keyRow
+	}{{"user_keys", d.newUsers}, {"allocation_keys", d.newAllocs}} {
+		if err := s.insertN(ctx, tx, k.table, []string{"id", "site_id", "guid"}, len(k.rows), func(i int, dst []any) []any {
+			return append(dst, k.rows[i].id, siteID, k.rows[i].guid)
+		}, ""); err != nil {
+			return err
+		}
+	}
+	if err := s.closeVersions(ctx, tx, "allocation_versions", "alloc_key", cid, d.closeAlloc); err != nil {
+		return err
+	}
+	s.stage("allocations")
+	allocKeys := sortedKeys(d.allocVers)
+	if err := s.insertN(ctx, tx, "allocation_versions", []string{"alloc_key", "valid_from", "site_id", "type", "user_key",
+		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(allocKeys),
+		func(i int, dst []any) []any {
+			k := allocKeys[i]
+			a := d.allocVers[k]
+			return append(dst, k, cid, siteID, a.Type, a.UserKey, a.Directory, a.UserID, nullable(a.Created), nullable(a.LastUsed),
+				b2i(a.Quarantined), nullable(a.QuarantineEnd), b2i(a.Excess), b2i(a.DeletedUser))
+		}, ""); err != nil {
+		return err
+	}
+	s.stage("users")
+	if err := s.closeVersions(ctx, tx, "user_versions", "user_key", cid, d.closeUser); err != nil {
+		return err
+	}
+	userKeys := sortedKeys(d.userVers)
+	if err := s.insertN(ctx, tx, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
+		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(userKeys),
+		func(i int, dst []any) []any {
+			k := userKeys[i]
+			u := d.userVers[k]
+			return append(dst, k, cid, siteID, u.Directory, u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
+				b2i(u.RemovedExtly), nullStr(u.Tags), nullStr(u.CustomProperties), nullStr(u.Roles))
+		}, ""); err != nil {
+		return err
+	}
+	if err := s.closeVersions(ctx, tx, "authoring_versions", "user_key", cid, d.closeAuth); err != nil {
+		return err
+	}
+	authKeys := sortedKeys(d.authVers)
+	if err := s.insertN(ctx, tx, "authoring_versions", []string{"user_key", "valid_from", "site_id", "apps_owned",
+		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"}, len(authKeys),
+		func(i int, dst []any) []any {
+			k := authKeys[i]
+			a := d.authVers[k]
+			return append(dst, k, cid, siteID, a.AppsOwned, a.AppsPublished, a.ObjectsOwned, a.ObjectsPublished,
+				a.DataConnectionsOwned, nullable(a.LastAuthored))
+		}, ""); err != nil {
+		return err
+	}
+	if l := d.license; l != nil {
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE license_versions SET valid_to = ? WHERE site_id = ? AND valid_to IS NULL"), cid, siteID); err != nil {
+			return fmt.Errorf("close license version: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO license_versions (site_id, valid_from, model, product, name, organization,
+			serial_tail, license_valid_to, expired, invalid, blacklisted, total_tokens, available_tokens)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), siteID, cid, l.Model, l.Product, l.Name, l.Organization,
+			l.SerialTail, nullable(l.ValidTo), b2i(l.Expired), b2i(l.Invalid), b2i(l.Blacklisted), l.TotalTokens, l.AvailableTokens); err != nil {
+			return fmt.Errorf("insert license version: %w", err)
+		}
+	}
+	capRows := make([][]any, 0, len(d.capacity))
+	for _, r := range d.capacity {
+		capRows = append(capRows, []any{siteID, r[0], r[1], r[2]})
+	}
+	if err := s.insertRows(ctx, tx, "capacity_use", []string{"site_id", "month", "user_key", "minutes"}, capRows,
+		"ON CONFLICT (site_id, month, user_key) DO UPDATE SET minutes = excluded.minutes"); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
+// Store is licmon's license history. Every command reads and writes history
+// through it; the only implementation today is SQLite over database/sql, and
+// the interface is shaped so a PostgreSQL backend can be added without
+// touching callers.
+//
+// Times passed in may be in any location; times returned are UTC. All times
+// are kept at one-second precision.
+type Store interface {
+	// SaveSnapshot records one collection in a single transaction and
+	// returns what changed since the previous collection of the site.
+	SaveSnapshot(ctx context.Context, s *license.Snapshot) (*SaveResult, error)
+	// SaveReconstructed stores (replacing by site, type and day) backfilled
+	// daily points from license.Reconstruct.
+	SaveReconstructed(ctx context.Context, site string, points []license.DailyCounters) error
+
+	// Sites lists the sites that have history, by name.
+	Sites(ctx context.Context) ([]string, error)
+	// LatestSnapshotTime is the time of the site's latest collection, zero
+	// if it has none.
+	LatestSnapshotTime(ctx context.Context, site string) (time.Time, error)
+	// Collections lists the site's collections with at in [from, to], oldest first.
+	Collections(ctx context.Context, site string, from, to time.Time) ([]Collection, error)
+
+	// CountersAt, LicenseAt, AllocationsAt, UsersAt and AuthoringAt return
+	// the state recorded by the last collection at or before at (empty, nil
+	// error if there is none; ErrUnknownSite for a site never saved).
+	// Slices are sorted by ID / UserGUID.
+	CountersAt(ctx context.Context, site string, at time.Time) ([]license.Counters, error)
+	LicenseAt(ctx context.Context, site string, at time.Time) (*license.SiteLicense, error)
+	AllocationsAt(ctx context.Context, site string, at time.Time) ([]license.Allocation, error)
+	UsersAt(ctx context.Context, site string, at time.Time) ([]license.User, error)
+	AuthoringAt(ctx context.Context, site string, at time.Time) ([]license.Authoring, error)
+
+	// UnusedAllocations returns the non-quarantined allocations as of at
+	// that were never used or last used before at-idle: never-used first,
+	// then by LastUsed ascending.
+	UnusedAllocations(ctx context.Context, site string, at time.Time, idle time.Duration) ([]license.Allocation, error)
+
+	// DailyCounters returns one point per day in [from, to] (UTC days) that
+	// has data: reconstructed points for days before the first collection,
+	// then the last collection of each day. Active on real points of
+	// per-user types comes from ActiveUsers; it is zero for capacity and
+	// login access.
+	DailyCounters(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DailyCounters, error)
+	// ActiveUsers counts distinct users with a use of typ in each period
+	// from the period of from to the period of to, inclusive (zeros
+	// included), from every lastUsed value ever observed.
+	ActiveUsers(ctx context.Context, site string, typ license.Type, from, to time.Time, g Granularity) ([]ActivePoint, error)
+	// CapacityUse returns the analyzer-capacity minutes per user of a month
+	// ("2006-01"), sorted by UserGUID.
+	CapacityUse(ctx context.Context, site, month string) ([]license.CapacityUse, error)
+
+	// SaveCheck records one licmon check result and returns its id.
+	SaveCheck(ctx context.Context, c CheckResult) (int64, error)
+	// Checks returns the site's latest check results, newest first.
+	Checks(ctx context.Context, site string, limit int) ([]CheckResult, error)
+
+	// Stats reports rows and bytes per table and the date range per site.
+	Stats(ctx context.Context) (*Stats, error)
+	// Close closes the database.
+	Close() error
+}
+
+// Granularity is the period of an ActiveUsers series.
+type Granularity int
+
+// Granularities of ActiveUsers.
+const (
+	Day Granularity = iota
+	Month
+)
+
+// ActivePoint is the number of distinct active users in a period starting at Period (UTC).
+type ActivePoint struct {
+	Period time.Time
+	Count  int64
+}
+
+// Collection is one recorded collection.
+type Collection struct {
+	ID          int64
+	Site        string
+	At          time.Time
+	Users       int
+	Allocations int
+	// Changes is the number of per-user rows that changed (ChangeSummary.Total).
+	Changes int
+}
+
+// SaveResult describes what SaveSnapshot did.
+type SaveResult struct {
+	CollectionID int64
+	// First is true for the first collection of the site (time to backfill).
+	First bool
+	// Duplicate is true when the snapshot had the same time and content as
+	// the latest collection: nothing was written and CollectionID is that
+	// collection's.
+	Duplicate bool
+	Changes   ChangeSummary
+}
+
+// ChangeSummary counts the per-user changes of one collection against the
+// previous one. The maps are keyed by the allocation's (new) type and hold
+// only non-zero counts. On the first collection every allocation and user
+// counts as added.
+type ChangeSummary struct {
+	Allocated     map[license.Type]int // new allocation IDs
+	Released      map[license.Type]int // allocation IDs gone (quarantine over or released immediately)
+	Quarantined   map[license.Type]int // became quarantined
+	Unquarantined map[license.Type]int // quarantine lifted (reinstated)
+	// TypeChanged counts users whose allocation type changed: the same
+	// allocation ID with a new type, or a user who lost one type and gained
+	// another in this collection (also counted in Released/Allocated).
+	TypeChanged      map[license.Type]int
+	LastUsedAdvanced map[license.Type]int
+	ExcessChanged    map[license.Type]int
+	// OtherChanged counts allocation rows changed in other fields (user
+	// directory/ID, created, quarantine end, deleted user).
+	OtherChanged map[license.Type]int
+
+	UsersAdded       int
+	UsersRemoved     int
+	UsersChanged     int
+	AuthoringChanged int
+	// CapacityChanged counts capacity-use rows (user, month) new or updated.
+	CapacityChanged int
+	LicenseChanged  bool
+}
+
+// Total is the number of changes counted (a row changed in several ways
+// counts once per way); zero means the per-user state did not change.
+func (c ChangeSummary) Total() int {
+	n := c.UsersAdded + c.UsersRemoved + c.UsersChanged + c.AuthoringChanged + c.CapacityChanged
+	for _, m := range []map[license.Type]int{c.Allocated, c.Released, c.Quarantined, c.Unquarantined,
+		c.LastUsedAdvanced, c.ExcessChanged, c.OtherChanged} {
+		for _, v := range m {
+			n += v
+		}
+	}
+	if c.LicenseChanged {
+		n++
+	}
+	return n
+}
+
+// CheckResult is one stored `licmon check` outcome.
+type CheckResult struct {
+	ID       int64
+	Site     string
+	At       time.Time
+	Status   string // e.g. "ok", "warning", "critical"
+	ExitCode int
+	// JSON is the check's full -json output.
+	JSON []byte
+}
+
+// Stats describes the database for `licmon store stats` style output.
+type Stats struct {
+	Path      string
+	FileBytes int64 // main file + WAL
+	PageSize  int64
+	Pages     int64
+	FreePages int64
+	// BytesExact is true when table sizes come from the dbstat virtual
+	// table, false when they are estimates.
+	BytesExact bool
+	Tables     []TableStats
+	Sites      []SiteStats
+	Schema     int
+}
+
+// TableStats is the size of one table including its indexes.
+type TableStats struct {
+	Name  string
+	Rows  int64
+	Bytes int64
+}
+
+// SiteStats is the history range of one site.
+type SiteStats struct {
+	Site        string
+	Collections int64
+	First, Last time.Time
+	// ReconstructedFrom is the first backfilled day, zero if none.
+	ReconstructedFrom time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// hook, when set by tests, is called at named stages of SaveSnapshot so
+	// a test can kill the process mid-save.
+	hook func(stage string)
+	// maxVersion, when > 0, stops migrations at that schema version (tests
+	// of upgrades from earlier versions).
+	maxVersion int
+}
+
+// Errors a caller can test with errors.Is / errors.As.
+var (
+	// ErrNotLicmonDB means the file exists but is not a licmon database.
+	ErrNotLicmonDB = errors.New("not a licmon database")
+	// ErrOutOfOrder means a snapshot is older than the site's latest collection.
+	ErrOutOfOrder = errors.New("snapshot older than the latest collection")
+	// ErrConflict means a snapshot has the time of an existing collection but other content.
+	ErrConflict = errors.New("a different snapshot was already saved at this time")
+	// ErrUnknownSite means the store has no history for the named site.
+	ErrUnknownSite = errors.New("no history for this site (run licmon collect first)")
+	// ErrInvalidSnapshot means the snapshot itself is malformed.
+	ErrInvalidSnapshot = errors.New("invalid snapshot")
+)
+
+// SchemaTooNewError is returned by Open for a database written by a newer
+// licmon: this binary must not touch tables it does not know.
+type SchemaTooNewError struct {
+	Path          string
+	Have, Support int
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("open store %s: created by a newer licmon (schema v%d, this licmon supports v%d); upgrade licmon",
+		e.Path, e.Have, e.Support)
+}
