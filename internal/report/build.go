@@ -1,0 +1,366 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/licmon/licmon/internal/forecast"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/store"
+)
+
+const day = 24 * time.Hour
+
+// Build computes the report of one site from the history store only (it
+// never talks to the QRS). Build is deterministic for a given store, site
+// and Options.
+func Build(ctx context.Context, st store.Store, site string, opts Options) (*Report, error) {
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, fmt.Errorf("build report: %w", err)
+	}
+	asOf, dataAt, err := resolveAsOf(ctx, st, site, o.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	end := o.HorizonEnd
+	if end.IsZero() {
+		end = asOf.AddDate(0, DefaultHorizonMonths, 0)
+	}
+	if !end.After(asOf) {
+		return nil, fmt.Errorf("build report: the horizon %s must be after the report date %s", end.Format(time.DateOnly), asOf.Format(time.DateOnly))
+	}
+	r := &Report{
+		SchemaVersion: SchemaVersion, Site: site, AsOf: asOf.UTC(), DataAt: dataAt,
+		HorizonEnd: end.UTC(), HorizonDays: int(license.Day(end).Sub(license.Day(asOf)) / day),
+		Settings: Settings{InactivityDays: o.InactivityDays, HeadroomPct: o.HeadroomPct, AuthoringDays: o.AuthoringDays,
+			AnalyzerMinutes: o.AnalyzerMinutes, QuarantineDays: QuarantineDays, KeepMarkers: o.KeepMarkers,
+			IncludeReconstructed: o.IncludeReconstructed, IntervalLevel: forecast.DefaultLevel, WhatIfDays: o.WhatIfDays},
+		Notes: []string{},
+	}
+	if age := asOf.Sub(dataAt); age > 2*day {
+		r.Notes = append(r.Notes, fmt.Sprintf("the latest collection is %d days older than the report date; run licmon collect daily", int(age/day)))
+	}
+
+	in, err := load(ctx, st, site, dataAt)
+	if err != nil {
+		return nil, err
+	}
+	if in.lic != nil && in.lic.Model != "" {
+		li := &LicenseInfo{Model: in.lic.Model, Name: in.lic.Name, Expired: in.lic.Expired}
+		if !in.lic.ValidTo.IsZero() {
+			v := in.lic.ValidTo.UTC()
+			li.ValidTo = &v
+		}
+		r.License = li
+	}
+
+	for _, c := range in.counters {
+		if !c.Enabled && c.Total == 0 && c.Allocated == 0 && c.Used == 0 {
+			continue
+		}
+		tr := TypeReport{Type: c.Type, Label: c.Type.Label(), PerUser: c.Type.PerUser(), Quarantined: c.Quarantined, Excess: c.Excess}
+		tr.Allocated, tr.Licensed = counterValues(c)
+		tr.Remaining = tr.Licensed - tr.Allocated
+		if c.Type.PerUser() {
+			tr.Usage = usage(in.allocs, c.Type, asOf)
+		}
+		r.Types = append(r.Types, tr)
+	}
+	sort.SliceStable(r.Types, func(i, j int) bool { return typeOrder(r.Types[i].Type) < typeOrder(r.Types[j].Type) })
+
+	// History and forecasts, one type per goroutine: the fits and backtests
+	// are the expensive part and independent.
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.Types))
+	for i := range r.Types {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = forecastType(ctx, st, site, &r.Types[i], asOf, end, o)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, t := range r.Types {
+		if t.Forecast.ReconstructedPoints > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: the forecast includes %d reconstructed days (lower bounds; they overstate growth)", t.Label, t.Forecast.ReconstructedPoints))
+		}
+	}
+	if hasRecon(r.Types) && !o.IncludeReconstructed {
+		r.Notes = append(r.Notes, "reconstructed history (lower bounds rebuilt from allocation dates) is shown dashed and left out of the forecasts; use --include-reconstructed to fit on it")
+	}
+
+	ex := newExclusions(in.users, o.KeepMarkers)
+	r.Candidates.Reclaim = reclaimCandidates(in.allocs, in.users, ex, asOf, o.InactivityDays)
+	r.Plan = plan(r.Types, in.allocs, ex, asOf, o.InactivityDays, o.HeadroomPct)
+	for _, d := range o.WhatIfDays {
+		r.WhatIf = append(r.WhatIf, whatIf(r.Types, in.allocs, ex, asOf, d, o.HeadroomPct))
+	}
+	reclaimSet := map[string]bool{}
+	for _, c := range r.Candidates.Reclaim {
+		reclaimSet[c.AllocationID] = true
+	}
+	r.Candidates.Downgrade = downgradeCandidates(in.allocs, in.users, in.authoring, ex, reclaimSet, asOf, o.AuthoringDays)
+	r.Candidates.Dual = dualCandidates(in.allocs, in.users)
+	r.Capacity = capacityMonth(in.counters, in.capNow, in.capLast, dataAt)
+	r.Candidates.Capacity = capacityCandidates(in.capNow, in.capLast, in.users, in.allocs, o.AnalyzerMinutes, asOf)
+	r.UnmetDemand = UnmetDemand{Note: "no data: the history store does not record access denials yet, so unmet demand is not measured (the License Monitor app reads them from the proxy audit logs)"}
+	return r, nil
+}
+
+// resolveAsOf returns the report moment and the collection it reads.
+func resolveAsOf(ctx context.Context, st store.Store, site string, asOf time.Time) (time.Time, time.Time, error) {
+	if asOf.IsZero() {
+		t, err := st.LatestSnapshotTime(ctx, site)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, err)
+		}
+		if t.IsZero() {
+			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, store.ErrUnknownSite)
+		}
+		return t.UTC(), t.UTC(), nil
+	}
+	cs, err := st.Collections(ctx, site, asOf.AddDate(0, 0, -400), asOf)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, err)
+	}
+	if len(cs) == 0 {
+		first, err := st.Collections(ctx, site, time.Time{}, time.Now().AddDate(100, 0, 0))
+		if err == nil && len(first) > 0 {
+			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: no collection on or before %s; history starts %s",
+				site, asOf.Format(time.DateOnly), first[0].At.Format(time.DateOnly))
+		}
+		return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, store.ErrUnknownSite)
+	}
+	return asOf.UTC(), cs[len(cs)-1].At.UTC(), nil
+}
+
+// inputs is the per-user state the report reads from one collection.
+type inputs struct {
+	counters        []license.Counters
+	lic             *license.SiteLicense
+	allocs          []license.Allocation
+	users           map[string]license.User
+	authoring       map[string]license.Authoring
+	capNow, capLast []license.CapacityUse
+}
+
+func load(ctx context.Context, st store.Store, site string, at time.Time) (*inputs, error) {
+	in := &inputs{users: map[string]license.User{}, authoring: map[string]license.Authoring{}}
+	var err error
+	if in.counters, err = st.CountersAt(ctx, site, at); err != nil {
+		return nil, fmt.Errorf("read counters of %s: %w", site, err)
+	}
+	if in.lic, err = st.LicenseAt(ctx, site, at); err != nil {
+		return nil, fmt.Errorf("read license of %s: %w", site, err)
+	}
+	if in.allocs, err = st.AllocationsAt(ctx, site, at); err != nil {
+		return nil, fmt.Errorf("read allocations of %s: %w", site, err)
+	}
+	us, err := st.UsersAt(ctx, site, at)
+	if err != nil {
+		return nil, fmt.Errorf("read users of %s: %w", site, err)
+	}
+	for _, u := range us {
+		in.users[u.ID] = u
+	}
+	au, err := st.AuthoringAt(ctx, site, at)
+	if err != nil {
+		return nil, fmt.Errorf("read authoring of %s: %w", site, err)
+	}
+	for _, a := range au {
+		in.authoring[a.UserGUID] = a
+	}
+	month := license.MonthOf(at)
+	if in.capNow, err = st.CapacityUse(ctx, site, month); err != nil {
+		return nil, fmt.Errorf("read capacity use of %s: %w", site, err)
+	}
+	if in.capLast, err = st.CapacityUse(ctx, site, license.MonthOf(monthStart(at).AddDate(0, -1, 0))); err != nil {
+		return nil, fmt.Errorf("read capacity use of %s: %w", site, err)
+	}
+	return in, nil
+}
+
+// counterValues maps a type's counters to (allocated, licensed) in the
+// report's terms (see TypeReport).
+func counterValues(c license.Counters) (allocated, licensed int64) {
+	switch c.Type {
+	case license.UserAccess, license.LoginAccess:
+		return c.Used, c.Allocated
+	case license.AnalyzerCapacity:
+		return c.Used, c.Total
+	}
+	return c.Allocated, c.Total
+}
+
+// dailyValues maps a daily point the same way. Reconstructed token points
+// count allocations (passes in use) in Allocated and know no pool size.
+func dailyValues(p license.DailyCounters) (allocated, licensed int64) {
+	switch {
+	case p.Type == license.UserAccess && p.Reconstructed:
+		return p.Allocated, p.Total
+	case p.Type == license.UserAccess, p.Type == license.LoginAccess:
+		return p.Used, p.Allocated
+	case p.Type == license.AnalyzerCapacity:
+		return p.Used, p.Total
+	}
+	return p.Allocated, p.Total
+}
+
+func typeOrder(t license.Type) int {
+	for i, k := range license.Types() {
+		if k == t {
+			return i
+		}
+	}
+	return len(license.Types())
+}
+
+func hasRecon(ts []TypeReport) bool {
+	for _, t := range ts {
+		for _, h := range t.History {
+			if h.Reconstructed {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func monthStart(t time.Time) time.Time {
+	y, m, _ := t.UTC().Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// usage counts allocations of typ by last use, as of asOf.
+func usage(allocs []license.Allocation, typ license.Type, asOf time.Time) *Usage {
+	u := &Usage{}
+	var created90 int64
+	for _, a := range allocs {
+		if a.Type != typ || a.Quarantined {
+			continue
+		}
+		idle := idleDays(a, asOf)
+		switch {
+		case a.LastUsed.IsZero():
+			u.NeverUsed++
+		default:
+			since := asOf.Sub(a.LastUsed)
+			if since < 7*day {
+				u.Used7++
+			}
+			if since < 30*day {
+				u.Used30++
+			}
+			if since < 90*day {
+				u.Used90++
+			}
+		}
+		if idle >= 30 {
+			u.Unused30++
+		}
+		if idle >= 60 {
+			u.Unused60++
+		}
+		if idle >= 90 {
+			u.Unused90++
+		}
+		if !a.Created.IsZero() && asOf.Sub(a.Created) < 90*day {
+			created90++
+			if asOf.Sub(a.Created) < 30*day && !a.LastUsed.IsZero() {
+				u.FirstTime30++
+			}
+		}
+	}
+	u.NewPerMonth = round1(float64(created90) / 90 * 365.25 / 12)
+	return u
+}
+
+// idleDays is whole days since the allocation was last used, or since it was
+// created when it never was (a never-used allocation with no creation date
+// counts as idle forever).
+func idleDays(a license.Allocation, asOf time.Time) int {
+	ref := a.LastUsed
+	if ref.IsZero() {
+		ref = a.Created
+	}
+	if ref.IsZero() {
+		return 1 << 30
+	}
+	return max(0, int(asOf.Sub(ref)/day))
+}
+
+func round1(v float64) float64 {
+	if v < 0 {
+		return -round1(-v)
+	}
+	return float64(int64(v*10+0.5)) / 10
+}
+
+func ptr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// exclusions decides which users are never reclaimed or downgraded.
+type exclusions struct {
+	keep    map[string]bool
+	markers []string
+}
+
+func newExclusions(users map[string]license.User, markers []string) exclusions {
+	ex := exclusions{keep: map[string]bool{}, markers: markers}
+	for id, u := range users {
+		if why := excludedWhy(u, markers); why != "" {
+			ex.keep[id] = true
+		}
+	}
+	return ex
+}
+
+// excludedWhy says why a user is excluded, or "" when not.
+func excludedWhy(u license.User, markers []string) string {
+	if strings.EqualFold(u.Directory, "INTERNAL") {
+		return "INTERNAL service account"
+	}
+	for _, r := range u.Roles {
+		if strings.EqualFold(r, "RootAdmin") {
+			return "RootAdmin"
+		}
+	}
+	for _, m := range markers {
+		for _, t := range u.Tags {
+			if strings.EqualFold(t, m) {
+				return "tagged " + t
+			}
+		}
+		for name, vals := range u.CustomProperties {
+			if strings.EqualFold(name, m) {
+				return "custom property " + name
+			}
+			for _, v := range vals {
+				if strings.EqualFold(v, m) {
+					return "custom property " + name + "=" + v
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// excluded reports whether an allocation is kept: its user is excluded, or
+// its user record is INTERNAL by the allocation's own directory.
+func (ex exclusions) excluded(a license.Allocation) bool {
+	return ex.keep[a.UserGUID] || strings.EqualFold(a.Directory, "INTERNAL")
+}

@@ -1,0 +1,167 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"time"
+
+	"github.com/licmon/licmon/internal/forecast"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/svgchart"
+)
+
+// WriteHTML writes the report as one self-contained HTML file: inline CSS
+// on the elements (email clients drop <style> blocks), inline SVG charts,
+// no scripts, no external assets, so it can be attached to an email.
+func WriteHTML(w io.Writer, r *Report) error {
+	type typeView struct {
+		TypeReport
+		Chart   template.HTML
+		Runout  string
+		Backtst string
+	}
+	v := struct {
+		*Report
+		Generated string
+		Types     []typeView
+		Headroom  string
+		Reclaim   []Candidate
+		More      int
+	}{Report: r, Headroom: fmt.Sprintf("%.0f", r.Settings.HeadroomPct)}
+	for _, t := range r.Types {
+		tv := typeView{TypeReport: t, Runout: runoutText(t.Forecast), Backtst: backtestText(t.Forecast.Backtest)}
+		if len(t.History) > 0 && t.Type != license.AnalyzerCapacity {
+			tv.Chart = chart(r, t).SVG()
+		}
+		v.Types = append(v.Types, tv)
+	}
+	v.Reclaim = r.Candidates.Reclaim
+	if len(v.Reclaim) > 25 {
+		v.More = len(v.Reclaim) - 25
+		v.Reclaim = v.Reclaim[:25]
+	}
+	return page.Execute(w, v)
+}
+
+// chart draws allocated against licensed with the forecast band and the
+// run-out marker.
+func chart(r *Report, t TypeReport) *svgchart.TimeSeriesChart {
+	alloc := svgchart.Series{Name: "allocated", Style: svgchart.Line}
+	lic := svgchart.Series{Name: "licensed", Style: svgchart.Step, Color: "#555555"}
+	for _, h := range t.History {
+		alloc.Points = append(alloc.Points, svgchart.Point{T: h.Day, V: float64(h.Allocated), Reconstructed: h.Reconstructed})
+		if !h.Reconstructed || h.Licensed > 0 {
+			lic.Points = append(lic.Points, svgchart.Point{T: h.Day, V: float64(h.Licensed), Reconstructed: h.Reconstructed})
+		}
+	}
+	c := &svgchart.TimeSeriesChart{Title: t.Label + ": allocated against licensed", YLabel: "seats",
+		Series: []svgchart.Series{alloc, lic}, Downsample: true,
+		Thresholds: []svgchart.Threshold{{Value: float64(t.Licensed), Label: "licensed"}}}
+	for _, b := range t.Forecast.Band {
+		c.Forecast.Bands = append(c.Forecast.Bands, svgchart.Band{T: b.Day, Mean: b.Mean, Lo: b.Lo, Hi: b.Hi})
+	}
+	c.Forecast.Name = "forecast, 80% interval"
+	c.Markers = append(c.Markers, svgchart.Marker{T: r.AsOf, Label: "today"})
+	if f := t.Forecast; f.Status == string(forecast.StatusRunsOut) && f.Date != nil {
+		m := svgchart.Marker{T: *f.Date, Label: "run-out " + f.Date.Format(time.DateOnly), Color: "#D55E00"}
+		if f.Earliest != nil && f.Latest != nil {
+			m.From, m.To = *f.Earliest, *f.Latest
+		}
+		c.Markers = append(c.Markers, m)
+	}
+	return c
+}
+
+var funcs = template.FuncMap{
+	"date": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.Format(time.DateOnly)
+		case *time.Time:
+			return date(v)
+		}
+		return ""
+	},
+	"num":    func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	"signed": signed,
+}
+
+const (
+	cell  = `padding:4px 8px;border-bottom:1px solid #ddd;text-align:right`
+	cellL = `padding:4px 8px;border-bottom:1px solid #ddd;text-align:left`
+	head  = `padding:4px 8px;border-bottom:2px solid #333;text-align:right;font-weight:600`
+	headL = `padding:4px 8px;border-bottom:2px solid #333;text-align:left;font-weight:600`
+)
+
+var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>License report: {{.Site}} as of {{date .AsOf}}</title>
+</head>
+<body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;background:#ffffff">
+<div style="max-width:960px;margin:0 auto">
+<h1 style="font-size:22px;margin:0 0 4px 0">License report: {{.Site}}</h1>
+<p style="margin:0 0 16px 0;color:#555">As of {{date .AsOf}} (data collected {{.DataAt.Format "2006-01-02 15:04 MST"}}); planning horizon {{date .HorizonEnd}} ({{.HorizonDays}} days).</p>
+<div style="padding:12px 16px;background:#eef4fb;border-left:4px solid #0072B2;margin:0 0 20px 0">
+<div style="font-size:12px;color:#555;text-transform:uppercase">Recommendation</div>
+<div style="font-size:18px;font-weight:600" id="plan">{{.Plan.Summary}}</div>
+</div>
+
+<h2 style="font-size:17px;margin:20px 0 8px 0">Licenses</h2>
+<table style="border-collapse:collapse;width:100%">
+<tr><th style="` + headL + `">Type</th><th style="` + head + `">Licensed</th><th style="` + head + `">Allocated</th><th style="` + head + `">Remaining</th><th style="` + head + `">Used 7/30/90 d</th><th style="` + head + `">Never used</th><th style="` + head + `">Unused 30/60/90 d</th><th style="` + head + `">Quarantined</th><th style="` + head + `">Growth / month (30 d / 90 d)</th></tr>
+{{range .Types}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{.Licensed}}</td><td style="` + cell + `">{{.Allocated}}</td><td style="` + cell + `">{{.Remaining}}</td>
+{{with .Usage}}<td style="` + cell + `">{{.Used7}}/{{.Used30}}/{{.Used90}}</td><td style="` + cell + `">{{.NeverUsed}}</td><td style="` + cell + `">{{.Unused30}}/{{.Unused60}}/{{.Unused90}}</td>{{else}}<td style="` + cell + `">–</td><td style="` + cell + `">–</td><td style="` + cell + `">–</td>{{end}}
+<td style="` + cell + `">{{.Quarantined}}</td><td style="` + cell + `">{{signed .Growth30PerMonth}} / {{signed .Growth90PerMonth}}</td></tr>
+{{end}}</table>
+
+<h2 style="font-size:17px;margin:24px 0 8px 0">Needs by {{date .HorizonEnd}}</h2>
+<p style="margin:0 0 8px 0;color:#555">Demand is the upper end of the 80% forecast interval (never below today's allocation), plus {{.Headroom}}% headroom. Reclaimable counts allocations unused for at least {{.Settings.InactivityDays}} days, after exclusions (keep markers, INTERNAL accounts, RootAdmins).</p>
+<table style="border-collapse:collapse;width:100%">
+<tr><th style="` + headL + `">Type</th><th style="` + head + `">Licensed</th><th style="` + head + `">Demand</th><th style="` + head + `">Required</th><th style="` + head + `">Reclaimable</th><th style="` + head + `">Reclaim</th><th style="` + head + `">Buy</th><th style="` + head + `">Spare</th></tr>
+{{range .Plan.Lines}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{.Licensed}}</td><td style="` + cell + `">{{num .Demand}}{{if eq .Basis "current"}} (today, no forecast){{end}}</td><td style="` + cell + `">{{.Required}}</td><td style="` + cell + `">{{.Reclaimable}}</td><td style="` + cell + `">{{.Reclaim}}</td><td style="` + cell + `;font-weight:600">{{.Buy}}</td><td style="` + cell + `">{{.Spare}}</td></tr>
+{{end}}</table>
+
+{{if .WhatIf}}<h3 style="font-size:15px;margin:16px 0 6px 0">What if we reclaim allocations unused for…</h3>
+<table style="border-collapse:collapse">
+<tr><th style="` + headL + `">Threshold</th>{{range (index .WhatIf 0).Types}}<th style="` + head + `">{{.Type.Label}}: frees / buy</th>{{end}}</tr>
+{{range .WhatIf}}<tr><td style="` + cellL + `">{{.Days}} days</td>{{range .Types}}<td style="` + cell + `">{{.Free}} / {{.Buy}}</td>{{end}}</tr>
+{{end}}</table>{{end}}
+
+<h2 style="font-size:17px;margin:24px 0 8px 0">Forecasts</h2>
+{{range .Types}}<div style="margin:0 0 20px 0">
+<h3 style="font-size:15px;margin:0 0 4px 0">{{.Label}}</h3>
+<p style="margin:0 0 2px 0">{{.Runout}}</p>
+{{if .Backtst}}<p style="margin:0 0 6px 0;color:#555;font-size:13px">{{.Backtst}}</p>{{end}}
+{{if .Chart}}<div style="max-width:760px">{{.Chart}}</div>{{end}}
+</div>
+{{end}}
+
+<h2 style="font-size:17px;margin:24px 0 8px 0">Candidates</h2>
+<ul style="margin:0 0 8px 0;padding-left:20px">
+<li>{{len .Candidates.Reclaim}} allocations unused for at least {{.Settings.InactivityDays}} days (reclaim)</li>
+<li>{{len .Candidates.Downgrade}} Professional users with no authoring in {{.Settings.AuthoringDays}} days (downgrade to Analyzer)</li>
+<li>{{len .Candidates.Dual}} users holding both Professional and Analyzer</li>
+<li>{{len .Candidates.Capacity}} capacity users at or above {{.Settings.AnalyzerMinutes}} minutes a month (an Analyzer seat costs less)</li>
+</ul>
+{{if .Reclaim}}<table style="border-collapse:collapse;width:100%;font-size:13px">
+<tr><th style="` + headL + `">User</th><th style="` + headL + `">Type</th><th style="` + head + `">Last used</th><th style="` + head + `">Idle days</th></tr>
+{{range .Reclaim}}<tr><td style="` + cellL + `">{{.Directory}}\{{.UserID}}</td><td style="` + cellL + `">{{.Type.Label}}</td><td style="` + cell + `">{{with .LastUsed}}{{date .}}{{else}}never{{end}}</td><td style="` + cell + `">{{if lt .IdleDays 0}}–{{else}}{{.IdleDays}}{{end}}</td></tr>
+{{end}}</table>{{if .More}}<p style="color:#555;font-size:13px">… and {{.More}} more (licmon report --format csv --candidates).</p>{{end}}{{end}}
+
+{{with .Capacity}}<h2 style="font-size:17px;margin:24px 0 8px 0">Analyzer capacity, {{.Month}}</h2>
+<p style="margin:0">{{.Used}} of {{.Licensed}} minutes used by {{.Users}} users (last month {{.LastMonth}}). {{.Reason}}.</p>{{end}}
+
+<h2 style="font-size:17px;margin:24px 0 8px 0">Unmet demand</h2>
+<p style="margin:0">{{if .UnmetDemand.Available}}{{.UnmetDemand.Denials}} access denials.{{else}}{{.UnmetDemand.Note}}{{end}}</p>
+
+{{if .Notes}}<h2 style="font-size:17px;margin:24px 0 8px 0">Notes</h2>
+<ul style="margin:0;padding-left:20px">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+<p style="margin:24px 0 0 0;color:#888;font-size:12px">Generated by licmon from its history store. Forecast: damped-trend exponential smoothing with block-bootstrap intervals; reconstructed history (dashed) is a lower bound.</p>
+</div>
+</body>
+</html>
+`))

@@ -1,0 +1,326 @@
+package report
+
+import (
+	"time"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
+// SchemaVersion is the version of the JSON form of Report. It changes only
+// when a field is removed or its meaning changes; new fields may be added
+// within a version. `licmon serve` returns the same model from its JSON API.
+const SchemaVersion = 1
+
+// Report is everything `licmon report` knows about one site as of one day:
+// per-type figures, forecasts, the purchase plan, reclaim what-ifs and the
+// candidate lists. It is plain data (no methods that touch I/O) so the
+// report command, the dashboard and the JSON API render the same model.
+type Report struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Site          string `json:"site"`
+	// AsOf is the moment the report describes (end of the --as-of day, or the
+	// latest collection). DataAt is the collection it reads, the latest at
+	// or before AsOf.
+	AsOf   time.Time `json:"asOf"`
+	DataAt time.Time `json:"dataAt"`
+	// HorizonEnd is the planning date (for example the renewal), HorizonDays
+	// the days from AsOf to it.
+	HorizonEnd  time.Time    `json:"horizonEnd"`
+	HorizonDays int          `json:"horizonDays"`
+	Settings    Settings     `json:"settings"`
+	License     *LicenseInfo `json:"license,omitempty"`
+	// Types holds one entry per license type the site has, in display order.
+	Types []TypeReport `json:"types"`
+	// Plan is the purchase / reclaim recommendation for the horizon.
+	Plan Plan `json:"plan"`
+	// WhatIf shows what reclaiming at other inactivity thresholds would free.
+	WhatIf     []WhatIf   `json:"whatIf"`
+	Candidates Candidates `json:"candidates"`
+	// Capacity is the analyzer-capacity month; nil when the site has none.
+	Capacity    *CapacityMonth `json:"capacity,omitempty"`
+	UnmetDemand UnmetDemand    `json:"unmetDemand"`
+	// Notes are caveats a reader must see (stale data, reconstructed history…).
+	Notes []string `json:"notes"`
+}
+
+// Settings echoes the options the report was built with, so a reader can
+// tell what "unused" and "headroom" meant.
+type Settings struct {
+	InactivityDays       int      `json:"inactivityDays"`
+	HeadroomPct          float64  `json:"headroomPct"`
+	AuthoringDays        int      `json:"authoringDays"`
+	AnalyzerMinutes      int64    `json:"analyzerBreakEvenMinutes"`
+	QuarantineDays       int      `json:"quarantineDays"`
+	KeepMarkers          []string `json:"keepMarkers"`
+	IncludeReconstructed bool     `json:"includeReconstructed"`
+	IntervalLevel        float64  `json:"intervalLevel"`
+	WhatIfDays           []int    `json:"whatIfDays"`
+}
+
+// LicenseInfo is the site license without secrets.
+type LicenseInfo struct {
+	Model   string     `json:"model"`
+	Name    string     `json:"name,omitempty"`
+	ValidTo *time.Time `json:"validTo,omitempty"`
+	Expired bool       `json:"expired"`
+}
+
+// TypeReport is the state, growth and forecast of one license type.
+//
+// Licensed and Allocated mean, per type: Professional and Analyzer seats
+// licensed and allocated; user access passes: tokens set aside for user
+// access and passes in use; login access: tokens allocated to login access
+// groups and passes in use; analyzer capacity: minutes a month and minutes
+// used this month.
+type TypeReport struct {
+	Type        license.Type `json:"type"`
+	Label       string       `json:"label"`
+	PerUser     bool         `json:"perUser"`
+	Licensed    int64        `json:"licensed"`
+	Allocated   int64        `json:"allocated"`
+	Quarantined int64        `json:"quarantined"`
+	Excess      int64        `json:"excess"`
+	// Remaining is Licensed - Allocated (negative when over).
+	Remaining int64 `json:"remaining"`
+	// Usage is nil for types without per-user allocations.
+	Usage *Usage `json:"usage,omitempty"`
+	// Growth per month (a month is 365.25/12 days) from least-squares lines
+	// over the last 30 and 90 days of the allocated series.
+	Growth30PerMonth float64  `json:"growth30PerMonth"`
+	Growth90PerMonth float64  `json:"growth90PerMonth"`
+	Forecast         Forecast `json:"forecast"`
+	// History is the allocated and licensed series, one point per day with
+	// data, oldest first (for charts).
+	History []HistoryPoint `json:"history"`
+}
+
+// Usage counts per-user allocations of one type by when they were last used.
+// "Unused N days" includes never-used allocations; quarantined allocations
+// are not counted in any of these.
+type Usage struct {
+	Used7     int64 `json:"used7"`
+	Used30    int64 `json:"used30"`
+	Used90    int64 `json:"used90"`
+	NeverUsed int64 `json:"neverUsed"`
+	Unused30  int64 `json:"unused30"`
+	Unused60  int64 `json:"unused60"`
+	Unused90  int64 `json:"unused90"`
+	// NewPerMonth is allocations created in the last 90 days per month
+	// (current allocations only: a lower bound).
+	NewPerMonth float64 `json:"newPerMonth"`
+	// FirstTime30 is allocations created in the last 30 days that have been
+	// used: users new to the type this month.
+	FirstTime30 int64 `json:"firstTime30"`
+}
+
+// HistoryPoint is one day of a type's history. Reconstructed points were
+// backfilled from allocation dates and are lower bounds, not measurements.
+type HistoryPoint struct {
+	Day           time.Time `json:"day"`
+	Allocated     int64     `json:"allocated"`
+	Licensed      int64     `json:"licensed"`
+	Reconstructed bool      `json:"reconstructed,omitempty"`
+}
+
+// Forecast statuses beyond those of the forecast package.
+const (
+	// StatusNotApplicable: the type is not forecast (capacity minutes renew
+	// every month; see Report.Capacity).
+	StatusNotApplicable = "not-applicable"
+	// StatusNoLicense: nothing is licensed, so nothing can run out.
+	StatusNoLicense = "no-license"
+)
+
+// Forecast is the run-out forecast of one type's allocated series against
+// its licensed total. Status is one of the forecast package's statuses
+// ("runs-out", "not-within-horizon", "already-exceeded",
+// "not-enough-history", "flat-or-declining") or StatusNotApplicable /
+// StatusNoLicense; Reason says it in plain English.
+type Forecast struct {
+	Status string     `json:"status"`
+	Reason string     `json:"reason"`
+	Date   *time.Time `json:"date,omitempty"`
+	// Earliest and Latest bound the run-out date with the interval level.
+	Earliest    *time.Time `json:"earliest,omitempty"`
+	Latest      *time.Time `json:"latest,omitempty"`
+	DaysLeft    int        `json:"daysLeft"`
+	Probability float64    `json:"probability"`
+	Method      string     `json:"method,omitempty"`
+	// Points is the number of observed days fitted; ReconstructedPoints how
+	// many of them were reconstructed lower bounds (0 unless included).
+	Points              int `json:"points"`
+	ReconstructedPoints int `json:"reconstructedPoints"`
+	// Demand is the forecast allocated value at the horizon; nil when there
+	// is no forecast.
+	Demand   *Demand   `json:"demand,omitempty"`
+	Backtest *Backtest `json:"backtest,omitempty"`
+	// Band is the forecast per day from the last observation to the horizon
+	// (for charts).
+	Band []BandPoint `json:"band,omitempty"`
+}
+
+// Demand is a forecast value with its interval.
+type Demand struct {
+	Day  time.Time `json:"day"`
+	Mean float64   `json:"mean"`
+	Lo   float64   `json:"lo"`
+	Hi   float64   `json:"hi"`
+}
+
+// BandPoint is the forecast for one day.
+type BandPoint struct {
+	Day  time.Time `json:"day"`
+	Mean float64   `json:"mean"`
+	Lo   float64   `json:"lo"`
+	Hi   float64   `json:"hi"`
+}
+
+// Backtest is the forecast's measured error on this site's own history.
+type Backtest struct {
+	Status   string          `json:"status"`
+	Reason   string          `json:"reason,omitempty"`
+	Horizons []BacktestScore `json:"horizons"`
+}
+
+// BacktestScore is the error of forecasts made Days ahead: MAPE in percent,
+// MAE in units, Coverage the share of actual values inside the interval,
+// over N forecast origins (0: history too short, see Reason).
+type BacktestScore struct {
+	Days     int     `json:"days"`
+	N        int     `json:"n"`
+	MAPE     float64 `json:"mape"`
+	MAE      float64 `json:"mae"`
+	Coverage float64 `json:"coverage"`
+	Reason   string  `json:"reason,omitempty"`
+}
+
+// Plan basis values: what the demand at the horizon was taken from.
+const (
+	BasisForecast = "forecast" // the upper bound of the forecast interval
+	BasisCurrent  = "current"  // no forecast: today's allocation, flat
+)
+
+// Plan is the recommendation for the horizon over every type with seats.
+type Plan struct {
+	// Summary is the one-line recommendation, e.g. "buy 12 Professional and
+	// 3 Analyzer" or "reclaim 40 Professional first; no purchase needed".
+	Summary string     `json:"summary"`
+	Lines   []PlanLine `json:"lines"`
+}
+
+// PlanLine is the arithmetic for one type:
+//
+//	Required  = ceil(Demand × (1 + headroom%))
+//	Shortfall = max(0, Required − Licensed)
+//	Reclaim   = min(Reclaimable, Shortfall)
+//	Buy       = Shortfall − Reclaim
+type PlanLine struct {
+	Type       license.Type `json:"type"`
+	Label      string       `json:"label"`
+	Licensed   int64        `json:"licensed"`
+	Allocated  int64        `json:"allocated"`
+	Basis      string       `json:"basis"`
+	DemandMean float64      `json:"demandMean"`
+	// Demand is the figure planned against (the interval's upper bound for
+	// BasisForecast).
+	Demand   float64 `json:"demand"`
+	Required int64   `json:"required"`
+	// Reclaimable is what the inactivity threshold frees; ReclaimableLater
+	// the part of it that frees only after the quarantine.
+	Reclaimable      int64 `json:"reclaimable"`
+	ReclaimableLater int64 `json:"reclaimableAfterQuarantine"`
+	Shortfall        int64 `json:"shortfall"`
+	Reclaim          int64 `json:"reclaim"`
+	Buy              int64 `json:"buy"`
+	// Spare is Licensed − Required when positive: seats not needed.
+	Spare int64 `json:"spare"`
+}
+
+// WhatIf is what reclaiming allocations unused for Days would free per type
+// and leave to buy.
+type WhatIf struct {
+	Days  int          `json:"days"`
+	Types []WhatIfType `json:"types"`
+}
+
+// WhatIfType is one type's line of a WhatIf.
+type WhatIfType struct {
+	Type license.Type `json:"type"`
+	// Free is the allocations that would be released; Later those of them
+	// that free their seat only after the quarantine; Excluded those kept by
+	// the exclusions (keep markers, INTERNAL accounts, RootAdmins).
+	Free     int64 `json:"free"`
+	Later    int64 `json:"later"`
+	Excluded int64 `json:"excluded"`
+	Buy      int64 `json:"buy"`
+}
+
+// Candidate kinds.
+const (
+	KindReclaim   = "reclaim"   // allocation unused for the inactivity threshold
+	KindDowngrade = "downgrade" // Professional without authoring → Analyzer
+	KindDual      = "dual"      // holds Professional and Analyzer
+	KindCapacity  = "capacity"  // capacity minutes above an Analyzer seat's break-even
+)
+
+// Candidates are the per-user lists behind the plan. Lists are sorted (most
+// idle first, or most minutes first) and complete.
+type Candidates struct {
+	Reclaim   []Candidate `json:"reclaim"`
+	Downgrade []Candidate `json:"downgrade"`
+	Dual      []Candidate `json:"dual"`
+	Capacity  []Candidate `json:"capacity"`
+}
+
+// Candidate is one user on a candidate list, with the facts that put them
+// there.
+type Candidate struct {
+	Kind      string       `json:"kind"`
+	UserGUID  string       `json:"userGuid"`
+	Directory string       `json:"directory"`
+	UserID    string       `json:"userId"`
+	Name      string       `json:"name,omitempty"`
+	Type      license.Type `json:"type,omitempty"`
+	// AllocationID is the allocation to release or change, if any.
+	AllocationID string     `json:"allocationId,omitempty"`
+	Created      *time.Time `json:"created,omitempty"`
+	LastUsed     *time.Time `json:"lastUsed,omitempty"`
+	// IdleDays is days since LastUsed (since Created when never used).
+	IdleDays     int        `json:"idleDays"`
+	LastAuthored *time.Time `json:"lastAuthored,omitempty"`
+	AppsOwned    int        `json:"appsOwned,omitempty"`
+	ObjectsOwned int        `json:"objectsOwned,omitempty"`
+	Connections  int        `json:"dataConnectionsOwned,omitempty"`
+	// Minutes are capacity minutes in MinutesMonth.
+	Minutes      int64  `json:"minutes,omitempty"`
+	MinutesMonth string `json:"minutesMonth,omitempty"`
+	// FreesAfter is when the seat frees when it is released now (the
+	// quarantine end), if later than AsOf.
+	FreesAfter *time.Time `json:"freesAfter,omitempty"`
+	Reason     string     `json:"reason"`
+}
+
+// CapacityMonth is the analyzer-capacity pool of the current month. Minutes
+// renew each calendar month.
+type CapacityMonth struct {
+	Month      string  `json:"month"`
+	Licensed   int64   `json:"licensedMinutes"`
+	Used       int64   `json:"usedMinutes"`
+	LastMonth  int64   `json:"lastMonthMinutes"`
+	Users      int     `json:"users"`
+	BurnPerDay float64 `json:"burnPerDay"`
+	// Projected is the month-end use at the current burn rate.
+	Projected int64 `json:"projectedMinutes"`
+	// RunsOut is the day the pool runs out at the current burn rate, nil if
+	// it lasts the month.
+	RunsOut *time.Time `json:"runsOut,omitempty"`
+	Reason  string     `json:"reason"`
+}
+
+// UnmetDemand is demand that the license refused (access denials).
+type UnmetDemand struct {
+	// Available is false when the store has no denial data; Note says why.
+	Available bool   `json:"available"`
+	Denials   int64  `json:"denials"`
+	Note      string `json:"note"`
+}

@@ -1,0 +1,151 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/licmon/licmon/internal/forecast"
+)
+
+// WriteText writes the one-screen summary a manager reads: the plan first,
+// then the table per type, the forecasts with their measured error, the
+// what-if thresholds, candidate counts, capacity and caveats.
+func WriteText(w io.Writer, r *Report) error {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "License report for %s as of %s (data collected %s), horizon %s (%d days)\n\n",
+		r.Site, r.AsOf.Format(time.DateOnly), r.DataAt.Format("2006-01-02 15:04 MST"), r.HorizonEnd.Format(time.DateOnly), r.HorizonDays)
+	fmt.Fprintf(b, "PLAN: %s\n\n", r.Plan.Summary)
+
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TYPE\tLICENSED\tALLOCATED\tREMAINING\tUSED 7/30/90D\tNEVER USED\tUNUSED 30/60/90D\tQUARANTINED\tGROWTH/MONTH 30D/90D\t")
+	for _, t := range r.Types {
+		used, never, unused := "-", "-", "-"
+		if u := t.Usage; u != nil {
+			used = fmt.Sprintf("%d/%d/%d", u.Used7, u.Used30, u.Used90)
+			never = fmt.Sprint(u.NeverUsed)
+			unused = fmt.Sprintf("%d/%d/%d", u.Unused30, u.Unused60, u.Unused90)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s/%s\t\n", t.Label, t.Licensed, t.Allocated, t.Remaining,
+			used, never, unused, t.Quarantined, signed(t.Growth30PerMonth), signed(t.Growth90PerMonth))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(b, "\nFORECAST (run-out of the licensed total, 80% interval; error measured by backtest on this site's history)")
+	for _, t := range r.Types {
+		fmt.Fprintf(b, "  %-28s %s\n", t.Label+":", runoutText(t.Forecast))
+		if bt := backtestText(t.Forecast.Backtest); bt != "" {
+			fmt.Fprintf(b, "  %-28s %s\n", "", bt)
+		}
+	}
+
+	fmt.Fprintf(b, "\nNEEDS BY %s (demand = upper end of the forecast interval, never below today; + %.0f%% headroom; reclaim = unused ≥ %d days)\n",
+		r.HorizonEnd.Format(time.DateOnly), r.Settings.HeadroomPct, r.Settings.InactivityDays)
+	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TYPE\tLICENSED\tDEMAND\tREQUIRED\tRECLAIMABLE\tRECLAIM\tBUY\tSPARE\t")
+	for _, l := range r.Plan.Lines {
+		demand := fmt.Sprintf("%.0f", l.Demand)
+		if l.Basis == BasisCurrent {
+			demand += " (today; no forecast)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", l.Label, l.Licensed, demand, l.Required, l.Reclaimable, l.Reclaim, l.Buy, l.Spare)
+	}
+	tw.Flush()
+
+	if len(r.WhatIf) > 0 {
+		fmt.Fprintln(b, "\nWHAT IF we reclaim allocations unused for … (after exclusions; seats to buy then)")
+		for _, wi := range r.WhatIf {
+			var parts []string
+			for _, t := range wi.Types {
+				parts = append(parts, fmt.Sprintf("%s frees %d, buy %d", shortLabel(t.Type), t.Free, t.Buy))
+			}
+			fmt.Fprintf(b, "  %3d days: %s\n", wi.Days, strings.Join(parts, "; "))
+		}
+	}
+
+	c := r.Candidates
+	fmt.Fprintf(b, "\nCANDIDATES: %d to reclaim (unused ≥ %d days), %d Professional→Analyzer (no authoring in %d days), %d holding both Professional and Analyzer, %d capacity users over %d minutes a month\n",
+		len(c.Reclaim), r.Settings.InactivityDays, len(c.Downgrade), r.Settings.AuthoringDays, len(c.Dual), len(c.Capacity), r.Settings.AnalyzerMinutes)
+	fmt.Fprintln(b, "  (the lists: licmon report --format csv --candidates)")
+
+	if cp := r.Capacity; cp != nil {
+		fmt.Fprintf(b, "\nANALYZER CAPACITY %s: %d of %d minutes used by %d %s (last month %d); %s\n",
+			cp.Month, cp.Used, cp.Licensed, cp.Users, plural(cp.Users, "user", "users"), cp.LastMonth, cp.Reason)
+	}
+	if r.UnmetDemand.Available {
+		fmt.Fprintf(b, "\nUNMET DEMAND: %d access denials\n", r.UnmetDemand.Denials)
+	} else {
+		fmt.Fprintf(b, "\nUNMET DEMAND: %s\n", r.UnmetDemand.Note)
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(b, "\nNOTES")
+		for _, n := range r.Notes {
+			fmt.Fprintf(b, "  - %s\n", n)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func signed(v float64) string {
+	if v > 0 {
+		return fmt.Sprintf("+%.1f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func dateText(t *time.Time) string {
+	if t == nil {
+		return "beyond the horizon"
+	}
+	return t.Format(time.DateOnly)
+}
+
+// runoutText is the forecast in one line.
+func runoutText(f Forecast) string {
+	switch f.Status {
+	case string(forecast.StatusRunsOut):
+		return fmt.Sprintf("runs out %s (80%% interval %s to %s), in %d days", f.Date.Format(time.DateOnly), dateText(f.Earliest), dateText(f.Latest), f.DaysLeft)
+	case string(forecast.StatusAlreadyExceeded):
+		return "already at or above the licensed total"
+	case string(forecast.StatusNotEnoughHistory):
+		return "not enough history to forecast: " + f.Reason
+	case string(forecast.StatusNotWithinHorizon), string(forecast.StatusFlatOrDeclining):
+		s := "does not run out within the horizon"
+		if f.Earliest != nil {
+			s += fmt.Sprintf(" (%.0f%% of simulated paths do, earliest %s)", f.Probability*100, f.Earliest.Format(time.DateOnly))
+		}
+		if f.Status == string(forecast.StatusFlatOrDeclining) {
+			s += "; flat or declining"
+		}
+		return s
+	}
+	return f.Reason
+}
+
+func backtestText(b *Backtest) string {
+	if b == nil {
+		return ""
+	}
+	if b.Status != forecast.BacktestOK {
+		return "backtest: " + b.Reason
+	}
+	var parts []string
+	for _, h := range b.Horizons {
+		if h.N == 0 {
+			parts = append(parts, fmt.Sprintf("%d days: %s", h.Days, h.Reason))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("MAPE %.1f%% (±%.1f) at %d days", h.MAPE, h.MAE, h.Days))
+	}
+	return "backtest: " + strings.Join(parts, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
