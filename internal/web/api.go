@@ -1,0 +1,365 @@
+package web
+
+import (
+	"bufio"
+	_ "embed" // the OpenAPI document
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/report"
+)
+
+// apiError is the body of every API error.
+type apiError struct {
+	Status  int    `json:"status"`
+	Code    string `json:"code"`
+	Message string `json:"error"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg, hint string) {
+	writeJSON(w, status, apiError{Status: status, Code: code, Message: msg, Hint: hint})
+}
+
+// writeJSON encodes v the way `licmon check --format json` does (two-space
+// indent, no HTML escaping: the content type and nosniff keep browsers from
+// reading it as HTML).
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return // the client went away or v cannot be encoded; the status is sent
+	}
+	_ = bw.Flush()
+}
+
+// apiBackendError maps a Backend error to a JSON error.
+func (h *handler) apiBackendError(w http.ResponseWriter, r *http.Request, site string, err error) {
+	if errors.Is(err, ErrUnknownSite) {
+		writeJSONError(w, http.StatusNotFound, "unknown-site", "licmon monitors no site named \""+site+"\"",
+			h.knownSites(r.Context())+" GET "+h.base+"/api/v1/sites lists them.")
+		return
+	}
+	h.opts.Logger.Error("api backend", "path", r.URL.Path, "site", site, "err", err)
+	writeJSONError(w, http.StatusInternalServerError, "backend-error", err.Error(), "see the licmon log")
+}
+
+func (h *handler) apiSites(w http.ResponseWriter, r *http.Request) {
+	sites, err := h.b.Sites(r.Context())
+	if err != nil {
+		h.apiBackendError(w, r, "", err)
+		return
+	}
+	for i := range sites {
+		if sites[i].LastCheck.IsZero() {
+			sites[i].Status = check.Unknown
+		}
+	}
+	if sites == nil {
+		sites = []SiteInfo{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Sites []SiteInfo `json:"sites"`
+	}{sites})
+}
+
+func (h *handler) apiSite(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	info, err := h.site(r, name)
+	if err != nil {
+		h.apiBackendError(w, r, name, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (h *handler) apiCheck(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	if _, err := h.site(r, name); err != nil {
+		h.apiBackendError(w, r, name, err)
+		return
+	}
+	rep, err := h.b.Check(r.Context(), name)
+	if err != nil {
+		h.apiBackendError(w, r, name, err)
+		return
+	}
+	if rep == nil {
+		writeJSONError(w, http.StatusNotFound, "no-check", "site \""+name+"\" has not been checked yet",
+			"the first check runs shortly after licmon serve starts")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	// The same writer as `licmon check --format json`, byte for byte.
+	if err := check.WriteJSON(w, []*check.Report{rep}); err != nil {
+		h.opts.Logger.Warn("api check", "site", name, "err", err)
+	}
+}
+
+func (h *handler) apiChecks(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	if _, err := h.site(r, name); err != nil {
+		h.apiBackendError(w, r, name, err)
+		return
+	}
+	limit, ok := intParam(w, r, "limit", 100, 1, 10000)
+	if !ok {
+		return
+	}
+	hist, err := h.b.CheckHistory(r.Context(), name, limit)
+	if err != nil {
+		h.apiBackendError(w, r, name, err)
+		return
+	}
+	if hist == nil {
+		hist = []CheckSummary{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Site   string         `json:"site"`
+		Checks []CheckSummary `json:"checks"`
+	}{name, hist})
+}
+
+// reportFor loads the site's report model, answering the error itself when
+// there is none; ok is false then.
+func (h *handler) reportFor(w http.ResponseWriter, r *http.Request) (*report.Report, bool) {
+	name := r.PathValue("site")
+	if _, err := h.site(r, name); err != nil {
+		h.apiBackendError(w, r, name, err)
+		return nil, false
+	}
+	rep, err := h.b.Report(r.Context(), name)
+	if err != nil {
+		h.apiBackendError(w, r, name, err)
+		return nil, false
+	}
+	if rep == nil {
+		writeJSONError(w, http.StatusNotFound, "no-history", "site \""+name+"\" has no collected license history yet",
+			"run licmon collect or wait for the daily collection")
+		return nil, false
+	}
+	return rep, true
+}
+
+// licenseType is one type in the /licenses answer: the report model's
+// TypeReport without the forecast (see /forecast).
+type licenseType struct {
+	Type             license.Type          `json:"type"`
+	Label            string                `json:"label"`
+	PerUser          bool                  `json:"perUser"`
+	Licensed         int64                 `json:"licensed"`
+	Allocated        int64                 `json:"allocated"`
+	Quarantined      int64                 `json:"quarantined"`
+	Excess           int64                 `json:"excess"`
+	Remaining        int64                 `json:"remaining"`
+	Usage            *report.Usage         `json:"usage,omitempty"`
+	Growth30PerMonth float64               `json:"growth30PerMonth"`
+	Growth90PerMonth float64               `json:"growth90PerMonth"`
+	History          []report.HistoryPoint `json:"history"`
+}
+
+type licensesResponse struct {
+	SchemaVersion int                   `json:"schemaVersion"`
+	Site          string                `json:"site"`
+	AsOf          time.Time             `json:"asOf"`
+	DataAt        time.Time             `json:"dataAt"`
+	License       *report.LicenseInfo   `json:"license,omitempty"`
+	Types         []licenseType         `json:"types"`
+	Capacity      *report.CapacityMonth `json:"capacity,omitempty"`
+}
+
+func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
+	rep, ok := h.reportFor(w, r)
+	if !ok {
+		return
+	}
+	out := licensesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
+		License: rep.License, Types: make([]licenseType, 0, len(rep.Types)), Capacity: rep.Capacity}
+	for _, t := range rep.Types {
+		hist := t.History
+		if hist == nil {
+			hist = []report.HistoryPoint{}
+		}
+		out.Types = append(out.Types, licenseType{Type: t.Type, Label: t.Label, PerUser: t.PerUser, Licensed: t.Licensed,
+			Allocated: t.Allocated, Quarantined: t.Quarantined, Excess: t.Excess, Remaining: t.Remaining, Usage: t.Usage,
+			Growth30PerMonth: t.Growth30PerMonth, Growth90PerMonth: t.Growth90PerMonth, History: hist})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// forecastType is one type in the /forecast answer.
+type forecastType struct {
+	Type             license.Type    `json:"type"`
+	Label            string          `json:"label"`
+	Licensed         int64           `json:"licensed"`
+	Allocated        int64           `json:"allocated"`
+	Remaining        int64           `json:"remaining"`
+	Growth30PerMonth float64         `json:"growth30PerMonth"`
+	Growth90PerMonth float64         `json:"growth90PerMonth"`
+	Forecast         report.Forecast `json:"forecast"`
+}
+
+type forecastResponse struct {
+	SchemaVersion int                   `json:"schemaVersion"`
+	Site          string                `json:"site"`
+	AsOf          time.Time             `json:"asOf"`
+	DataAt        time.Time             `json:"dataAt"`
+	HorizonEnd    time.Time             `json:"horizonEnd"`
+	HorizonDays   int                   `json:"horizonDays"`
+	Settings      report.Settings       `json:"settings"`
+	Types         []forecastType        `json:"types"`
+	Plan          report.Plan           `json:"plan"`
+	WhatIf        []report.WhatIf       `json:"whatIf"`
+	Capacity      *report.CapacityMonth `json:"capacity,omitempty"`
+	Notes         []string              `json:"notes"`
+}
+
+func (h *handler) apiForecast(w http.ResponseWriter, r *http.Request) {
+	rep, ok := h.reportFor(w, r)
+	if !ok {
+		return
+	}
+	out := forecastResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
+		HorizonEnd: rep.HorizonEnd, HorizonDays: rep.HorizonDays, Settings: rep.Settings,
+		Types: make([]forecastType, 0, len(rep.Types)), Plan: rep.Plan, WhatIf: rep.WhatIf,
+		Capacity: rep.Capacity, Notes: rep.Notes}
+	for _, t := range rep.Types {
+		out.Types = append(out.Types, forecastType{Type: t.Type, Label: t.Label, Licensed: t.Licensed, Allocated: t.Allocated,
+			Remaining: t.Remaining, Growth30PerMonth: t.Growth30PerMonth, Growth90PerMonth: t.Growth90PerMonth, Forecast: t.Forecast})
+	}
+	if out.WhatIf == nil {
+		out.WhatIf = []report.WhatIf{}
+	}
+	if out.Notes == nil {
+		out.Notes = []string{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type candidatesResponse struct {
+	SchemaVersion int                `json:"schemaVersion"`
+	Site          string             `json:"site"`
+	AsOf          time.Time          `json:"asOf"`
+	Kind          string             `json:"kind"`
+	Settings      report.Settings    `json:"settings"`
+	Total         int                `json:"total"`
+	Offset        int                `json:"offset"`
+	Candidates    []report.Candidate `json:"candidates"`
+}
+
+func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
+	kind := r.URL.Query().Get("kind")
+	if kind != "" && !validKind(kind) {
+		writeJSONError(w, http.StatusBadRequest, "bad-kind", "unknown candidate kind \""+kind+"\"",
+			"use kind="+strings.ReplaceAll(kindNames(), ", ", "|")+", or leave it out for all kinds")
+		return
+	}
+	limit, ok := intParam(w, r, "limit", -1, 0, 1<<31-1)
+	if !ok {
+		return
+	}
+	offset, ok := intParam(w, r, "offset", 0, 0, 1<<31-1)
+	if !ok {
+		return
+	}
+	rep, ok := h.reportFor(w, r)
+	if !ok {
+		return
+	}
+	var list []report.Candidate
+	if kind != "" {
+		list = candidatesOf(rep, kind)
+	} else {
+		kind = "all"
+		for _, k := range candidateKinds {
+			list = append(list, candidatesOf(rep, k.kind)...)
+		}
+	}
+	out := candidatesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, Kind: kind,
+		Settings: rep.Settings, Total: len(list), Offset: offset}
+	page := list[min(offset, len(list)):]
+	if limit >= 0 {
+		page = page[:min(limit, len(page))]
+	}
+	out.Candidates = page
+	if out.Candidates == nil {
+		out.Candidates = []report.Candidate{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
+	rep, ok := h.reportFor(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	bw := bufio.NewWriterSize(w, 32<<10)
+	// The same writer as `licmon report --format json`.
+	if err := report.WriteJSON(bw, rep); err != nil {
+		h.opts.Logger.Warn("api report", "site", rep.Site, "err", err)
+		return
+	}
+	_ = bw.Flush()
+}
+
+func (h *handler) apiAlerts(w http.ResponseWriter, r *http.Request) {
+	status := r.URL.Query().Get("status")
+	if status != "" && status != AlertFiring && status != AlertResolved {
+		writeJSONError(w, http.StatusBadRequest, "bad-status", "unknown alert status \""+status+"\"",
+			"use status=firing or status=resolved, or leave it out for all")
+		return
+	}
+	alerts, err := h.b.Alerts(r.Context())
+	if err != nil {
+		h.apiBackendError(w, r, "", err)
+		return
+	}
+	out := make([]AlertState, 0, len(alerts))
+	for _, a := range alerts {
+		if status == "" || a.Status == status {
+			out = append(out, a)
+		}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Alerts []AlertState `json:"alerts"`
+	}{out})
+}
+
+// intParam reads an integer query parameter in [lo, hi]; it answers a 400
+// itself and returns ok false when the value is bad.
+func intParam(w http.ResponseWriter, r *http.Request, name string, def, lo, hi int) (int, bool) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		writeJSONError(w, http.StatusBadRequest, "bad-parameter",
+			name+" must be an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", not \""+s+"\"", "")
+		return 0, false
+	}
+	return n, true
+}
+
+//go:embed openapi.yaml
+var openAPIYAML []byte
+
+func (h *handler) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(openAPIYAML)
+}

@@ -1,0 +1,184 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"sync"
+	"time"
+
+	"github.com/licmon/licmon/internal/forecast"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/report"
+	"github.com/licmon/licmon/internal/svgchart"
+)
+
+// typeCharts are the charts of one license type, drawn once per report model.
+type typeCharts struct {
+	Type    license.Type
+	Label   string
+	Gauge   template.HTML
+	History template.HTML // empty when the type has no history
+	// RunOut is the forecast in words, e.g. "runs out 2027-05-03 (159 days)".
+	RunOut string
+	// Reconstructed is true when the history has backfilled days.
+	Reconstructed bool
+}
+
+// chartCache keeps the charts of the latest report model of every site.
+// A 100k-user site's three-year history makes a chart cost milliseconds;
+// drawing them once per model keeps page renders well under the budget.
+type chartCache struct {
+	mu    sync.Mutex
+	sites map[string]*chartEntry
+}
+
+type chartEntry struct {
+	rep    *report.Report
+	once   sync.Once
+	charts []typeCharts
+}
+
+func newChartCache() *chartCache { return &chartCache{sites: map[string]*chartEntry{}} }
+
+// get returns the charts of rep, drawing them on first use. The entry of a
+// site is replaced when the backend hands out a new model, so at most one
+// model per site is kept.
+func (c *chartCache) get(site string, rep *report.Report) []typeCharts {
+	if rep == nil {
+		return nil
+	}
+	c.mu.Lock()
+	e := c.sites[site]
+	if e == nil || e.rep != rep {
+		e = &chartEntry{rep: rep}
+		c.sites[site] = e
+	}
+	c.mu.Unlock()
+	// Drawing happens outside the cache lock so sites do not wait for each
+	// other; once makes concurrent first views draw only once.
+	e.once.Do(func() { e.charts = drawCharts(rep) })
+	return e.charts
+}
+
+func drawCharts(rep *report.Report) []typeCharts {
+	out := make([]typeCharts, 0, len(rep.Types))
+	for i := range rep.Types {
+		t := &rep.Types[i]
+		tc := typeCharts{Type: t.Type, Label: t.Label, RunOut: runOutText(rep, t)}
+		value, max := float64(t.Allocated), float64(t.Licensed)
+		if t.Type == license.AnalyzerCapacity && rep.Capacity != nil {
+			value, max = float64(rep.Capacity.Used), float64(rep.Capacity.Licensed)
+		}
+		// The run-out is written next to the gauge in HTML, where it can be
+		// read, selected and printed, so the gauge itself does not repeat it.
+		g := svgchart.Gauge{Label: t.Label, Value: value, Max: max}
+		tc.Gauge = g.SVG()
+		if len(t.History) > 0 {
+			tc.History = historyChart(rep, t).SVG()
+		}
+		for _, p := range t.History {
+			if p.Reconstructed {
+				tc.Reconstructed = true
+				break
+			}
+		}
+		out = append(out, tc)
+	}
+	return out
+}
+
+// historyChart draws allocated against licensed with the forecast band, the
+// as-of day and the run-out with its interval. Reconstructed (backfilled)
+// days are flagged so the chart draws them dashed with their own legend entry.
+func historyChart(rep *report.Report, t *report.TypeReport) *svgchart.TimeSeriesChart {
+	alloc := make([]svgchart.Point, len(t.History))
+	lic := make([]svgchart.Point, len(t.History))
+	for i, p := range t.History {
+		alloc[i] = svgchart.Point{T: p.Day, V: float64(p.Allocated), Reconstructed: p.Reconstructed}
+		lic[i] = svgchart.Point{T: p.Day, V: float64(p.Licensed)}
+	}
+	c := &svgchart.TimeSeriesChart{
+		Title:  t.Label + ": allocated vs licensed",
+		YLabel: unitLabel(t.Type),
+		Series: []svgchart.Series{
+			{Name: "allocated", Points: alloc, Style: svgchart.Area, Class: "sc-allocated"},
+			{Name: "licensed", Points: lic, Style: svgchart.Step, Class: "sc-licensed"},
+		},
+		Downsample: true,
+	}
+	if len(t.Forecast.Band) > 0 {
+		bands := make([]svgchart.Band, len(t.Forecast.Band))
+		for i, b := range t.Forecast.Band {
+			bands[i] = svgchart.Band{T: b.Day, Mean: b.Mean, Lo: b.Lo, Hi: b.Hi}
+		}
+		c.Forecast = svgchart.Forecast{Name: fmt.Sprintf("forecast (%.0f%% interval)", intervalPct(rep)), Bands: bands}
+	}
+	if !rep.AsOf.IsZero() {
+		c.Markers = append(c.Markers, svgchart.Marker{T: rep.AsOf, Label: "as of"})
+	}
+	if f := t.Forecast; f.Status == string(forecast.StatusRunsOut) && f.Date != nil {
+		m := svgchart.Marker{T: *f.Date, Label: "run-out"}
+		if f.Earliest != nil && f.Latest != nil {
+			m.From, m.To = *f.Earliest, *f.Latest
+		}
+		c.Markers = append(c.Markers, m)
+	}
+	return c
+}
+
+func intervalPct(rep *report.Report) float64 {
+	l := rep.Settings.IntervalLevel
+	if l <= 0 {
+		return 80
+	}
+	if l <= 1 {
+		return l * 100
+	}
+	return l
+}
+
+func unitLabel(t license.Type) string {
+	switch t {
+	case license.AnalyzerCapacity:
+		return "minutes"
+	case license.UserAccess, license.LoginAccess:
+		return "passes"
+	}
+	return "seats"
+}
+
+// runOutText says a type's forecast in a few words for a gauge.
+func runOutText(rep *report.Report, t *report.TypeReport) string {
+	f := t.Forecast
+	switch f.Status {
+	case string(forecast.StatusRunsOut):
+		if f.Date != nil {
+			return fmt.Sprintf("runs out %s (%d days)", day(*f.Date), f.DaysLeft)
+		}
+		return "runs out within the horizon"
+	case string(forecast.StatusAlreadyExceeded):
+		return "at or over the licence now"
+	case string(forecast.StatusNotWithinHorizon):
+		if !rep.HorizonEnd.IsZero() {
+			return "no run-out before " + day(rep.HorizonEnd)
+		}
+		return "no run-out within the horizon"
+	case string(forecast.StatusFlatOrDeclining):
+		return "flat or declining: no run-out"
+	case string(forecast.StatusNotEnoughHistory):
+		return "not enough history to forecast"
+	case report.StatusNoLicense:
+		return "nothing licensed"
+	case report.StatusNotApplicable:
+		if c := rep.Capacity; c != nil && t.Type == license.AnalyzerCapacity {
+			if c.RunsOut != nil {
+				return "pool runs out " + day(*c.RunsOut)
+			}
+			return "pool lasts the month"
+		}
+		return "not forecast"
+	}
+	return f.Status
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

@@ -1,0 +1,110 @@
+package web
+
+import (
+	"bufio"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/report"
+)
+
+// csvHeader is the header row of the candidates download; the columns are
+// the candidate's JSON field names, so the CSV and the API agree.
+var csvHeader = []string{"kind", "userGuid", "directory", "userId", "name", "type", "allocationId",
+	"created", "lastUsed", "idleDays", "lastAuthored", "appsOwned", "objectsOwned",
+	"dataConnectionsOwned", "minutes", "minutesMonth", "freesAfter", "reason"}
+
+func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	kind := r.URL.Query().Get("kind")
+	if kind == "" {
+		kind = report.KindReclaim
+	}
+	if !validKind(kind) {
+		h.errorPage(w, r, http.StatusBadRequest, "Unknown candidate list",
+			"There is no candidate list "+quote(kind)+". Use kind="+kindNames()+".")
+		return
+	}
+	if _, err := h.site(r, name); err != nil {
+		h.backendError(w, r, name, err)
+		return
+	}
+	rep, err := h.b.Report(r.Context(), name)
+	if err != nil {
+		h.backendError(w, r, name, err)
+		return
+	}
+	if rep == nil {
+		h.errorPage(w, r, http.StatusNotFound, "No license history yet",
+			"Site "+quote(name)+" has no collected license history yet, so there are no candidates. Run licmon collect or wait for the daily collection.")
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/csv; charset=utf-8")
+	hd.Set("Content-Disposition", `attachment; filename="`+csvFileName(name, kind, rep.AsOf)+`"`)
+	hd.Set("Cache-Control", "no-cache")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := writeCandidatesCSV(bw, candidatesOf(rep, kind)); err != nil {
+		h.opts.Logger.Warn("candidates csv", "site", name, "err", err)
+		return
+	}
+	_ = bw.Flush()
+}
+
+// writeCandidatesCSV writes the header and one row per candidate.
+func writeCandidatesCSV(w *bufio.Writer, list []report.Candidate) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	row := make([]string, len(csvHeader))
+	for i := range list {
+		c := &list[i]
+		row = append(row[:0], c.Kind, c.UserGUID, cell(c.Directory), cell(c.UserID), cell(c.Name), string(c.Type),
+			c.AllocationID, csvTime(c.Created), csvTime(c.LastUsed), strconv.Itoa(c.IdleDays), csvTime(c.LastAuthored),
+			strconv.Itoa(c.AppsOwned), strconv.Itoa(c.ObjectsOwned), strconv.Itoa(c.Connections),
+			strconv.FormatInt(c.Minutes, 10), c.MinutesMonth, csvTime(c.FreesAfter), cell(c.Reason))
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// cell defuses spreadsheet formulas: a user name starting with = + - @ or a
+// tab would otherwise run as a formula when the file is opened in Excel.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func csvTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// csvFileName is e.g. "prod-reclaim-2026-11-26.csv", keeping only
+// characters safe in a Content-Disposition header and a file name.
+func csvFileName(site, kind string, asOf time.Time) string {
+	var b strings.Builder
+	for _, r := range site {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	name := b.String() + "-" + kind
+	if !asOf.IsZero() {
+		name += "-" + day(asOf)
+	}
+	return name + ".csv"
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/scriptlog"
+)
+
+// diagnosisView is a failing script log as the site page shows it: the same
+// facts, in the same order, as check.WriteDiagnosis prints.
+type diagnosisView struct {
+	App        string
+	Source     string
+	Bytes      int64
+	Outcome    string
+	Code       string
+	Title      string
+	Connection string
+	Line       int
+	Error      string
+	Hint       string
+	Start      string
+	Duration   string
+	ExecutedBy string
+	Lines      []logLine
+	// LogError says why no script log could be read.
+	LogError string
+}
+
+// logLine is one line of the failing lines' context.
+type logLine struct {
+	N          int
+	ScriptLine int
+	Kind       string
+	Text       string
+	Failing    bool
+}
+
+// diagnoses lists the failing script logs of a check: the License Monitor's
+// first, then those of the other monitoring apps.
+func diagnoses(r *check.Report) []diagnosisView {
+	if r == nil {
+		return nil
+	}
+	var out []diagnosisView
+	if v, ok := newDiagnosisView(check.LicenseMonitorApp, r.ScriptLog); ok {
+		out = append(out, v)
+	}
+	for _, a := range r.Apps {
+		if a.App == check.LicenseMonitorApp {
+			continue
+		}
+		if v, ok := newDiagnosisView(a.App, a.ScriptLog); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func newDiagnosisView(app string, sl *check.ScriptLog) (diagnosisView, bool) {
+	if sl == nil {
+		return diagnosisView{}, false
+	}
+	v := diagnosisView{App: app, Source: sl.Source, Bytes: sl.Bytes}
+	d := sl.Diagnosis
+	if d == nil {
+		if sl.Error == "" {
+			return diagnosisView{}, false
+		}
+		v.LogError = sl.Error
+		return v, true
+	}
+	if d.Code == "ok" && d.Outcome == scriptlog.OutcomeSuccess {
+		return diagnosisView{}, false
+	}
+	v.Outcome = string(d.Outcome)
+	if d.Code != "ok" {
+		v.Code, v.Title = d.Code, d.Title
+	}
+	v.Connection = d.Connection.Name
+	v.Line = d.Statement.ScriptLine
+	v.Error = d.Error
+	v.Hint = d.Hint
+	if !d.Start.IsZero() {
+		v.Start = scriptlog.FormatTime(d.Start, d.HasZone)
+		v.Duration = d.Duration.Round(1e9).String()
+	}
+	v.ExecutedBy = d.Header.ExecutedBy
+	failing := failingLines(d)
+	for _, l := range d.Context {
+		v.Lines = append(v.Lines, logLine{N: l.N, ScriptLine: l.ScriptLine, Kind: l.Kind.String(), Text: l.Text, Failing: failing[l.N]})
+	}
+	return v, true
+}
+
+// failingLines marks the physical lines of the failing statement and the
+// error messages, as check.WriteDiagnosis marks them with '>'.
+func failingLines(d *scriptlog.Diagnosis) map[int]bool {
+	failing := map[int]bool{}
+	if d.Statement.FirstLine > 0 && d.Statement.Text != "" {
+		n := strings.Count(d.Statement.Text, "\n") + 1
+		for i := range n {
+			failing[d.Statement.FirstLine+i] = true
+		}
+	}
+	for _, l := range d.Context {
+		if l.Kind == scriptlog.KindMessage && isErrorText(l.Text) {
+			failing[l.N] = true
+		}
+	}
+	return failing
+}
+
+// isErrorText matches the messages check.WriteDiagnosis marks as failing.
+func isErrorText(s string) bool {
+	t := strings.TrimSpace(s)
+	return strings.HasPrefix(t, "Error:") || strings.HasPrefix(t, "Execution Failed") ||
+		strings.Contains(t, "HTTP protocol error") || strings.Contains(t, "Requested resource requires authentication")
+}

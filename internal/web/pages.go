@@ -1,0 +1,239 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/report"
+)
+
+// page is what the layout template needs on every page.
+type page struct {
+	Title string
+	App   string
+	Base  string
+	Now   time.Time
+}
+
+func (h *handler) page(title string) page {
+	return page{Title: title, App: h.opts.Title, Base: h.base, Now: h.opts.Now()}
+}
+
+type errorView struct {
+	page
+	Status  int
+	Message string
+}
+
+// siteCard is one site on the overview.
+type siteCard struct {
+	Info   SiteInfo
+	URL    string
+	Charts []typeCharts
+	Notes  []string
+	// ReportError says why the license figures are missing.
+	ReportError string
+}
+
+type overviewView struct {
+	page
+	Sites []siteCard
+	// Worst is the worst License Monitor status over all sites.
+	Worst check.Severity
+}
+
+func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sites, err := h.b.Sites(ctx)
+	if err != nil {
+		h.backendError(w, r, "", err)
+		return
+	}
+	v := &overviewView{page: h.page("Sites"), Worst: check.OK}
+	for _, s := range sites {
+		c := siteCard{Info: s, URL: h.siteURL(s.Name)}
+		if s.LastCheck.IsZero() {
+			c.Info.Status = check.Unknown
+			if c.Info.Summary == "" {
+				c.Info.Summary = "not checked yet"
+			}
+		}
+		v.Worst = check.Worse(v.Worst, c.Info.Status)
+		rep, err := h.b.Report(ctx, s.Name)
+		switch {
+		case err != nil:
+			h.opts.Logger.Warn("dashboard report", "site", s.Name, "err", err)
+			c.ReportError = "license figures unavailable: " + err.Error()
+		case rep == nil:
+			c.ReportError = "no license history yet: the first collection has not run"
+		default:
+			c.Charts = h.charts.get(s.Name, rep)
+		}
+		v.Sites = append(v.Sites, c)
+	}
+	if len(sites) == 0 {
+		v.Worst = check.Unknown
+	}
+	h.render(w, r, http.StatusOK, "overview", v)
+}
+
+// candidateTable is the first rows of one candidate list.
+type candidateTable struct {
+	Kind    string
+	Title   string
+	Explain string
+	Rows    []report.Candidate
+	Total   int
+	CSV     string
+	// Columns shown besides user, name, type, last used and reason.
+	Idle, Authored, Minutes bool
+}
+
+type siteView struct {
+	page
+	Info      SiteInfo
+	Check     *check.Report
+	Findings  []check.Finding
+	Diagnoses []diagnosisView
+	Report    *report.Report
+	Charts    []typeCharts
+	Tables    []candidateTable
+	History   []CheckSummary
+	// Errors are backend failures shown in place of a section.
+	ReportError  string
+	HistoryError string
+	CheckError   string
+}
+
+func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := r.PathValue("site")
+	info, err := h.site(r, name)
+	if err != nil {
+		h.backendError(w, r, name, err)
+		return
+	}
+	v := &siteView{page: h.page(name), Info: info}
+	if v.Check, err = h.b.Check(ctx, name); err != nil {
+		h.opts.Logger.Warn("dashboard check", "site", name, "err", err)
+		v.CheckError = err.Error()
+	}
+	if v.Check != nil {
+		v.Findings = sortFindings(v.Check.Findings)
+		v.Diagnoses = diagnoses(v.Check)
+	}
+	if v.Report, err = h.b.Report(ctx, name); err != nil {
+		h.opts.Logger.Warn("dashboard report", "site", name, "err", err)
+		v.ReportError = err.Error()
+	}
+	if rep := v.Report; rep != nil {
+		v.Charts = h.charts.get(name, rep)
+		for _, k := range candidateKinds {
+			list := candidatesOf(rep, k.kind)
+			if len(list) == 0 && k.kind == report.KindDual {
+				continue // rare; shown only when there is something to act on
+			}
+			t := candidateTable{Kind: k.kind, Title: k.title, Explain: k.explain(rep), Total: len(list),
+				CSV:  h.siteURL(name) + "/candidates.csv?kind=" + k.kind,
+				Idle: k.kind == report.KindReclaim, Authored: k.kind == report.KindDowngrade || k.kind == report.KindDual,
+				Minutes: k.kind == report.KindCapacity}
+			t.Rows = list[:min(len(list), h.opts.Rows)]
+			v.Tables = append(v.Tables, t)
+		}
+	}
+	if v.History, err = h.b.CheckHistory(ctx, name, h.opts.HistoryRows); err != nil {
+		h.opts.Logger.Warn("dashboard check history", "site", name, "err", err)
+		v.HistoryError = err.Error()
+	}
+	h.render(w, r, http.StatusOK, "site", v)
+}
+
+// site finds a configured site by name; unknown names wrap ErrUnknownSite.
+func (h *handler) site(r *http.Request, name string) (SiteInfo, error) {
+	sites, err := h.b.Sites(r.Context())
+	if err != nil {
+		return SiteInfo{}, err
+	}
+	for _, s := range sites {
+		if s.Name == name {
+			if s.LastCheck.IsZero() {
+				s.Status = check.Unknown
+			}
+			return s, nil
+		}
+	}
+	return SiteInfo{}, fmt.Errorf("site %q: %w", name, ErrUnknownSite)
+}
+
+func (h *handler) siteURL(name string) string { return h.base + "/sites/" + url.PathEscape(name) }
+
+// sortFindings lists the worst first, keeping the check's order otherwise,
+// as `licmon check` prints them.
+func sortFindings(fs []check.Finding) []check.Finding {
+	out := make([]check.Finding, 0, len(fs))
+	for _, s := range []check.Severity{check.Critical, check.Unknown, check.Warning, check.OK} {
+		for _, f := range fs {
+			if f.Severity == s {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+type candidateKind struct {
+	kind, title string
+	explain     func(*report.Report) string
+}
+
+// candidateKinds are the lists in display order.
+var candidateKinds = []candidateKind{
+	{report.KindReclaim, "Reclaim candidates", func(r *report.Report) string {
+		return fmt.Sprintf("Allocations unused (or never used) for at least %d days, most idle first.", r.Settings.InactivityDays)
+	}},
+	{report.KindDowngrade, "Downgrade candidates", func(r *report.Report) string {
+		return fmt.Sprintf("Professional users who authored nothing in %d days: an Analyzer seat would do.", r.Settings.AuthoringDays)
+	}},
+	{report.KindDual, "Users holding both Professional and Analyzer", func(*report.Report) string {
+		return "One of the two allocations can be released."
+	}},
+	{report.KindCapacity, "Capacity users above an Analyzer seat's break-even", func(r *report.Report) string {
+		return fmt.Sprintf("Users whose capacity minutes this month exceed %d: an Analyzer seat would cost less.", r.Settings.AnalyzerMinutes)
+	}},
+}
+
+// candidatesOf returns the list of one kind; ok is false for an unknown kind.
+func candidatesOf(rep *report.Report, kind string) []report.Candidate {
+	switch kind {
+	case report.KindReclaim:
+		return rep.Candidates.Reclaim
+	case report.KindDowngrade:
+		return rep.Candidates.Downgrade
+	case report.KindDual:
+		return rep.Candidates.Dual
+	case report.KindCapacity:
+		return rep.Candidates.Capacity
+	}
+	return nil
+}
+
+func validKind(kind string) bool {
+	for _, k := range candidateKinds {
+		if k.kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func kindNames() string {
+	names := make([]string, len(candidateKinds))
+	for i, k := range candidateKinds {
+		names[i] = k.kind
+	}
+	return strings.Join(names, ", ")
+}
