@@ -47,6 +47,11 @@ type Config struct {
 	Sites []Site `yaml:"sites"`
 	// Check holds the defaults of `licmon check`.
 	Check Check `yaml:"check"`
+	// Serve, Schedule, Alerts and Channels configure `licmon serve` (serve.go).
+	Serve    Serve    `yaml:"serve"`
+	Schedule Schedule `yaml:"schedule"`
+	Alerts   Alerts   `yaml:"alerts"`
+	Channels Channels `yaml:"channels"`
 
 	// path is the file the config came from, for messages.
 	path string
@@ -200,7 +205,7 @@ func Parse(r io.Reader, baseDir string, lookupEnv func(string) (string, bool)) (
 	return c, nil
 }
 
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type (config|notify|webhook|slack|teams|email)\.(\w+)`)
 
 // friendlyYAMLError rewrites yaml.v3's "field x not found in type config.Site"
 // into words an admin can act on, keeping the line number.
@@ -208,11 +213,20 @@ func friendlyYAMLError(err error) error {
 	msg := err.Error()
 	var lines []string
 	for _, m := range unknownField.FindAllStringSubmatch(msg, -1) {
-		section := map[string]string{"Config": "top level", "Site": "a site", "Check": "check"}[m[3]]
-		if section == "" {
-			section = m[3]
+		typ := m[4]
+		if m[3] != "config" {
+			typ = m[3] + "." + m[4]
 		}
-		lines = append(lines, fmt.Sprintf("line %s: unknown key %q in %s (allowed: %s)", m[1], m[2], section, allowedKeys(m[3])))
+		section := map[string]string{"Config": "top level", "Site": "a site", "Check": "check", "Serve": "serve",
+			"ServeAuth": "serve.auth", "Schedule": "schedule", "Alerts": "alerts", "AlertRules": "alerts.rules",
+			"Rule": "an alert rule", "AvailableRule": "alerts.rules.available_below", "DaysRule": "an alert rule",
+			"Threshold": "alerts.rules.available_below.types", "Channels": "channels",
+			"webhook.Config": "a webhook channel", "slack.Config": "a slack channel", "teams.Config": "a teams channel",
+			"email.Config": "an email channel", "notify.RetryPolicy": "channels.retry"}[typ]
+		if section == "" {
+			section = typ
+		}
+		lines = append(lines, fmt.Sprintf("line %s: unknown key %q in %s (allowed: %s)", m[1], m[2], section, allowedKeys(typ)))
 	}
 	if len(lines) > 0 {
 		return errors.New(strings.Join(lines, "; "))
@@ -223,11 +237,39 @@ func friendlyYAMLError(err error) error {
 func allowedKeys(typ string) string {
 	switch typ {
 	case "Config":
-		return "db, sites, check"
+		return "db, sites, check, serve, schedule, alerts, channels"
 	case "Site":
 		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task"
 	case "Check":
 		return "task, max_age, all_monitoring_apps, license_warn_days, save_logs"
+	case "Serve":
+		return "listen, external_url, ready_timeout, tls_cert_file, tls_key_file, auth, alert_state"
+	case "ServeAuth":
+		return "bearer_token, bearer_token_file, username, password, password_file"
+	case "Schedule":
+		return "check_every, check_jitter, check_timeout, collect_at, collect_jitter, collect_timeout, timezone"
+	case "Alerts":
+		return "resend_interval, send_resolved, log_head_lines, log_tail_lines, channels, rules"
+	case "AlertRules":
+		return "task_failed, stale, qrs_unreachable, available_below, runout_within, license_end_within"
+	case "Rule":
+		return "enabled, severity, channels"
+	case "AvailableRule":
+		return "enabled, severity, channels, count, percent, types"
+	case "DaysRule":
+		return "enabled, severity, channels, days"
+	case "Threshold":
+		return "count, percent"
+	case "Channels":
+		return "webhook, slack, teams, email, retry"
+	case "webhook.Config":
+		return "name, url, url_file, headers, header_files, secret, secret_file, timeout"
+	case "slack.Config", "teams.Config":
+		return "name, url, url_file, timeout"
+	case "email.Config":
+		return "name, host, port, tls_mode, auth, username, password, password_file, from, to, subject, ca_file, server_name, insecure_skip_verify, hello_name, timeout"
+	case "notify.RetryPolicy":
+		return "max_attempts, initial_backoff, max_backoff, max_elapsed"
 	}
 	return "see README"
 }
@@ -294,7 +336,10 @@ func (c *Config) expand(baseDir string, lookupEnv func(string) (string, bool)) e
 			return err
 		}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return c.expandServe(baseDir, lookupEnv)
 }
 
 // readSecretFile fills *dst from file when file is set, so that secrets can
@@ -351,6 +396,7 @@ func (c *Config) Validate() error {
 	if c.Check.LicenseWarnDays < 0 {
 		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
 	}
+	errs = append(errs, c.validateServe()...)
 	return errors.Join(errs...)
 }
 
@@ -480,6 +526,7 @@ func (c *Config) Masked() *Config {
 		}
 		m.Sites[i] = s
 	}
+	m.maskServe()
 	return &m
 }
 

@@ -1,0 +1,163 @@
+// Package metrics exposes licmon's state to Prometheus: a custom collector
+// that reads the latest check and collection of every site at scrape time
+// (nothing is updated in the background, so a scrape always shows what the
+// daemon knows now), on a private registry with the Go and process
+// collectors, served by Handler.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
+// Site is what the daemon knows about one site at scrape time.
+type Site struct {
+	Name string
+	// Counters are the latest license counters (from the latest collection,
+	// or the latest check when no collection exists yet).
+	Counters []license.Counters
+	// RunOutDays is the forecast days until each type runs out; types with
+	// no run-out date in the horizon are absent.
+	RunOutDays map[license.Type]float64
+	// Tasks are the monitoring apps' reload tasks of the latest check.
+	Tasks []Task
+	// Check and Collect are the latest runs; nil before the first.
+	Check, Collect *Run
+}
+
+// Task is one reload task as the latest check saw it.
+type Task struct {
+	Name string
+	// Status is the QRS execution status code of the last run (0 never
+	// started … 7 finished, 8 failed; see README, Metrics).
+	Status int
+	// LastSuccess is the end of the last successful run (zero: none known).
+	LastSuccess time.Time
+}
+
+// Run is the outcome of one check or collection.
+type Run struct {
+	Success  bool
+	Duration time.Duration
+}
+
+// Source is read at every scrape. The daemon implements it.
+type Source interface {
+	// Sites returns the state of every configured site.
+	Sites() []Site
+	// LastReloadSuccessful reports whether the last configuration
+	// (re)load succeeded.
+	LastReloadSuccessful() bool
+}
+
+const ns = "licmon"
+
+var (
+	siteType = []string{"site", "type"}
+	site     = []string{"site"}
+
+	licenseDescs = []struct {
+		desc *prometheus.Desc
+		val  func(c license.Counters) float64
+	}{
+		{prometheus.NewDesc(ns+"_license_total", "Licenses of the type on the site (minutes per month for analyzer-capacity).", siteType, nil), func(c license.Counters) float64 { return float64(c.Total) }},
+		{prometheus.NewDesc(ns+"_license_allocated", "Licenses of the type allocated to users (tokens for the token model).", siteType, nil), func(c license.Counters) float64 { return float64(c.Allocated) }},
+		{prometheus.NewDesc(ns+"_license_used", "Licenses of the type in use (minutes used this month for analyzer-capacity).", siteType, nil), func(c license.Counters) float64 { return float64(c.Used) }},
+		{prometheus.NewDesc(ns+"_license_quarantined", "Released allocations still counting against the license until their quarantine ends.", siteType, nil), func(c license.Counters) float64 { return float64(c.Quarantined) }},
+		{prometheus.NewDesc(ns+"_license_excess", "Allocations beyond the licensed count.", siteType, nil), func(c license.Counters) float64 { return float64(c.Excess) }},
+		{prometheus.NewDesc(ns+"_license_available", "Licenses of the type still available.", siteType, nil), func(c license.Counters) float64 { return float64(c.Available) }},
+	}
+	runOutDesc         = prometheus.NewDesc(ns+"_license_runout_days", "Forecast days until the type's allocations reach its total; absent when no run-out is forecast within the horizon.", siteType, nil)
+	capacityDesc       = prometheus.NewDesc(ns+"_capacity_minutes_used", "Analyzer-capacity minutes used in the current month.", site, nil)
+	taskStatusDesc     = prometheus.NewDesc(ns+"_task_last_status", "QRS status code of the task's last execution (7 finished, 8 failed, 4 aborted, 2 started...).", []string{"site", "task"}, nil)
+	taskSuccessDesc    = prometheus.NewDesc(ns+"_task_last_success_timestamp_seconds", "End of the task's last successful execution, Unix seconds.", []string{"site", "task"}, nil)
+	checkSuccessDesc   = prometheus.NewDesc(ns+"_check_success", "1 when the latest check could query the QRS, 0 when it could not.", site, nil)
+	checkDurationDesc  = prometheus.NewDesc(ns+"_check_duration_seconds", "Duration of the latest check.", site, nil)
+	collectSuccessDesc = prometheus.NewDesc(ns+"_collect_success", "1 when the latest collection was stored, 0 when it failed.", site, nil)
+	collectDurDesc     = prometheus.NewDesc(ns+"_collect_duration_seconds", "Duration of the latest collection.", site, nil)
+	reloadDesc         = prometheus.NewDesc(ns+"_config_last_reload_successful", "1 when the last configuration reload succeeded.", nil, nil)
+)
+
+// Collector is a prometheus.Collector over a Source.
+type Collector struct{ src Source }
+
+// New returns the collector of src.
+func New(src Source) *Collector { return &Collector{src: src} }
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range licenseDescs {
+		ch <- d.desc
+	}
+	for _, d := range []*prometheus.Desc{runOutDesc, capacityDesc, taskStatusDesc, taskSuccessDesc, checkSuccessDesc,
+		checkDurationDesc, collectSuccessDesc, collectDurDesc, reloadDesc} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for _, s := range c.src.Sites() {
+		for _, ct := range s.Counters {
+			if !ct.Enabled && ct.Total == 0 && ct.Allocated == 0 && ct.Used == 0 {
+				continue // a type the license does not have
+			}
+			for _, d := range licenseDescs {
+				gauge(d.desc, d.val(ct), s.Name, string(ct.Type))
+			}
+			if ct.Type == license.AnalyzerCapacity {
+				gauge(capacityDesc, float64(ct.Used), s.Name)
+			}
+		}
+		for _, typ := range license.Types() {
+			if d, ok := s.RunOutDays[typ]; ok {
+				gauge(runOutDesc, d, s.Name, string(typ))
+			}
+		}
+		for _, t := range s.Tasks {
+			gauge(taskStatusDesc, float64(t.Status), s.Name, t.Name)
+			if !t.LastSuccess.IsZero() {
+				gauge(taskSuccessDesc, float64(t.LastSuccess.UnixMilli())/1000, s.Name, t.Name)
+			}
+		}
+		if r := s.Check; r != nil {
+			gauge(checkSuccessDesc, b2f(r.Success), s.Name)
+			gauge(checkDurationDesc, r.Duration.Seconds(), s.Name)
+		}
+		if r := s.Collect; r != nil {
+			gauge(collectSuccessDesc, b2f(r.Success), s.Name)
+			gauge(collectDurDesc, r.Duration.Seconds(), s.Name)
+		}
+	}
+	gauge(reloadDesc, b2f(c.src.LastReloadSuccessful()))
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// NewRegistry returns a private registry with the licmon collector and the
+// Go and process collectors. Nothing is registered globally, so tests and
+// reloads never collide.
+func NewRegistry(src Source) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(New(src), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// Handler serves the registry in the Prometheus text or OpenMetrics format.
+func Handler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorHandling: promhttp.ContinueOnError})
+}

@@ -1,0 +1,257 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/licmon/licmon/internal/alert"
+	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/collect"
+	"github.com/licmon/licmon/internal/config"
+	"github.com/licmon/licmon/internal/forecast"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/metrics"
+	"github.com/licmon/licmon/internal/report"
+	"github.com/licmon/licmon/internal/store"
+)
+
+// siteState is what the daemon knows about one site. Only small things are
+// kept: the latest check report, the counters and the report model; a
+// collection's per-user snapshot is dropped as soon as it is stored.
+type siteState struct {
+	cfg    config.Site
+	client Client
+
+	mu          sync.Mutex
+	check       *check.Report
+	checkRun    *metrics.Run
+	collectRun  *metrics.Run
+	lastCollect time.Time
+	collectErr  string
+	counters    []license.Counters
+	report      *report.Report
+	warmed      bool
+}
+
+// carry copies the observations of a site across a reload.
+func (s *siteState) carry() *siteState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &siteState{check: s.check, checkRun: s.checkRun, collectRun: s.collectRun, lastCollect: s.lastCollect,
+		collectErr: s.collectErr, counters: s.counters, report: s.report, warmed: s.warmed}
+}
+
+func (s *siteState) latestCheck() *check.Report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.check
+}
+
+func (s *siteState) needsWarm() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.warmed
+}
+
+func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options {
+	head, tail := cfg.Alerts.LogLines()
+	return check.Options{Site: sc.Name, Server: sc.Server, Task: cfg.TaskFor(&sc),
+		AllMonitoringApps: cfg.Check.AllMonitoringApps, MaxAge: time.Duration(cfg.Check.MaxAge),
+		SaveLogs: cfg.Check.SaveLogs, LicenseWarnDays: cfg.Check.LicenseWarnDays,
+		LogHeadLines: head, LogTailLines: tail, Now: s.opts.Now}
+}
+
+// runCheck checks a site, stores the result and evaluates the alerts.
+func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error {
+	r := check.Run(ctx, st.client, s.checkOptions(rt.cfg, st.cfg))
+	if ctx.Err() != nil {
+		return ctx.Err() // stopped (shutdown, reload): do not record a half check
+	}
+	var buf bytes.Buffer
+	if err := check.WriteJSON(&buf, []*check.Report{r}); err != nil {
+		return fmt.Errorf("encode check of %s: %w", st.cfg.Name, err)
+	}
+	s.writeMu.Lock()
+	_, serr := s.st.SaveCheck(ctx, store.CheckResult{Site: st.cfg.Name, At: r.CheckedAt, Status: r.Status.String(),
+		ExitCode: int(r.Status), JSON: buf.Bytes()})
+	s.writeMu.Unlock()
+	if serr != nil {
+		s.log.Warn("store the check", "site", st.cfg.Name, "err", serr)
+	}
+	reachable := true
+	for _, f := range r.Findings {
+		if f.Code == "qrs-unreachable" {
+			reachable = false
+		}
+	}
+	st.mu.Lock()
+	st.check = r
+	st.checkRun = &metrics.Run{Success: reachable, Duration: r.Took}
+	st.mu.Unlock()
+	s.evaluate(rt, st)
+	return serr
+}
+
+// runCollect collects a site, refreshes its counters and report model, and
+// evaluates the alerts.
+func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) error {
+	s.writeMu.Lock()
+	start := time.Now()
+	res, err := collect.Run(ctx, st.client, s.st, st.cfg.Name, s.opts.Now())
+	took := time.Since(start)
+	s.writeMu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		st.mu.Lock()
+		st.collectRun = &metrics.Run{Success: false, Duration: took}
+		st.collectErr = err.Error()
+		st.mu.Unlock()
+		return err
+	}
+	counters := res.Snapshot.Counters
+	at := res.Snapshot.At
+	res = nil // drop the per-user snapshot now: it is in the store
+	st.mu.Lock()
+	st.collectRun = &metrics.Run{Success: true, Duration: took}
+	st.collectErr = ""
+	st.lastCollect = at
+	st.counters = counters
+	st.mu.Unlock()
+	s.refreshReport(ctx, st)
+	s.evaluate(rt, st)
+	return nil
+}
+
+// warm loads what the store already knows about a site at start, so that
+// /metrics and the dashboard show licenses before the next collection.
+func (s *Server) warm(ctx context.Context, st *siteState) {
+	st.mu.Lock()
+	st.warmed = true
+	st.mu.Unlock()
+	last, err := s.st.LatestSnapshotTime(ctx, st.cfg.Name)
+	if err != nil || last.IsZero() {
+		return
+	}
+	counters, err := s.st.CountersAt(ctx, st.cfg.Name, last)
+	if err != nil {
+		s.log.Warn("read the latest counters", "site", st.cfg.Name, "err", err)
+		return
+	}
+	st.mu.Lock()
+	if st.lastCollect.Before(last) {
+		st.counters, st.lastCollect = counters, last
+	}
+	st.mu.Unlock()
+	s.refreshReport(ctx, st)
+	s.evaluate(s.rt.Load(), st)
+}
+
+// refreshReport rebuilds the cached report model (growth, forecasts,
+// candidates) from the store. It runs after each collection only, so page
+// views never pay for it.
+func (s *Server) refreshReport(ctx context.Context, st *siteState) {
+	r, err := report.Build(ctx, s.st, st.cfg.Name, report.Options{NoBacktest: true})
+	if err != nil {
+		if !errors.Is(err, store.ErrUnknownSite) {
+			s.log.Warn("build the report model", "site", st.cfg.Name, "err", err)
+		}
+		return
+	}
+	st.mu.Lock()
+	st.report = r
+	st.mu.Unlock()
+}
+
+// runOut turns the report's forecasts into the forecast results the alert
+// rules read.
+func runOut(r *report.Report) map[license.Type]forecast.Result {
+	if r == nil {
+		return nil
+	}
+	out := map[license.Type]forecast.Result{}
+	for _, t := range r.Types {
+		f := t.Forecast
+		out[t.Type] = forecast.Result{Status: forecast.Status(f.Status), Date: f.Date, Earliest: f.Earliest, Latest: f.Latest,
+			DaysLeft: f.DaysLeft, Probability: f.Probability, Current: float64(t.Allocated), Capacity: float64(t.Licensed),
+			Slope30: t.Growth30PerMonth, Slope90: t.Growth90PerMonth, Method: f.Method, Reason: f.Reason}
+	}
+	return out
+}
+
+// evaluate runs the alert rules on the site's latest state.
+func (s *Server) evaluate(rt *runtime, st *siteState) {
+	st.mu.Lock()
+	in := alert.Input{Site: st.cfg.Name, Now: s.opts.Now(), Check: st.check, Counters: st.counters,
+		RunOut: runOut(st.report), ExternalURL: rt.cfg.Serve.ExternalURL}
+	if st.report != nil && st.report.License != nil && st.report.License.ValidTo != nil {
+		in.LicenseEnd = *st.report.License.ValidTo
+	}
+	st.mu.Unlock()
+	s.engine.Update(st.cfg.Name, alert.Evaluate(in, s.engine.Config()))
+}
+
+// metricsSite is the scrape-time view of a site.
+func (st *siteState) metricsSite() metrics.Site {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun}
+	if m.Counters == nil && st.check != nil {
+		m.Counters = countersFromCheck(st.check.License)
+	}
+	if r := st.report; r != nil {
+		m.RunOutDays = map[license.Type]float64{}
+		for _, t := range r.Types {
+			if t.Forecast.DaysLeft >= 0 && (t.Forecast.Status == string(forecast.StatusRunsOut) || t.Forecast.Status == string(forecast.StatusAlreadyExceeded)) {
+				m.RunOutDays[t.Type] = float64(t.Forecast.DaysLeft)
+			}
+		}
+	}
+	if c := st.check; c != nil {
+		tasks := []*check.TaskInfo{c.Task}
+		for _, a := range c.Apps {
+			if a.Task != nil && a.Task != c.Task {
+				tasks = append(tasks, a.Task)
+			}
+		}
+		for _, t := range tasks {
+			if t == nil || t.Name == "" {
+				continue
+			}
+			mt := metrics.Task{Name: t.Name, LastSuccess: t.LastSuccess}
+			if t.Last != nil {
+				mt.Status = t.Last.StatusID
+			}
+			m.Tasks = append(m.Tasks, mt)
+		}
+	}
+	return m
+}
+
+// countersFromCheck gives the licenses of a site that was checked but never
+// collected, from the access-type overview the check reads.
+func countersFromCheck(l *check.LicenseInfo) []license.Counters {
+	if l == nil {
+		return nil
+	}
+	var out []license.Counters
+	add := func(t license.Type, s *check.Seats, used bool) {
+		if s == nil {
+			return
+		}
+		c := license.Counters{Type: t, Enabled: true, Total: s.Total, Allocated: s.Allocated, Available: s.Available}
+		if used {
+			c.Allocated, c.Used = 0, s.Allocated
+		}
+		out = append(out, c)
+	}
+	add(license.Professional, l.Professional, false)
+	add(license.Analyzer, l.Analyzer, false)
+	add(license.AnalyzerCapacity, l.CapacityMins, true)
+	return out
+}
