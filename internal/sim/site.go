@@ -57,18 +57,18 @@ type Site struct {
 	now      time.Time // simulated time
 	hourDone int64     // last simulated hour index
 
-	license      License
-	users        []*User
-	userByID     map[string]*User
-	allocs       [3][]*Alloc
-	allocByID    map[string]*Alloc
-	tags         []*Tag
-	propDefs     []*PropDef
-	streams      []*Stream
-	apps         []*App
-	objects      []*AppObject
+	license   License
+	users     []*User
+	userByID  map[string]*User
+	allocs    [3][]*Alloc
+	allocByID map[string]*Alloc
+	tags      []*Tag
+	propDefs  []*PropDef
+	streams   []*Stream
+	apps      []*App
+	objects   []*AppObject
 	// authors are the Professional users who create and change content.
-	authors []*User
+	authors      []*User
 	conns        []*DataConnection
 	tasks        []*Task
 	schema       []*SchemaEvent

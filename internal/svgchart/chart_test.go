@@ -97,7 +97,7 @@ func TestWellFormedAndDegenerateInput(t *testing.T) {
 		"unsorted":         &TimeSeriesChart{Series: []Series{{Name: "a", Points: []Point{{T: addDays(d0, 3), V: 3}, {T: d0, V: 1}}}}},
 		"gauge no data":    &Gauge{Label: "P"},
 		"gauge nan":        &Gauge{Value: nan(), Max: 500},
-		"gauge no licence": &Gauge{Value: 3, Max: 0},
+		"gauge no license": &Gauge{Value: 3, Max: 0},
 		"gauge negative":   &Gauge{Value: -3, Max: 10},
 		"gauge huge":       &Gauge{Value: 1e6, Max: 1e6},
 		"gauge tiny":       &Gauge{Width: 20, Height: 10, Value: 5, Max: 10},

@@ -157,7 +157,7 @@ func runOutText(rep *report.Report, t *report.TypeReport) string {
 		}
 		return "runs out within the horizon"
 	case string(forecast.StatusAlreadyExceeded):
-		return "at or over the licence now"
+		return "at or over the license now"
 	case string(forecast.StatusNotWithinHorizon):
 		if !rep.HorizonEnd.IsZero() {
 			return "no run-out before " + day(rep.HorizonEnd)

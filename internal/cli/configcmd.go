@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+const configUsage = `
+Usage: licmon config check [--config FILE]
+
+Validates the configuration file and prints the effective configuration with
+every secret masked. Exit code 0 when valid, 1 when not.
+
+Example licmon.yaml:
+
+  db: C:\ProgramData\licmon\licmon.db    # optional; default in the OS data dir
+  check:
+    task: Reload License Monitor
+    max_age: 3h
+  sites:
+    - name: prod
+      server: https://qlik-prod.example.com:4242
+      cert_dir: C:\licmon\certs\prod       # client.pem, client_key.pem, root.pem
+      user: INTERNAL\sa_api
+    - name: test                          # through a JWT virtual proxy
+      server: https://qlik-test.example.com/jwt
+      auth: jwt
+      jwt_file: C:\licmon\secrets\test.jwt
+    - name: dev                           # header authentication virtual proxy
+      server: https://qlik-dev.example.com/hdr
+      auth: header
+      header_name: hdr-usr
+      header_value: ${QLIK_DEV_USER}       # ${ENV} is expanded
+
+Examples:
+  licmon config check
+  licmon config check --config ./licmon.yaml
+`
+
+func runConfig(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "config", configUsage)
+	path := fs.String("config", "", "configuration `file` (default $LICMON_CONFIG or licmon.yaml in the OS config dir)")
+	if len(args) == 0 || args[0] != "check" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fs.Usage()
+			return ExitOK
+		}
+		fmt.Fprintln(e.stderr, "licmon config: the only subcommand is 'check' (licmon config check [--config FILE])")
+		return ExitUsage
+	}
+	if ok, code := parseFlags(fs, args[1:], ExitUsage); !ok {
+		return code
+	}
+	cfg, err := loadConfigFile(*path)
+	if err != nil {
+		return fail(e, ExitError, err)
+	}
+	src := cfg.Path()
+	if src == "" {
+		src = "no config file found (" + configDefaultHint() + "); built-in defaults"
+	}
+	fmt.Fprintf(e.stdout, "# %s: valid\n", src)
+	if err := cfg.Masked().WriteYAML(e.stdout); err != nil {
+		return fail(e, ExitError, err)
+	}
+	return ExitOK
+}

@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/collect"
+	"github.com/licmon/licmon/internal/config"
+	"github.com/licmon/licmon/internal/serve"
+	"github.com/licmon/licmon/internal/sim"
+	"github.com/licmon/licmon/internal/store"
+)
+
+const demoUsage = `
+Usage: licmon demo [--no-serve] [--dir DIR] [--users N] [--days N]
+
+Runs licmon end to end without a Qlik server. It starts a simulated Qlik
+Sense site in-process (over real mutual TLS, with certificates written as the
+QMC exports them) whose License Monitor reload fails, and then, with the
+same code paths as the real commands:
+
+  1. licmon check finds the failing "Reload License Monitor" task, downloads
+     its script log and explains the failure (line, connection, cause, fix);
+  2. the cause is fixed on the simulated site and licmon check --fix starts
+     the task and confirms the License Monitor works again;
+  3. licmon collect records the licenses, reconstructs the history it can,
+     then a month of daily collections is simulated;
+  4. licmon db stats shows the history store;
+  5. licmon report forecasts when each license type runs out and says what
+     to buy or reclaim, as text and as a self-contained HTML file;
+  6. licmon serve runs the dashboard, the JSON API and /metrics against the
+     simulated site (on 127.0.0.1:8080, or a free port when it is taken).
+
+Everything is written under --dir (a licmon.yaml, the certificates, the
+store and the saved script logs) so you can run the commands yourself
+afterwards. Unless --no-serve is given (or the output is not a terminal),
+the simulated site keeps running until Ctrl+C.
+
+Examples:
+  licmon demo
+  licmon demo --no-serve --dir ./demo-out
+`
+
+func runDemo(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "demo", demoUsage)
+	noServe := fs.Bool("no-serve", false, "exit after the story instead of keeping the simulated site running")
+	dir := fs.String("dir", "", "`folder` for the demo's config, certificates, store and logs (default: a new temporary folder)")
+	users := fs.Int("users", 2000, "`number` of users of the simulated site")
+	days := fs.Int("days", 30, "`days` of daily collections to simulate after the first one")
+	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
+		return code
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "licmon-demo-")
+		if err != nil {
+			return fail(e, ExitError, err)
+		}
+		*dir = d
+	}
+	serve := !*noServe && isTerminal(e.stdout)
+	if err := demo(ctx, e, *dir, *users, *days, serve); err != nil {
+		return fail(e, ExitError, err)
+	}
+	return ExitOK
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func step(w io.Writer, n int, title, cmd string) {
+	fmt.Fprintf(w, "\n━━ %d. %s\n", n, title)
+	if cmd != "" {
+		fmt.Fprintf(w, "$ %s\n\n", cmd)
+	}
+}
+
+func demo(ctx context.Context, e *env, dir string, users, days int, serve bool) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	certDir := filepath.Join(dir, "certs")
+	site, err := sim.New(sim.Options{Seed: 42, Users: users, HistoryDays: 730, Scenario: "lm-failing-rest-401", Hostname: "qlik-prod.corp.example"})
+	if err != nil {
+		return err
+	}
+	certs, err := sim.EnsureCerts(certDir)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := certs.ServerTLSConfig()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- sim.ServeListener(sctx, ln, tlsCfg, site.Handler(), nil) }()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	server := "https://localhost:" + port
+
+	cfgPath := filepath.Join(dir, "licmon.yaml")
+	cfgText := fmt.Sprintf(`# Written by licmon demo: a simulated site on this machine.
+db: licmon.db
+check:
+  save_logs: scriptlogs
+sites:
+  - name: prod
+    server: %s
+    cert_dir: certs
+    user: INTERNAL\sa_api
+`, server)
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		return fmt.Errorf("write demo config: %w", err)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "licmon demo: a simulated Qlik Sense site %q with %d users and two years of history is\n", site.Hostname(), users)
+	fmt.Fprintf(w, "serving the QRS at %s over mutual TLS. Its License Monitor reload has been failing for hours.\n", server)
+	fmt.Fprintf(w, "Config, certificates, store and logs: %s\n", dir)
+
+	run := func(args ...string) int {
+		return Main(ctx, append(args, "--config", cfgPath), e.stdin, e.stdout, e.stderr)
+	}
+
+	step(w, 1, "Is the License Monitor working?", "licmon check --config "+cfgPath)
+	code := run("check")
+	fmt.Fprintf(w, "\n(exit code %d: %s)\n", code, []string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}[min(max(code, 0), 3)])
+
+	step(w, 2, "The admin updates the password on the monitor_apps_REST_* connections; licmon starts the task", "licmon check --fix --config "+cfgPath)
+	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
+		return err
+	}
+	code = run("check", "--fix", "--format", "nagios")
+	fmt.Fprintf(w, "(exit code %d)\n", code)
+
+	step(w, 3, "Record the licenses in the history store", "licmon collect --config "+cfgPath)
+	if code := run("collect"); code != ExitOK {
+		return fmt.Errorf("collect failed with exit code %d", code)
+	}
+
+	fmt.Fprintf(w, "\nSimulating %d days of daily collections (users arrive and leave, licenses are allocated and used)...\n", days)
+	if err := demoDays(ctx, e, site, server, certDir, filepath.Join(dir, "licmon.db"), days); err != nil {
+		return err
+	}
+
+	step(w, 4, "What the store holds", "licmon db stats --config "+cfgPath)
+	if code := run("db", "stats"); code != ExitOK {
+		return fmt.Errorf("db stats failed with exit code %d", code)
+	}
+
+	step(w, 5, "License growth and needs: forecast, what to buy or reclaim", "licmon report --config "+cfgPath)
+	if code := run("report"); code != ExitOK {
+		return fmt.Errorf("report failed with exit code %d", code)
+	}
+	htmlPath := filepath.Join(dir, "license-report.html")
+	if code := run("report", "--format", "html", "--out", htmlPath); code != ExitOK {
+		return fmt.Errorf("report --format html failed with exit code %d", code)
+	}
+	fmt.Fprintf(w, "\nThe same report as one self-contained HTML file (charts included, fit to e-mail): %s\n", htmlPath)
+
+	step(w, 6, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
+	stopServe, err := demoServe(ctx, e, site, cfgPath, serve)
+	if err != nil {
+		return err
+	}
+	defer stopServe()
+
+	fmt.Fprintf(w, "\n━━ Where to look next\n")
+	fmt.Fprintf(w, "  licmon check --config %s --format json     # the stable JSON for scripts\n", cfgPath)
+	fmt.Fprintf(w, "  licmon diagnose %s\n", filepath.Join(dir, "scriptlogs", "Reload License Monitor.log"))
+	fmt.Fprintf(w, "  licmon sim --cert-dir %s --scenario lm-failing-file-not-found   # other failures: licmon sim -h\n", filepath.Join(dir, "simcerts"))
+	fmt.Fprintf(w, "  README.md: connecting to your own sites (certificates exported from the QMC)\n")
+	if !serve {
+		stop()
+		return ignoreClosed(<-served)
+	}
+	fmt.Fprintf(w, "\nThe simulated site keeps running at %s and the dashboard with it; press Ctrl+C to stop.\n", server)
+	<-ctx.Done()
+	stop()
+	return ignoreClosed(<-served)
+}
+
+func ignoreClosed(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "use of closed network connection") {
+		return nil
+	}
+	return err
+}
+
+// demoDays moves the simulated site forward one day at a time and collects
+// after each day, as a daily schedule would.
+func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPath string, days int) error {
+	s := &config.Site{Name: "prod", Server: server, CertDir: certDir}
+	c, err := newClient(e, s)
+	if err != nil {
+		return err
+	}
+	defer c.CloseIdleConnections()
+	st, err := store.Open(ctx, dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var last *collect.Result
+	for d := 0; d < days; d++ {
+		site.Advance(24 * time.Hour)
+		r, err := collect.Run(ctx, c, st, "prod", site.Now())
+		if err != nil {
+			return err
+		}
+		last = r
+	}
+	if last != nil {
+		fmt.Fprintf(e.stdout, "Last of the %d collections:\n", days)
+		printCollect(e.stdout, last)
+	}
+	return nil
+}
+
+// demoServe runs `licmon serve` in-process against the simulated site, on
+// the simulated clock, and shows what it serves. It returns the function
+// that stops it.
+func demoServe(ctx context.Context, e *env, site *sim.Site, cfgPath string, keep bool) (func(), error) {
+	log := slog.New(slog.DiscardHandler)
+	load := func() (*config.Config, []config.Site, error) {
+		cfg, err := config.Load(cfgPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		return cfg, cfg.Sites, nil
+	}
+	listen := "127.0.0.1:8080"
+	if ln, err := net.Listen("tcp", listen); err != nil {
+		listen = "127.0.0.1:0"
+	} else {
+		ln.Close()
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	srv, err := serve.New(sctx, serve.Options{Load: load, NewClient: serve.QRSClient(version(), log), Listen: listen,
+		Version: version(), Logger: log, Now: site.Now})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(sctx) }()
+	stop := func() {
+		cancel()
+		<-done
+	}
+	base := "http://" + srv.Addr().String()
+	for i := 0; i < 300 && !srv.Ready(); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "dashboard:  %s/            (the site page: %s/sites/prod)\n", base, base)
+	fmt.Fprintf(w, "JSON API:   %s/api/v1/sites\n", base)
+	fmt.Fprintf(w, "metrics:    %s/metrics, for example:\n", base)
+	if resp, err := http.Get(base + "/metrics"); err == nil {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			l := sc.Text()
+			if strings.HasPrefix(l, "licmon_task_last_status{") || strings.HasPrefix(l, "licmon_license_available{") || strings.HasPrefix(l, "licmon_license_runout_days{") {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+		resp.Body.Close()
+	}
+	if !keep {
+		fmt.Fprintln(w, "(--no-serve: the dashboard stops with the demo)")
+	}
+	return stop, nil
+}

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/report"
+	"github.com/licmon/licmon/internal/store"
+)
+
+const reportUsage = `
+Usage: licmon report [--site NAME] [--db PATH] [--config FILE] [--as-of DATE]
+                     [--horizon 12mo] [--format text|json|csv|html] [--out FILE]
+
+Answers from the history store alone (no connection to Qlik Sense): how each
+license type grows, when it runs out (with an 80% interval and the error the
+forecast had on this site's own history), and what to buy or reclaim before
+the horizon (for example the renewal). It lists reclaim candidates (unused
+allocations), Professional users who author nothing (Analyzer is enough),
+users holding both types and capacity users who would be cheaper on an
+Analyzer seat. Reconstructed history (lower bounds) is shown as such and
+left out of the forecasts unless --include-reconstructed.
+
+Examples:
+  licmon report --site prod
+  licmon report --site prod --horizon 2027-03-31 --headroom 15
+  licmon report --site prod --format html --out license-report.html
+  licmon report --site prod --format csv --candidates --out candidates.csv
+  licmon report --site prod --as-of 2026-01-31 --format json
+`
+
+func runReport(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "report", reportUsage)
+	site := fs.String("site", "", "site `name` (default: the only site in the store)")
+	dbPath := fs.String("db", "", "history store `file` (default: db in the config, else the OS data dir)")
+	cfgPath := fs.String("config", "", "configuration `file` (for its db path)")
+	asOf := fs.String("as-of", "", "report on the end of this `date` (YYYY-MM-DD; default: the latest collection)")
+	horizon := fs.String("horizon", "12mo", "planning `horizon`: 6mo, 12mo, 1y, 26w, 180d or a date such as 2027-03-31")
+	format := fs.String("format", "text", "output `format`: text, json, csv or html")
+	out := fs.String("out", "", "write to this `file` instead of stdout")
+	candidates := fs.Bool("candidates", false, "with --format csv: one row per user of every candidate list instead of one row per type")
+	inactive := fs.Int("inactive-days", report.DefaultInactivityDays, "reclaim allocations unused for at least this many `days`")
+	headroom := fs.Float64("headroom", report.DefaultHeadroomPct, "safety margin on forecast demand, in `percent`")
+	authoring := fs.Int("authoring-days", report.DefaultAuthoringDays, "Professional users with no authoring in this many `days` are downgrade candidates")
+	minutes := fs.Int64("analyzer-minutes", report.DefaultAnalyzerMinutes, "capacity `minutes` a month that cost as much as one Analyzer seat (from your price list)")
+	keep := fs.String("keep", strings.Join(report.DefaultKeepMarkers, ","), "comma-separated tags or custom-property names/values that exclude a user from reclaim and downgrade (\"\" for none)")
+	recon := fs.Bool("include-reconstructed", false, "fit forecasts on reconstructed history too (lower bounds; overstates growth)")
+	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(e, ExitUsage, fmt.Errorf("report: unexpected argument %q (flags only; see licmon report -h)", fs.Arg(0)))
+	}
+	switch *format {
+	case "text", "json", "csv", "html":
+	default:
+		return fail(e, ExitUsage, fmt.Errorf("report: unknown --format %q: use text, json, csv or html", *format))
+	}
+	if *candidates && *format != "csv" {
+		return fail(e, ExitUsage, errors.New("report: --candidates needs --format csv (JSON and HTML include the lists already)"))
+	}
+	opts := report.Options{InactivityDays: *inactive, HeadroomPct: *headroom, NoHeadroom: *headroom == 0,
+		AuthoringDays: *authoring, AnalyzerMinutes: *minutes, IncludeReconstructed: *recon, KeepMarkers: []string{}}
+	for _, k := range strings.Split(*keep, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			opts.KeepMarkers = append(opts.KeepMarkers, k)
+		}
+	}
+	if *asOf != "" {
+		d, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			return fail(e, ExitUsage, fmt.Errorf("report: invalid --as-of %q: use a date such as 2026-01-31", *asOf))
+		}
+		opts.AsOf = d.Add(24*time.Hour - time.Second)
+	}
+
+	cfg, err := loadConfigFile(*cfgPath)
+	if err != nil {
+		return fail(e, ExitError, err)
+	}
+	st, _, err := openStore(ctx, *dbPath, cfg.DB)
+	if err != nil {
+		return fail(e, ExitError, err)
+	}
+	defer st.Close()
+	name, err := reportSite(ctx, st, *site)
+	if err != nil {
+		return fail(e, ExitUsage, err)
+	}
+	base := opts.AsOf
+	if base.IsZero() {
+		if base, err = st.LatestSnapshotTime(ctx, name); err != nil {
+			return fail(e, ExitError, err)
+		}
+	}
+	if opts.HorizonEnd, err = report.ParseHorizon(*horizon, base); err != nil {
+		return fail(e, ExitUsage, err)
+	}
+	r, err := report.Build(ctx, st, name, opts)
+	if err != nil {
+		return fail(e, ExitError, err)
+	}
+
+	var w io.Writer = e.stdout
+	var f *os.File
+	if *out != "" {
+		if f, err = os.Create(*out); err != nil {
+			return fail(e, ExitError, fmt.Errorf("report: create output: %w", err))
+		}
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	switch {
+	case *format == "json":
+		err = report.WriteJSON(bw, r)
+	case *format == "csv" && *candidates:
+		err = report.WriteCandidatesCSV(bw, r)
+	case *format == "csv":
+		err = report.WriteCSV(bw, r)
+	case *format == "html":
+		err = report.WriteHTML(bw, r)
+	default:
+		err = report.WriteText(bw, r)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fail(e, ExitError, fmt.Errorf("report: write %s: %w", *format, err))
+	}
+	if *out != "" {
+		fmt.Fprintf(e.stderr, "wrote %s\n", *out)
+	}
+	return ExitOK
+}
+
+// reportSite picks the site: the named one, or the only one in the store.
+func reportSite(ctx context.Context, st store.Store, name string) (string, error) {
+	sites, err := st.Sites(ctx)
+	if err != nil {
+		return "", err
+	}
+	if name != "" {
+		for _, s := range sites {
+			if s == name {
+				return name, nil
+			}
+		}
+		return "", fmt.Errorf("report: no history for site %q in the store (sites: %s); run licmon collect --site %s first",
+			name, strings.Join(sites, ", "), name)
+	}
+	switch len(sites) {
+	case 0:
+		return "", fmt.Errorf("report: the store has no history yet; run licmon collect first")
+	case 1:
+		return sites[0], nil
+	}
+	return "", fmt.Errorf("report: the store has several sites (%s); choose one with --site", strings.Join(sites, ", "))
+}
