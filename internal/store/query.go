@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
@@ -136,7 +138,7 @@ func (s *sqlStore) AllocationsAt(ctx context.Context, site string, at time.Time)
 	q, args := versionsAt(`SELECT k.guid, v.type, u.guid, v.directory, v.user_id, v.created, v.last_used,
 		v.quarantined, v.quarantine_end, v.excess, v.deleted_user
 		FROM allocation_versions v JOIN allocation_keys k ON k.id = v.alloc_key JOIN user_keys u ON u.id = v.user_key`,
-		"v.site_id = ?", []any{siteID}, latest, cid, true)
+		"v.site_id = ?", []any{siteID}, latest, cid, false)
 	var out []license.Allocation
 	err = scanAll(ctx, s.db, s.q(q), args, func(r *sql.Rows) error {
 		var a license.Allocation
@@ -152,6 +154,7 @@ func (s *sqlStore) AllocationsAt(ctx context.Context, site string, at time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("read allocations of %s: %w", site, err)
 	}
+	slices.SortFunc(out, func(a, b license.Allocation) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -162,7 +165,7 @@ func (s *sqlStore) UsersAt(ctx context.Context, site string, at time.Time) ([]li
 	}
 	q, args := versionsAt(`SELECT k.guid, v.directory, v.user_id, v.name, v.created, v.inactive, v.blocked,
 		v.removed_externally, v.tags, v.custom_properties, v.roles
-		FROM user_versions v JOIN user_keys k ON k.id = v.user_key`, "v.site_id = ?", []any{siteID}, latest, cid, true)
+		FROM user_versions v JOIN user_keys k ON k.id = v.user_key`, "v.site_id = ?", []any{siteID}, latest, cid, false)
 	var out []license.User
 	err = scanAll(ctx, s.db, s.q(q), args, func(r *sql.Rows) error {
 		var u license.User
@@ -189,6 +192,7 @@ func (s *sqlStore) UsersAt(ctx context.Context, site string, at time.Time) ([]li
 	if err != nil {
 		return nil, fmt.Errorf("read users of %s: %w", site, err)
 	}
+	slices.SortFunc(out, func(a, b license.User) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
