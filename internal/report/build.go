@@ -47,37 +47,32 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 		r.Notes = append(r.Notes, fmt.Sprintf("the latest collection is %d days older than the report date; run licmon collect daily", int(age/day)))
 	}
 
-	in, err := load(ctx, st, site, dataAt)
+	// The counters decide which types the report has; then the per-user
+	// state and the per-type histories and forecasts are read and computed
+	// concurrently: on a large site each is a large part of the time.
+	counters, err := st.CountersAt(ctx, site, dataAt)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read counters of %s: %w", site, err)
 	}
-	if in.lic != nil && in.lic.Model != "" {
-		li := &LicenseInfo{Model: in.lic.Model, Name: in.lic.Name, Expired: in.lic.Expired}
-		if !in.lic.ValidTo.IsZero() {
-			v := in.lic.ValidTo.UTC()
-			li.ValidTo = &v
-		}
-		r.License = li
-	}
-
-	for _, c := range in.counters {
+	for _, c := range counters {
 		if !c.Enabled && c.Total == 0 && c.Allocated == 0 && c.Used == 0 {
 			continue
 		}
 		tr := TypeReport{Type: c.Type, Label: c.Type.Label(), PerUser: c.Type.PerUser(), Quarantined: c.Quarantined, Excess: c.Excess}
 		tr.Allocated, tr.Licensed = counterValues(c)
 		tr.Remaining = tr.Licensed - tr.Allocated
-		if c.Type.PerUser() {
-			tr.Usage = usage(in.allocs, c.Type, asOf)
-		}
 		r.Types = append(r.Types, tr)
 	}
 	sort.SliceStable(r.Types, func(i, j int) bool { return typeOrder(r.Types[i].Type) < typeOrder(r.Types[j].Type) })
 
-	// History and forecasts, one type per goroutine: the fits and backtests
-	// are the expensive part and independent.
 	var wg sync.WaitGroup
-	errs := make([]error, len(r.Types))
+	errs := make([]error, len(r.Types)+1)
+	var in *inputs
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		in, errs[len(r.Types)] = load(ctx, st, site, dataAt, counters)
+	}()
 	for i := range r.Types {
 		wg.Add(1)
 		go func() {
@@ -88,6 +83,19 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if in.lic != nil && in.lic.Model != "" {
+		li := &LicenseInfo{Model: in.lic.Model, Name: in.lic.Name, Expired: in.lic.Expired}
+		if !in.lic.ValidTo.IsZero() {
+			v := in.lic.ValidTo.UTC()
+			li.ValidTo = &v
+		}
+		r.License = li
+	}
+	for i := range r.Types {
+		if r.Types[i].PerUser {
+			r.Types[i].Usage = usage(in.allocs, r.Types[i].Type, asOf)
+		}
 	}
 	for _, t := range r.Types {
 		if t.Forecast.ReconstructedPoints > 0 {
@@ -153,38 +161,56 @@ type inputs struct {
 	capNow, capLast []license.CapacityUse
 }
 
-func load(ctx context.Context, st store.Store, site string, at time.Time) (*inputs, error) {
-	in := &inputs{users: map[string]license.User{}, authoring: map[string]license.Authoring{}}
-	var err error
-	if in.counters, err = st.CountersAt(ctx, site, at); err != nil {
-		return nil, fmt.Errorf("read counters of %s: %w", site, err)
-	}
-	if in.lic, err = st.LicenseAt(ctx, site, at); err != nil {
-		return nil, fmt.Errorf("read license of %s: %w", site, err)
-	}
-	if in.allocs, err = st.AllocationsAt(ctx, site, at); err != nil {
-		return nil, fmt.Errorf("read allocations of %s: %w", site, err)
-	}
-	us, err := st.UsersAt(ctx, site, at)
-	if err != nil {
-		return nil, fmt.Errorf("read users of %s: %w", site, err)
+func load(ctx context.Context, st store.Store, site string, at time.Time, counters []license.Counters) (*inputs, error) {
+	in := &inputs{counters: counters, users: map[string]license.User{}, authoring: map[string]license.Authoring{}}
+	var (
+		wg   sync.WaitGroup
+		errs [4]error
+		us   []license.User
+		au   []license.Authoring
+	)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if in.allocs, errs[0] = st.AllocationsAt(ctx, site, at); errs[0] != nil {
+			errs[0] = fmt.Errorf("read allocations of %s: %w", site, errs[0])
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if us, errs[1] = st.UsersAt(ctx, site, at); errs[1] != nil {
+			errs[1] = fmt.Errorf("read users of %s: %w", site, errs[1])
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if au, errs[2] = st.AuthoringAt(ctx, site, at); errs[2] != nil {
+			errs[2] = fmt.Errorf("read authoring of %s: %w", site, errs[2])
+			return
+		}
+		var err error
+		if in.lic, err = st.LicenseAt(ctx, site, at); err != nil {
+			errs[3] = fmt.Errorf("read license of %s: %w", site, err)
+			return
+		}
+		month := license.MonthOf(at)
+		if in.capNow, err = st.CapacityUse(ctx, site, month); err != nil {
+			errs[3] = fmt.Errorf("read capacity use of %s: %w", site, err)
+			return
+		}
+		if in.capLast, err = st.CapacityUse(ctx, site, license.MonthOf(monthStart(at).AddDate(0, -1, 0))); err != nil {
+			errs[3] = fmt.Errorf("read capacity use of %s: %w", site, err)
+		}
+	}()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	for _, u := range us {
 		in.users[u.ID] = u
 	}
-	au, err := st.AuthoringAt(ctx, site, at)
-	if err != nil {
-		return nil, fmt.Errorf("read authoring of %s: %w", site, err)
-	}
 	for _, a := range au {
 		in.authoring[a.UserGUID] = a
-	}
-	month := license.MonthOf(at)
-	if in.capNow, err = st.CapacityUse(ctx, site, month); err != nil {
-		return nil, fmt.Errorf("read capacity use of %s: %w", site, err)
-	}
-	if in.capLast, err = st.CapacityUse(ctx, site, license.MonthOf(monthStart(at).AddDate(0, -1, 0))); err != nil {
-		return nil, fmt.Errorf("read capacity use of %s: %w", site, err)
 	}
 	return in, nil
 }
