@@ -72,9 +72,10 @@ const capacityUnit = 6 * time.Minute
 // of them succeeded. A failure of any list fails the snapshot, so a partial
 // view is never stored.
 //
-// With prev, app objects are read incrementally: only those created or
-// modified since prev.At (a filter on modifiedDate), folded into prev's
-// per-user object counts. Apps and data connections are always read whole.
+// With prev, users and app objects are read incrementally: only those
+// created or modified since prev.At (a filter on modifiedDate), merged into
+// prev's users and folded into prev's per-user object counts; users are read
+// whole when the user count shows deletions. Apps and data connections are always read whole.
 // Objects deleted since a full read are only noticed at the next full read,
 // which Run does once a week.
 func Snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, prev *Previous) (*license.Snapshot, error) {
@@ -123,6 +124,14 @@ func Snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 	}
 
 	run("users", func() error {
+		if prev != nil && prev.Users != nil {
+			users, err := changedUsers(ctx, src, prev)
+			if err != nil || users != nil {
+				s.Users = users
+				return err
+			}
+			// Users were deleted since prev: read them all.
+		}
 		return qrs.Stream(ctx, src, "user/full", qrs.ListOptions{}, func(u slimUser) error {
 			s.Users = append(s.Users, user(&u))
 			return nil
@@ -310,11 +319,54 @@ func counters(ov *qrs.AccessTypeOverview) []license.Counters {
 // one created in the skew window can be missed until the weekly full read.
 const objectOverlap = 10 * time.Minute
 
-// Previous is what an incremental snapshot builds on: the time and the
-// per-user authoring of the previous collection.
+// Previous is what an incremental snapshot builds on: the time, the users
+// and the per-user authoring of the previous collection.
 type Previous struct {
 	At        time.Time
+	Users     []license.User
 	Authoring []license.Authoring
+}
+
+// changedUsers reads only the users created or modified since prev (QRS
+// updates modifiedDate with every change of a user, including the flags a
+// user directory sync sets) and merges them into prev's users. It returns
+// nil, nil when the site's user count shows that users were deleted since:
+// a deletion leaves no modified row behind, so the caller must read all.
+func changedUsers(ctx context.Context, src *qrs.Client, prev *Previous) ([]license.User, error) {
+	since := prev.At.UTC().Add(-objectOverlap).Format("2006-01-02T15:04:05.000Z")
+	byID := make(map[string]int, len(prev.Users))
+	users := append([]license.User(nil), prev.Users...)
+	for i, u := range users {
+		byID[u.ID] = i
+	}
+	var n int
+	var cerr error
+	done := make(chan struct{})
+	go func() {
+		n, cerr = src.Count(ctx, "user", "")
+		close(done)
+	}()
+	err := qrs.Stream(ctx, src, "user/full", qrs.ListOptions{Filter: "modifiedDate ge '" + since + "'"}, func(su slimUser) error {
+		u := user(&su)
+		if i, ok := byID[u.ID]; ok {
+			users[i] = u
+		} else {
+			byID[u.ID] = len(users)
+			users = append(users, u)
+		}
+		return nil
+	})
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	if n != len(users) {
+		return nil, nil
+	}
+	return users, nil
 }
 
 // seedObjects starts the object counts and last authoring dates from the
@@ -490,5 +542,12 @@ func previous(ctx context.Context, st store.Store, site string, now time.Time, o
 	if err != nil {
 		return nil, err
 	}
-	return &Previous{At: last, Authoring: auth}, nil
+	users, err := st.UsersAt(ctx, site, last)
+	if err != nil {
+		return nil, err
+	}
+	if users == nil {
+		users = []license.User{}
+	}
+	return &Previous{At: last, Users: users, Authoring: auth}, nil
 }

@@ -2,9 +2,13 @@ package collect_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -213,5 +217,88 @@ func TestIncrementalAuthoring(t *testing.T) {
 			g.AppsOwned != f.AppsOwned || !g.LastAuthored.Equal(f.LastAuthored.Truncate(time.Second)) {
 			t.Fatalf("author %s: incremental %+v, full %+v", g.UserGUID, g, f)
 		}
+	}
+}
+
+// TestIncrementalUsers: reading users incrementally during a week (joiners,
+// leavers flagged inactive) gives the same users as reading them all, and a
+// user count that does not add up (a deletion) falls back to a full read.
+func TestIncrementalUsers(t *testing.T) {
+	for _, lying := range []bool{false, true} {
+		name := "consistent count"
+		if lying {
+			name = "count shows a deletion"
+		}
+		t.Run(name, func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)} // a Monday
+			s, err := sim.New(sim.Options{Seed: 12, Users: 300, HistoryDays: 30, Now: clk.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fullReads atomic.Int32
+			site := simtest.ServeWith(t, s, func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					p := strings.ToLower(r.URL.Path)
+					if p == "/qrs/user/full" && r.URL.Query().Get("filter") == "" {
+						fullReads.Add(1)
+					}
+					if lying && p == "/qrs/user/count" {
+						w.Header().Set("Content-Type", "application/json")
+						io.WriteString(w, `{"value": 1}`)
+						return
+					}
+					h.ServeHTTP(w, r)
+				})
+			})
+			ctx := context.Background()
+			st, err := store.Open(ctx, filepath.Join(t.TempDir(), "u.db"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			c := site.Client(t)
+			for d := 0; d < 6; d++ {
+				if _, err := collect.Run(ctx, c, st, "sim", clk.Now()); err != nil {
+					t.Fatal(err)
+				}
+				if d < 5 {
+					clk.Add(24 * time.Hour)
+				}
+			}
+			wantFull := int32(1)
+			if lying {
+				wantFull = 6
+			}
+			if got := fullReads.Load(); got != wantFull {
+				t.Errorf("%d full user reads in a week, want %d", got, wantFull)
+			}
+			last, _ := st.LatestSnapshotTime(ctx, "sim")
+			got, err := st.UsersAt(ctx, "sim", last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := collect.Snapshot(ctx, c, "sim", last, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := full.Users
+			sort.Slice(want, func(i, j int) bool { return want[i].ID < want[j].ID })
+			if len(got) != len(want) {
+				t.Fatalf("%d users stored, a full read has %d", len(got), len(want))
+			}
+			inactive := 0
+			for i := range got {
+				g, w := got[i], want[i]
+				if g.ID != w.ID || g.Inactive != w.Inactive || g.UserID != w.UserID || g.RemovedExternally != w.RemovedExternally {
+					t.Fatalf("user %s: stored %+v, full read %+v", g.ID, g, w)
+				}
+				if g.Inactive {
+					inactive++
+				}
+			}
+			if inactive == 0 {
+				t.Error("no inactive user: the test does not exercise leavers")
+			}
+		})
 	}
 }
