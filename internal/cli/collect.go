@@ -47,6 +47,7 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
 		return code
 	}
+	softMemoryLimit()
 	cfg, sites, err := cf.resolve(e)
 	if err != nil {
 		return fail(e, ExitUsage, err)

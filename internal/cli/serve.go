@@ -38,6 +38,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if fs.NArg() > 0 {
 		return fail(e, ExitUsage, fmt.Errorf("serve takes no arguments (got %q); see licmon serve -h", fs.Args()))
 	}
+	softMemoryLimit()
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
