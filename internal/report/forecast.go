@@ -17,7 +17,7 @@ const historyYears = 10
 
 // forecastType fills the history, growth and forecast of one type.
 func forecastType(ctx context.Context, st store.Store, site string, tr *TypeReport, asOf, end time.Time, o Options) error {
-	pts, err := st.DailyCounters(ctx, site, tr.Type, asOf.AddDate(-historyYears, 0, 0), asOf)
+	pts, err := st.CounterSeries(ctx, site, tr.Type, asOf.AddDate(-historyYears, 0, 0), asOf)
 	if err != nil {
 		return fmt.Errorf("read %s history of %s: %w", tr.Type, site, err)
 	}

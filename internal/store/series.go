@@ -50,6 +50,34 @@ func (s *sqlStore) SaveReconstructed(ctx context.Context, site string, points []
 }
 
 func (s *sqlStore) DailyCounters(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DailyCounters, error) {
+	out, err := s.CounterSeries(ctx, site, typ, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var real []license.DailyCounters
+	for i := range out {
+		if !out[i].Reconstructed {
+			real = out[i:]
+			break
+		}
+	}
+	if len(real) > 0 && typ.PerUser() {
+		act, err := s.ActiveUsers(ctx, site, typ, real[0].Day, real[len(real)-1].Day, Day)
+		if err != nil {
+			return nil, err
+		}
+		byDay := make(map[time.Time]int64, len(act))
+		for _, a := range act {
+			byDay[a.Period] = a.Count
+		}
+		for i := range real {
+			real[i].Active = byDay[real[i].Day]
+		}
+	}
+	return out, nil
+}
+
+func (s *sqlStore) CounterSeries(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DailyCounters, error) {
 	siteID, err := s.siteID(ctx, s.db, site, from, false)
 	if err != nil {
 		return nil, err
@@ -110,19 +138,6 @@ func (s *sqlStore) DailyCounters(ctx context.Context, site string, typ license.T
 		})
 	if err != nil {
 		return nil, wrap(err)
-	}
-	if len(real) > 0 && typ.PerUser() {
-		act, err := s.ActiveUsers(ctx, site, typ, real[0].Day, real[len(real)-1].Day, Day)
-		if err != nil {
-			return nil, err
-		}
-		byDay := make(map[time.Time]int64, len(act))
-		for _, a := range act {
-			byDay[a.Period] = a.Count
-		}
-		for i := range real {
-			real[i].Active = byDay[real[i].Day]
-		}
 	}
 	return append(out, real...), nil
 }

@@ -129,12 +129,8 @@ func Open(ctx context.Context, path string, opts Options) (Store, error) {
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open store %s: the path must not contain '?'", path)
 	}
-	// The page cache (64 MiB per connection, allocated only as used) and
-	// memory-mapped reads matter for the report queries, which read the
-	// current rows of a 100k-user site scattered over years of history.
 	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

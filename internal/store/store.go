@@ -53,6 +53,10 @@ type Store interface {
 	// per-user types comes from ActiveUsers; it is zero for capacity and
 	// login access.
 	DailyCounters(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DailyCounters, error)
+	// CounterSeries is DailyCounters without the Active column, which costs
+	// a read of every use ever observed; charts and forecasts need only the
+	// counters.
+	CounterSeries(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DailyCounters, error)
 	// ActiveUsers counts distinct users with a use of typ in each period
 	// from the period of from to the period of to, inclusive (zeros
 	// included), from every lastUsed value ever observed.
