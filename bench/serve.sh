@@ -41,3 +41,8 @@ echo "RSS after first collects: $(rss) (peak $(hwm))"
 sleep "$SETTLE"
 echo "RSS after ${SETTLE}s more (checks every minute): $(rss) (peak $(hwm))"
 curl -s http://127.0.0.1:18080/metrics | grep -E '^licmon_(collect|check)_duration_seconds'
+go build -o "$WORK/load" ./bench/load
+echo "dashboard and API under a bounded local load (4 clients, 20 s):"
+"$WORK/load" -c 4 -d 20s http://127.0.0.1:18080/ http://127.0.0.1:18080/sites/site1 http://127.0.0.1:18080/sites/site2 \
+  http://127.0.0.1:18080/api/v1/sites/site3/forecast http://127.0.0.1:18080/api/v1/sites/site1/check
+echo "RSS after the load: $(rss) (peak $(hwm))"
