@@ -52,6 +52,9 @@ type Options struct {
 	MaxAge time.Duration
 	// SaveLogs is a folder where downloaded script logs are written.
 	SaveLogs string
+	// SaveLogsPerSite writes them to a sub-folder named after the site, for
+	// runs that check several sites into one folder.
+	SaveLogsPerSite bool
 	// LicenseWarnDays warns when the license ends sooner (0: 30 days).
 	LicenseWarnDays int
 	// HistoryDays bounds the execution history read (0: 30 days).
@@ -340,7 +343,7 @@ func scriptLogFindings(ctx context.Context, c Client, opts Options, r *Report, f
 		src = io.TeeReader(rc, lc)
 		defer func() { sl.Head, sl.Tail = lc.Lines() }()
 	}
-	d, n, saved, err := diagnoseAndSave(src, opts.SaveLogs, opts.Site, f.task.Name, len(opts.Site) > 0 && opts.AllMonitoringApps)
+	d, n, saved, err := diagnoseAndSave(src, opts.SaveLogs, opts.Site, f.task.Name, opts.SaveLogsPerSite)
 	sl.Bytes, sl.SavedTo = n, saved
 	if err != nil {
 		sl.Error = err.Error()

@@ -72,7 +72,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			opts := check.Options{
 				Site: s.Name, Server: s.Server, Task: cfg.TaskFor(s),
 				AllMonitoringApps: *allApps || cfg.Check.AllMonitoringApps,
-				MaxAge:            age, SaveLogs: *saveLogs, LicenseWarnDays: cfg.Check.LicenseWarnDays,
+				MaxAge:            age, SaveLogs: *saveLogs, SaveLogsPerSite: len(sites) > 1, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 				Fix: *fixFlag,
 			}
 			if *task != "" {

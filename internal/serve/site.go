@@ -61,7 +61,7 @@ func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options 
 	head, tail := cfg.Alerts.LogLines()
 	return check.Options{Site: sc.Name, Server: sc.Server, Task: cfg.TaskFor(&sc),
 		AllMonitoringApps: cfg.Check.AllMonitoringApps, MaxAge: time.Duration(cfg.Check.MaxAge),
-		SaveLogs: cfg.Check.SaveLogs, LicenseWarnDays: cfg.Check.LicenseWarnDays,
+		SaveLogs: cfg.Check.SaveLogs, SaveLogsPerSite: true, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 		LogHeadLines: head, LogTailLines: tail, Now: s.opts.Now}
 }
 
