@@ -197,9 +197,13 @@ func unreachable(err error) Finding {
 	f := Finding{Code: "qrs-unreachable", Severity: Unknown, Title: "Could not query the Qlik Sense Repository Service",
 		Evidence: []string{err.Error()}}
 	var qe *qrs.Error
-	if errors.As(err, &qe) && qe.Hint != "" {
+	var ce *qrs.CertError
+	switch {
+	case errors.As(err, &qe) && qe.Hint != "":
 		f.Hint = qe.Hint
-	} else {
+	case errors.As(err, &ce) && ce.Hint != "":
+		f.Hint = ce.Hint
+	default:
 		f.Hint = "Check --server, that port 4242 is reachable from here, and the certificates (licmon config check)."
 	}
 	return f

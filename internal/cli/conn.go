@@ -110,7 +110,11 @@ func (c *connFlags) resolve(e *env) (*config.Config, []config.Site, error) {
 		sites = []config.Site{*s}
 	case c.allSites:
 		if len(cfg.Sites) == 0 {
-			return nil, nil, errors.New("--all-sites: no sites in the configuration")
+			where := "the configuration"
+			if cfg.Path() != "" {
+				where = cfg.Path()
+			}
+			return nil, nil, fmt.Errorf("no sites in %s: add sites to it (see 'licmon config -h') or pass --server https://host:4242 --cert-dir DIR", where)
 		}
 		sites = append(sites, cfg.Sites...)
 	case len(cfg.Sites) == 1:

@@ -31,7 +31,7 @@ func dataDir() (string, error) {
 		// UserCacheDir is %LocalAppData% on Windows.
 		d, err := os.UserCacheDir()
 		if err != nil {
-			return "", fmt.Errorf("find data directory: %w (set LOCALAPPDATA or pass -db)", err)
+			return "", fmt.Errorf("find data directory: %w (set LOCALAPPDATA or pass --db)", err)
 		}
 		return d, nil
 	}
@@ -40,7 +40,7 @@ func dataDir() (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil || home == "" {
-		return "", errors.New("find data directory: no home directory (set XDG_DATA_HOME or pass -db)")
+		return "", errors.New("find data directory: no home directory (set XDG_DATA_HOME or pass --db)")
 	}
 	return filepath.Join(home, ".local", "share"), nil
 }

@@ -160,7 +160,7 @@ func checkHeader(path string) error {
 		return fmt.Errorf("open store %s: cannot read the file: %w", path, err)
 	}
 	if !bytes.Equal(head[:n], []byte("SQLite format 3\x00")[:n]) || n < 16 {
-		return fmt.Errorf("open store %s: %w (the file is not an SQLite database; point -db at licmon.db or a new path)", path, ErrNotLicmonDB)
+		return fmt.Errorf("open store %s: %w (the file is not an SQLite database; point --db at licmon.db or a new path)", path, ErrNotLicmonDB)
 	}
 	return nil
 }
