@@ -258,15 +258,7 @@ func WriteDiagnosis(w io.Writer, d *scriptlog.Diagnosis) {
 	if len(d.Context) == 0 {
 		return
 	}
-	failing := map[int]bool{}
-	for n := d.Statement.FirstLine; n > 0 && n < d.Statement.FirstLine+countLines(d.Statement.Text); n++ {
-		failing[n] = true
-	}
-	for _, l := range d.Context {
-		if l.Kind == scriptlog.KindMessage && isErrorText(l.Text) {
-			failing[l.N] = true
-		}
-	}
+	failing := FailingLines(d)
 	fmt.Fprintln(w)
 	for _, l := range d.Context {
 		mark := " "
@@ -279,6 +271,23 @@ func WriteDiagnosis(w io.Writer, d *scriptlog.Diagnosis) {
 		}
 		fmt.Fprintf(w, "  %s %6d %s %s\n", mark, l.N, num, l.Text)
 	}
+}
+
+// FailingLines returns the physical line numbers of the failing statement
+// and of the error messages in a diagnosis's context: the lines every
+// presentation of a failure marks (the '>' of the text output, the
+// highlighted rows of the dashboard).
+func FailingLines(d *scriptlog.Diagnosis) map[int]bool {
+	failing := map[int]bool{}
+	for n := d.Statement.FirstLine; n > 0 && n < d.Statement.FirstLine+countLines(d.Statement.Text); n++ {
+		failing[n] = true
+	}
+	for _, l := range d.Context {
+		if l.Kind == scriptlog.KindMessage && isErrorText(l.Text) {
+			failing[l.N] = true
+		}
+	}
+	return failing
 }
 
 func countLines(s string) int {

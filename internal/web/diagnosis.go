@@ -1,8 +1,6 @@
 package web
 
 import (
-	"strings"
-
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/scriptlog"
 )
@@ -87,34 +85,9 @@ func newDiagnosisView(app string, sl *check.ScriptLog) (diagnosisView, bool) {
 		v.Duration = d.Duration.Round(1e9).String()
 	}
 	v.ExecutedBy = d.Header.ExecutedBy
-	failing := failingLines(d)
+	failing := check.FailingLines(d)
 	for _, l := range d.Context {
 		v.Lines = append(v.Lines, logLine{N: l.N, ScriptLine: l.ScriptLine, Kind: l.Kind.String(), Text: l.Text, Failing: failing[l.N]})
 	}
 	return v, true
-}
-
-// failingLines marks the physical lines of the failing statement and the
-// error messages, as check.WriteDiagnosis marks them with '>'.
-func failingLines(d *scriptlog.Diagnosis) map[int]bool {
-	failing := map[int]bool{}
-	if d.Statement.FirstLine > 0 && d.Statement.Text != "" {
-		n := strings.Count(d.Statement.Text, "\n") + 1
-		for i := range n {
-			failing[d.Statement.FirstLine+i] = true
-		}
-	}
-	for _, l := range d.Context {
-		if l.Kind == scriptlog.KindMessage && isErrorText(l.Text) {
-			failing[l.N] = true
-		}
-	}
-	return failing
-}
-
-// isErrorText matches the messages check.WriteDiagnosis marks as failing.
-func isErrorText(s string) bool {
-	t := strings.TrimSpace(s)
-	return strings.HasPrefix(t, "Error:") || strings.HasPrefix(t, "Execution Failed") ||
-		strings.Contains(t, "HTTP protocol error") || strings.Contains(t, "Requested resource requires authentication")
 }
