@@ -94,7 +94,11 @@ func openStore(ctx context.Context, flagPath, cfgPath string) (store.Store, stri
 
 func printCollect(w io.Writer, r *collect.Result) {
 	s := r.Snapshot
-	fmt.Fprintf(w, "%s: collected %d users and %d allocations at %s (fetch %s, save %s)\n", r.Site, len(s.Users), len(s.Allocations),
+	users := len(s.Users)
+	if s.UsersPartial {
+		users = s.UserCount
+	}
+	fmt.Fprintf(w, "%s: collected %d users and %d allocations at %s (fetch %s, save %s)\n", r.Site, users, len(s.Allocations),
 		s.At.Format(time.RFC3339), r.Fetch.Round(time.Millisecond), r.SaveTook.Round(time.Millisecond))
 	for _, c := range s.Counters {
 		if !c.Enabled && c.Total == 0 && c.Allocated == 0 {

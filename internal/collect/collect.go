@@ -92,9 +92,10 @@ const capacityUnit = 6 * time.Minute
 // view is never stored.
 //
 // With prev, users and app objects are read incrementally: only those
-// created or modified since prev.At (a filter on modifiedDate), merged into
-// prev's users and folded into prev's per-user object counts; users are read
-// whole when the user count shows deletions. Apps and data connections are always read whole.
+// created or modified since prev.At (a filter on modifiedDate). The users
+// then form a partial snapshot (UsersPartial, with the site's UserCount) that
+// the store merges with the users it holds; app objects are folded into
+// prev's per-user object counts. Apps and data connections are always read whole.
 // Objects deleted since a full read are only noticed at the next full read,
 // which Run does once a week.
 func Snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, prev *Previous) (*license.Snapshot, error) {
@@ -154,18 +155,13 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 		if err != nil {
 			return err
 		}
-		if prev != nil && prev.Users != nil {
-			users, err := changedUsers(ctx, src, prev)
-			if err != nil || users != nil {
-				s.Users = users
-				return err
-			}
-			// Users were deleted since prev: read them all.
+		if prev != nil {
+			s.Users, s.UserCount, err = changedUsers(ctx, src, prev.At)
+			s.UsersPartial = err == nil
+			return err
 		}
-		return qrs.Stream(ctx, src, "user/full", qrs.ListOptions{}, func(u slimUser) error {
-			s.Users = append(s.Users, user(&u))
-			return nil
-		})
+		s.Users, err = allUsers(ctx, src)
+		return err
 	})
 
 	auth := newAuthoring()
@@ -353,26 +349,18 @@ func counters(ov *qrs.AccessTypeOverview) []license.Counters {
 // one created in the skew window can be missed until the weekly full read.
 const objectOverlap = 10 * time.Minute
 
-// Previous is what an incremental snapshot builds on: the time, the users
-// and the per-user authoring of the previous collection.
+// Previous is what an incremental snapshot builds on: the time and the
+// per-user authoring of the previous collection.
 type Previous struct {
 	At        time.Time
-	Users     []license.User
 	Authoring []license.Authoring
 }
 
-// changedUsers reads only the users created or modified since prev (QRS
-// updates modifiedDate with every change of a user, including the flags a
-// user directory sync sets) and merges them into prev's users. It returns
-// nil, nil when the site's user count shows that users were deleted since:
-// a deletion leaves no modified row behind, so the caller must read all.
-func changedUsers(ctx context.Context, src *qrs.Client, prev *Previous) ([]license.User, error) {
-	since := prev.At.UTC().Add(-objectOverlap).Format("2006-01-02T15:04:05.000Z")
-	byID := make(map[string]int, len(prev.Users))
-	users := append([]license.User(nil), prev.Users...)
-	for i, u := range users {
-		byID[u.ID] = i
-	}
+// changedUsers reads only the users created or modified since the
+// previous collection (QRS updates modifiedDate with every change of a
+// user, including the flags a user directory sync sets) and the site's
+// user count, with which the store checks that none was deleted.
+func changedUsers(ctx context.Context, src *qrs.Client, since time.Time) ([]license.User, int, error) {
 	var n int
 	var cerr error
 	done := make(chan struct{})
@@ -380,27 +368,24 @@ func changedUsers(ctx context.Context, src *qrs.Client, prev *Previous) ([]licen
 		n, cerr = src.Count(ctx, "user", "")
 		close(done)
 	}()
-	err := qrs.Stream(ctx, src, "user/full", qrs.ListOptions{Filter: "modifiedDate ge '" + since + "'"}, func(su slimUser) error {
-		u := user(&su)
-		if i, ok := byID[u.ID]; ok {
-			users[i] = u
-		} else {
-			byID[u.ID] = len(users)
-			users = append(users, u)
-		}
+	var users []license.User
+	filter := "modifiedDate ge '" + since.UTC().Add(-objectOverlap).Format("2006-01-02T15:04:05.000Z") + "'"
+	err := qrs.Stream(ctx, src, "user/full", qrs.ListOptions{Filter: filter}, func(su slimUser) error {
+		users = append(users, user(&su))
 		return nil
 	})
 	<-done
-	if err != nil {
-		return nil, err
-	}
-	if cerr != nil {
-		return nil, cerr
-	}
-	if n != len(users) {
-		return nil, nil
-	}
-	return users, nil
+	return users, n, errors.Join(err, cerr)
+}
+
+// allUsers reads every user.
+func allUsers(ctx context.Context, src *qrs.Client) ([]license.User, error) {
+	var users []license.User
+	err := qrs.Stream(ctx, src, "user/full", qrs.ListOptions{}, func(u slimUser) error {
+		users = append(users, user(&u))
+		return nil
+	})
+	return users, err
 }
 
 // seedObjects starts the object counts and last authoring dates from the
@@ -544,6 +529,14 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	r := &Result{Site: site, Snapshot: snap, Fetch: time.Since(start), Incremental: incremental}
 	start = time.Now()
 	r.Save, err = st.SaveSnapshot(ctx, snap)
+	if errors.Is(err, store.ErrPartialUsers) {
+		// Users were deleted since the last collection: read them all.
+		if snap.Users, err = allUsers(ctx, src); err != nil {
+			return nil, fmt.Errorf("collect %s: read users: %w", site, err)
+		}
+		snap.UsersPartial, snap.UserCount = false, 0
+		r.Save, err = st.SaveSnapshot(ctx, snap)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
@@ -573,24 +566,9 @@ func previous(ctx context.Context, st store.Store, site string, now time.Time, o
 	if y1 != y2 || w1 != w2 {
 		return nil, nil
 	}
-	var (
-		auth       []license.Authoring
-		users      []license.User
-		aerr, uerr error
-		wg         sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		auth, aerr = st.AuthoringAt(ctx, site, last)
-	}()
-	users, uerr = st.UsersAt(ctx, site, last)
-	wg.Wait()
-	if err := errors.Join(aerr, uerr); err != nil {
+	auth, err := st.AuthoringAt(ctx, site, last)
+	if err != nil {
 		return nil, err
 	}
-	if users == nil {
-		users = []license.User{}
-	}
-	return &Previous{At: last, Users: users, Authoring: auth}, nil
+	return &Previous{At: last, Authoring: auth}, nil
 }

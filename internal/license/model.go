@@ -128,6 +128,12 @@ type Snapshot struct {
 	Allocations []Allocation
 	Authoring   []Authoring
 	Capacity    []CapacityUse
+	// UsersPartial means Users holds only the users created or changed since
+	// the previous collection, and every other user is unchanged. UserCount
+	// is then the site's number of users, which lets the store tell that
+	// none was deleted (a deletion leaves no changed row to read).
+	UsersPartial bool
+	UserCount    int
 }
 
 // DailyCounters is one point of a daily series for one type. Day is UTC

@@ -175,7 +175,8 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 	if !license.Known(in.At) {
 		return nil, bad("collection time %s not set", in.At.Format(time.RFC3339))
 	}
-	s := &license.Snapshot{Site: strings.TrimSpace(in.Site), At: sec(in.At), License: in.License}
+	s := &license.Snapshot{Site: strings.TrimSpace(in.Site), At: sec(in.At), License: in.License,
+		UsersPartial: in.UsersPartial, UserCount: in.UserCount}
 	s.License.ValidTo = sec(s.License.ValidTo)
 	if len(s.License.SerialTail) > 4 {
 		return nil, bad("license serial tail %d characters long; store only the last 4", len(s.License.SerialTail))

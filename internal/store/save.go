@@ -66,6 +66,23 @@ func (s *sqlStore) SaveSnapshot(ctx context.Context, in *license.Snapshot) (*Sav
 	if err != nil {
 		return nil, err
 	}
+	users := len(snap.Users)
+	if snap.UsersPartial {
+		if !cur.hasLast {
+			return nil, fmt.Errorf("save snapshot of %s: %w (the first collection must hold every user)", snap.Site, ErrPartialUsers)
+		}
+		users = len(cur.users)
+		for _, u := range snap.Users {
+			if k, ok := cur.userKeys[u.ID]; !ok {
+				users++
+			} else if _, open := cur.users[k]; !open {
+				users++
+			}
+		}
+		if users != snap.UserCount {
+			return nil, fmt.Errorf("save snapshot of %s: %d stored and changed users, the site has %d: %w", snap.Site, users, snap.UserCount, ErrPartialUsers)
+		}
+	}
 	at := snap.At.Unix()
 	if cur.hasLast && at < cur.lastAt {
 		return nil, fmt.Errorf("save snapshot of %s at %s: %w (latest is %s)", snap.Site,
@@ -84,7 +101,7 @@ func (s *sqlStore) SaveSnapshot(ctx context.Context, in *license.Snapshot) (*Sav
 	var cid int64
 	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO collections (site_id, at, day, users, allocations, changes)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), siteID, at, snap.At.Format(time.DateOnly),
-		len(snap.Users), len(snap.Allocations), d.summary.Total()).Scan(&cid)
+		users, len(snap.Allocations), d.summary.Total()).Scan(&cid)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: insert collection: %w", err)
 	}
@@ -446,7 +463,7 @@ func diff(c *current, s *license.Snapshot) *delta {
 		}
 	}
 	for k := range c.users {
-		if !seenUser[k] {
+		if !seenUser[k] && !s.UsersPartial {
 			d.closeUser = append(d.closeUser, k)
 			d.summary.UsersRemoved++
 		}

@@ -218,6 +218,10 @@ var (
 	ErrOutOfOrder = errors.New("snapshot older than the latest collection")
 	// ErrConflict means a snapshot has the time of an existing collection but other content.
 	ErrConflict = errors.New("a different snapshot was already saved at this time")
+	// ErrPartialUsers means a snapshot with partial users does not add up
+	// to its UserCount: users were deleted since the previous collection,
+	// so the caller must read all users and save again.
+	ErrPartialUsers = errors.New("the changed users do not add up to the user count: users were deleted; read all users")
 	// ErrUnknownSite means the store has no history for the named site.
 	ErrUnknownSite = errors.New("no history for this site (run licmon collect first)")
 	// ErrInvalidSnapshot means the snapshot itself is malformed.

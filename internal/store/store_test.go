@@ -313,3 +313,54 @@ func TestSitesAndCollections(t *testing.T) {
 		t.Errorf("test site (-want +got):\n%s", diff)
 	}
 }
+
+// TestPartialUsers: a snapshot holding only the users that changed is
+// merged with the stored users; one whose count does not add up (a user was
+// deleted) is refused with ErrPartialUsers and writes nothing.
+func TestPartialUsers(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t, store.Options{})
+	first := small(1, t0)
+	mustSave(t, s, first)
+
+	next := storetest.Clone(first)
+	next.At = t0.Add(24 * time.Hour)
+	changed := next.Users[3]
+	changed.Inactive = !changed.Inactive
+	added := license.User{ID: "00000000-0000-0000-0000-0000000000ad", Directory: "CORP", UserID: "new.user", Name: "New User"}
+	partial := storetest.Clone(next)
+	partial.Users = []license.User{changed, added}
+	partial.UsersPartial, partial.UserCount = true, len(first.Users)+1
+
+	// A count that does not add up: refused, nothing written.
+	bad := storetest.Clone(partial)
+	bad.UserCount = len(first.Users)
+	if _, err := s.SaveSnapshot(ctx, bad); !errors.Is(err, store.ErrPartialUsers) {
+		t.Fatalf("err = %v, want ErrPartialUsers", err)
+	}
+	if cs, _ := s.Collections(ctx, "prod", t0, t0.AddDate(0, 0, 2)); len(cs) != 1 {
+		t.Fatalf("%d collections after a refused save, want 1", len(cs))
+	}
+
+	res := mustSave(t, s, partial)
+	if res.Changes.UsersChanged != 1 || res.Changes.UsersAdded != 1 || res.Changes.UsersRemoved != 0 {
+		t.Fatalf("changes = %+v", res.Changes)
+	}
+	got, err := s.UsersAt(ctx, "prod", partial.At)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Users[3] = changed
+	next.Users = append(next.Users, added)
+	want := normalized(t, next).Users
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("users after a partial save (-want +got):\n%s", diff)
+	}
+
+	// The first collection must hold every user.
+	other := small(2, t0)
+	other.Site, other.UsersPartial, other.UserCount = "other", true, len(other.Users)
+	if _, err := s.SaveSnapshot(ctx, other); !errors.Is(err, store.ErrPartialUsers) {
+		t.Fatalf("partial first collection: err = %v", err)
+	}
+}
