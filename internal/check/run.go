@@ -223,7 +223,10 @@ func gatherTask(ctx context.Context, c Client, opts Options, appName, taskName s
 			f.appName = f.task.App.Name
 		}
 	}
-	return f, completeTask(ctx, c, opts, f, now)
+	// A part that cannot be read (the triggers, the history, the app)
+	// becomes an UNKNOWN finding; only the task itself decides reachability.
+	f.partErr = completeTask(ctx, c, opts, f, now)
+	return f, nil
 }
 
 // completeTask fills the facts of a task that was found (or, when it was
@@ -302,9 +305,7 @@ func gatherOtherApps(ctx context.Context, c Client, opts Options, lm *taskFacts,
 			// only checked when someone made a task for them.
 			continue
 		}
-		if err := completeTask(ctx, c, opts, f, now); err != nil {
-			errs = append(errs, err)
-		}
+		f.partErr = completeTask(ctx, c, opts, f, now)
 		out = append(out, f)
 	}
 	return out, errors.Join(errs...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,4 +181,31 @@ func TestAllMonitoringApps(t *testing.T) {
 		t.Errorf("status %s: %+v", r.Status, r.Findings)
 	}
 	_ = os.Getenv
+}
+
+// TestPartlyUnreadable: when the triggers cannot be read (a 403), the check
+// still judges the task and says what it could not read.
+func TestPartlyUnreadable(t *testing.T) {
+	s, err := sim.New(sim.Options{Seed: 7, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := simtest.ServeWith(t, s, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(strings.ToLower(r.URL.Path), "/qrs/schemaevent") {
+				http.Error(w, "Forbidden", http.StatusForbidden)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now,
+		ScriptLog: qrs.ScriptLogOptions{Attempts: 1}})
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Code+":"+f.Severity.String())
+	}
+	if r.Status != check.Critical || !contains(got, "task-details-unreadable:unknown") || !contains(got, "task-failed:critical") || !contains(got, "script-rest-auth:critical") {
+		t.Fatalf("status %s findings %v", r.Status, got)
+	}
 }

@@ -22,6 +22,8 @@ type taskFacts struct {
 	schema    []qrs.SchemaEvent
 	composite []qrs.CompositeEvent
 	history   []qrs.ExecutionResult
+	// partErr says which parts (triggers, history, app) could not be read.
+	partErr error
 }
 
 func execution(e *qrs.ExecutionResultCondensed) *Execution {
@@ -50,6 +52,12 @@ func execution(e *qrs.ExecutionResultCondensed) *Execution {
 func evalTask(now time.Time, f *taskFacts, maxAge time.Duration) (*TaskInfo, []Finding) {
 	var out []Finding
 	app := f.appName
+	if f.partErr != nil {
+		out = append(out, Finding{Code: "task-details-unreadable", Severity: Unknown, App: app,
+			Title:    fmt.Sprintf("Could not read all details of %q (triggers, execution history or the app)", f.taskName),
+			Evidence: []string{f.partErr.Error()},
+			Hint:     "The identity needs read access to tasks, schema and composite events, execution results and apps (RootAdmin)."})
+	}
 	if f.task == nil {
 		fd := Finding{Code: "task-missing", Severity: Critical, App: app,
 			Title: fmt.Sprintf("Task %q not found", f.taskName),
