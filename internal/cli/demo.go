@@ -180,7 +180,7 @@ sites:
 	fmt.Fprintf(w, "\nThe same report as one self-contained HTML file (charts included, fit to e-mail): %s\n", htmlPath)
 
 	step(w, 6, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
-	stopServe, err := demoServe(ctx, e, site, cfgPath, serve)
+	stopServe, dashboard, err := demoServe(ctx, e, site, cfgPath, serve)
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ sites:
 		stop()
 		return ignoreClosed(<-served)
 	}
-	fmt.Fprintf(w, "\nThe simulated site keeps running at %s and the dashboard with it; press Ctrl+C to stop.\n", server)
+	fmt.Fprintf(w, "\nThe simulated site keeps running at %s, the dashboard at %s/; press Ctrl+C to stop.\n", server, dashboard)
 	<-ctx.Done()
 	stop()
 	return ignoreClosed(<-served)
@@ -241,7 +241,7 @@ func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPa
 // demoServe runs `licmon serve` in-process against the simulated site, on
 // the simulated clock, and shows what it serves. It returns the function
 // that stops it.
-func demoServe(ctx context.Context, e *env, site *sim.Site, cfgPath string, keep bool) (func(), error) {
+func demoServe(ctx context.Context, e *env, site *sim.Site, cfgPath string, keep bool) (stop func(), base string, err error) {
 	log := slog.New(slog.DiscardHandler)
 	load := func() (*config.Config, []config.Site, error) {
 		cfg, err := config.Load(cfgPath)
@@ -261,15 +261,15 @@ func demoServe(ctx context.Context, e *env, site *sim.Site, cfgPath string, keep
 		Version: version(), Logger: log, Now: site.Now})
 	if err != nil {
 		cancel()
-		return nil, err
+		return nil, "", err
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(sctx) }()
-	stop := func() {
+	stop = func() {
 		cancel()
 		<-done
 	}
-	base := "http://" + srv.Addr().String()
+	base = "http://" + srv.Addr().String()
 	for i := 0; i < 300 && !srv.Ready(); i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -290,5 +290,5 @@ func demoServe(ctx context.Context, e *env, site *sim.Site, cfgPath string, keep
 	if !keep {
 		fmt.Fprintln(w, "(--no-serve: the dashboard stops with the demo)")
 	}
-	return stop, nil
+	return stop, base, nil
 }
