@@ -42,16 +42,16 @@ const DefaultTask = "Reload License Monitor"
 // Config is the whole configuration file.
 type Config struct {
 	// DB is the path of the history store; empty means the OS default.
-	DB string `yaml:"db"`
+	DB string `yaml:"db,omitempty"`
 	// Sites are the Qlik Sense sites licmon watches, for example dev, test and prod.
-	Sites []Site `yaml:"sites"`
+	Sites []Site `yaml:"sites,omitempty"`
 	// Check holds the defaults of `licmon check`.
-	Check Check `yaml:"check"`
+	Check Check `yaml:"check,omitempty"`
 	// Serve, Schedule, Alerts and Channels configure `licmon serve` (serve.go).
-	Serve    Serve    `yaml:"serve"`
-	Schedule Schedule `yaml:"schedule"`
-	Alerts   Alerts   `yaml:"alerts"`
-	Channels Channels `yaml:"channels"`
+	Serve    Serve    `yaml:"serve,omitempty"`
+	Schedule Schedule `yaml:"schedule,omitempty"`
+	Alerts   Alerts   `yaml:"alerts,omitempty"`
+	Channels Channels `yaml:"channels,omitempty"`
 
 	// path is the file the config came from, for messages.
 	path string
@@ -59,47 +59,47 @@ type Config struct {
 
 // Site is one Qlik Sense site and how to reach its Repository Service.
 type Site struct {
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Server is the QRS base URL: https://host:4242 for certificates, or
 	// https://host/prefix through a virtual proxy.
-	Server string `yaml:"server"`
+	Server string `yaml:"server,omitempty"`
 	// CertDir holds client.pem, client_key.pem and root.pem as the QMC exports them.
-	CertDir string `yaml:"cert_dir"`
-	Cert    string `yaml:"cert"`
-	Key     string `yaml:"key"`
-	CA      string `yaml:"ca"`
+	CertDir string `yaml:"cert_dir,omitempty"`
+	Cert    string `yaml:"cert,omitempty"`
+	Key     string `yaml:"key,omitempty"`
+	CA      string `yaml:"ca,omitempty"`
 	// User is DIRECTORY\userid, sent as X-Qlik-User with certificates.
-	User string `yaml:"user"`
-	Auth string `yaml:"auth"`
+	User string `yaml:"user,omitempty"`
+	Auth string `yaml:"auth,omitempty"`
 	// JWT is the bearer token for a JWT virtual proxy.
-	JWT     string `yaml:"jwt"`
-	JWTFile string `yaml:"jwt_file"`
+	JWT     string `yaml:"jwt,omitempty"`
+	JWTFile string `yaml:"jwt_file,omitempty"`
 	// HeaderName and HeaderValue configure a header-authentication virtual proxy.
-	HeaderName      string `yaml:"header_name"`
-	HeaderValue     string `yaml:"header_value"`
-	HeaderValueFile string `yaml:"header_value_file"`
+	HeaderName      string `yaml:"header_name,omitempty"`
+	HeaderValue     string `yaml:"header_value,omitempty"`
+	HeaderValueFile string `yaml:"header_value_file,omitempty"`
 	// Insecure skips TLS verification of the server. Opt-in only.
-	Insecure bool `yaml:"insecure"`
+	Insecure bool `yaml:"insecure,omitempty"`
 	// ServerName overrides the name the server certificate is verified against.
-	ServerName string   `yaml:"server_name"`
-	Timeout    Duration `yaml:"timeout"`
+	ServerName string   `yaml:"server_name,omitempty"`
+	Timeout    Duration `yaml:"timeout,omitempty"`
 	// Task overrides check.task for this site.
-	Task string `yaml:"task"`
+	Task string `yaml:"task,omitempty"`
 }
 
 // Check holds the defaults of `licmon check`.
 type Check struct {
 	// Task is the reload task of the License Monitor.
-	Task string `yaml:"task"`
+	Task string `yaml:"task,omitempty"`
 	// MaxAge is the oldest acceptable License Monitor reload; zero derives it
 	// from the task's trigger (two intervals).
-	MaxAge Duration `yaml:"max_age"`
+	MaxAge Duration `yaml:"max_age,omitempty"`
 	// AllMonitoringApps also checks Operations Monitor and the other monitoring apps.
-	AllMonitoringApps bool `yaml:"all_monitoring_apps"`
+	AllMonitoringApps bool `yaml:"all_monitoring_apps,omitempty"`
 	// LicenseWarnDays warns when the site license ends within this many days.
-	LicenseWarnDays int `yaml:"license_warn_days"`
+	LicenseWarnDays int `yaml:"license_warn_days,omitempty"`
 	// SaveLogs is a folder where downloaded script logs are kept.
-	SaveLogs string `yaml:"save_logs"`
+	SaveLogs string `yaml:"save_logs,omitempty"`
 }
 
 // Duration is a time.Duration that reads "90m", "2h" or "1d" from YAML.

@@ -35,31 +35,31 @@ const (
 type Serve struct {
 	// Listen is host:port (default 127.0.0.1:8080). Binding beyond loopback
 	// without auth logs a warning at start.
-	Listen string `yaml:"listen"`
+	Listen string `yaml:"listen,omitempty"`
 	// ExternalURL is how users reach the dashboard (e.g.
 	// https://licmon.example.com); alerts link to ExternalURL/sites/{site}.
-	ExternalURL string `yaml:"external_url"`
+	ExternalURL string `yaml:"external_url,omitempty"`
 	// ReadyTimeout bounds how long /-/ready waits for the first check of
 	// every site before it reports ready anyway (default 2m).
-	ReadyTimeout Duration `yaml:"ready_timeout"`
+	ReadyTimeout Duration `yaml:"ready_timeout,omitempty"`
 	// TLSCertFile and TLSKeyFile serve HTTPS instead of HTTP.
-	TLSCertFile string `yaml:"tls_cert_file"`
-	TLSKeyFile  string `yaml:"tls_key_file"`
+	TLSCertFile string `yaml:"tls_cert_file,omitempty"`
+	TLSKeyFile  string `yaml:"tls_key_file,omitempty"`
 	// Auth protects every endpoint except /-/healthy and /-/ready.
-	Auth ServeAuth `yaml:"auth"`
+	Auth ServeAuth `yaml:"auth,omitempty"`
 	// AlertState is the JSON file that keeps alert state across restarts
 	// (default: the store path + ".alerts.json").
-	AlertState string `yaml:"alert_state"`
+	AlertState string `yaml:"alert_state,omitempty"`
 }
 
 // ServeAuth is the optional authentication of the HTTP endpoints: a bearer
 // token, or basic auth, or both (either is then accepted).
 type ServeAuth struct {
-	BearerToken     string `yaml:"bearer_token"`
-	BearerTokenFile string `yaml:"bearer_token_file"`
-	Username        string `yaml:"username"`
-	Password        string `yaml:"password"`
-	PasswordFile    string `yaml:"password_file"`
+	BearerToken     string `yaml:"bearer_token,omitempty"`
+	BearerTokenFile string `yaml:"bearer_token_file,omitempty"`
+	Username        string `yaml:"username,omitempty"`
+	Password        string `yaml:"password,omitempty"`
+	PasswordFile    string `yaml:"password_file,omitempty"`
 }
 
 // Enabled reports whether any authentication is configured.
@@ -68,20 +68,20 @@ func (a ServeAuth) Enabled() bool { return a.BearerToken != "" || a.Username != 
 // Schedule configures when `licmon serve` runs check and collect.
 type Schedule struct {
 	// CheckEvery is the check interval (default 5m).
-	CheckEvery Duration `yaml:"check_every"`
+	CheckEvery Duration `yaml:"check_every,omitempty"`
 	// CheckJitter delays each check by a random amount up to this (default
 	// a tenth of CheckEvery), so many sites are not hit at the same second.
-	CheckJitter Duration `yaml:"check_jitter"`
+	CheckJitter Duration `yaml:"check_jitter,omitempty"`
 	// CheckTimeout bounds one check (default CheckEvery).
-	CheckTimeout Duration `yaml:"check_timeout"`
+	CheckTimeout Duration `yaml:"check_timeout,omitempty"`
 	// CollectAt is the local time of the daily collection, "HH:MM" (default 02:00).
-	CollectAt string `yaml:"collect_at"`
+	CollectAt string `yaml:"collect_at,omitempty"`
 	// CollectJitter delays the daily collection by up to this (default 10m).
-	CollectJitter Duration `yaml:"collect_jitter"`
+	CollectJitter Duration `yaml:"collect_jitter,omitempty"`
 	// CollectTimeout bounds one collection (default 1h).
-	CollectTimeout Duration `yaml:"collect_timeout"`
+	CollectTimeout Duration `yaml:"collect_timeout,omitempty"`
 	// Timezone is the IANA zone of CollectAt (default the machine's local zone).
-	Timezone string `yaml:"timezone"`
+	Timezone string `yaml:"timezone,omitempty"`
 }
 
 // CheckInterval returns CheckEvery or its default.
@@ -154,17 +154,17 @@ func (s Schedule) Location() (*time.Location, error) {
 // Alerts configures the alert rules of `licmon serve` and where alerts go.
 type Alerts struct {
 	// ResendInterval repeats a firing alert this often (default 4h).
-	ResendInterval Duration `yaml:"resend_interval"`
+	ResendInterval Duration `yaml:"resend_interval,omitempty"`
 	// SendResolved sends a notice when the condition clears (default true).
-	SendResolved *bool `yaml:"send_resolved"`
+	SendResolved *bool `yaml:"send_resolved,omitempty"`
 	// LogHeadLines and LogTailLines are how many first and last lines of a
 	// failing script log an alert quotes (defaults 10 and 30; -1 for none).
-	LogHeadLines int `yaml:"log_head_lines"`
-	LogTailLines int `yaml:"log_tail_lines"`
+	LogHeadLines int `yaml:"log_head_lines,omitempty"`
+	LogTailLines int `yaml:"log_tail_lines,omitempty"`
 	// Channels are the channel names rules send to when a rule names none
 	// (default: every channel).
-	Channels []string   `yaml:"channels"`
-	Rules    AlertRules `yaml:"rules"`
+	Channels []string   `yaml:"channels,omitempty"`
+	Rules    AlertRules `yaml:"rules,omitempty"`
 }
 
 // ResendOrDefault returns ResendInterval or 4h.
@@ -194,27 +194,27 @@ func (a Alerts) LogLines() (head, tail int) {
 type AlertRules struct {
 	// TaskFailed fires when the License Monitor's reload failed or was
 	// aborted (findings task-failed, task-aborted, scheduler-failure, script-*).
-	TaskFailed Rule `yaml:"task_failed"`
+	TaskFailed Rule `yaml:"task_failed,omitempty"`
 	// Stale fires when the License Monitor's data is stale (app-stale).
-	Stale Rule `yaml:"stale"`
+	Stale Rule `yaml:"stale,omitempty"`
 	// QRSUnreachable fires when the check could not reach the QRS.
-	QRSUnreachable Rule `yaml:"qrs_unreachable"`
+	QRSUnreachable Rule `yaml:"qrs_unreachable,omitempty"`
 	// AvailableBelow fires per license type when few licenses are left.
-	AvailableBelow AvailableRule `yaml:"available_below"`
+	AvailableBelow AvailableRule `yaml:"available_below,omitempty"`
 	// RunOutWithin fires per type when the forecast run-out is near.
-	RunOutWithin DaysRule `yaml:"runout_within"`
+	RunOutWithin DaysRule `yaml:"runout_within,omitempty"`
 	// LicenseEndWithin fires when the site license ends soon.
-	LicenseEndWithin DaysRule `yaml:"license_end_within"`
+	LicenseEndWithin DaysRule `yaml:"license_end_within,omitempty"`
 }
 
 // Rule is what every alert rule has.
 type Rule struct {
 	// Enabled defaults to true.
-	Enabled *bool `yaml:"enabled"`
+	Enabled *bool `yaml:"enabled,omitempty"`
 	// Severity is critical or warning (each rule has its own default).
-	Severity string `yaml:"severity"`
+	Severity string `yaml:"severity,omitempty"`
 	// Channels overrides alerts.channels for this rule.
-	Channels []string `yaml:"channels"`
+	Channels []string `yaml:"channels,omitempty"`
 }
 
 // IsEnabled reports whether the rule is on (the default).
@@ -230,8 +230,8 @@ func (r Rule) SeverityOr(def string) string {
 
 // Threshold is "fewer than Count available, or less than Percent of the total".
 type Threshold struct {
-	Count   int64   `yaml:"count"`
-	Percent float64 `yaml:"percent"`
+	Count   int64   `yaml:"count,omitempty"`
+	Percent float64 `yaml:"percent,omitempty"`
 }
 
 // AvailableRule fires when the available licenses of a type fall below a
@@ -240,9 +240,9 @@ type Threshold struct {
 // user-access, login-access).
 type AvailableRule struct {
 	Rule    `yaml:",inline"`
-	Count   int64                `yaml:"count"`
-	Percent float64              `yaml:"percent"`
-	Types   map[string]Threshold `yaml:"types"`
+	Count   int64                `yaml:"count,omitempty"`
+	Percent float64              `yaml:"percent,omitempty"`
+	Types   map[string]Threshold `yaml:"types,omitempty"`
 }
 
 // DefaultAvailablePercent is the available_below threshold when neither a
@@ -263,7 +263,7 @@ func (r AvailableRule) For(typ string) Threshold {
 // DaysRule fires when something happens within Days days.
 type DaysRule struct {
 	Rule `yaml:",inline"`
-	Days int `yaml:"days"`
+	Days int `yaml:"days,omitempty"`
 }
 
 // DaysOr returns Days or def.
@@ -277,12 +277,12 @@ func (r DaysRule) DaysOr(def int) int {
 // Channels are the alert receivers, by kind. Every channel has a name
 // (default: its kind) that rules and `licmon alert test` refer to.
 type Channels struct {
-	Webhook []webhook.Config `yaml:"webhook"`
-	Slack   []slack.Config   `yaml:"slack"`
-	Teams   []teams.Config   `yaml:"teams"`
-	Email   []email.Config   `yaml:"email"`
+	Webhook []webhook.Config `yaml:"webhook,omitempty"`
+	Slack   []slack.Config   `yaml:"slack,omitempty"`
+	Teams   []teams.Config   `yaml:"teams,omitempty"`
+	Email   []email.Config   `yaml:"email,omitempty"`
 	// Retry bounds the delivery retries of every channel.
-	Retry notify.RetryPolicy `yaml:"retry"`
+	Retry notify.RetryPolicy `yaml:"retry,omitempty"`
 }
 
 // Names lists the channel names in config order (webhook, slack, teams, email).
