@@ -1,22 +1,17 @@
 package metrics
 
 import (
-	"flag"
 	"io"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
-
+	"github.com/licmon/licmon/internal/golden"
 	"github.com/licmon/licmon/internal/license"
+	"github.com/prometheus/client_golang/prometheus"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 type fixed struct {
 	sites  []Site
@@ -69,20 +64,7 @@ func TestMetricsGolden(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(New(fixture()))
 	got := scrape(t, reg)
-	path := filepath.Join("testdata", "metrics.golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (go test -update to create): %v", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("/metrics mismatch (-want +got); go test -update if intended:\n%s", d)
-	}
+	golden.Assert(t, "metrics.golden", []byte(got))
 }
 
 func TestRegistryHasGoAndProcessCollectors(t *testing.T) {

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,11 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/collect"
+	"github.com/licmon/licmon/internal/golden"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
 	"github.com/licmon/licmon/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 type clock struct {
 	mu sync.Mutex
@@ -74,27 +72,6 @@ func simulated(t *testing.T) *Report {
 	return simReport
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update ./internal/report/ to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; diff it with:\n  go test -run %s -update ./internal/report/ && git diff %s", name, t.Name(), path)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	r := simulated(t)
 	for _, f := range []struct {
@@ -112,7 +89,7 @@ func TestGolden(t *testing.T) {
 			if err := f.write(&b, r); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, f.name, b.Bytes())
+			golden.Assert(t, f.name, b.Bytes())
 		})
 	}
 }

@@ -2,15 +2,10 @@ package svgchart
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/licmon/licmon/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.svg from the current output")
 
 func goldenCases() map[string]Chart {
 	return map[string]Chart{
@@ -33,19 +28,7 @@ func TestGolden(t *testing.T) {
 			if err := c.Render(&b); err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			path := filepath.Join("testdata", name+".svg")
-			if *update {
-				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden (run go test ./internal/svgchart -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("%s differs from golden (-want +got):\n%s", path, diff)
-			}
+			golden.Assert(t, name+".svg", b.Bytes())
 			if got := string(c.SVG()); got != b.String() {
 				t.Error("SVG() and Render() differ")
 			}

@@ -6,24 +6,20 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/golden"
 	"github.com/licmon/licmon/internal/report"
 	"github.com/licmon/licmon/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func newHandler(b Backend) http.Handler {
 	return New(b, Options{Now: func() time.Time { return checkedAt.Add(10 * time.Minute) },
@@ -337,25 +333,8 @@ func TestAPIGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := get(t, h, tc.path).Body.Bytes()
-			golden(t, filepath.Join("testdata", "api-"+tc.name+".json"), got)
+			golden.Assert(t, "api-"+tc.name+".json", got)
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
 	}
 }
 
