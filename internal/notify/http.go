@@ -144,3 +144,49 @@ func cleanSnippet(s string) string {
 	}, s)
 	return Truncate(strings.Join(strings.Fields(s), " "), 200)
 }
+
+// Target is where a channel that POSTs JSON sends its alerts: the checked
+// URL (a secret: never printed whole), the timeout and the options. Webhook,
+// Slack and Teams share it so that a URL is read, validated and posted to
+// the same way everywhere.
+type Target struct {
+	// Name is the channel's name, for Notifier.Name.
+	Name string
+	// URL is the parsed endpoint, for channel-specific checks.
+	URL     *url.URL
+	raw     string
+	timeout time.Duration
+	opts    Options
+}
+
+// NewTarget reads the URL (url or url_file) of the channel named name (or
+// def when empty), checks it and the timeout, and returns the target.
+func NewTarget(name, def, rawURL, urlFile string, timeout time.Duration, opts Options) (*Target, error) {
+	if name == "" {
+		name = def
+	}
+	raw, err := ReadSecret("url", rawURL, urlFile)
+	if err != nil {
+		return nil, &ConfigError{Channel: name, Field: "url", Err: err}
+	}
+	u, err := ParseWebhookURL(raw)
+	if err != nil {
+		return nil, &ConfigError{Channel: name, Field: "url", Err: err}
+	}
+	if timeout < 0 {
+		return nil, &ConfigError{Channel: name, Field: "timeout", Err: fmt.Errorf("must not be negative")}
+	}
+	return &Target{Name: name, URL: u, raw: strings.TrimSpace(raw), timeout: timeout, opts: opts}, nil
+}
+
+// Post sends body with header (User-Agent added when missing); the bool
+// says whether a failure is worth retrying.
+func (t *Target) Post(ctx context.Context, header http.Header, body []byte) (bool, error) {
+	if header == nil {
+		header = http.Header{}
+	}
+	if header.Get("User-Agent") == "" {
+		header.Set("User-Agent", t.opts.UserAgent())
+	}
+	return PostJSON(ctx, t.opts.HTTPClient(), t.raw, header, body, t.timeout)
+}

@@ -71,42 +71,29 @@ type Element struct {
 
 // Notifier posts alerts to one Slack incoming webhook.
 type Notifier struct {
-	name    string
-	url     string
-	timeout time.Duration
-	opts    notify.Options
+	target  *notify.Target
+	version string
 }
 
 // New validates cfg, reads url_file and returns a Notifier.
 func New(cfg Config, opts notify.Options) (*Notifier, error) {
-	name := cfg.Name
-	if name == "" {
-		name = "slack"
-	}
-	raw, err := notify.ReadSecret("url", cfg.URL, cfg.URLFile)
+	t, err := notify.NewTarget(cfg.Name, "slack", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
 	if err != nil {
-		return nil, &notify.ConfigError{Channel: name, Field: "url", Err: err}
+		return nil, err
 	}
-	if _, err := notify.ParseWebhookURL(raw); err != nil {
-		return nil, &notify.ConfigError{Channel: name, Field: "url", Err: err}
-	}
-	if cfg.Timeout < 0 {
-		return nil, &notify.ConfigError{Channel: name, Field: "timeout", Err: fmt.Errorf("must not be negative")}
-	}
-	return &Notifier{name: name, url: strings.TrimSpace(raw), timeout: cfg.Timeout, opts: opts}, nil
+	return &Notifier{target: t, version: opts.Version}, nil
 }
 
 // Name implements notify.Notifier.
-func (n *Notifier) Name() string { return n.name }
+func (n *Notifier) Name() string { return n.target.Name }
 
 // Notify implements notify.Notifier.
 func (n *Notifier) Notify(ctx context.Context, a notify.Alert) (bool, error) {
-	body, err := Encode(a, n.opts.Version)
+	body, err := Encode(a, n.version)
 	if err != nil {
 		return false, err
 	}
-	h := map[string][]string{"User-Agent": {n.opts.UserAgent()}}
-	return notify.PostJSON(ctx, n.opts.HTTPClient(), n.url, h, body, n.timeout)
+	return n.target.Post(ctx, nil, body)
 }
 
 // Encode returns the JSON payload for a, exactly as posted.

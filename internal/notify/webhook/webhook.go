@@ -94,34 +94,22 @@ type Diagnosis struct {
 
 // Notifier posts alerts to one webhook receiver.
 type Notifier struct {
-	name    string
-	url     string
+	target  *notify.Target
 	header  http.Header
 	secret  []byte
-	timeout time.Duration
-	opts    notify.Options
+	version string
 }
 
 // New validates cfg, reads its *_file secrets and returns a Notifier.
 func New(cfg Config, opts notify.Options) (*Notifier, error) {
-	name := cfg.Name
-	if name == "" {
-		name = "webhook"
+	t, err := notify.NewTarget(cfg.Name, "webhook", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
+	if err != nil {
+		return nil, err
 	}
 	cerr := func(field string, err error) error {
-		return &notify.ConfigError{Channel: name, Field: field, Err: err}
+		return &notify.ConfigError{Channel: t.Name, Field: field, Err: err}
 	}
-	raw, err := notify.ReadSecret("url", cfg.URL, cfg.URLFile)
-	if err != nil {
-		return nil, cerr("url", err)
-	}
-	if _, err := notify.ParseWebhookURL(raw); err != nil {
-		return nil, cerr("url", err)
-	}
-	n := &Notifier{name: name, url: strings.TrimSpace(raw), header: http.Header{}, timeout: cfg.Timeout, opts: opts}
-	if cfg.Timeout < 0 {
-		return nil, cerr("timeout", fmt.Errorf("must not be negative"))
-	}
+	n := &Notifier{target: t, header: http.Header{}, version: opts.Version}
 	for k, v := range cfg.Headers {
 		if err := checkHeader(k, v); err != nil {
 			return nil, cerr("headers", err)
@@ -163,11 +151,11 @@ func checkHeader(k, v string) error {
 }
 
 // Name implements notify.Notifier.
-func (n *Notifier) Name() string { return n.name }
+func (n *Notifier) Name() string { return n.target.Name }
 
 // Notify implements notify.Notifier.
 func (n *Notifier) Notify(ctx context.Context, a notify.Alert) (bool, error) {
-	body, err := Encode(a, n.opts.Version)
+	body, err := Encode(a, n.version)
 	if err != nil {
 		return false, err
 	}
@@ -175,7 +163,7 @@ func (n *Notifier) Notify(ctx context.Context, a notify.Alert) (bool, error) {
 	if len(n.secret) > 0 {
 		h.Set(SignatureHeader, Sign(n.secret, body))
 	}
-	return notify.PostJSON(ctx, n.opts.HTTPClient(), n.url, h, body, n.timeout)
+	return n.target.Post(ctx, h, body)
 }
 
 // Sign returns the X-Licmon-Signature value for body: "sha256=" followed by
