@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,13 +129,11 @@ func contains(s []string, v string) bool {
 // TestUnreachable: a QRS that is down gives UNKNOWN with the reason.
 func TestUnreachable(t *testing.T) {
 	site := simtest.Start(t, sim.Options{Seed: 1, Users: 10, HistoryDays: 5})
-	c := site.Client(t)
 	dead, err := qrs.New(qrs.Config{Server: "https://127.0.0.1:1", CertFile: filepath.Join(site.CertDir, "client.pem"),
 		KeyFile: filepath.Join(site.CertDir, "client_key.pem"), CAFile: filepath.Join(site.CertDir, "root.pem"), Retries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = c
 	r := check.Run(context.Background(), dead, check.Options{Site: "down"})
 	if r.Status != check.Unknown || r.Findings[0].Code != "qrs-unreachable" || !strings.Contains(strings.Join(r.Findings[0].Evidence, " "), "127.0.0.1:1") {
 		t.Fatalf("status %s findings %+v", r.Status, r.Findings)
@@ -180,7 +177,6 @@ func TestAllMonitoringApps(t *testing.T) {
 	if r.Status != check.OK {
 		t.Errorf("status %s: %+v", r.Status, r.Findings)
 	}
-	_ = os.Getenv
 }
 
 // TestPartlyUnreadable: when the triggers cannot be read (a 403), the check
