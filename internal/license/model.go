@@ -166,3 +166,34 @@ func Day(t time.Time) time.Time {
 // never-set dates as 0001-01-01 or the SQL Server minimum 1753-01-01, and
 // Qlik Sense did not exist before 2000, so anything earlier means unknown.
 func Known(t time.Time) bool { return !t.IsZero() && t.Year() >= 2000 }
+
+// Sources of access-denial counts (DenialDay.Source). Each source answers a
+// different question with a different confidence, so they are kept apart and
+// never summed: the report says which one a figure rests on.
+const (
+	// DenialsFromLogs are denials read from the Qlik Sense proxy and
+	// repository audit logs: measured events.
+	DenialsFromLogs = "logs"
+	// DenialsFromImport are counts brought in by `licmon history import`
+	// (the optional denied column): as good as the spreadsheet they came from.
+	DenialsFromImport = "import"
+	// DenialsEstimated are estimated from the QRS alone (users who appeared
+	// without an allocation while the type was full): a lower-confidence
+	// estimate, labelled as such.
+	DenialsEstimated = "qrs-estimate"
+)
+
+// DenialDay counts the access denials of one license type on one UTC day,
+// from one source: demand the site turned away because no seat (or no
+// capacity minute) was free.
+type DenialDay struct {
+	Day    time.Time // UTC midnight
+	Type   Type
+	Source string // DenialsFromLogs, DenialsFromImport or DenialsEstimated
+	// Denials is the number of denial events (a user denied twice counts twice).
+	Denials int64
+	// Users is the number of distinct users denied that day; meaningful only
+	// when UsersKnown (an imported count carries no user names).
+	Users      int64
+	UsersKnown bool
+}

@@ -65,6 +65,16 @@ type Store interface {
 	// ("2006-01"), sorted by UserGUID.
 	CapacityUse(ctx context.Context, site, month string) ([]license.CapacityUse, error)
 
+	// SaveDenials stores daily access-denial counts from one source
+	// (license.DenialsFromLogs, DenialsFromImport or DenialsEstimated),
+	// replacing what that source had for the same site, type and day; other
+	// sources' counts for those days are kept. The site is created if new
+	// (history can be imported before the first collection).
+	SaveDenials(ctx context.Context, site, source string, days []license.DenialDay) error
+	// Denials returns the daily denial counts of typ in [from, to] (UTC
+	// days) from every source, ordered by day and then source.
+	Denials(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DenialDay, error)
+
 	// SaveCheck records one licmon check result and returns its id.
 	SaveCheck(ctx context.Context, c CheckResult) (int64, error)
 	// Checks returns the site's latest check results, newest first.
