@@ -12,6 +12,8 @@ import (
 	"github.com/licmon/licmon/internal/cli"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
+
+	samplesreq "github.com/licmon/licmon/internal/samples"
 )
 
 const samples = "../../../shared/samples/script-logs"
@@ -50,9 +52,10 @@ func TestHelpAndVersion(t *testing.T) {
 
 // TestDiagnoseSamples: every real successful log exits 0.
 func TestDiagnoseSamples(t *testing.T) {
+	samplesreq.Require(t, samples)
 	logs, _ := filepath.Glob(filepath.Join(samples, "*.log"))
 	if len(logs) == 0 {
-		t.Skip("../shared/samples/script-logs not found")
+		t.Fatalf("no .log samples in %s", samples)
 	}
 	code, out, errOut := run(t, append([]string{"diagnose"}, logs...)...)
 	if code != 0 {

@@ -8,15 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/licmon/licmon/internal/samples"
 )
 
 const samplesDir = "../../../shared/samples/qrs"
 
 func sampleFiles(t *testing.T) []string {
 	t.Helper()
+	samples.Require(t, samplesDir)
 	files, err := filepath.Glob(filepath.Join(samplesDir, "*.json"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("QRS samples not found at %s (shared/ must sit beside the repo): %v", samplesDir, err)
+		t.Fatalf("no QRS samples in %s: %v", samplesDir, err)
 	}
 	return files
 }
@@ -132,7 +135,7 @@ func TestQlikCLIFormattedReloadTask(t *testing.T) {
 	sampleFiles(t)
 	data, err := os.ReadFile(filepath.Join(samplesDir, "reloadtask_full_item.qlikcli_formatted.json"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	var task ReloadTask
 	err = json.Unmarshal(data, &task)

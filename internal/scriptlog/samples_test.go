@@ -5,15 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/licmon/licmon/internal/samples"
 )
 
 const samplesDir = "../../../shared/samples/script-logs"
 
 func sampleFiles(t *testing.T) []string {
 	t.Helper()
-	if _, err := os.Stat(samplesDir); err != nil {
-		t.Skipf("real script-log samples not found at %s (clone shared/ beside the repo): %v", samplesDir, err)
-	}
+	samples.Require(t, samplesDir)
 	files, err := filepath.Glob(filepath.Join(samplesDir, "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no samples in %s: %v", samplesDir, err)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/sim"
+
+	samplesreq "github.com/licmon/licmon/internal/samples"
 )
 
 func TestGenericGrammar(t *testing.T) {
@@ -138,9 +140,7 @@ const samples = "../../../shared/samples"
 // TestSampleShapes checks that the simulator emits every key of the real and
 // swagger samples with the same JSON type, recursively.
 func TestSampleShapes(t *testing.T) {
-	if _, err := os.Stat(samples); err != nil {
-		t.Skipf("samples not found at %s: %v", samples, err)
-	}
+	samplesreq.Require(t, samples)
 	healthy := newSite(t, sim.Options{Users: 300}).Handler()
 	tokens := newSite(t, sim.Options{Users: 300, Scenario: "tokens"}).Handler()
 	cases := []struct {
@@ -165,7 +165,7 @@ func TestSampleShapes(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(samples, "qrs", c.file))
 			if err != nil {
-				t.Skipf("sample missing: %v", err)
+				t.Fatalf("sample missing: %v", err)
 			}
 			var want any
 			if err := json.Unmarshal(b, &want); err != nil {
