@@ -227,19 +227,9 @@ func counterValues(c license.Counters) (allocated, licensed int64) {
 	return c.Allocated, c.Total
 }
 
-// dailyValues maps a daily point the same way. Reconstructed token points
-// count allocations (passes in use) in Allocated and know no pool size.
-func dailyValues(p license.DailyCounters) (allocated, licensed int64) {
-	switch {
-	case p.Type == license.UserAccess && p.Reconstructed:
-		return p.Allocated, p.Total
-	case p.Type == license.UserAccess, p.Type == license.LoginAccess:
-		return p.Used, p.Allocated
-	case p.Type == license.AnalyzerCapacity:
-		return p.Used, p.Total
-	}
-	return p.Allocated, p.Total
-}
+// dailyValues maps a daily point the same way (license.DailyCounters.Seats,
+// which history import and export share).
+func dailyValues(p license.DailyCounters) (allocated, licensed int64) { return p.Seats() }
 
 func typeOrder(t license.Type) int {
 	for i, k := range license.Types() {
