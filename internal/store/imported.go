@@ -207,7 +207,6 @@ func sameCounts(a, b license.HistoryDay) bool {
 		a.QuarantinedKnown == b.QuarantinedKnown && a.Quarantined == b.Quarantined
 }
 
-
 func typeRank(t license.Type) int {
 	for i, k := range license.Types() {
 		if k == t {
