@@ -210,9 +210,13 @@ func Parse(r io.Reader, opts Options) (*File, error) {
 		}
 		f.Skipped = invalid
 	}
-	for _, r := range p.rows {
-		if !p.dropped[r.Line] {
-			f.Rows = append(f.Rows, r)
+	f.Rows = p.rows
+	if len(p.dropped) > 0 {
+		f.Rows = f.Rows[:0]
+		for _, r := range p.rows {
+			if !p.dropped[r.Line] {
+				f.Rows = append(f.Rows, r)
+			}
 		}
 	}
 	return f, nil
@@ -240,7 +244,7 @@ func separator(line string) rune {
 }
 
 type dayType struct {
-	day time.Time
+	day int64 // unix seconds of the day
 	typ license.Type
 }
 
@@ -255,6 +259,12 @@ type parser struct {
 	// clash lists the later lines that contradict a first one, by first line.
 	clash   map[int][]int
 	dropped map[int]bool
+	// A day repeats once per type and a type name once per row: parsing
+	// each once keeps Parse near the speed of reading the CSV.
+	lastDay  string
+	lastDate time.Time
+	lastErr  error
+	types    map[string]license.Type
 }
 
 func (p *parser) err(line int, col, format string, args ...any) *LineError {
@@ -355,7 +365,11 @@ func (p *parser) row(rec []string, line int) []*LineError {
 	r := Row{Line: line}
 
 	day, _ := cell(ColDay)
-	d, err := time.Parse(time.DateOnly, day)
+	if day != p.lastDay || p.lastDay == "" {
+		p.lastDay = day
+		p.lastDate, p.lastErr = time.Parse(time.DateOnly, day)
+	}
+	d, err := p.lastDate, p.lastErr
 	switch {
 	case day == "":
 		errs = append(errs, p.err(line, ColDay, "empty: every row needs a day, written YYYY-MM-DD"))
@@ -371,10 +385,15 @@ func (p *parser) row(rec []string, line int) []*LineError {
 	typ, _ := cell(ColType)
 	if typ == "" {
 		errs = append(errs, p.err(line, ColType, "empty: every row needs a type (%s)", typeNames()))
+	} else if t, ok := p.types[typ]; ok {
+		r.Type = t
 	} else if t, err := license.ParseType(typ); err != nil {
 		errs = append(errs, p.err(line, ColType, "unknown type %q: use one of %s", typ, typeNames()))
 	} else {
-		r.Type = t
+		if p.types == nil {
+			p.types = map[string]license.Type{}
+		}
+		p.types[typ], r.Type = t, t
 	}
 
 	count := func(col string, req bool) (int64, bool) {
@@ -431,7 +450,7 @@ func (p *parser) row(rec []string, line int) []*LineError {
 	if len(errs) > 0 {
 		return errs
 	}
-	k := dayType{r.Day, r.Type}
+	k := dayType{r.Day.Unix(), r.Type}
 	if i, ok := p.seen[k]; ok {
 		if p.rows[i].HistoryDay == r.HistoryDay {
 			p.file.Repeated++
