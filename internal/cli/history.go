@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,7 +138,29 @@ func runHistoryImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
-	st, path, err := openStore(ctx, *dbPath, cfg.DB)
+	dbFlag := *dbPath
+	if *dryRun {
+		// A dry run writes nothing, not even a new store: against a store
+		// that does not exist yet it runs on an empty temporary one.
+		path := dbFlag
+		if path == "" {
+			path = cfg.DB
+		}
+		if path == "" {
+			if path, err = store.DefaultPath(); err != nil {
+				return fail(e, ExitError, err)
+			}
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			tmp, err := os.MkdirTemp("", "licmon-dry-run-")
+			if err != nil {
+				return fail(e, ExitError, fmt.Errorf("history import: %w", err))
+			}
+			defer os.RemoveAll(tmp)
+			dbFlag = filepath.Join(tmp, "licmon.db")
+		}
+	}
+	st, path, err := openStore(ctx, dbFlag, cfg.DB)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
