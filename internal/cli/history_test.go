@@ -113,6 +113,13 @@ func TestHistoryImportForecast(t *testing.T) {
 		t.Errorf("as of 2024-12-31 to 2026-12-31: %+v", f)
 	}
 
+	// The other formats render a report without per-user data.
+	for _, f := range []string{"text", "csv", "html"} {
+		if code, out, errOut := run(t, "report", "--db", db, "--format", f); code != 0 || len(out) == 0 {
+			t.Errorf("report --format %s: exit %d\n%s", f, code, errOut)
+		}
+	}
+
 	code, out, _ = run(t, "db", "stats", "--db", db)
 	if code != 0 || !strings.Contains(out, "2023-01-01 to 2025-12-31") {
 		t.Errorf("db stats: exit %d\n%s", code, out)
@@ -207,6 +214,17 @@ func TestHistoryRoundTrip(t *testing.T) {
 		t.Fatalf("import: exit %d\n%s\n%s", code, out, errOut)
 	}
 	golden.Assert(t, "history-import.txt", []byte(strings.ReplaceAll(out, dir, "DIR")))
+
+	// The report fits on the imported days before the collections, and
+	// before the first collection it rests on them alone.
+	r, idx := reportJSON(t, "--db", db)
+	if p := r.Types[idx["professional"]]; len(p.History) != 5 || p.History[0].Day != "2026-02-27T00:00:00Z" {
+		t.Errorf("professional history %+v", p.History)
+	}
+	r, idx = reportJSON(t, "--db", db, "--as-of", "2026-02-28")
+	if p := r.Types[idx["professional"]]; r.AsOf != "2026-02-28T23:59:59Z" || p.Allocated.String() != "11" || p.Licensed.String() != "20" {
+		t.Errorf("as of 2026-02-28: %s, professional %s of %s", r.AsOf, p.Allocated, p.Licensed)
+	}
 
 	code, exported, _ := run(t, "history", "export", "--db", db)
 	if code != 0 {
