@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -86,11 +87,12 @@ func (s *sqlStore) ImportHistory(ctx context.Context, site string, days []licens
 	}
 	defer tx.Rollback()
 	siteID, err := s.siteID(ctx, tx, site, opts.Now, false)
-	if err != nil {
-		if siteID, err = s.siteID(ctx, tx, site, opts.Now, true); err != nil {
-			return nil, err
-		}
+	if errors.Is(err, ErrUnknownSite) {
+		siteID, err = s.siteID(ctx, tx, site, opts.Now, true)
 		res.SiteCreated = true
+	}
+	if err != nil {
+		return nil, err
 	}
 	measured, err := s.measuredDays(ctx, tx, siteID, lo, hi)
 	if err != nil {
