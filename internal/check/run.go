@@ -98,20 +98,29 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 func Run(ctx context.Context, c Client, opts Options) *Report {
 	opts.defaults()
 	start := time.Now()
+	r, lm := inspect(ctx, c, opts)
+	if opts.Fix && lm != nil {
+		r = fixAndRecheck(ctx, c, opts, r, lm)
+	}
+	r.Took = time.Since(start)
+	r.TookMS = r.Took.Milliseconds()
+	r.finish()
+	return r
+}
+
+// inspect gathers and evaluates one site once, at opts.Now(). The task facts
+// are nil when the QRS could not be reached.
+func inspect(ctx context.Context, c Client, opts Options) (*Report, *taskFacts) {
 	now := opts.Now()
 	r := &Report{Site: opts.Site, Server: opts.Server, CheckedAt: now.UTC()}
-	defer func() {
-		r.Took = time.Since(start)
-		r.TookMS = r.Took.Milliseconds()
-		r.finish()
-	}()
+	defer r.finish()
 
 	// The License Monitor task comes first: if the QRS cannot be reached the
 	// check stops there with UNKNOWN and the reason.
 	lm, err := gatherTask(ctx, c, opts, LicenseMonitorApp, opts.Task, now)
 	if err != nil {
 		r.add(unreachable(err))
-		return r
+		return r, nil
 	}
 
 	var (
@@ -175,11 +184,25 @@ func Run(ctx context.Context, c Client, opts Options) *Report {
 			r.Apps = append(r.Apps, ar)
 		}
 	}
+	return r, lm
+}
 
-	if opts.Fix {
-		r.Fix = fix(ctx, c, opts, r, lm)
+// fixAndRecheck runs --fix and, when the started run ended, checks the site
+// again: that run is now the task's last one, so the findings, the JSON and
+// the Nagios perfdata (failure streak, app age) must describe it, not the
+// run before the fix. What the check said before the fix stays as evidence
+// of the fix finding.
+func fixAndRecheck(ctx context.Context, c Client, opts Options, r *Report, lm *taskFacts) *Report {
+	x, f := fix(ctx, c, opts, r, lm)
+	if x == nil {
+		r.add(f)
+		return r
 	}
-	return r
+	f.Evidence = append(f.Evidence, fmt.Sprintf("before --fix: %s: %s", strings.ToUpper(r.Status.String()), r.Summary))
+	after, _ := inspect(ctx, c, opts)
+	after.Fix = x
+	after.add(f)
+	return after
 }
 
 func worstOf(fs []Finding, app string) Severity {
@@ -578,24 +601,22 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// fix starts the task when its last run did not succeed, waits for the run
-// and records how it ended.
-func fix(ctx context.Context, c Client, opts Options, r *Report, f *taskFacts) *Execution {
+// fix starts the task when its last run did not succeed and waits for the
+// run. It returns that run (nil when none was started or its end could not
+// be read) and the finding that says what --fix did.
+func fix(ctx context.Context, c Client, opts Options, r *Report, f *taskFacts) (*Execution, Finding) {
 	if f.task == nil {
-		r.add(Finding{Code: "fix-skipped", Severity: r.Status, Title: "--fix: there is no task to start"})
-		return nil
+		return nil, Finding{Code: "fix-skipped", Severity: r.Status, Title: "--fix: there is no task to start"}
 	}
 	if last := f.task.LastExecution(); last != nil && last.Status.IsSuccess() {
-		r.add(Finding{Code: "fix-skipped", Severity: OK, Title: "--fix: the last run succeeded, nothing to start"})
-		return nil
+		return nil, Finding{Code: "fix-skipped", Severity: OK, Title: "--fix: the last run succeeded, nothing to start"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.FixTimeout)
 	defer cancel()
 	session, err := c.StartTaskSynchronous(ctx, f.task.ID)
 	if err != nil {
-		r.add(Finding{Code: "fix-failed", Severity: Critical, Title: "--fix: could not start the task", Evidence: []string{err.Error()},
-			Hint: "Starting tasks needs the right to update the task (RootAdmin or ContentAdmin)."})
-		return nil
+		return nil, Finding{Code: "fix-failed", Severity: Critical, Title: "--fix: could not start the task", Evidence: []string{err.Error()},
+			Hint: "Starting tasks needs the right to update the task (RootAdmin or ContentAdmin)."}
 	}
 	results, err := c.WaitExecution(ctx, session, 2*time.Second)
 	if err != nil || len(results) == 0 {
@@ -603,39 +624,15 @@ func fix(ctx context.Context, c Client, opts Options, r *Report, f *taskFacts) *
 		if err != nil {
 			msg = err.Error()
 		}
-		r.add(Finding{Code: "fix-failed", Severity: Unknown, Title: "--fix: started the task but could not read how it ended", Evidence: []string{msg}})
-		return nil
+		return nil, Finding{Code: "fix-failed", Severity: Unknown, Title: "--fix: started the task but could not read how it ended", Evidence: []string{msg}}
 	}
 	sort.SliceStable(results, func(i, j int) bool { return startOf(&results[i]).After(startOf(&results[j])) })
 	x := execution(&results[0].ExecutionResultCondensed)
 	if results[0].Status.IsSuccess() {
-		r.add(Finding{Code: "fix-succeeded", Severity: OK, Title: fmt.Sprintf("--fix: the task was started and succeeded in %s", humanDuration(x.Duration))})
-		// The run that just succeeded supersedes the failure findings.
-		for i := range r.Findings {
-			fd := &r.Findings[i]
-			if fd.App != f.appName || fd.Severity == OK || !supersededByRun(fd.Code) {
-				continue
-			}
-			fd.Severity = OK
-			fd.Title = "(fixed by --fix) " + fd.Title
-		}
-	} else {
-		r.add(Finding{Code: "fix-failed", Severity: Critical, Title: fmt.Sprintf("--fix: the task was started and ended as %s", x.Status),
-			Evidence: lastN(x.Details, 3), Hint: "The cause above is still there: fix it, then run the task again."})
+		return x, Finding{Code: "fix-succeeded", Severity: OK, Title: fmt.Sprintf("--fix: the task was started and succeeded in %s", humanDuration(x.Duration))}
 	}
-	return x
-}
-
-// supersededByRun reports whether a successful new run makes a finding about
-// the previous run obsolete. Configuration findings (disabled task, missing
-// trigger or connection) stay.
-func supersededByRun(code string) bool {
-	switch code {
-	case "task-failed", "task-aborted", "task-not-finished", "task-never-run", "scheduler-failure",
-		"app-stale", "app-late", "app-never-reloaded", "connection-ntlm-rejected", "script-log-unavailable":
-		return true
-	}
-	return strings.HasPrefix(code, "script-")
+	return x, Finding{Code: "fix-failed", Severity: Critical, Title: fmt.Sprintf("--fix: the task was started and ended as %s", x.Status),
+		Evidence: lastN(x.Details, 3), Hint: "The cause above is still there: fix it, then run the task again."}
 }
 
 // Failed is the report of a check that could not start, e.g. because the

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -143,9 +146,15 @@ func TestUnreachable(t *testing.T) {
 	}
 }
 
-// TestFix starts the failing task after the cause is fixed and reports success.
+// TestFix starts the failing task after the cause is fixed: the text, the
+// JSON and the Nagios line then describe the run that succeeded (failure
+// streak 0, the app just reloaded), not the run before the fix.
 func TestFix(t *testing.T) {
 	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401"})
+	before := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now})
+	if before.Task == nil || before.Task.FailureStreak < 2 || before.Status != check.Critical {
+		t.Fatalf("the scenario should fail repeatedly before the fix: %+v", before.Task)
+	}
 	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,10 +162,100 @@ func TestFix(t *testing.T) {
 	if r.Fix == nil || r.Fix.Status != "FinishedSuccess" {
 		t.Fatalf("fix = %+v; findings %+v", r.Fix, r.Findings)
 	}
-	for _, f := range r.Findings {
-		if f.Code == "task-failed" && f.Severity != check.OK {
-			t.Errorf("task-failed still %s after a successful --fix", f.Severity)
+
+	var nagios bytes.Buffer
+	if err := check.WriteNagios(&nagios, []*check.Report{r}); err != nil {
+		t.Fatal(err)
+	}
+	line := nagios.String()
+	if !strings.HasPrefix(line, "LICMON OK - sim: ") || !strings.Contains(line, " failure_streak=0;1;1;0 ") {
+		t.Errorf("nagios line after a successful fix = %q, want OK and failure_streak=0", line)
+	}
+	// The app was reloaded by the fixed run: its age is that of the run's
+	// end (before the fix it was hours).
+	var age float64
+	if m := regexp.MustCompile(` app_age_seconds=([0-9]+)s;`).FindStringSubmatch(line); m == nil {
+		t.Errorf("nagios line %q has no app age", line)
+	} else if age, _ = strconv.ParseFloat(m[1], 64); age > 120 {
+		t.Errorf("app age after the fix = %.0fs, want the fixed run's reload (before: %s ago)", age, before.CheckedAt.Sub(before.Task.AppLastReload))
+	}
+	if want := fmt.Sprintf(" last_duration_seconds=%.1fs;", r.Fix.DurationS); !strings.Contains(line, want) {
+		t.Errorf("nagios line %q: want the fixed run's duration %q", line, want)
+	}
+
+	var js bytes.Buffer
+	if err := check.WriteJSON(&js, []*check.Report{r}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Status   string `json:"status"`
+		Findings []struct {
+			Code, Severity string
+			Evidence       []string
+		} `json:"findings"`
+		ScriptLog *json.RawMessage `json:"scriptLog"`
+		Task      struct {
+			FailureStreak int `json:"failureStreak"`
+			LastExecution struct {
+				ID string `json:"id"`
+			} `json:"lastExecution"`
+		} `json:"task"`
+		Fix struct {
+			ID string `json:"id"`
+		} `json:"fix"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Status != "ok" || doc.Task.FailureStreak != 0 || doc.Task.LastExecution.ID != doc.Fix.ID || doc.ScriptLog != nil {
+		t.Errorf("JSON after the fix: status %s, failureStreak %d, lastExecution %s (fix run %s), scriptLog %v",
+			doc.Status, doc.Task.FailureStreak, doc.Task.LastExecution.ID, doc.Fix.ID, doc.ScriptLog != nil)
+	}
+	var fixEvidence string
+	for _, f := range doc.Findings {
+		if f.Severity != "ok" {
+			t.Errorf("finding %s is %s after a successful fix", f.Code, f.Severity)
 		}
+		if f.Code == "fix-succeeded" {
+			fixEvidence = strings.Join(f.Evidence, " ")
+		}
+	}
+	if !strings.Contains(fixEvidence, "before --fix: CRITICAL: Reload fails at script line") {
+		t.Errorf("the fix finding does not say what was wrong before: %q", fixEvidence)
+	}
+
+	var text bytes.Buffer
+	if err := check.WriteText(&text, []*check.Report{r}); err != nil {
+		t.Fatal(err)
+	}
+	if out := text.String(); !strings.HasPrefix(strings.TrimSpace(out), "OK") || !strings.Contains(out, "Last run succeeded") ||
+		!strings.Contains(out, "--fix started the task: FinishedSuccess") || strings.Contains(out, "Script log (") {
+		t.Errorf("text after a successful fix:\n%s", out)
+	}
+}
+
+// TestFixFails: a fix whose run fails again reports that run: the streak
+// grows by one and its script log is diagnosed.
+func TestFixFails(t *testing.T) {
+	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401"})
+	before := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now})
+	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Fix: true, Now: site.Now,
+		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}})
+	if r.Fix == nil || r.Fix.Status != "FinishedFail" || r.Status != check.Critical {
+		t.Fatalf("fix = %+v, status %s", r.Fix, r.Status)
+	}
+	if r.Task == nil || r.Task.FailureStreak != before.Task.FailureStreak+1 || r.Task.Last == nil || r.Task.Last.ID != r.Fix.ID {
+		t.Errorf("task after a failed fix: %+v, want streak %d and the fix run %s last", r.Task.FailureStreak, before.Task.FailureStreak+1, r.Fix.ID)
+	}
+	if r.ScriptLog == nil || r.ScriptLog.Diagnosis == nil || r.ScriptLog.Diagnosis.Code != "rest-auth" {
+		t.Errorf("the failed fix run's log is not diagnosed: %+v", r.ScriptLog)
+	}
+	var codes []string
+	for _, f := range r.Findings {
+		codes = append(codes, f.Code)
+	}
+	if !contains(codes, "fix-failed") || !contains(codes, "task-failed") {
+		t.Errorf("findings %v", codes)
 	}
 }
 

@@ -12,7 +12,7 @@ Usage: licmon db stats [--db PATH] [--config FILE]
 
 Shows the history store: its file size, rows and bytes per table, and the
 date range of each site's history (including where reconstructed history
-starts).
+starts and the days imported by licmon history import).
 
 Examples:
   licmon db stats
@@ -65,13 +65,20 @@ func runDB(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintln(e.stdout)
 	tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SITE\tCOLLECTIONS\tFIRST\tLAST\tRECONSTRUCTED FROM")
-	for _, site := range s.Sites {
-		rec := "-"
-		if !site.ReconstructedFrom.IsZero() {
-			rec = site.ReconstructedFrom.Format("2006-01-02")
+	fmt.Fprintln(tw, "SITE\tCOLLECTIONS\tFIRST\tLAST\tRECONSTRUCTED FROM\tIMPORTED")
+	orDash := func(t time.Time, layout string) string {
+		if t.IsZero() {
+			return "-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", site.Site, site.Collections, site.First.Format(time.RFC3339), site.Last.Format(time.RFC3339), rec)
+		return t.Format(layout)
+	}
+	for _, site := range s.Sites {
+		imp := "-"
+		if !site.ImportedFrom.IsZero() {
+			imp = site.ImportedFrom.Format(time.DateOnly) + " to " + site.ImportedTo.Format(time.DateOnly)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", site.Site, site.Collections, orDash(site.First, time.RFC3339), orDash(site.Last, time.RFC3339),
+			orDash(site.ReconstructedFrom, time.DateOnly), imp)
 	}
 	tw.Flush()
 	return ExitOK

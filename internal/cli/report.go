@@ -100,6 +100,11 @@ func runReport(ctx context.Context, e *env, args []string) int {
 			return fail(e, ExitError, err)
 		}
 	}
+	if base.IsZero() { // imported history only: the report is as of its last day
+		if _, base, err = st.ImportedRange(ctx, name); err != nil {
+			return fail(e, ExitError, err)
+		}
+	}
 	if opts.HorizonEnd, err = report.ParseHorizon(*horizon, base); err != nil {
 		return fail(e, ExitUsage, err)
 	}

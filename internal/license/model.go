@@ -139,7 +139,9 @@ type Snapshot struct {
 // DailyCounters is one point of a daily series for one type. Day is UTC
 // midnight. Active is the number of distinct users known to have used the
 // type that day. Reconstructed points were derived by Reconstruct from a
-// later snapshot and are lower bounds, not measurements.
+// later snapshot and are lower bounds, not measurements. Imported points
+// were brought in by licmon history import: history like any other, on a
+// day without a collection.
 type DailyCounters struct {
 	Day           time.Time
 	Type          Type
@@ -151,6 +153,7 @@ type DailyCounters struct {
 	Available     int64
 	Active        int64
 	Reconstructed bool
+	Imported      bool
 }
 
 // MonthOf returns the capacity month key ("2006-01") of t in UTC.

@@ -24,9 +24,14 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 	if err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
 	}
-	asOf, dataAt, err := resolveAsOf(ctx, st, site, o.AsOf)
+	asOf, dataAt, fromHistory, err := historyOnly(ctx, st, site, o.AsOf)
 	if err != nil {
 		return nil, err
+	}
+	if !fromHistory {
+		if asOf, dataAt, err = resolveAsOf(ctx, st, site, o.AsOf); err != nil {
+			return nil, err
+		}
 	}
 	end := o.HorizonEnd
 	if end.IsZero() {
@@ -43,7 +48,7 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 			IncludeReconstructed: o.IncludeReconstructed, IntervalLevel: forecast.DefaultLevel, WhatIfDays: o.WhatIfDays},
 		Notes: []string{},
 	}
-	if age := asOf.Sub(dataAt); age > 2*day {
+	if age := asOf.Sub(dataAt); age > 2*day && !fromHistory {
 		r.Notes = append(r.Notes, fmt.Sprintf("the latest collection is %d days older than the report date; run licmon collect daily", int(age/day)))
 	}
 
@@ -53,6 +58,13 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 	counters, err := st.CountersAt(ctx, site, dataAt)
 	if err != nil {
 		return nil, fmt.Errorf("read counters of %s: %w", site, err)
+	}
+	if fromHistory {
+		if counters, err = countersFromHistory(ctx, st, site, dataAt); err != nil {
+			return nil, err
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("no collection on or before %s: the figures are the imported history's of %s (licmon history import); usage, candidates and capacity use need licmon collect",
+			asOf.Format(time.DateOnly), dataAt.Format(time.DateOnly)))
 	}
 	for _, c := range counters {
 		if !c.Enabled && c.Total == 0 && c.Allocated == 0 && c.Used == 0 {
@@ -93,7 +105,7 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 		r.License = li
 	}
 	for i := range r.Types {
-		if r.Types[i].PerUser {
+		if r.Types[i].PerUser && !fromHistory { // imported counts name no users: usage unknown
 			r.Types[i].Usage = usage(in.allocs, r.Types[i].Type, asOf)
 		}
 	}
@@ -227,19 +239,9 @@ func counterValues(c license.Counters) (allocated, licensed int64) {
 	return c.Allocated, c.Total
 }
 
-// dailyValues maps a daily point the same way. Reconstructed token points
-// count allocations (passes in use) in Allocated and know no pool size.
-func dailyValues(p license.DailyCounters) (allocated, licensed int64) {
-	switch {
-	case p.Type == license.UserAccess && p.Reconstructed:
-		return p.Allocated, p.Total
-	case p.Type == license.UserAccess, p.Type == license.LoginAccess:
-		return p.Used, p.Allocated
-	case p.Type == license.AnalyzerCapacity:
-		return p.Used, p.Total
-	}
-	return p.Allocated, p.Total
-}
+// dailyValues maps a daily point the same way (license.DailyCounters.Seats,
+// which history import and export share).
+func dailyValues(p license.DailyCounters) (allocated, licensed int64) { return p.Seats() }
 
 func typeOrder(t license.Type) int {
 	for i, k := range license.Types() {

@@ -25,20 +25,30 @@ func (s *sqlStore) insertN(ctx context.Context, tx *sql.Tx, table string, cols [
 	per := max(maxBatchArgs/len(cols), 1)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	queries := map[int]string{}
+	// Each statement size is prepared once: compiling a statement of
+	// thousands of parameters costs as much as running it.
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
 	args := make([]any, 0, per*len(cols))
 	for start := 0; start < n; start += per {
 		end := min(start+per, n)
-		q, ok := queries[end-start]
+		st, ok := stmts[end-start]
 		if !ok {
-			q = s.q(head + strings.TrimSuffix(strings.Repeat(tuple+",", end-start), ",") + " " + suffix)
-			queries[end-start] = q
+			var err error
+			if st, err = tx.PrepareContext(ctx, s.q(head+strings.TrimSuffix(strings.Repeat(tuple+",", end-start), ",")+" "+suffix)); err != nil {
+				return fmt.Errorf("insert into %s: %w", table, err)
+			}
+			stmts[end-start] = st
 		}
 		args = args[:0]
 		for i := start; i < end; i++ {
 			args = row(i, args)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}

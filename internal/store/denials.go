@@ -18,33 +18,9 @@ var denialSources = map[string]bool{
 }
 
 func (s *sqlStore) SaveDenials(ctx context.Context, site, source string, days []license.DenialDay) error {
-	if !denialSources[source] {
-		return fmt.Errorf("save denials: unknown source %q (want %s, %s or %s)", source,
-			license.DenialsFromLogs, license.DenialsFromImport, license.DenialsEstimated)
-	}
-	if len(days) == 0 {
-		return nil
-	}
-	rows := make([][]any, 0, len(days))
-	seen := make(map[string]bool, len(days))
-	for _, d := range days {
-		if !d.Type.Valid() {
-			return fmt.Errorf("save denials: unknown type %q", d.Type)
-		}
-		if d.Denials < 0 || (d.UsersKnown && d.Users < 0) {
-			return fmt.Errorf("save denials: negative count for %s on %s", d.Type, license.Day(d.Day).Format(time.DateOnly))
-		}
-		day := license.Day(d.Day).Format(time.DateOnly)
-		k := string(d.Type) + day
-		if seen[k] {
-			return fmt.Errorf("save denials: %s on %s twice", d.Type, day)
-		}
-		seen[k] = true
-		var users any
-		if d.UsersKnown {
-			users = d.Users
-		}
-		rows = append(rows, []any{nil, string(d.Type), day, source, d.Denials, users})
+	rows, err := denialRows(source, days)
+	if err != nil || len(rows) == 0 {
+		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -55,14 +31,54 @@ func (s *sqlStore) SaveDenials(ctx context.Context, site, source string, days []
 	if err != nil {
 		return err
 	}
+	if err := s.writeDenials(ctx, tx, siteID, rows); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save denials: %w", err)
+	}
+	return nil
+}
+
+// denialRows validates days of one source and returns them as rows of
+// denials_daily with the site left to writeDenials.
+func denialRows(source string, days []license.DenialDay) ([][]any, error) {
+	if !denialSources[source] {
+		return nil, fmt.Errorf("save denials: unknown source %q (want %s, %s or %s)", source,
+			license.DenialsFromLogs, license.DenialsFromImport, license.DenialsEstimated)
+	}
+	rows := make([][]any, 0, len(days))
+	seen := make(map[string]bool, len(days))
+	for _, d := range days {
+		if !d.Type.Valid() {
+			return nil, fmt.Errorf("save denials: unknown type %q", d.Type)
+		}
+		if d.Denials < 0 || (d.UsersKnown && d.Users < 0) {
+			return nil, fmt.Errorf("save denials: negative count for %s on %s", d.Type, license.Day(d.Day).Format(time.DateOnly))
+		}
+		day := license.Day(d.Day).Format(time.DateOnly)
+		k := string(d.Type) + day
+		if seen[k] {
+			return nil, fmt.Errorf("save denials: %s on %s twice", d.Type, day)
+		}
+		seen[k] = true
+		var users any
+		if d.UsersKnown {
+			users = d.Users
+		}
+		rows = append(rows, []any{nil, string(d.Type), day, source, d.Denials, users})
+	}
+	return rows, nil
+}
+
+// writeDenials stores rows of denialRows for a site within tx, replacing
+// the same source's counts of the same type and day.
+func (s *sqlStore) writeDenials(ctx context.Context, tx *sql.Tx, siteID int64, rows [][]any) error {
 	for _, r := range rows {
 		r[0] = siteID
 	}
 	if err := s.insertRows(ctx, tx, "denials_daily", []string{"site_id", "type", "day", "source", "denials", "users"}, rows,
 		`ON CONFLICT (site_id, type, day, source) DO UPDATE SET denials = excluded.denials, users = excluded.users`); err != nil {
-		return fmt.Errorf("save denials: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save denials: %w", err)
 	}
 	return nil

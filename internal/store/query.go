@@ -16,7 +16,8 @@ import (
 func (s *sqlStore) Sites(ctx context.Context) ([]string, error) {
 	var out []string
 	err := scanAll(ctx, s.db, `SELECT s.name FROM sites s WHERE EXISTS (SELECT 1 FROM collections c WHERE c.site_id = s.id)
-		OR EXISTS (SELECT 1 FROM reconstructed_daily r WHERE r.site_id = s.id) ORDER BY s.name`, nil, func(r *sql.Rows) error {
+		OR EXISTS (SELECT 1 FROM reconstructed_daily r WHERE r.site_id = s.id)
+		OR EXISTS (SELECT 1 FROM imported_daily i WHERE i.site_id = s.id) ORDER BY s.name`, nil, func(r *sql.Rows) error {
 		var n string
 		if err := r.Scan(&n); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
@@ -71,7 +72,9 @@ func (s *sqlStore) DailyCounters(ctx context.Context, site string, typ license.T
 			byDay[a.Period] = a.Count
 		}
 		for i := range real {
-			real[i].Active = byDay[real[i].Day]
+			if !real[i].Imported { // an imported count names no users
+				real[i].Active = byDay[real[i].Day]
+			}
 		}
 	}
 	return out, nil
@@ -139,7 +142,39 @@ func (s *sqlStore) CounterSeries(ctx context.Context, site string, typ license.T
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return append(out, real...), nil
+	var imported []license.DailyCounters
+	err = s.scanImported(ctx, s.db, siteID, typ, from, to, func(h license.HistoryDay) { imported = append(imported, h.Counters()) })
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return mergeSeries(out, imported, real), nil
+}
+
+// mergeSeries orders one type's points by day, one per day, by precedence:
+// measured, then imported, then reconstructed (each input is by day).
+func mergeSeries(recon, imported, measured []license.DailyCounters) []license.DailyCounters {
+	if len(imported) == 0 {
+		return append(recon, measured...)
+	}
+	taken := make(map[time.Time]bool, len(measured)+len(imported))
+	for _, p := range measured {
+		taken[p.Day] = true
+	}
+	out := make([]license.DailyCounters, 0, len(recon)+len(imported)+len(measured))
+	for _, p := range imported {
+		if !taken[p.Day] {
+			out = append(out, p)
+			taken[p.Day] = true
+		}
+	}
+	for _, p := range recon {
+		if !taken[p.Day] {
+			out = append(out, p)
+		}
+	}
+	out = append(out, measured...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Day.Before(out[j].Day) })
+	return out
 }
 
 func periodStart(t time.Time, g Granularity) time.Time {

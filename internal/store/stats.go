@@ -11,7 +11,7 @@ import (
 // statTables are the tables Stats reports, in schema order.
 var statTables = []string{"sites", "collections", "counters", "reconstructed_daily", "user_keys", "allocation_keys",
 	"allocation_versions", "user_versions", "authoring_versions", "license_versions", "capacity_use", "check_results",
-	"schema_migrations"}
+	"imported_daily", "schema_migrations"}
 
 func (s *sqlStore) Stats(ctx context.Context) (*Stats, error) {
 	st := &Stats{Path: s.path}
@@ -65,17 +65,23 @@ func (s *sqlStore) Stats(ctx context.Context) (*Stats, error) {
 		(SELECT COUNT(*) FROM collections c WHERE c.site_id = s.id),
 		(SELECT MIN(at) FROM collections c WHERE c.site_id = s.id),
 		(SELECT MAX(at) FROM collections c WHERE c.site_id = s.id),
-		(SELECT MIN(day) FROM reconstructed_daily r WHERE r.site_id = s.id)
+		(SELECT MIN(day) FROM reconstructed_daily r WHERE r.site_id = s.id),
+		(SELECT MIN(day) FROM imported_daily i WHERE i.site_id = s.id),
+		(SELECT MAX(day) FROM imported_daily i WHERE i.site_id = s.id)
 		FROM sites s ORDER BY s.name`, nil, func(r *sql.Rows) error {
 		var ss SiteStats
 		var first, last sql.NullInt64
-		var rec sql.NullString
-		if err := r.Scan(&ss.Site, &ss.Collections, &first, &last, &rec); err != nil {
+		var rec, impFrom, impTo sql.NullString
+		if err := r.Scan(&ss.Site, &ss.Collections, &first, &last, &rec, &impFrom, &impTo); err != nil {
 			return err
 		}
 		ss.First, ss.Last = timeOf(first), timeOf(last)
 		if rec.Valid {
 			ss.ReconstructedFrom, _ = time.Parse(time.DateOnly, rec.String)
+		}
+		if impFrom.Valid {
+			ss.ImportedFrom, _ = time.Parse(time.DateOnly, impFrom.String)
+			ss.ImportedTo, _ = time.Parse(time.DateOnly, impTo.String)
 		}
 		st.Sites = append(st.Sites, ss)
 		return nil

@@ -23,6 +23,21 @@ type Store interface {
 	// SaveReconstructed stores (replacing by site, type and day) backfilled
 	// daily points from license.Reconstruct.
 	SaveReconstructed(ctx context.Context, site string, points []license.DailyCounters) error
+	// ImportHistory stores daily counts brought in from outside licmon
+	// (licmon history import) in one transaction, creating the site if
+	// new: a day and type with a measured collection keeps the measured
+	// values (a row that contradicts them is returned as a conflict and not
+	// stored), other rows replace the site's earlier imported values of
+	// their day and type, and known Denied counts go to the denials with
+	// source license.DenialsFromImport. Importing the same rows again
+	// changes nothing.
+	ImportHistory(ctx context.Context, site string, days []license.HistoryDay, opts ImportOptions) (*ImportResult, error)
+	// ImportedHistory returns the site's imported days in [from, to] (UTC
+	// days) by day and type, as imported (Denied is not filled: see Denials).
+	ImportedHistory(ctx context.Context, site string, from, to time.Time) ([]license.HistoryDay, error)
+	// ImportedRange returns the first and last imported day of the site,
+	// zero when it has none.
+	ImportedRange(ctx context.Context, site string) (first, last time.Time, err error)
 
 	// Sites lists the sites that have history, by name.
 	Sites(ctx context.Context) ([]string, error)
@@ -48,10 +63,11 @@ type Store interface {
 	UnusedAllocations(ctx context.Context, site string, at time.Time, idle time.Duration) ([]license.Allocation, error)
 
 	// DailyCounters returns one point per day in [from, to] (UTC days) that
-	// has data: reconstructed points for days before the first collection,
-	// then the last collection of each day. Active on real points of
-	// per-user types comes from ActiveUsers; it is zero for capacity and
-	// login access.
+	// has data, by day: the last collection of the day when there is one,
+	// else the imported value (Imported), else, before the first
+	// collection, the reconstructed one (Reconstructed). Active on measured
+	// points of per-user types comes from ActiveUsers; it is zero for
+	// capacity, login access and imported points.
 	DailyCounters(ctx context.Context, site string, typ license.Type, from, to time.Time) ([]license.DailyCounters, error)
 	// CounterSeries is DailyCounters without the Active column, which costs
 	// a read of every use ever observed; charts and forecasts need only the
@@ -208,6 +224,9 @@ type SiteStats struct {
 	First, Last time.Time
 	// ReconstructedFrom is the first backfilled day, zero if none.
 	ReconstructedFrom time.Time
+	// ImportedFrom and ImportedTo are the first and last imported day,
+	// zero if none.
+	ImportedFrom, ImportedTo time.Time
 }
 
 // Options tune Open.
