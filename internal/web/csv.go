@@ -2,12 +2,12 @@ package web
 
 import (
 	"bufio"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/licmon/licmon/internal/csvout"
 	"github.com/licmon/licmon/internal/report"
 )
 
@@ -54,34 +54,25 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 	_ = bw.Flush()
 }
 
-// writeCandidatesCSV writes the header and one row per candidate.
+// writeCandidatesCSV writes the header and one row per candidate; csvout
+// neutralises cells a spreadsheet would run as formulas.
 func writeCandidatesCSV(w *bufio.Writer, list []report.Candidate) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
 	row := make([]string, len(csvHeader))
 	for i := range list {
 		c := &list[i]
-		row = append(row[:0], c.Kind, c.UserGUID, cell(c.Directory), cell(c.UserID), cell(c.Name), string(c.Type),
+		row = append(row[:0], c.Kind, c.UserGUID, c.Directory, c.UserID, c.Name, string(c.Type),
 			c.AllocationID, csvTime(c.Created), csvTime(c.LastUsed), strconv.Itoa(c.IdleDays), csvTime(c.LastAuthored),
 			strconv.Itoa(c.AppsOwned), strconv.Itoa(c.ObjectsOwned), strconv.Itoa(c.Connections),
-			strconv.FormatInt(c.Minutes, 10), c.MinutesMonth, csvTime(c.FreesAfter), cell(c.Reason))
+			strconv.FormatInt(c.Minutes, 10), c.MinutesMonth, csvTime(c.FreesAfter), c.Reason)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// cell defuses spreadsheet formulas: a user name starting with = + - @ or a
-// tab would otherwise run as a formula when the file is opened in Excel.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return cw.Flush()
 }
 
 func csvTime(t *time.Time) string {
