@@ -50,6 +50,11 @@ type Serve struct {
 	// AlertState is the JSON file that keeps alert state across restarts
 	// (default: the store path + ".alerts.json").
 	AlertState string `yaml:"alert_state,omitempty"`
+	// MaxHeavyRequests bounds the requests for whole-report answers (the
+	// report, licenses, forecast and candidates API, the CSV downloads)
+	// running at once; more wait a second, then get 503 (default 4; read
+	// at start).
+	MaxHeavyRequests int `yaml:"max_heavy_requests,omitempty"`
 }
 
 // ServeAuth is the optional authentication of the HTTP endpoints: a bearer
@@ -407,6 +412,9 @@ func (c *Config) validateServe() []error {
 	}
 	if a := s.Auth; (a.Username == "") != (a.Password == "") {
 		bad("serve.auth", errors.New("basic auth needs both username and password (or password_file)"))
+	}
+	if s.MaxHeavyRequests < 0 || s.MaxHeavyRequests > 256 {
+		bad("serve.max_heavy_requests", fmt.Errorf("%d must be within 1–256 (0 or absent: the default 4)", s.MaxHeavyRequests))
 	}
 	if strings.Contains(s.Auth.Username, ":") {
 		bad("serve.auth.username", errors.New("must not contain ':'"))

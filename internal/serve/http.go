@@ -40,7 +40,8 @@ func (s *Server) routes() http.Handler {
 		}
 		w.Write([]byte("configuration reloaded\n"))
 	})
-	mux.Handle("/", web.New(&backend{s}, web.Options{Logger: s.log.With("component", "web"), Now: s.opts.Now}))
+	mux.Handle("/", web.New(&backend{s}, web.Options{Logger: s.log.With("component", "web"), Now: s.opts.Now,
+		MaxHeavyRequests: s.rt.Load().cfg.Serve.MaxHeavyRequests}))
 
 	cop := http.NewCrossOriginProtection()
 	protected := cop.Handler(s.authenticate(mux))

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"bufio"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +28,10 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 			"There is no candidate list "+quote(kind)+". Use kind="+kindNames()+".")
 		return
 	}
+	if !h.heavySlot(w, r, false) {
+		return
+	}
+	defer h.heavy.release()
 	if _, err := h.site(r, name); err != nil {
 		h.backendError(w, r, name, err)
 		return
@@ -42,21 +46,18 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 			"Site "+quote(name)+" has no collected license history yet, so there are no candidates. Run licmon collect or wait for the daily collection.")
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/csv; charset=utf-8")
-	hd.Set("Content-Disposition", `attachment; filename="`+csvFileName(name, kind, rep.AsOf)+`"`)
-	hd.Set("Cache-Control", "no-cache")
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := writeCandidatesCSV(bw, candidatesOf(rep, kind)); err != nil {
-		h.opts.Logger.Warn("candidates csv", "site", name, "err", err)
+	body, err := h.heavy.bytes(rep, "csv/"+kind, func(w io.Writer) error { return writeCandidatesCSV(w, candidatesOf(rep, kind)) })
+	if err != nil {
+		h.backendError(w, r, name, err)
 		return
 	}
-	_ = bw.Flush()
+	w.Header().Set("Content-Disposition", `attachment; filename="`+csvFileName(name, kind, rep.AsOf)+`"`)
+	writeEncoded(w, "text/csv; charset=utf-8", body)
 }
 
 // writeCandidatesCSV writes the header and one row per candidate; csvout
 // neutralises cells a spreadsheet would run as formulas.
-func writeCandidatesCSV(w *bufio.Writer, list []report.Candidate) error {
+func writeCandidatesCSV(w io.Writer, list []report.Candidate) error {
 	cw := csvout.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err

@@ -36,6 +36,12 @@ type Options struct {
 	Rows int
 	// HistoryRows is the number of past checks shown (default 20).
 	HistoryRows int
+	// MaxHeavyRequests bounds the requests for whole-model answers (report,
+	// licenses, forecast, candidates, CSV downloads) running at once
+	// (default DefaultMaxHeavyRequests); HeavyWait is how long one more
+	// waits for a slot before it is answered 503 (default DefaultHeavyWait).
+	MaxHeavyRequests int
+	HeavyWait        time.Duration
 }
 
 // handler serves the dashboard and the API. It holds no global state: every
@@ -47,6 +53,7 @@ type handler struct {
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
 	charts *chartCache
+	heavy  *heavy
 	static http.Handler
 }
 
@@ -68,12 +75,19 @@ func New(b Backend, opts Options) http.Handler {
 	if opts.HistoryRows <= 0 {
 		opts.HistoryRows = 20
 	}
+	if opts.MaxHeavyRequests <= 0 {
+		opts.MaxHeavyRequests = DefaultMaxHeavyRequests
+	}
+	if opts.HeavyWait <= 0 {
+		opts.HeavyWait = DefaultHeavyWait
+	}
 	h := &handler{
 		b:      b,
 		opts:   opts,
 		base:   strings.TrimRight(opts.BasePath, "/"),
 		mux:    http.NewServeMux(),
 		charts: newChartCache(),
+		heavy:  newHeavy(opts.MaxHeavyRequests, opts.HeavyWait),
 	}
 	if h.base != "" && !strings.HasPrefix(h.base, "/") {
 		h.base = "/" + h.base
