@@ -28,6 +28,13 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg, hint string) {
 	writeJSON(w, status, apiError{Status: status, Code: code, Message: msg, Hint: hint})
 }
 
+// WriteError answers an error in the API's JSON format
+// ({"status","code","error","hint"}); licmon serve uses it for the errors
+// it answers before the API (authentication, cross-origin requests).
+func WriteError(w http.ResponseWriter, status int, code, msg, hint string) {
+	writeJSONError(w, status, code, msg, hint)
+}
+
 // writeJSON encodes v the way `licmon check --format json` does (two-space
 // indent, no HTML escaping: the content type and nosniff keep browsers from
 // reading it as HTML).

@@ -140,14 +140,21 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 
 // ServeHTTP sets the security headers every response carries, then routes.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
+	SetSecurityHeaders(w.Header())
+	h.mux.ServeHTTP(w, r)
+}
+
+// SetSecurityHeaders sets the headers every licmon HTTP answer carries: a
+// strict Content-Security-Policy, no sniffing, no framing, no referrer.
+// licmon serve applies it to /metrics, the health endpoints and its own
+// errors too.
+func SetSecurityHeaders(hd http.Header) {
 	hd.Set("Content-Security-Policy", contentSecurityPolicy)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.mux.ServeHTTP(w, r)
 }
 
 func (h *handler) serveStatic(w http.ResponseWriter, r *http.Request) {
