@@ -99,7 +99,7 @@ func Run(ctx context.Context, c Client, opts Options) *Report {
 	opts.defaults()
 	start := time.Now()
 	now := opts.Now()
-	r := &Report{Site: opts.Site, Server: opts.Server, CheckedAt: now.UTC()}
+	r := &Report{Site: opts.Site, Server: qrs.RedactURL(opts.Server), CheckedAt: now.UTC()}
 	defer func() {
 		r.Took = time.Since(start)
 		r.TookMS = r.Took.Milliseconds()
@@ -642,7 +642,7 @@ func supersededByRun(code string) bool {
 // client certificate could not be loaded: status UNKNOWN with the reason.
 func Failed(opts Options, err error) *Report {
 	opts.defaults()
-	r := &Report{Site: opts.Site, Server: opts.Server, CheckedAt: opts.Now().UTC()}
+	r := &Report{Site: opts.Site, Server: qrs.RedactURL(opts.Server), CheckedAt: opts.Now().UTC()}
 	f := unreachable(err)
 	f.Title = "Could not connect to the Qlik Sense Repository Service"
 	r.add(f)

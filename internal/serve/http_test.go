@@ -151,3 +151,24 @@ func TestNoOpenRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestServerUserinfoMasked checks that user:password@ in a site's server
+// URL shows on neither the dashboard nor the API.
+func TestServerUserinfoMasked(t *testing.T) {
+	s := newIdleServer(t, func(c *config.Config) {
+		c.Sites[0].Server = strings.Replace(c.Sites[0].Server, "https://", "https://admin:s3cret@", 1)
+	})
+	h := s.Handler()
+	for _, p := range []string{"/api/v1/sites", "/api/v1/sites/sim", "/", "/sites/sim"} {
+		w := serveReq(h, "GET", p)
+		if w.Code != 200 {
+			t.Errorf("GET %s = %d", p, w.Code)
+		}
+		if b := w.Body.String(); strings.Contains(b, "s3cret") || strings.Contains(b, "admin:") {
+			t.Errorf("GET %s shows the server's user info", p)
+		}
+	}
+	if b := serveReq(h, "GET", "/api/v1/sites").Body.String(); !strings.Contains(b, `"server": "https://*****@`) {
+		t.Errorf("/api/v1/sites does not name the masked server: %s", b)
+	}
+}
