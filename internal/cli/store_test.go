@@ -1,0 +1,97 @@
+package cli_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licmon/licmon/internal/store"
+	"github.com/licmon/licmon/internal/store/storetest"
+)
+
+// historyDB writes a store with one snapshot of site prod a day from first
+// for days days.
+func historyDB(t *testing.T, first time.Time, days int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "licmon.db")
+	st, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for d := range days {
+		snap := storetest.Generate(1, storetest.Config{Site: "prod", At: first.AddDate(0, 0, d), Users: 30, Professional: 10, Analyzer: 10})
+		if _, err := st.SaveSnapshot(context.Background(), snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// TestReadOnlyCommandsCreateNoStore runs the commands that only read with
+// a mistyped --db: each says there is no database there, and none is created.
+func TestReadOnlyCommandsCreateNoStore(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "licmon-typo.db")
+	for _, args := range [][]string{{"report", "--db", typo}, {"db", "stats", "--db", typo}} {
+		code, _, errOut := run(t, args...)
+		want := "no licmon database at " + typo + ": run licmon collect first, or check --db"
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("%v: exit %d, %q; want 1 and %q", args, code, errOut, want)
+		}
+		if _, err := os.Stat(typo); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%v created %s", args, typo)
+		}
+	}
+}
+
+// TestDamagedStoreMessage drops a table and checks that report and db stats
+// say, once, which file is damaged and what to do.
+func TestDamagedStoreMessage(t *testing.T) {
+	path := historyDB(t, time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC), 2)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TABLE counters"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, args := range [][]string{{"report", "--db", path}, {"db", "stats", "--db", path}, {"report", "--db", path, "--format", "json"}} {
+		code, _, errOut := run(t, args...)
+		if code != 1 || !strings.Contains(errOut, "the licmon database "+path+" is damaged or not a licmon database") ||
+			!strings.Contains(errOut, "table counters missing") || !strings.Contains(errOut, "backup") {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
+		if strings.Contains(errOut, "SQL logic error") || strings.Count(errOut, "counters") != 1 {
+			t.Errorf("%v: raw or repeated error: %q", args, errOut)
+		}
+	}
+}
+
+// TestReportAsOfRange checks --as-of against the store: the future is
+// refused, and dates the data does not cover say what range there is.
+func TestReportAsOfRange(t *testing.T) {
+	path := historyDB(t, time.Date(2024, 1, 10, 6, 0, 0, 0, time.UTC), 3)
+	for _, c := range []struct {
+		asOf string
+		code int
+		want string
+	}{
+		{"2099-01-01", 2, "--as-of 2099-01-01 is in the future"},
+		{"2023-12-31", 1, "the store has prod from 2024-01-10 to 2024-01-12; --as-of 2023-12-31 is before it"},
+		{"2025-06-01", 1, "the store has prod from 2024-01-10 to 2024-01-12; --as-of 2025-06-01 is 506 days after the last collection"},
+	} {
+		code, _, errOut := run(t, "report", "--db", path, "--as-of", c.asOf)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("--as-of %s: exit %d, %q\nwant exit %d and %q", c.asOf, code, errOut, c.code, c.want)
+		}
+	}
+	if code, out, errOut := run(t, "report", "--db", path, "--as-of", "2024-01-11"); code != 0 || !strings.Contains(out, "as of 2024-01-11") {
+		t.Errorf("--as-of within the history: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
