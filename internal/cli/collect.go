@@ -60,12 +60,21 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	code := ExitOK
 	for i := range sites {
 		s := &sites[i]
-		c, err := newClient(e, s)
+		// Before reading the QRS: a second collection of the site stops
+		// here with a message that says why, instead of failing at save.
+		unlock, err := store.LockCollect(path, s.Name)
 		if err != nil {
 			code = fail(e, ExitError, err)
 			continue
 		}
+		c, err := newClient(e, s)
+		if err != nil {
+			unlock()
+			code = fail(e, ExitError, err)
+			continue
+		}
 		r, err := collect.RunWith(ctx, c, st, s.Name, time.Now(), collect.Options{Full: *full})
+		unlock()
 		c.CloseIdleConnections()
 		if err != nil {
 			code = fail(e, ExitError, err)

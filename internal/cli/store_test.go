@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licmon/licmon/internal/sim"
+	"github.com/licmon/licmon/internal/simtest"
 	"github.com/licmon/licmon/internal/store"
 	"github.com/licmon/licmon/internal/store/storetest"
 )
@@ -93,5 +95,27 @@ func TestReportAsOfRange(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "report", "--db", path, "--as-of", "2024-01-11"); code != 0 || !strings.Contains(out, "as of 2024-01-11") {
 		t.Errorf("--as-of within the history: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestConcurrentCollect holds the collection lock of a site, as a running
+// `licmon collect` or `licmon serve` does, and checks that a second collect
+// says another collection is running instead of failing late.
+func TestConcurrentCollect(t *testing.T) {
+	site := simtest.Start(t, sim.Options{Seed: 2, Users: 20, HistoryDays: 5})
+	db := filepath.Join(t.TempDir(), "h.db")
+	release, err := store.LockCollect(db, "sim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"collect", "--server", site.URL, "--cert-dir", site.CertDir, "--site", "sim", "--db", db}
+	code, out, errOut := run(t, args...)
+	want := "another licmon collect is running for site sim (store " + db + "); try again when it ends"
+	if code != 1 || !strings.Contains(errOut, want) || strings.Contains(out, "collected") {
+		t.Fatalf("exit %d\n%s\n%s\nwant exit 1 and %q", code, out, errOut, want)
+	}
+	release()
+	if code, out, errOut := run(t, args...); code != 0 || !strings.Contains(out, "first collection of sim") {
+		t.Fatalf("after the other collection ended: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

@@ -68,6 +68,7 @@ type Server struct {
 	log     *slog.Logger
 	st      store.Store
 	ownsSt  bool
+	dbPath  string // the store's file when serve opened it (collection locks)
 	engine  *alert.Engine
 	handler http.Handler
 	ln      net.Listener
@@ -130,6 +131,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.ownsSt = true
+		s.dbPath = dbPath
 	}
 	statePath := cfg.Serve.AlertState
 	if statePath == "" && dbPath != "" {

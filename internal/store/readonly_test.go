@@ -115,3 +115,32 @@ func TestStoreFileModes(t *testing.T) {
 		t.Errorf("store folder has mode %o", fi.Mode().Perm())
 	}
 }
+
+// TestLockCollect checks the collection lock: a second lock of the same
+// site and store is refused with the message a user needs, another site is
+// not, and the lock is free again after release.
+func TestLockCollect(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "licmon.db")
+	release, err := store.LockCollect(db, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.LockCollect(db, "Prod")
+	if !errors.Is(err, store.ErrCollectRunning) {
+		t.Fatalf("second lock: %v, want ErrCollectRunning", err)
+	}
+	if want := "another licmon collect is running for site Prod (store " + db + "); try again when it ends"; err.Error() != want {
+		t.Errorf("message = %q\nwant      %q", err, want)
+	}
+	other, err := store.LockCollect(db, "test")
+	if err != nil {
+		t.Fatalf("another site: %v", err)
+	}
+	other()
+	release()
+	again, err := store.LockCollect(db, "prod")
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again()
+}
