@@ -119,3 +119,30 @@ func TestConcurrentCollect(t *testing.T) {
 		t.Fatalf("after the other collection ended: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestBadNumbersRejected passes flag values that make no sense and checks
+// each is refused with a message that names the flag and what it accepts.
+func TestBadNumbersRejected(t *testing.T) {
+	site := simtest.Start(t, sim.Options{Seed: 2, Users: 10, HistoryDays: 2})
+	conn := []string{"--server", site.URL, "--cert-dir", site.CertDir}
+	db := filepath.Join(t.TempDir(), "h.db")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{append([]string{"check", "--timeout", "0"}, conn...), 3, "--timeout 0s: must be a positive duration"},
+		{append([]string{"check", "--timeout", "-1s"}, conn...), 3, "--timeout -1s: must be a positive duration"},
+		{append([]string{"collect", "--db", db, "--timeout", "-1s"}, conn...), 2, "--timeout -1s: must be a positive duration"},
+		{append([]string{"check", "--license-warn-days", "-3"}, conn...), 3, "--license-warn-days -3: must be 0 or more days"},
+		{append([]string{"serve", "--db", db, "--listen", ":99999"}, conn...), 1, `":99999": port 99999 is out of range`},
+	} {
+		code, out, errOut := run(t, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d\n%s%s\nwant exit %d and %q", c.args[:3], code, out, errOut, c.code, c.want)
+		}
+		if strings.Contains(errOut, "another program uses the port") {
+			t.Errorf("%v: hints at a port in use: %s", c.args[:3], errOut)
+		}
+	}
+}

@@ -398,8 +398,8 @@ func (c *Config) validateServe() []error {
 	bad := func(field string, err error) { errs = append(errs, &ValidationError{field, err}) }
 	s := c.Serve
 	if s.Listen != "" {
-		if _, _, err := net.SplitHostPort(s.Listen); err != nil {
-			bad("serve.listen", fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:8080 or :8080", s.Listen))
+		if err := CheckListen(s.Listen); err != nil {
+			bad("serve.listen", err)
 		}
 	}
 	if s.ExternalURL != "" {
@@ -480,6 +480,19 @@ func (c *Config) validateServe() []error {
 		bad("alerts.log_head_lines", errors.New("log_head_lines and log_tail_lines must be within -1–500"))
 	}
 	return errs
+}
+
+// CheckListen checks a listen address (serve.listen, --listen) before it is
+// bound, so a typo is not reported as a port in use.
+func CheckListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:8080 or :8080", addr)
+	}
+	if n, err := strconv.Atoi(port); err == nil && (n < 0 || n > 65535) {
+		return fmt.Errorf("%q: port %d is out of range: use a port from 1 to 65535 (0 picks any free port)", addr, n)
+	}
+	return nil
 }
 
 // validType mirrors license.Type values without importing license into config.

@@ -159,6 +159,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if listen == "" {
 		listen = config.DefaultListen
 	}
+	if err := config.CheckListen(listen); err != nil {
+		s.closeStore()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
 	if s.ln, err = net.Listen("tcp", listen); err != nil {
 		s.closeStore()
 		return nil, fmt.Errorf("listen on %s: %w (another program uses the port? pass --listen host:port)", listen, err)
