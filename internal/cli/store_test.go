@@ -146,3 +146,20 @@ func TestBadNumbersRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagnoseNotALog checks the documented exit code 3 (could not read,
+// or not a script log) for an empty file and for garbage, also when a
+// failing log is passed alongside.
+func TestDiagnoseNotALog(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.log")
+	garbage := filepath.Join(dir, "garbage.log")
+	os.WriteFile(empty, nil, 0o600)
+	os.WriteFile(garbage, []byte("\x00\x01PK\x03\x04 this is not a script log\nnor is this\n"), 0o600)
+	for _, args := range [][]string{{empty}, {garbage}, {garbage, "../scriptlog/testdata/lm-401-new-format.log"}} {
+		code, out, errOut := run(t, append([]string{"diagnose"}, args...)...)
+		if code != 3 || !strings.Contains(out, "not-a-log") {
+			t.Errorf("diagnose %v: exit %d, want 3\n%s%s", args, code, out, errOut)
+		}
+	}
+}
