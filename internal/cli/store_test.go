@@ -163,3 +163,24 @@ func TestDiagnoseNotALog(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagnoseStripsEscapes diagnoses a failing log whose lines carry
+// terminal escape sequences: the text output keeps the words, not the
+// escapes.
+func TestDiagnoseStripsEscapes(t *testing.T) {
+	b, err := os.ReadFile("../scriptlog/testdata/lm-401-new-format.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := strings.ReplaceAll(string(b), "Error:", "Error: \x1b]0;owned\x07\x1b[2J\x1b[31m")
+	hostile = strings.ReplaceAll(hostile, "LIB CONNECT TO", "LIB CONNECT TO \x1b[8m")
+	path := filepath.Join(t.TempDir(), "hostile.log")
+	os.WriteFile(path, []byte(hostile), 0o600)
+	code, out, errOut := run(t, "diagnose", path)
+	if code != 2 || !strings.Contains(out, "rest-auth") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.ContainsRune(out, 0x1b) || strings.ContainsRune(out, 0x07) || strings.Contains(out, "owned") {
+		t.Errorf("escape sequences reached the output:\n%q", out)
+	}
+}
