@@ -428,7 +428,7 @@ func diagnoseAndSave(r io.Reader, dir, site, taskName string, perSite bool) (*sc
 	if perSite && site != "" {
 		dir = filepath.Join(dir, safeName(site))
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { // logs hold connection strings and user names
 		return nil, 0, "", fmt.Errorf("create --save-logs folder: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".licmon-scriptlog-*")

@@ -124,7 +124,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		if err := os.MkdirAll(filepath.Dir(dbPath), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 			return nil, fmt.Errorf("create store folder: %w", err)
 		}
 		if s.st, err = store.Open(ctx, dbPath, store.Options{}); err != nil {
