@@ -66,7 +66,7 @@ func (h *handler) writeHeavyJSON(w http.ResponseWriter, r *http.Request, rep *re
 		h.apiBackendError(w, r, rep.Site, err)
 		return
 	}
-	writeEncoded(w, jsonType, body)
+	h.sendEncoded(w, r, true, jsonType, body)
 }
 
 // apiBackendError maps a Backend error to a JSON error.
@@ -206,10 +206,6 @@ type licensesResponse struct {
 }
 
 func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
-	if !h.heavySlot(w, r, true) {
-		return
-	}
-	defer h.heavy.release()
 	rep, ok := h.reportFor(w, r)
 	if !ok {
 		return
@@ -260,10 +256,6 @@ type forecastResponse struct {
 }
 
 func (h *handler) apiForecast(w http.ResponseWriter, r *http.Request) {
-	if !h.heavySlot(w, r, true) {
-		return
-	}
-	defer h.heavy.release()
 	rep, ok := h.reportFor(w, r)
 	if !ok {
 		return
@@ -315,19 +307,21 @@ func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !h.heavySlot(w, r, true) {
-		return
-	}
-	defer h.heavy.release()
 	rep, ok := h.reportFor(w, r)
 	if !ok {
 		return
 	}
 	if limit < 0 && offset == 0 {
-		// The whole list: shared bytes. A page is small enough to encode.
+		// The whole list: shared bytes.
 		h.writeHeavyJSON(w, r, rep, "candidates/"+kind, func() any { return candidatesPage(rep, kind, -1, 0) })
 		return
 	}
+	// A page is encoded for this request alone, so it takes a slot while
+	// it is encoded and sent.
+	if !h.heavySlot(w, r, true) {
+		return
+	}
+	defer h.heavy.release()
 	writeJSON(w, http.StatusOK, candidatesPage(rep, kind, limit, offset))
 }
 
@@ -356,10 +350,6 @@ func candidatesPage(rep *report.Report, kind string, limit, offset int) candidat
 }
 
 func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
-	if !h.heavySlot(w, r, true) {
-		return
-	}
-	defer h.heavy.release()
 	rep, ok := h.reportFor(w, r)
 	if !ok {
 		return
@@ -370,7 +360,7 @@ func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
 		h.apiBackendError(w, r, rep.Site, err)
 		return
 	}
-	writeEncoded(w, jsonType, body)
+	h.sendEncoded(w, r, true, jsonType, body)
 }
 
 func (h *handler) apiAlerts(w http.ResponseWriter, r *http.Request) {

@@ -28,10 +28,6 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 			"There is no candidate list "+quote(kind)+". Use kind="+kindNames()+".")
 		return
 	}
-	if !h.heavySlot(w, r, false) {
-		return
-	}
-	defer h.heavy.release()
 	if _, err := h.site(r, name); err != nil {
 		h.backendError(w, r, name, err)
 		return
@@ -52,7 +48,7 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+csvFileName(name, kind, rep.AsOf)+`"`)
-	writeEncoded(w, "text/csv; charset=utf-8", body)
+	h.sendEncoded(w, r, false, "text/csv; charset=utf-8", body)
 }
 
 // writeCandidatesCSV writes the header and one row per candidate; csvout

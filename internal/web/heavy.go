@@ -28,9 +28,12 @@ const (
 // report JSON, /licenses, /forecast, /candidates and the CSV downloads). A
 // 50k-user model encodes to tens of megabytes; encoding it once per request
 // made 48 concurrent requests cost 1.4 GB. So each answer is encoded once
-// per model and the bytes are shared by every request (encoded), and at
-// most a fixed number of heavy requests run at once (slots); beyond that
-// licmon answers 503 with Retry-After. Pages and checks never take a slot.
+// per model, by the first request that needs it, and the bytes are shared
+// by every request (encoded); requests waiting for that encoding hold no
+// memory of their own. Sending the bytes (and encoding a candidates page,
+// which is per request) takes one of a fixed number of slots; a request
+// that finds none free within the wait is answered 503 with Retry-After.
+// Pages and checks never take a slot.
 type heavy struct {
 	slots chan struct{}
 	wait  time.Duration
@@ -132,8 +135,19 @@ func (h *handler) heavySlot(w http.ResponseWriter, r *http.Request, api bool) bo
 			"retry after a second; serve.max_heavy_requests in the config raises the limit")
 		return false
 	}
+	w.Header().Del("Content-Disposition") // the page is not the download
 	h.errorPage(w, r, http.StatusServiceUnavailable, "Busy", msg+". Try again in a moment.")
 	return false
+}
+
+// sendEncoded sends shared encoded bytes in a heavy-request slot, or a 503
+// when none frees within the wait.
+func (h *handler) sendEncoded(w http.ResponseWriter, r *http.Request, api bool, contentType string, body []byte) {
+	if !h.heavySlot(w, r, api) {
+		return
+	}
+	defer h.heavy.release()
+	writeEncoded(w, contentType, body)
 }
 
 // writeEncoded sends encoded bytes with their content type.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -10,8 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/licmon/licmon/internal/report"
 )
 
 // TestHeavyEncodedOnce sends many concurrent requests for each heavy answer
@@ -83,44 +80,44 @@ func TestHeavyEncodedOnce(t *testing.T) {
 	}
 }
 
-// gateBackend blocks the first `hold` Report calls until open is closed,
-// so a test can keep heavy requests in flight.
-type gateBackend struct {
-	*fakeBackend
-	mu      sync.Mutex
-	hold    int
-	entered chan struct{}
-	open    chan struct{}
+// slowClient is a ResponseWriter that blocks in its first Write until open
+// is closed, like a client reading a large answer slowly: it keeps its
+// heavy-request slot meanwhile.
+type slowClient struct {
+	*httptest.ResponseRecorder
+	once    sync.Once
+	entered chan<- struct{}
+	open    <-chan struct{}
 }
 
-func (g *gateBackend) Report(ctx context.Context, site string) (*report.Report, error) {
-	g.mu.Lock()
-	block := g.hold > 0
-	g.hold--
-	g.mu.Unlock()
-	if block {
-		g.entered <- struct{}{}
-		<-g.open
-	}
-	return g.fakeBackend.Report(ctx, site)
+func (s *slowClient) Write(p []byte) (int, error) {
+	s.once.Do(func() {
+		s.entered <- struct{}{}
+		<-s.open
+	})
+	return s.ResponseRecorder.Write(p)
 }
 
-// TestHeavyLimit fills the heavy-request slots and checks that one more
-// heavy request gets 503 with Retry-After and the JSON error format (the
-// CSV download a page), while check and dashboard requests still answer.
+// TestHeavyLimit fills the heavy-request slots with slow clients and checks
+// that one more heavy request gets 503 with Retry-After and the JSON error
+// format (the CSV download a page), while check and dashboard requests
+// still answer at once.
 func TestHeavyLimit(t *testing.T) {
-	g := &gateBackend{fakeBackend: fixture(t), hold: 2, entered: make(chan struct{}), open: make(chan struct{})}
-	h := New(g, Options{Logger: slog.New(slog.DiscardHandler), MaxHeavyRequests: 2, HeavyWait: time.Nanosecond})
+	f := fixture(t)
+	h := New(f, Options{Logger: slog.New(slog.DiscardHandler), MaxHeavyRequests: 2, HeavyWait: time.Nanosecond})
+	entered, open := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
-	for range 2 {
+	for _, p := range []string{"/api/v1/sites/prod/report", "/sites/prod/candidates.csv?kind=reclaim"} {
 		wg.Go(func() {
-			if w := get(t, h, "/api/v1/sites/prod/report"); w.Code != http.StatusOK {
-				t.Errorf("held request = %d: %s", w.Code, w.Body)
+			w := &slowClient{ResponseRecorder: httptest.NewRecorder(), entered: entered, open: open}
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, p, nil))
+			if w.Code != http.StatusOK {
+				t.Errorf("held request %s = %d: %s", p, w.Code, w.Body)
 			}
 		})
 	}
-	<-g.entered
-	<-g.entered
+	<-entered
+	<-entered
 
 	w := get(t, h, "/api/v1/sites/prod/forecast")
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
@@ -130,8 +127,12 @@ func TestHeavyLimit(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Status != 503 || e.Code != "busy" || e.Hint == "" {
 		t.Errorf("503 body = %s (%v); want the JSON error format with code busy and a hint", w.Body, err)
 	}
-	if w := get(t, h, "/sites/prod/candidates.csv?kind=reclaim"); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
-		t.Errorf("CSV beyond the limit = %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	w = get(t, h, "/sites/prod/candidates.csv?kind=downgrade")
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || w.Header().Get("Content-Disposition") != "" {
+		t.Errorf("CSV beyond the limit = %d, Retry-After %q, Content-Disposition %q", w.Code, w.Header().Get("Retry-After"), w.Header().Get("Content-Disposition"))
+	}
+	if w := get(t, h, "/api/v1/sites/prod/candidates?limit=5"); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a candidates page beyond the limit = %d, want 503", w.Code)
 	}
 	// Checks and pages never wait behind heavy requests.
 	for _, p := range []string{"/api/v1/sites/prod/check", "/api/v1/sites", "/sites/prod", "/"} {
@@ -139,7 +140,7 @@ func TestHeavyLimit(t *testing.T) {
 			t.Errorf("GET %s while heavy slots are full = %d", p, w.Code)
 		}
 	}
-	close(g.open)
+	close(open)
 	wg.Wait()
 	if w := get(t, h, "/api/v1/sites/prod/forecast"); w.Code != http.StatusOK {
 		t.Errorf("after the slots freed: %d", w.Code)
