@@ -50,10 +50,9 @@ type Serve struct {
 	// AlertState is the JSON file that keeps alert state across restarts
 	// (default: the store path + ".alerts.json").
 	AlertState string `yaml:"alert_state,omitempty"`
-	// MaxHeavyRequests bounds the requests for whole-report answers (the
-	// report, licenses, forecast and candidates API, the CSV downloads)
-	// running at once; more wait a second, then get 503 (default 4; read
-	// at start).
+	// MaxHeavyRequests bounds the whole-report answers (the report,
+	// licenses, forecast and candidates API, the CSV downloads) sent at
+	// once; more wait a second, then get 503 (default 4; read at start).
 	MaxHeavyRequests int `yaml:"max_heavy_requests,omitempty"`
 }
 

@@ -36,10 +36,10 @@ type Options struct {
 	Rows int
 	// HistoryRows is the number of past checks shown (default 20).
 	HistoryRows int
-	// MaxHeavyRequests bounds the requests for whole-model answers (report,
-	// licenses, forecast, candidates, CSV downloads) running at once
-	// (default DefaultMaxHeavyRequests); HeavyWait is how long one more
-	// waits for a slot before it is answered 503 (default DefaultHeavyWait).
+	// MaxHeavyRequests bounds the whole-model answers (report, licenses,
+	// forecast, candidates, CSV downloads) sent at once (default
+	// DefaultMaxHeavyRequests); HeavyWait is how long one more waits for a
+	// slot before it is answered 503 (default DefaultHeavyWait).
 	MaxHeavyRequests int
 	HeavyWait        time.Duration
 }
