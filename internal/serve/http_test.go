@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
+	"github.com/licmon/licmon/internal/store"
 )
 
 // newIdleServer builds a server that is never Run: its handler answers
@@ -170,5 +172,27 @@ func TestServerUserinfoMasked(t *testing.T) {
 	}
 	if b := serveReq(h, "GET", "/api/v1/sites").Body.String(); !strings.Contains(b, `"server": "https://*****@`) {
 		t.Errorf("/api/v1/sites does not name the masked server: %s", b)
+	}
+}
+
+// TestCollectLockShared checks that serve's collection takes the same lock
+// as `licmon collect`: while a CLI collection of the site runs, serve's
+// says so instead of racing it.
+func TestCollectLockShared(t *testing.T) {
+	s := newIdleServer(t, nil)
+	release, err := store.LockCollect(s.dbPath, "sim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.rt.Load().sites[0]
+	_, err = s.collectLocked(t.Context(), st)
+	if !errors.Is(err, store.ErrCollectRunning) || !strings.Contains(err.Error(), "another licmon collect is running for site sim") {
+		t.Fatalf("collect while another runs: %v", err)
+	}
+	release()
+	_, err = s.collectLocked(t.Context(), st)
+	st.client.CloseIdleConnections() // so the simulated site shuts down at once
+	if err != nil {
+		t.Fatalf("collect after the other ended: %v", err)
 	}
 }
