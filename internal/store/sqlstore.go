@@ -115,6 +115,11 @@ func Open(ctx context.Context, path string, opts Options) (Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty path (set db in the config or pass --db)")
 	}
+	// A plain file name (no "file:" URI) reaches SQLite verbatim, so Windows
+	// paths and names with '%' or '#' work; the driver strips the query.
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open store %s: the path must not contain '?'", path)
+	}
 	noStore := fmt.Errorf("%w at %s: run licmon collect first, or check --db", ErrNoStore, path)
 	if fi, err := os.Stat(path); err == nil {
 		if fi.IsDir() {
@@ -138,11 +143,6 @@ func Open(ctx context.Context, path string, opts Options) (Store, error) {
 		f.Close()
 	} else if !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create store %s: %w", path, err)
-	}
-	// A plain file name (no "file:" URI) reaches SQLite verbatim, so Windows
-	// paths and names with '%' or '#' work; the driver strips the query.
-	if strings.ContainsRune(path, '?') {
-		return nil, fmt.Errorf("open store %s: the path must not contain '?'", path)
 	}
 	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
