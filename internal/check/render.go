@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/scriptlog"
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // WriteJSON writes the reports as one JSON document: an object for one site,
@@ -37,8 +38,10 @@ func Worst(reports []*Report) Severity {
 }
 
 // WriteNagios writes one line per site in the Nagios plugin format:
-// "LICMON CRITICAL - site: summary | perfdata".
+// "LICMON CRITICAL - site: summary | perfdata". Like every text renderer
+// it passes Qlik's texts through termtext.
 func WriteNagios(w io.Writer, reports []*Report) error {
+	w = termtext.Writer(w)
 	for _, r := range reports {
 		perf := []string{fmt.Sprintf("check_seconds=%.3fs", r.Took.Seconds())}
 		if t := r.Task; t != nil {
@@ -73,7 +76,10 @@ func WriteNagios(w io.Writer, reports []*Report) error {
 // WriteText writes the reports for a person: the verdict first, then the
 // findings with their evidence and fix, the task, then the failing lines of
 // the script log with their context, the connections and the license.
+// Task names, script-log lines and errors come from Qlik: termtext strips
+// the terminal escapes they may carry.
 func WriteText(w io.Writer, reports []*Report) error {
+	w = termtext.Writer(w)
 	for i, r := range reports {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -175,9 +181,10 @@ func writeTask(w io.Writer, t *TaskInfo) {
 	if !t.Enabled {
 		state = "DISABLED"
 	}
-	fmt.Fprintf(w, "\nTask %q (app %s), %s\n", t.Name, t.App, state)
+	// Cleaned before %q, which would show an escape as \x1b... text.
+	fmt.Fprintf(w, "\nTask %q (app %s), %s\n", termtext.Clean(t.Name), t.App, state)
 	for _, tr := range t.Triggers {
-		s := fmt.Sprintf("  trigger %q (%s)", tr.Name, tr.Kind)
+		s := fmt.Sprintf("  trigger %q (%s)", termtext.Clean(tr.Name), tr.Kind)
 		if !tr.Enabled {
 			s += " disabled"
 		}
@@ -227,8 +234,9 @@ func writeScriptLog(w io.Writer, sl *ScriptLog) {
 
 // WriteDiagnosis writes one script-log diagnosis: outcome, code, where and
 // why, the fix, and the failing lines with their context ('>' marks the
-// failing ones).
+// failing ones). The log's text passes through termtext.
 func WriteDiagnosis(w io.Writer, d *scriptlog.Diagnosis) {
+	w = termtext.Writer(w)
 	fmt.Fprintf(w, "  outcome    %s\n", d.Outcome)
 	if d.Code != "" && d.Code != "ok" {
 		fmt.Fprintf(w, "  diagnosis  %s: %s\n", d.Code, d.Title)

@@ -112,7 +112,7 @@ func Run(ctx context.Context, c Client, opts Options) *Report {
 // are nil when the QRS could not be reached.
 func inspect(ctx context.Context, c Client, opts Options) (*Report, *taskFacts) {
 	now := opts.Now()
-	r := &Report{Site: opts.Site, Server: opts.Server, CheckedAt: now.UTC()}
+	r := &Report{Site: opts.Site, Server: qrs.RedactURL(opts.Server), CheckedAt: now.UTC()}
 	defer r.finish()
 
 	// The License Monitor task comes first: if the QRS cannot be reached the
@@ -451,7 +451,7 @@ func diagnoseAndSave(r io.Reader, dir, site, taskName string, perSite bool) (*sc
 	if perSite && site != "" {
 		dir = filepath.Join(dir, safeName(site))
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { // logs hold connection strings and user names
 		return nil, 0, "", fmt.Errorf("create --save-logs folder: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".licmon-scriptlog-*")
@@ -639,7 +639,7 @@ func fix(ctx context.Context, c Client, opts Options, r *Report, f *taskFacts) (
 // client certificate could not be loaded: status UNKNOWN with the reason.
 func Failed(opts Options, err error) *Report {
 	opts.defaults()
-	r := &Report{Site: opts.Site, Server: opts.Server, CheckedAt: opts.Now().UTC()}
+	r := &Report{Site: opts.Site, Server: qrs.RedactURL(opts.Server), CheckedAt: opts.Now().UTC()}
 	f := unreachable(err)
 	f.Title = "Could not connect to the Qlik Sense Repository Service"
 	r.add(f)

@@ -50,6 +50,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if fs.NArg() > 0 {
 		return fail(e, int(check.Unknown), fmt.Errorf("check takes no arguments (got %q); see licmon check -h", fs.Args()))
 	}
+	if *licenseDays < 0 {
+		return fail(e, int(check.Unknown), fmt.Errorf("--license-warn-days %d: must be 0 or more days (0: the default, 30)", *licenseDays))
+	}
 	if *format != "text" && *format != "json" && *format != "nagios" {
 		return fail(e, int(check.Unknown), fmt.Errorf("--format %q: use text, json or nagios", *format))
 	}

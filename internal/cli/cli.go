@@ -11,6 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // Exit codes shared by every command. check and diagnose use the Nagios
@@ -172,8 +174,9 @@ func parseFlags(fs *flag.FlagSet, args []string, usageExit int) (ok bool, code i
 	return true, 0
 }
 
-// fail prints an error the way every command does and returns code.
+// fail prints an error the way every command does and returns code. Errors
+// can quote Qlik (QRS answers, script-log text), so termtext cleans them.
 func fail(e *env, code int, err error) int {
-	fmt.Fprintf(e.stderr, "licmon: %v\n", err)
+	fmt.Fprintf(e.stderr, "licmon: %s\n", termtext.Clean(err.Error()))
 	return code
 }

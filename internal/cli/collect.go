@@ -52,7 +52,7 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}
-	st, path, err := openStore(ctx, *dbPath, cfg.DB)
+	st, path, err := openStore(ctx, *dbPath, cfg.DB, false)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
@@ -60,12 +60,21 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	code := ExitOK
 	for i := range sites {
 		s := &sites[i]
-		c, err := newClient(e, s)
+		// Before reading the QRS: a second collection of the site stops
+		// here with a message that says why, instead of failing at save.
+		unlock, err := store.LockCollect(path, s.Name)
 		if err != nil {
 			code = fail(e, ExitError, err)
 			continue
 		}
+		c, err := newClient(e, s)
+		if err != nil {
+			unlock()
+			code = fail(e, ExitError, err)
+			continue
+		}
 		r, err := collect.RunWith(ctx, c, st, s.Name, time.Now(), collect.Options{Full: *full})
+		unlock()
 		c.CloseIdleConnections()
 		if err != nil {
 			code = fail(e, ExitError, err)
@@ -77,18 +86,27 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	return code
 }
 
-func openStore(ctx context.Context, flagPath, cfgPath string) (store.Store, string, error) {
+// openStore opens the store at --db, else the config's db, else the
+// default path. Commands that only read (report, db stats) pass readOnly:
+// they never create a store, so a mistyped --db is an error that says so
+// instead of an empty new database.
+func openStore(ctx context.Context, flagPath, cfgPath string, readOnly bool) (store.Store, string, error) {
 	path := flagPath
 	if path == "" {
 		path = cfgPath
 	}
 	if path == "" {
 		var err error
-		if path, err = store.DefaultPath(); err != nil {
+		if readOnly {
+			path, err = store.DefaultFile()
+		} else {
+			path, err = store.DefaultPath()
+		}
+		if err != nil {
 			return nil, "", err
 		}
 	}
-	st, err := store.Open(ctx, path, store.Options{})
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly})
 	return st, path, err
 }
 

@@ -161,6 +161,9 @@ func (c *connFlags) override(s *config.Site) error {
 		s.Insecure = c.insecure
 	}
 	if c.set("timeout") {
+		if c.timeout <= 0 {
+			return fmt.Errorf("--timeout %s: must be a positive duration such as 30s or 2m (how long one QRS request may take)", c.timeout)
+		}
 		s.Timeout = config.Duration(c.timeout)
 	}
 	if c.jwtFile != "" {

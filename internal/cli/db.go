@@ -38,7 +38,7 @@ func runDB(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
-	st, path, err := openStore(ctx, *dbPath, cfg.DB)
+	st, path, err := openStore(ctx, *dbPath, cfg.DB, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

@@ -22,7 +22,8 @@ what to change. Reads logs of any size as a stream; "-" reads stdin.
 Exit status:
   0  every log ended in success
   2  at least one log shows a failed, aborted or unfinished reload
-  3  at least one file could not be read
+  3  at least one file could not be read or is not a script log (empty,
+     or no line looks like one)
 
 Examples:
   licmon diagnose "Reload License Monitor.log"
@@ -60,7 +61,11 @@ func runDiagnose(ctx context.Context, e *env, args []string) int {
 			code = int(check.Unknown)
 		} else {
 			res.Diagnosis = d
-			if d.Outcome != scriptlog.OutcomeSuccess && code != int(check.Unknown) {
+			switch {
+			case d.Outcome == scriptlog.OutcomeUnknown:
+				// Empty or not a script log: nothing was diagnosed.
+				code = int(check.Unknown)
+			case d.Outcome != scriptlog.OutcomeSuccess && code != int(check.Unknown):
 				code = int(check.Critical)
 			}
 		}

@@ -160,7 +160,7 @@ func runHistoryImport(ctx context.Context, e *env, args []string) int {
 			dbFlag = filepath.Join(tmp, "licmon.db")
 		}
 	}
-	st, path, err := openStore(ctx, dbFlag, cfg.DB)
+	st, path, err := openStore(ctx, dbFlag, cfg.DB, false)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
@@ -305,7 +305,7 @@ func runHistoryExport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
-	st, _, err := openStore(ctx, *dbPath, cfg.DB)
+	st, _, err := openStore(ctx, *dbPath, cfg.DB, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

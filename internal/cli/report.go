@@ -85,7 +85,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
-	st, _, err := openStore(ctx, *dbPath, cfg.DB)
+	st, _, err := openStore(ctx, *dbPath, cfg.DB, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
@@ -93,6 +93,11 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	name, err := reportSite(ctx, st, *site)
 	if err != nil {
 		return fail(e, ExitUsage, err)
+	}
+	if !opts.AsOf.IsZero() {
+		if code, err := checkAsOf(ctx, st, name, opts.AsOf, time.Now()); err != nil {
+			return fail(e, code, err)
+		}
 	}
 	base := opts.AsOf
 	if base.IsZero() {
@@ -149,6 +154,38 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "wrote %s\n", *out)
 	}
 	return ExitOK
+}
+
+// asOfWindow is how far before its date a report looks for a collection
+// (report.Build reads the collections of the 400 days before --as-of).
+const asOfWindow = 400
+
+// checkAsOf refuses an --as-of in the future (after today and after the
+// latest collection, which a simulated site may date ahead) and explains a
+// date the store's history does not cover, naming the range it has.
+func checkAsOf(ctx context.Context, st store.Store, site string, asOf, now time.Time) (int, error) {
+	cs, err := st.Collections(ctx, site, time.Time{}, asOf.AddDate(100, 0, 0))
+	if err != nil {
+		return ExitError, err
+	}
+	if len(cs) == 0 {
+		return ExitError, fmt.Errorf("report: the store has no collection of %s yet; run licmon collect --site %s first", site, site)
+	}
+	day := func(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+	first, last := cs[0].At, cs[len(cs)-1].At
+	date := day(asOf)
+	if latest := max(day(now), day(last)); date > latest {
+		return ExitUsage, fmt.Errorf("report: --as-of %s is in the future (today is %s); use a date up to today, or leave --as-of out for the latest collection", date, day(now))
+	}
+	have := fmt.Sprintf("the store has %s from %s to %s", site, day(first), day(last))
+	if date < day(first) {
+		return ExitError, fmt.Errorf("report: %s; --as-of %s is before it: use a date in that range", have, date)
+	}
+	if gap := int(asOf.Sub(last).Hours() / 24); gap > asOfWindow {
+		return ExitError, fmt.Errorf("report: %s; --as-of %s is %d days after the last collection (a report needs one within %d days before its date): use a date in that range, or run licmon collect",
+			have, date, gap, asOfWindow)
+	}
+	return ExitOK, nil
 }
 
 // reportSite picks the site: the named one, or the only one in the store.

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licmon/licmon/internal/qrs"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -406,7 +407,7 @@ func (s *Site) Validate() error {
 	if s.Server == "" {
 		errs = append(errs, errors.New("server is required, e.g. https://qlik.example.com:4242"))
 	} else if u, err := url.Parse(s.Server); err != nil || u.Scheme != "https" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("server %q must be an https URL such as https://qlik.example.com:4242", s.Server))
+		errs = append(errs, fmt.Errorf("server %q must be an https URL such as https://qlik.example.com:4242", qrs.RedactURL(s.Server)))
 	}
 	switch s.AuthMode() {
 	case AuthCertificate:
@@ -524,6 +525,7 @@ func (c *Config) Masked() *Config {
 		if s.HeaderValue != "" {
 			s.HeaderValue = mask(s.HeaderValue)
 		}
+		s.Server = qrs.RedactURL(s.Server)
 		m.Sites[i] = s
 	}
 	m.maskServe()

@@ -142,3 +142,28 @@ func TestParseDuration(t *testing.T) {
 		t.Error("negative accepted")
 	}
 }
+
+// TestServerUserinfoMasked checks that user:password@ in a site's server
+// URL is never printed: not by config check (Masked) and not in a
+// validation error.
+func TestServerUserinfoMasked(t *testing.T) {
+	c, err := parse(t, "sites:\n  - name: prod\n    server: https://admin:s3cret@qlik.example.com:4242\n    cert_dir: certs\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := c.Masked().WriteYAML(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), "admin:") ||
+		!strings.Contains(out.String(), "https://*****@qlik.example.com:4242") {
+		t.Errorf("config check shows the server's user info:\n%s", out.String())
+	}
+	if c.Sites[0].Server != "https://admin:s3cret@qlik.example.com:4242" {
+		t.Error("Masked changed the original config")
+	}
+	_, err = parse(t, "sites:\n  - name: prod\n    server: http://admin:s3cret@qlik.example.com:4242\n    cert_dir: certs\n", nil)
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "*****@qlik.example.com") {
+		t.Errorf("validation error = %v; want it to name the server without its user info", err)
+	}
+}

@@ -50,6 +50,10 @@ type Serve struct {
 	// AlertState is the JSON file that keeps alert state across restarts
 	// (default: the store path + ".alerts.json").
 	AlertState string `yaml:"alert_state,omitempty"`
+	// MaxHeavyRequests bounds the whole-report answers (the report,
+	// licenses, forecast and candidates API, the CSV downloads) sent at
+	// once; more wait a second, then get 503 (default 4; read at start).
+	MaxHeavyRequests int `yaml:"max_heavy_requests,omitempty"`
 }
 
 // ServeAuth is the optional authentication of the HTTP endpoints: a bearer
@@ -393,8 +397,8 @@ func (c *Config) validateServe() []error {
 	bad := func(field string, err error) { errs = append(errs, &ValidationError{field, err}) }
 	s := c.Serve
 	if s.Listen != "" {
-		if _, _, err := net.SplitHostPort(s.Listen); err != nil {
-			bad("serve.listen", fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:8080 or :8080", s.Listen))
+		if err := CheckListen(s.Listen); err != nil {
+			bad("serve.listen", err)
 		}
 	}
 	if s.ExternalURL != "" {
@@ -407,6 +411,9 @@ func (c *Config) validateServe() []error {
 	}
 	if a := s.Auth; (a.Username == "") != (a.Password == "") {
 		bad("serve.auth", errors.New("basic auth needs both username and password (or password_file)"))
+	}
+	if s.MaxHeavyRequests < 0 || s.MaxHeavyRequests > 256 {
+		bad("serve.max_heavy_requests", fmt.Errorf("%d must be within 1–256 (0 or absent: the default 4)", s.MaxHeavyRequests))
 	}
 	if strings.Contains(s.Auth.Username, ":") {
 		bad("serve.auth.username", errors.New("must not contain ':'"))
@@ -472,6 +479,19 @@ func (c *Config) validateServe() []error {
 		bad("alerts.log_head_lines", errors.New("log_head_lines and log_tail_lines must be within -1–500"))
 	}
 	return errs
+}
+
+// CheckListen checks a listen address (serve.listen, --listen) before it is
+// bound, so a typo is not reported as a port in use.
+func CheckListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:8080 or :8080", addr)
+	}
+	if n, err := strconv.Atoi(port); err == nil && (n < 0 || n > 65535) {
+		return fmt.Errorf("%q: port %d is out of range: use a port from 1 to 65535 (0 picks any free port)", addr, n)
+	}
+	return nil
 }
 
 // validType mirrors license.Type values without importing license into config.

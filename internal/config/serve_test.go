@@ -140,7 +140,10 @@ func TestServeBadConfigs(t *testing.T) {
 		{"duplicate channel", "channels:\n  slack: [{url: https://a}]\n  teams: [{name: slack, url: https://b}]\n", `two channels are named "slack"`},
 		{"half tls", "serve:\n  tls_cert_file: c.pem\n", "set both tls_cert_file and tls_key_file"},
 		{"bad listen", "serve:\n  listen: localhost\n", `serve.listen: "localhost" must be host:port`},
+		{"listen port out of range", "serve:\n  listen: :99999\n", `serve.listen: ":99999": port 99999 is out of range`},
 		{"basic without password", "serve:\n  auth: {username: a}\n", "basic auth needs both username and password"},
+		{"negative heavy limit", "serve:\n  max_heavy_requests: -1\n", "serve.max_heavy_requests: -1 must be within 1–256"},
+		{"heavy limit too high", "serve:\n  max_heavy_requests: 10000\n", "serve.max_heavy_requests: 10000 must be within 1–256"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // DefaultTimeout bounds one delivery attempt when a channel sets none.
@@ -136,13 +137,7 @@ func classifyTransport(ctx context.Context, red string, err error) (bool, error)
 }
 
 func cleanSnippet(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	return Truncate(strings.Join(strings.Fields(s), " "), 200)
+	return Truncate(strings.Join(strings.Fields(termtext.Clean(s)), " "), 200)
 }
 
 // Target is where a channel that POSTs JSON sends its alerts: the checked

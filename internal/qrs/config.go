@@ -109,7 +109,7 @@ type Config struct {
 // LogValue masks secrets so a Config can be logged safely.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("server", c.Server),
+		slog.String("server", RedactURL(c.Server)),
 		slog.String("auth", c.Auth.String()),
 		slog.String("cert", c.CertFile),
 		slog.String("key", c.KeyFile),
@@ -146,7 +146,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	base, err := url.Parse(strings.TrimSpace(cfg.Server))
 	if err != nil || base.Host == "" || (base.Scheme != "https" && base.Scheme != "http") {
-		return nil, fmt.Errorf("create QRS client: server %q is not a URL like https://qlik.example.com:4242 or https://host/prefix", cfg.Server)
+		return nil, fmt.Errorf("create QRS client: server %q is not a URL like https://qlik.example.com:4242 or https://host/prefix", RedactURL(cfg.Server))
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	base.RawPath = ""
@@ -192,7 +192,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, errors.New("create QRS client: JWT authentication needs a token: pass the signed JWT for the virtual proxy")
 		}
 		if base.Path == "" {
-			log.Warn("JWT authentication without a virtual proxy prefix in the server URL; QRS on 4242 does not accept JWTs", "server", base.String())
+			log.Warn("JWT authentication without a virtual proxy prefix in the server URL; QRS on 4242 does not accept JWTs", "server", RedactURL(base.String()))
 		}
 	case AuthHeader:
 		if strings.TrimSpace(cfg.HeaderName) == "" || strings.TrimSpace(cfg.HeaderValue) == "" {
@@ -288,4 +288,24 @@ func jwtUser(token string) string {
 		return dir + `\` + id
 	}
 	return id
+}
+
+// RedactURL returns the URL s with its user information (user:password@)
+// replaced by *****, for every place a server URL is printed: config
+// check, errors, check output, the dashboard and the API. It works on the
+// text, so a URL that does not parse is masked too.
+func RedactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return s
+	}
+	return scheme + "://*****@" + rest[at+1:]
 }

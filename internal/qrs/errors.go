@@ -2,13 +2,16 @@ package qrs
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Kind classifies an *Error so callers can react without string matching.
@@ -250,7 +253,45 @@ func (c *Client) classifyTransport(ctx, attemptCtx context.Context, err error) (
 	if errors.As(err, &ne) && ne.Timeout() {
 		return KindTimeout, fmt.Sprintf("the connection to %s timed out: is port %s open through the firewall from this machine?", c.base.Host, c.port())
 	}
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		strings.Contains(msg, "connection reset")
+	if closed && c.base.Scheme == "https" && c.speaksPlainHTTP(ctx) {
+		return KindTLS, fmt.Sprintf("the server at %s speaks plain HTTP, not HTTPS: use http:// in --server, or the right port (the QRS is https on 4242, the proxy https on 443)", c.base.Host)
+	}
 	return KindNetwork, ""
+}
+
+// speaksPlainHTTP tells, after an https connection was closed with no TLS
+// answer (the bare "EOF" a plain-HTTP server gives some clients), whether
+// the server answers plain HTTP on that port instead. A server that
+// completes a TLS handshake does not count: it speaks HTTPS and closed for
+// another reason.
+func (c *Client) speaksPlainHTTP(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addr := net.JoinHostPort(c.base.Hostname(), c.port())
+	d := &net.Dialer{Timeout: 3 * time.Second}
+	// Only the handshake is tried, no request is sent: verification does
+	// not matter here, only whether TLS is spoken at all.
+	td := tls.Dialer{NetDialer: d, Config: &tls.Config{InsecureSkipVerify: true, ServerName: c.base.Hostname()}} // #nosec G402
+	if conn, err := td.DialContext(ctx, "tcp", addr); err == nil {
+		conn.Close()
+		return false
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	if _, err := fmt.Fprintf(conn, "HEAD / HTTP/1.0\r\nHost: %s\r\n\r\n", c.base.Host); err != nil {
+		return false
+	}
+	b := make([]byte, 5)
+	_, err = io.ReadFull(conn, b)
+	return err == nil && string(b) == "HTTP/"
 }
 
 func tlsAlert(msg string) string {

@@ -1,10 +1,11 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/licmon/licmon/internal/csvout"
 )
 
 // TypeCSVHeader are the columns of WriteCSV, one row per license type.
@@ -20,9 +21,10 @@ var CandidateCSVHeader = []string{"kind", "user_guid", "directory", "user_id", "
 	"last_used", "idle_days", "last_authored", "apps_owned", "objects_owned", "data_connections_owned", "minutes",
 	"minutes_month", "frees_after", "reason"}
 
-// WriteCSV writes one row per license type.
+// WriteCSV writes one row per license type. Like every CSV licmon writes,
+// cells that a spreadsheet would run as formulas are neutralised (csvout).
 func WriteCSV(w io.Writer, r *Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	_ = cw.Write(TypeCSVHeader)
 	lines := map[string]PlanLine{}
 	for _, l := range r.Plan.Lines {
@@ -53,14 +55,13 @@ func WriteCSV(w io.Writer, r *Report) error {
 		row = append(row, mape(f.Backtest, 30), mape(f.Backtest, 90))
 		_ = cw.Write(row)
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 // WriteCandidatesCSV writes every candidate list, one row per user and
 // list (kind: reclaim, downgrade, dual, capacity).
 func WriteCandidatesCSV(w io.Writer, r *Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	_ = cw.Write(CandidateCSVHeader)
 	for _, list := range [][]Candidate{r.Candidates.Reclaim, r.Candidates.Downgrade, r.Candidates.Dual, r.Candidates.Capacity} {
 		for _, c := range list {
@@ -69,8 +70,7 @@ func WriteCandidatesCSV(w io.Writer, r *Report) error {
 				strconv.Itoa(c.Connections), itoa(c.Minutes), c.MinutesMonth, date(c.FreesAfter), c.Reason})
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

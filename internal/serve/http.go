@@ -40,11 +40,20 @@ func (s *Server) routes() http.Handler {
 		}
 		w.Write([]byte("configuration reloaded\n"))
 	})
-	mux.Handle("/", web.New(&backend{s}, web.Options{Logger: s.log.With("component", "web"), Now: s.opts.Now}))
+	mux.Handle("/", web.New(&backend{s}, web.Options{Logger: s.log.With("component", "web"), Now: s.opts.Now,
+		MaxHeavyRequests: s.rt.Load().cfg.Serve.MaxHeavyRequests}))
 
+	// CSRF: a POST (or any unsafe method) a browser sends from another
+	// origin is refused, whether or not the user is logged in; scripts and
+	// curl, which send neither Sec-Fetch-Site nor Origin, pass.
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		web.WriteError(w, http.StatusForbidden, "cross-origin", "licmon refuses "+r.Method+" "+r.URL.Path+" sent by a page of another site",
+			"send it from the licmon dashboard itself or from a script (curl -X POST), not from another web page")
+	}))
 	protected := cop.Handler(s.authenticate(mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		web.SetSecurityHeaders(w.Header())
 		if r.URL.Path == "/-/healthy" || r.URL.Path == "/-/ready" {
 			mux.ServeHTTP(w, r)
 			return
@@ -62,18 +71,23 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		hint := "send Authorization: Bearer <serve.auth.bearer_token>"
 		if a.Username != "" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="licmon", charset="UTF-8"`)
+			hint = "log in with serve.auth.username and its password (basic auth)"
+			if a.BearerToken != "" {
+				hint += ", or send Authorization: Bearer <serve.auth.bearer_token>"
+			}
 		} else {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="licmon"`)
 		}
-		http.Error(w, "authentication required", http.StatusUnauthorized)
+		web.WriteError(w, http.StatusUnauthorized, "unauthorized", "authentication required", hint)
 	})
 }
 
 func authorized(r *http.Request, a config.ServeAuth) bool {
 	if a.BearerToken != "" {
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && equal(tok, a.BearerToken) {
+		if tok, ok := bearerToken(r.Header.Get("Authorization")); ok && equal(tok, a.BearerToken) {
 			return true
 		}
 	}
@@ -85,6 +99,17 @@ func authorized(r *http.Request, a config.ServeAuth) bool {
 		}
 	}
 	return false
+}
+
+// bearerToken returns the token of an Authorization header of the Bearer
+// scheme; the scheme name is case-insensitive (RFC 7235 section 2.1).
+func bearerToken(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimLeft(tok, " ")
+	return tok, tok != ""
 }
 
 // equal compares secrets in constant time (hashing first so the length of

@@ -68,6 +68,7 @@ type Server struct {
 	log     *slog.Logger
 	st      store.Store
 	ownsSt  bool
+	dbPath  string // the store's file when serve opened it (collection locks)
 	engine  *alert.Engine
 	handler http.Handler
 	ln      net.Listener
@@ -123,13 +124,14 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		if err := os.MkdirAll(filepath.Dir(dbPath), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 			return nil, fmt.Errorf("create store folder: %w", err)
 		}
 		if s.st, err = store.Open(ctx, dbPath, store.Options{}); err != nil {
 			return nil, err
 		}
 		s.ownsSt = true
+		s.dbPath = dbPath
 	}
 	statePath := cfg.Serve.AlertState
 	if statePath == "" && dbPath != "" {
@@ -156,6 +158,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if listen == "" {
 		listen = config.DefaultListen
+	}
+	if err := config.CheckListen(listen); err != nil {
+		s.closeStore()
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	if s.ln, err = net.Listen("tcp", listen); err != nil {
 		s.closeStore()

@@ -101,7 +101,7 @@ func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error
 func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) error {
 	s.writeMu.Lock()
 	start := time.Now()
-	res, err := collect.Run(ctx, st.client, s.st, st.cfg.Name, s.opts.Now())
+	res, err := s.collectLocked(ctx, st)
 	took := time.Since(start)
 	s.writeMu.Unlock()
 	if err != nil {
@@ -126,6 +126,20 @@ func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) err
 	s.refreshReport(ctx, st)
 	s.evaluate(rt, st)
 	return nil
+}
+
+// collectLocked runs the collection under the store's collection lock of
+// the site, so a `licmon collect` of the same site started meanwhile stops
+// with a clear message (and this one does if the CLI's runs).
+func (s *Server) collectLocked(ctx context.Context, st *siteState) (*collect.Result, error) {
+	if s.dbPath != "" {
+		unlock, err := store.LockCollect(s.dbPath, st.cfg.Name)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	return collect.Run(ctx, st.client, s.st, st.cfg.Name, s.opts.Now())
 }
 
 // warm loads what the store already knows about a site at start, so that

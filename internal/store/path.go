@@ -12,15 +12,24 @@ import (
 // (0700): %LOCALAPPDATA%\licmon\licmon.db on Windows, otherwise
 // $XDG_DATA_HOME/licmon/licmon.db or ~/.local/share/licmon/licmon.db.
 func DefaultPath() (string, error) {
+	path, err := DefaultFile()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("create data directory: %w", err)
+	}
+	return path, nil
+}
+
+// DefaultFile is DefaultPath without creating the directory, for the
+// commands that only read the store.
+func DefaultFile() (string, error) {
 	dir, err := dataDir()
 	if err != nil {
 		return "", err
 	}
-	dir = filepath.Join(dir, "licmon")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create data directory: %w", err)
-	}
-	return filepath.Join(dir, "licmon.db"), nil
+	return filepath.Join(dir, "licmon", "licmon.db"), nil
 }
 
 func dataDir() (string, error) {

@@ -105,11 +105,8 @@ func (s *sqlStore) CountersAt(ctx context.Context, site string, at time.Time) ([
 	if err != nil || !ok {
 		return nil, err
 	}
-	out, err := s.countersOf(ctx, s.db, cid)
-	if err != nil {
-		return nil, fmt.Errorf("read counters of %s: %w", site, err)
-	}
-	return out, nil
+	// Not wrapped: callers (the report) say whose counters they read.
+	return s.countersOf(ctx, s.db, cid)
 }
 
 func (s *sqlStore) LicenseAt(ctx context.Context, site string, at time.Time) (*license.SiteLicense, error) {

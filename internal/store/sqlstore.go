@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -107,30 +108,47 @@ func splitStatements(src string) []string {
 }
 
 // Open opens (creating if needed) the SQLite history store at path and
-// migrates it to the latest schema. The parent directory is created 0700.
+// migrates it to the latest schema. The parent directory is created 0700
+// and a new database file 0600: the store holds every user of the site.
+// With opts.ReadOnly the store must exist and is only read.
 func Open(ctx context.Context, path string, opts Options) (Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty path (set db in the config or pass --db)")
-	}
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			return nil, fmt.Errorf("open store %s: is a directory, expected a database file", path)
-		}
-		if err := checkHeader(path); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create store directory: %w", err)
 	}
 	// A plain file name (no "file:" URI) reaches SQLite verbatim, so Windows
 	// paths and names with '%' or '#' work; the driver strips the query.
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open store %s: the path must not contain '?'", path)
 	}
+	noStore := fmt.Errorf("%w at %s: run licmon collect first, or check --db", ErrNoStore, path)
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("open store %s: is a directory, expected a database file", path)
+		}
+		if opts.ReadOnly && fi.Size() == 0 {
+			return nil, noStore
+		}
+		if err := checkHeader(path); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	} else if opts.ReadOnly {
+		return nil, noStore
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create store directory: %w", err)
+	} else if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		// Created here with owner-only access; SQLite gives its -wal and
+		// -shm files the same mode.
+		f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("create store %s: %w", path, err)
+	}
 	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	if opts.ReadOnly {
+		dsn = readOnlyDSN(path)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -141,6 +159,22 @@ func Open(ctx context.Context, path string, opts Options) (Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// readOnlyDSN is a file: URI with mode=ro, which SQLite opens without
+// creating the file and refuses every write on. The path is escaped as a
+// URI path ('?', '#' and '%' included); a Windows drive path gets the
+// leading slash SQLite expects (file:///C:/...).
+func readOnlyDSN(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: "mode=ro&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"}
+	return u.String()
 }
 
 // checkHeader rejects an existing non-empty file that is not SQLite, with a
@@ -187,7 +221,13 @@ func (s *sqlStore) init(ctx context.Context) error {
 			return fmt.Errorf("open store %s: %w (it has tables but no licmon schema)", s.path, ErrNotLicmonDB)
 		}
 	}
+	if s.opts.ReadOnly {
+		return s.checkReadable(ctx)
+	}
 	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if err := s.checkTables(ctx); err != nil {
 		return err
 	}
 	if appID == 0 {
@@ -205,11 +245,116 @@ func (s *sqlStore) openErr(err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_NOTADB:
 			return fmt.Errorf("open store %s: %w (the file is not an SQLite database)", s.path, ErrNotLicmonDB)
+		case sqlite3.SQLITE_CORRUPT:
+			return s.damaged("SQLite reports the file as corrupt")
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY:
 			return fmt.Errorf("open store %s: cannot open the file for writing (check the path and its permissions): %w", s.path, err)
 		}
 	}
 	return fmt.Errorf("open store %s: %w", s.path, err)
+}
+
+// checkReadable checks, for a read-only open, that the store has the schema
+// this licmon reads, without changing it.
+func (s *sqlStore) checkReadable(ctx context.Context) error {
+	migs, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&n); err != nil {
+		return s.openErr(err)
+	}
+	if n == 0 {
+		return s.damaged("it has no schema_migrations table")
+	}
+	var have int
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+		return s.openErr(err)
+	}
+	if have > len(migs) {
+		return &SchemaTooNewError{Path: s.path, Have: have, Support: len(migs)}
+	}
+	if err := s.checkTables(ctx); err != nil {
+		return err
+	}
+	if have < len(migs) {
+		return fmt.Errorf("open store %s: it has schema v%d and this licmon reads v%d; run licmon collect (or serve) once to upgrade it, then try again", s.path, have, len(migs))
+	}
+	return nil
+}
+
+// checkTables checks that every table the applied migrations created is
+// there, so a dropped table is reported once, naming the file, instead of
+// as SQLite's "SQL logic error: no such table" at the first query.
+func (s *sqlStore) checkTables(ctx context.Context) error {
+	migs, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+		return s.openErr(err)
+	}
+	want := map[string]bool{}
+	for _, m := range migs {
+		if m.version > have {
+			break
+		}
+		for _, st := range splitStatements(m.sql) {
+			f := strings.Fields(strings.ToUpper(st))
+			name := func(i int) string {
+				if len(f) > i+3 && f[i] == "IF" && f[i+1] == "NOT" && f[i+2] == "EXISTS" {
+					i += 3
+				} else if len(f) > i+2 && f[i] == "IF" && f[i+1] == "EXISTS" {
+					i += 2
+				}
+				if i >= len(f) {
+					return ""
+				}
+				return strings.ToLower(strings.Trim(strings.TrimRight(f[i], "("), `"`+"`"))
+			}
+			switch {
+			case len(f) > 2 && f[0] == "CREATE" && f[1] == "TABLE":
+				want[name(2)] = true
+			case len(f) > 2 && f[0] == "DROP" && f[1] == "TABLE":
+				delete(want, name(2))
+			case len(f) > 5 && f[0] == "ALTER" && f[1] == "TABLE" && f[3] == "RENAME" && f[4] == "TO":
+				delete(want, name(2))
+				want[name(5)] = true
+			}
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT lower(name) FROM sqlite_master WHERE type = 'table'")
+	if err != nil {
+		return s.openErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return s.openErr(err)
+		}
+		delete(want, n)
+	}
+	if err := rows.Err(); err != nil {
+		return s.openErr(err)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	missing := make([]string, 0, len(want))
+	for n := range want {
+		missing = append(missing, n)
+	}
+	sort.Strings(missing)
+	return s.damaged("table " + strings.Join(missing, ", ") + " missing")
+}
+
+// damaged is the error for a store that cannot be used as it is.
+func (s *sqlStore) damaged(why string) error {
+	return fmt.Errorf("the licmon database %s is %w (%s): restore it from a backup, or point --db at the right file, "+
+		"or move it away and run licmon collect to start a new history", s.path, ErrDamaged, why)
 }
 
 func (s *sqlStore) migrate(ctx context.Context) error {

@@ -231,6 +231,10 @@ type SiteStats struct {
 
 // Options tune Open.
 type Options struct {
+	// ReadOnly opens an existing store for reading only (report, db
+	// stats): a missing or empty file is ErrNoStore instead of a new
+	// store, nothing is migrated and every write fails.
+	ReadOnly bool
 	// hook, when set by tests, is called at named stages of SaveSnapshot so
 	// a test can kill the process mid-save.
 	hook func(stage string)
@@ -243,6 +247,11 @@ type Options struct {
 var (
 	// ErrNotLicmonDB means the file exists but is not a licmon database.
 	ErrNotLicmonDB = errors.New("not a licmon database")
+	// ErrNoStore means a read-only open found no database at the path.
+	ErrNoStore = errors.New("no licmon database")
+	// ErrDamaged means the file is a licmon database with tables missing
+	// (dropped, or a half-copied file).
+	ErrDamaged = errors.New("damaged or not a licmon database")
 	// ErrOutOfOrder means a snapshot is older than the site's latest collection.
 	ErrOutOfOrder = errors.New("snapshot older than the latest collection")
 	// ErrConflict means a snapshot has the time of an existing collection but other content.

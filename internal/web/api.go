@@ -5,6 +5,7 @@ import (
 	_ "embed" // the OpenAPI document
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +28,13 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg, hint string) {
 	writeJSON(w, status, apiError{Status: status, Code: code, Message: msg, Hint: hint})
 }
 
+// WriteError answers an error in the API's JSON format
+// ({"status","code","error","hint"}); licmon serve uses it for the errors
+// it answers before the API (authentication, cross-origin requests).
+func WriteError(w http.ResponseWriter, status int, code, msg, hint string) {
+	writeJSONError(w, status, code, msg, hint)
+}
+
 // writeJSON encodes v the way `licmon check --format json` does (two-space
 // indent, no HTML escaping: the content type and nosniff keep browsers from
 // reading it as HTML).
@@ -35,13 +43,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(status)
 	bw := bufio.NewWriterSize(w, 32<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encodeJSON(bw, v); err != nil {
 		return // the client went away or v cannot be encoded; the status is sent
 	}
 	_ = bw.Flush()
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+const jsonType = "application/json; charset=utf-8"
+
+// writeHeavyJSON answers key of rep from the encoded bytes shared by every
+// request for this model, encoding v() only when no request has yet.
+func (h *handler) writeHeavyJSON(w http.ResponseWriter, r *http.Request, rep *report.Report, key string, v func() any) {
+	body, err := h.heavy.bytes(rep, key, func(w io.Writer) error { return encodeJSON(w, v()) })
+	if err != nil {
+		h.apiBackendError(w, r, rep.Site, err)
+		return
+	}
+	h.sendEncoded(w, r, true, jsonType, body)
 }
 
 // apiBackendError maps a Backend error to a JSON error.
@@ -185,6 +210,10 @@ func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.writeHeavyJSON(w, r, rep, "licenses", func() any { return licensesOf(rep) })
+}
+
+func licensesOf(rep *report.Report) licensesResponse {
 	out := licensesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
 		License: rep.License, Types: make([]licenseType, 0, len(rep.Types)), Capacity: rep.Capacity}
 	for _, t := range rep.Types {
@@ -196,7 +225,7 @@ func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
 			Allocated: t.Allocated, Quarantined: t.Quarantined, Excess: t.Excess, Remaining: t.Remaining, Usage: t.Usage,
 			Growth30PerMonth: t.Growth30PerMonth, Growth90PerMonth: t.Growth90PerMonth, History: hist})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 // forecastType is one type in the /forecast answer.
@@ -231,6 +260,10 @@ func (h *handler) apiForecast(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.writeHeavyJSON(w, r, rep, "forecast", func() any { return forecastOf(rep) })
+}
+
+func forecastOf(rep *report.Report) forecastResponse {
 	out := forecastResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
 		HorizonEnd: rep.HorizonEnd, HorizonDays: rep.HorizonDays, Settings: rep.Settings,
 		Types: make([]forecastType, 0, len(rep.Types)), Plan: rep.Plan, WhatIf: rep.WhatIf,
@@ -245,7 +278,7 @@ func (h *handler) apiForecast(w http.ResponseWriter, r *http.Request) {
 	if out.Notes == nil {
 		out.Notes = []string{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 type candidatesResponse struct {
@@ -278,6 +311,22 @@ func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if limit < 0 && offset == 0 {
+		// The whole list: shared bytes.
+		h.writeHeavyJSON(w, r, rep, "candidates/"+kind, func() any { return candidatesPage(rep, kind, -1, 0) })
+		return
+	}
+	// A page is encoded for this request alone, so it takes a slot while
+	// it is encoded and sent.
+	if !h.heavySlot(w, r, true) {
+		return
+	}
+	defer h.heavy.release()
+	writeJSON(w, http.StatusOK, candidatesPage(rep, kind, limit, offset))
+}
+
+// candidatesPage is the /candidates answer for kind ("" for all).
+func candidatesPage(rep *report.Report, kind string, limit, offset int) candidatesResponse {
 	var list []report.Candidate
 	if kind != "" {
 		list = candidatesOf(rep, kind)
@@ -297,7 +346,7 @@ func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 	if out.Candidates == nil {
 		out.Candidates = []report.Candidate{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
@@ -305,15 +354,13 @@ func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	bw := bufio.NewWriterSize(w, 32<<10)
 	// The same writer as `licmon report --format json`.
-	if err := report.WriteJSON(bw, rep); err != nil {
-		h.opts.Logger.Warn("api report", "site", rep.Site, "err", err)
+	body, err := h.heavy.bytes(rep, "report", func(w io.Writer) error { return report.WriteJSON(w, rep) })
+	if err != nil {
+		h.apiBackendError(w, r, rep.Site, err)
 		return
 	}
-	_ = bw.Flush()
+	h.sendEncoded(w, r, true, jsonType, body)
 }
 
 func (h *handler) apiAlerts(w http.ResponseWriter, r *http.Request) {

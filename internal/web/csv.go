@@ -1,13 +1,13 @@
 package web
 
 import (
-	"bufio"
-	"encoding/csv"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/licmon/licmon/internal/csvout"
 	"github.com/licmon/licmon/internal/report"
 )
 
@@ -42,46 +42,34 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 			"Site "+quote(name)+" has no collected license history yet, so there are no candidates. Run licmon collect or wait for the daily collection.")
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/csv; charset=utf-8")
-	hd.Set("Content-Disposition", `attachment; filename="`+csvFileName(name, kind, rep.AsOf)+`"`)
-	hd.Set("Cache-Control", "no-cache")
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := writeCandidatesCSV(bw, candidatesOf(rep, kind)); err != nil {
-		h.opts.Logger.Warn("candidates csv", "site", name, "err", err)
+	body, err := h.heavy.bytes(rep, "csv/"+kind, func(w io.Writer) error { return writeCandidatesCSV(w, candidatesOf(rep, kind)) })
+	if err != nil {
+		h.backendError(w, r, name, err)
 		return
 	}
-	_ = bw.Flush()
+	w.Header().Set("Content-Disposition", `attachment; filename="`+csvFileName(name, kind, rep.AsOf)+`"`)
+	h.sendEncoded(w, r, false, "text/csv; charset=utf-8", body)
 }
 
-// writeCandidatesCSV writes the header and one row per candidate.
-func writeCandidatesCSV(w *bufio.Writer, list []report.Candidate) error {
-	cw := csv.NewWriter(w)
+// writeCandidatesCSV writes the header and one row per candidate; csvout
+// neutralises cells a spreadsheet would run as formulas.
+func writeCandidatesCSV(w io.Writer, list []report.Candidate) error {
+	cw := csvout.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
 	row := make([]string, len(csvHeader))
 	for i := range list {
 		c := &list[i]
-		row = append(row[:0], c.Kind, c.UserGUID, cell(c.Directory), cell(c.UserID), cell(c.Name), string(c.Type),
+		row = append(row[:0], c.Kind, c.UserGUID, c.Directory, c.UserID, c.Name, string(c.Type),
 			c.AllocationID, csvTime(c.Created), csvTime(c.LastUsed), strconv.Itoa(c.IdleDays), csvTime(c.LastAuthored),
 			strconv.Itoa(c.AppsOwned), strconv.Itoa(c.ObjectsOwned), strconv.Itoa(c.Connections),
-			strconv.FormatInt(c.Minutes, 10), c.MinutesMonth, csvTime(c.FreesAfter), cell(c.Reason))
+			strconv.FormatInt(c.Minutes, 10), c.MinutesMonth, csvTime(c.FreesAfter), c.Reason)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// cell defuses spreadsheet formulas: a user name starting with = + - @ or a
-// tab would otherwise run as a formula when the file is opened in Excel.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return cw.Flush()
 }
 
 func csvTime(t *time.Time) string {

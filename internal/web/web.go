@@ -36,6 +36,12 @@ type Options struct {
 	Rows int
 	// HistoryRows is the number of past checks shown (default 20).
 	HistoryRows int
+	// MaxHeavyRequests bounds the whole-model answers (report, licenses,
+	// forecast, candidates, CSV downloads) sent at once (default
+	// DefaultMaxHeavyRequests); HeavyWait is how long one more waits for a
+	// slot before it is answered 503 (default DefaultHeavyWait).
+	MaxHeavyRequests int
+	HeavyWait        time.Duration
 }
 
 // handler serves the dashboard and the API. It holds no global state: every
@@ -47,6 +53,7 @@ type handler struct {
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
 	charts *chartCache
+	heavy  *heavy
 	static http.Handler
 }
 
@@ -68,12 +75,19 @@ func New(b Backend, opts Options) http.Handler {
 	if opts.HistoryRows <= 0 {
 		opts.HistoryRows = 20
 	}
+	if opts.MaxHeavyRequests <= 0 {
+		opts.MaxHeavyRequests = DefaultMaxHeavyRequests
+	}
+	if opts.HeavyWait <= 0 {
+		opts.HeavyWait = DefaultHeavyWait
+	}
 	h := &handler{
 		b:      b,
 		opts:   opts,
 		base:   strings.TrimRight(opts.BasePath, "/"),
 		mux:    http.NewServeMux(),
 		charts: newChartCache(),
+		heavy:  newHeavy(opts.MaxHeavyRequests, opts.HeavyWait),
 	}
 	if h.base != "" && !strings.HasPrefix(h.base, "/") {
 		h.base = "/" + h.base
@@ -126,14 +140,21 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 
 // ServeHTTP sets the security headers every response carries, then routes.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
+	SetSecurityHeaders(w.Header())
+	h.mux.ServeHTTP(w, r)
+}
+
+// SetSecurityHeaders sets the headers every licmon HTTP answer carries: a
+// strict Content-Security-Policy, no sniffing, no framing, no referrer.
+// licmon serve applies it to /metrics, the health endpoints and its own
+// errors too.
+func SetSecurityHeaders(hd http.Header) {
 	hd.Set("Content-Security-Policy", contentSecurityPolicy)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.mux.ServeHTTP(w, r)
 }
 
 func (h *handler) serveStatic(w http.ResponseWriter, r *http.Request) {
