@@ -83,7 +83,12 @@ type Site struct {
 	node         node
 	about        about
 	truth        []Snapshot
-	denials      []denial       // oldest first
+	denials      []denial // oldest first
+	capUsed      int      // analyzer capacity minutes used this month
+	// reducedAt is when a scenario's license reduction took effect (zero:
+	// none); preReduction the Professional and Analyzer totals before it.
+	reducedAt    time.Time
+	preReduction [2]int
 	download404  map[string]int // execution result id → remaining 404s
 	idCounter    uint64
 }
