@@ -105,7 +105,7 @@ func (s *Site) growthPerDay(t AccessType) float64 {
 
 // sizeType sizes a Professional or Analyzer total: fixed when set; the
 // allocations of fullDaysAgo days ago; room for runOutDays of growth; or by
-// default the allocations plus a twentieth to spare.
+// default room for a year of growth (at least a twentieth and 5 to spare).
 func (s *Site) sizeType(t AccessType, fixed, fullDaysAgo, runOutDays int, cands []*Alloc) int {
 	if fixed > 0 {
 		return fixed
@@ -131,10 +131,10 @@ func (s *Site) sizeType(t AccessType, fixed, fullDaysAgo, runOutDays int, cands 
 		return max(before, 1)
 	case runOutDays > 0:
 		return n + max(int(math.Round(s.growthPerDay(t)*float64(runOutDays))), 1)
-	case n < 10:
-		return n + 5
 	default:
-		return n + max(n/20, 2)
+		// room for about a year of the site's growth: a healthy site
+		// does not run out soon
+		return n + max(n/20, 5, int(math.Round(s.growthPerDay(t)*365)))
 	}
 }
 
@@ -156,6 +156,23 @@ func (s *Site) sizeCapacity(share float64) int {
 		share = 1.5
 	}
 	return max(60, int(math.Ceil(share*s.expectedCapacityUse()/60))*60)
+}
+
+// reducedSize is the total after a reduction: percent below the
+// allocations the type had when it was applied (0: unchanged).
+func (s *Site) reducedSize(t AccessType, percent int, cands []*Alloc) int {
+	old := s.preReduction[t]
+	if percent == 0 {
+		return old
+	}
+	n := 0
+	for _, a := range cands {
+		if a.Type == t && !a.Created.After(s.reducedAt) {
+			n++
+		}
+	}
+	n = min(n, old)
+	return n - max(n*percent/100, 1)
 }
 
 // totalAt is the license total of t at time at (larger before a reduction).

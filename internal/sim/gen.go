@@ -286,8 +286,8 @@ func (s *Site) buildLicense(installed time.Time, cands []*Alloc) {
 	if rd := sc.License.Reduction; rd.DaysAgo > 0 {
 		// the sizes above are what the site had before the reduction
 		s.preReduction = [2]int{l.Professional, l.Analyzer}
-		l.Professional -= l.Professional * rd.ProfessionalPercent / 100
-		l.Analyzer -= l.Analyzer * rd.AnalyzerPercent / 100
+		l.Professional = s.reducedSize(Professional, rd.ProfessionalPercent, cands)
+		l.Analyzer = s.reducedSize(Analyzer, rd.AnalyzerPercent, cands)
 		l.Updated = maxTime(s.reducedAt, installed)
 	}
 	l.renderText()

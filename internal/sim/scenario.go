@@ -49,16 +49,17 @@ type DemandSpec struct {
 	RetryShare float64 `yaml:"retryShare"`
 }
 
-// ReductionSpec makes the license smaller during the history: before the
-// reduction each type was the given percentage larger, so the site
-// allocated up to the old size and now has more allocations than the
-// license allows (excess). New allocations are denied until enough are
-// released.
+// ReductionSpec makes the license smaller during the history: the site
+// allocated under the old, larger license, then a license below its
+// allocations was applied, so it has more allocations than the license
+// allows (excess, flagged on the newest). New allocations are denied until
+// enough are released.
 type ReductionSpec struct {
 	// DaysAgo is when the smaller license was applied (0 = no reduction).
 	DaysAgo int `yaml:"daysAgo"`
-	// ProfessionalPercent and AnalyzerPercent are how much of the old size
-	// the reduction took away, 0 to 90.
+	// ProfessionalPercent and AnalyzerPercent put the new total that many
+	// percent below the allocations the type had at the reduction, 0 to 90
+	// (0 = the type is not reduced).
 	ProfessionalPercent int `yaml:"professionalPercent"`
 	AnalyzerPercent     int `yaml:"analyzerPercent"`
 }
@@ -200,8 +201,8 @@ var presets = []Scenario{
 	{Name: "tokens", Description: "token-based LEF license: user access passes and login access groups", License: LicenseSpec{Kind: "tokens"}},
 	{Name: "at-capacity", Description: "Professional full since 60 days ago: new users are denied and keep retrying; Analyzer runs out in about six months",
 		License: LicenseSpec{ProfessionalFullDaysAgo: 60, AnalyzerRunOutDays: 180}},
-	{Name: "license-reduced", Description: "the license was cut by 15% 20 days ago: the newest allocations are excess and new users are denied",
-		License: LicenseSpec{Reduction: ReductionSpec{DaysAgo: 20, ProfessionalPercent: 15, AnalyzerPercent: 15}}},
+	{Name: "license-reduced", Description: "20 days ago a license 5% below the allocations was applied: the newest allocations are excess and new users are denied",
+		License: LicenseSpec{Reduction: ReductionSpec{DaysAgo: 20, ProfessionalPercent: 5, AnalyzerPercent: 5}}},
 	{Name: "capacity-exhausted", Description: "the analyzer capacity pool covers 60% of the monthly use: capacity users are denied until the 1st of the next month",
 		License: LicenseSpec{AnalyzerMinutesShare: 0.6}},
 	{Name: "capacity-overage", Description: "the analyzer capacity pool covers 60% of the monthly use and the license allows overage: used minutes exceed the pool",
