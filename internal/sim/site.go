@@ -254,5 +254,13 @@ func (s *Site) AdvanceTo(t time.Time) {
 	s.advanceLocked(t.UTC())
 }
 
+// Options returns the options the site was built with, defaults and the
+// scenario's users and historyDays applied.
+func (s *Site) Options() Options { return s.opts }
+
+// ScenarioName is the name of the scenario the site was built from (presets
+// joined with "+" for a composed one).
+func (s *Site) ScenarioName() string { return s.sc.Name }
+
 // Hostname returns the central node's host name.
 func (s *Site) Hostname() string { return s.opts.Hostname }
