@@ -320,3 +320,34 @@ func writeScenario(t *testing.T, text string) string {
 	}
 	return p
 }
+
+func TestScenarioComposition(t *testing.T) {
+	sc, err := sim.LoadScenario("lm-failing-rest-401+at-capacity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Name != "lm-failing-rest-401+at-capacity" || len(sc.Tasks) != 1 || sc.Tasks[0].Failure != sim.FailRest401 ||
+		sc.License.ProfessionalFullDaysAgo != 60 || sc.License.AnalyzerRunOutDays == 0 {
+		t.Errorf("composed scenario %+v", sc)
+	}
+	yml := writeScenario(t, "users: 90\nlicense:\n  analyzerMinutesShare: 0.5\ntasks:\n  - name: Reload Operations Monitor\n    failure: timeout\n")
+	sc, err = sim.LoadScenario("lm-connection-missing+" + yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Tasks) != 2 || len(sc.Connections.Missing) != 1 || sc.Users != 90 || sc.License.AnalyzerMinutesShare != 0.5 {
+		t.Errorf("preset+file %+v", sc)
+	}
+	for text, want := range map[string]string{
+		"nope+at-capacity": `unknown scenario "nope"`,
+		writeScenario(t, "license:\n  professional: 10\n  professionalFullDaysAgo: 5\n"): "set only one of professional, professionalFullDaysAgo and professionalRunOutDays",
+		writeScenario(t, "license:\n  reduction: {daysAgo: 3, analyzerPercent: 95}\n"):   "percentages between 0 and 90",
+		writeScenario(t, "demand: {retryShare: 2}\n"):                                    "retryShare between 0 and 1",
+		"at-capacity+" + writeScenario(t, "license:\n  professional: 10\n"):              "set only one of professional",
+		writeScenario(t, "license:\n  kind: tokens\n  analyzerOverage: true\n"):          "needs a signed-key license",
+	} {
+		if _, err := sim.LoadScenario(text); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", text, err, want)
+		}
+	}
+}
