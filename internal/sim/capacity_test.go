@@ -138,8 +138,14 @@ func TestDenialsWhenFull(t *testing.T) {
 	if retried == 0 {
 		t.Error("no denied user asked again on a later day")
 	}
-	// ground truth counts every denial, per day and type
+	// ground truth counts every denial, per day and type, and knows who waits
 	g := s.GroundTruth()
+	for _, u := range g.Users {
+		first, denied := firstDenied[u.UserDirectory+"\\"+u.UserID]
+		if denied != !u.DeniedSince.IsZero() || denied && (!u.DeniedSince.Equal(first) || u.Type != "") {
+			t.Errorf("user %s: DeniedSince %v, first denial %v, allocation %q", u.UserID, u.DeniedSince, first, u.Type)
+		}
+	}
 	sum := 0
 	for _, d := range g.Denials {
 		if d.Analyzer+d.AnalyzerTime+d.UserAccess != 0 {
