@@ -106,4 +106,8 @@
 //   - Overage shows as usedMinutes above allocatedMinutes, remainingMinutes 0,
 //     and the line "Analyzer Capacity Overage: allowed" in keyDetails.
 //   - POST of an allocation the license has no room for answers 400.
+//   - accesstypeoverview keeps available = total - allocated (as in the one
+//     real sample) although an allocation in quarantine still holds its
+//     seat: with quarantined allocations a site can show available seats
+//     and still deny.
 package sim
