@@ -87,6 +87,8 @@ type User struct {
 	lastActive                    time.Time
 	capacityMinutesThisMonth      int
 	alloc                         *Alloc
+	deniedSince                   time.Time // first denial of the current wait; zero when not waiting
+	held                          *Alloc    // the user's own allocation while it is in quarantine
 }
 
 type propValue struct {

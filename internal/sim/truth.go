@@ -31,12 +31,18 @@ type UserState struct {
 	Quarantined, Excess   bool
 	QuarantineEnd         time.Time
 	Inactive, Removed     bool
+	// DeniedSince is when the license first turned the user away in their
+	// current wait (zero when they are not waiting for access).
+	DeniedSince time.Time
 }
 
 // GroundTruth is the site's complete current license state.
 type GroundTruth struct {
 	Snapshot
 	Users []UserState
+	// Denials counts, per UTC day and license type, the access requests the
+	// license turned away over the whole simulated history (see Denial).
+	Denials []DenialDay
 }
 
 const usedWindow = 30 * 24 * time.Hour
@@ -110,12 +116,13 @@ func (s *Site) GroundTruth() GroundTruth {
 		if u.service {
 			continue
 		}
-		st := UserState{UserDirectory: u.Dir, UserID: u.UserID, Inactive: u.Inactive, Removed: u.RemovedExternally}
+		st := UserState{UserDirectory: u.Dir, UserID: u.UserID, Inactive: u.Inactive, Removed: u.RemovedExternally, DeniedSince: u.deniedSince}
 		if a := u.alloc; a != nil {
 			st.Type, st.AllocationID, st.Created, st.LastUsed = a.Type.String(), a.ID, a.Created, a.LastUsed
 			st.Quarantined, st.Excess, st.QuarantineEnd = a.Quarantined, a.Excess, a.QuarantineEnd
 		}
 		g.Users = append(g.Users, st)
 	}
+	g.Denials = countDenialDays(s.denials)
 	return g
 }
