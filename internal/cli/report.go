@@ -161,18 +161,32 @@ func runReport(ctx context.Context, e *env, args []string) int {
 const asOfWindow = 400
 
 // checkAsOf refuses an --as-of in the future (after today and after the
-// latest collection, which a simulated site may date ahead) and explains a
-// date the store's history does not cover, naming the range it has.
+// latest history, which a simulated site may date ahead) and explains a date
+// the store's history does not cover, naming the range it has. History is the
+// collections and the imported days together.
 func checkAsOf(ctx context.Context, st store.Store, site string, asOf, now time.Time) (int, error) {
 	cs, err := st.Collections(ctx, site, time.Time{}, asOf.AddDate(100, 0, 0))
 	if err != nil {
 		return ExitError, err
 	}
-	if len(cs) == 0 {
-		return ExitError, fmt.Errorf("report: the store has no collection of %s yet; run licmon collect --site %s first", site, site)
+	var first, last time.Time
+	if len(cs) > 0 {
+		first, last = cs[0].At, cs[len(cs)-1].At
+	}
+	impFirst, impLast, err := st.ImportedRange(ctx, site)
+	if err != nil {
+		return ExitError, err
+	}
+	if !impFirst.IsZero() && (first.IsZero() || impFirst.Before(first)) {
+		first = impFirst
+	}
+	if impLast.After(last) {
+		last = impLast
+	}
+	if first.IsZero() {
+		return ExitError, fmt.Errorf("report: the store has no history of %s yet; run licmon collect --site %s (or licmon history import) first", site, site)
 	}
 	day := func(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-	first, last := cs[0].At, cs[len(cs)-1].At
 	date := day(asOf)
 	if latest := max(day(now), day(last)); date > latest {
 		return ExitUsage, fmt.Errorf("report: --as-of %s is in the future (today is %s); use a date up to today, or leave --as-of out for the latest collection", date, day(now))
@@ -182,7 +196,7 @@ func checkAsOf(ctx context.Context, st store.Store, site string, asOf, now time.
 		return ExitError, fmt.Errorf("report: %s; --as-of %s is before it: use a date in that range", have, date)
 	}
 	if gap := int(asOf.Sub(last).Hours() / 24); gap > asOfWindow {
-		return ExitError, fmt.Errorf("report: %s; --as-of %s is %d days after the last collection (a report needs one within %d days before its date): use a date in that range, or run licmon collect",
+		return ExitError, fmt.Errorf("report: %s; --as-of %s is %d days after its last day (a report needs history within %d days before its date): use a date in that range, run licmon collect, or import the missing days",
 			have, date, gap, asOfWindow)
 	}
 	return ExitOK, nil

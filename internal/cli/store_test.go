@@ -86,7 +86,7 @@ func TestReportAsOfRange(t *testing.T) {
 	}{
 		{"2099-01-01", 2, "--as-of 2099-01-01 is in the future"},
 		{"2023-12-31", 1, "the store has prod from 2024-01-10 to 2024-01-12; --as-of 2023-12-31 is before it"},
-		{"2025-06-01", 1, "the store has prod from 2024-01-10 to 2024-01-12; --as-of 2025-06-01 is 506 days after the last collection"},
+		{"2025-06-01", 1, "the store has prod from 2024-01-10 to 2024-01-12; --as-of 2025-06-01 is 506 days after its last day"},
 	} {
 		code, _, errOut := run(t, "report", "--db", path, "--as-of", c.asOf)
 		if code != c.code || !strings.Contains(errOut, c.want) {
