@@ -85,6 +85,7 @@ type Site struct {
 	truth        []Snapshot
 	download404  map[string]int // execution result id → remaining 404s
 	idCounter    uint64
+	creds        credentials // what the monitor_apps_REST_* connections need (write.go)
 }
 
 type ticket struct {
