@@ -7,18 +7,6 @@ import (
 	"net/http"
 )
 
-// DataConnection returns GET /qrs/dataconnection/{id}.
-func (c *Client) DataConnection(ctx context.Context, id string) (*DataConnection, error) {
-	if id == "" {
-		return nil, fmt.Errorf("read data connection: empty id")
-	}
-	var d DataConnection
-	if err := c.get(ctx, "dataconnection/"+esc(id), nil, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
-}
-
 // ConnectionUpdate is what UpdateDataConnection changes on a data connection.
 type ConnectionUpdate struct {
 	ConnectionString string
