@@ -66,21 +66,25 @@ func loadMigrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	// Numbers may have gaps: branches are given numbers in advance and merged
+	// in any order, so migrate applies each missing version, not "everything
+	// above the highest".
 	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if m.version < 1 || (i > 0 && m.version == out[i-1].version) {
+			return nil, fmt.Errorf("migration %s: version %d is used twice or is below 1", m.name, m.version)
 		}
 	}
 	return out, nil
 }
 
-// LatestSchema is the schema version this binary writes.
+// LatestSchema is the schema version this binary writes: the highest
+// migration number.
 func LatestSchema() int {
 	m, err := loadMigrations()
-	if err != nil {
+	if err != nil || len(m) == 0 {
 		return 0
 	}
-	return len(m)
+	return m[len(m)-1].version
 }
 
 // splitStatements splits a migration into statements: full-line "--"
@@ -213,23 +217,33 @@ func (s *sqlStore) openErr(err error) error {
 }
 
 func (s *sqlStore) migrate(ctx context.Context) error {
-	migs, err := loadMigrations()
-	if err != nil {
-		return err
+	migs := s.opts.migrations
+	if migs == nil {
+		var err error
+		if migs, err = loadMigrations(); err != nil {
+			return err
+		}
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return s.openErr(err)
 	}
-	var have int
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
 		return s.openErr(err)
 	}
-	if have > len(migs) {
-		return &SchemaTooNewError{Path: s.path, Have: have, Support: len(migs)}
+	latest := migs[len(migs)-1].version
+	known := map[int]bool{}
+	for _, m := range migs {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if v > latest || !known[v] {
+			return &SchemaTooNewError{Path: s.path, Have: v, Support: latest}
+		}
 	}
 	for _, m := range migs {
-		if m.version <= have || (s.opts.maxVersion > 0 && m.version > s.opts.maxVersion) {
+		if applied[m.version] || (s.opts.maxVersion > 0 && m.version > s.opts.maxVersion) {
 			continue
 		}
 		if err := s.applyMigration(ctx, m); err != nil {
@@ -237,6 +251,24 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedVersions returns the migration versions recorded in the store.
+func (s *sqlStore) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 func (s *sqlStore) applyMigration(ctx context.Context, m migration) error {
