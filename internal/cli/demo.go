@@ -31,8 +31,9 @@ same code paths as the real commands:
 
   1. licmon check finds the failing "Reload License Monitor" task, downloads
      its script log and explains the failure (line, connection, cause, fix);
-  2. the cause is fixed on the simulated site and licmon check --fix starts
-     the task and confirms the License Monitor works again;
+  2. licmon repair connections stores the service account's new password on
+     the monitor_apps_REST_* connections (after showing the plan and saving a
+     backup), starts the task and confirms the License Monitor works again;
   3. licmon collect records the licenses, reconstructs the history it can,
      then a month of daily collections is simulated;
   4. licmon db stats shows the history store;
@@ -147,12 +148,18 @@ sites:
 	code := run("check")
 	fmt.Fprintf(w, "\n(exit code %d: %s)\n", code, []string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}[min(max(code, 0), 3)])
 
-	step(w, 2, "The admin updates the password on the monitor_apps_REST_* connections; licmon starts the task", "licmon check --fix --config "+cfgPath)
-	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
+	// The service account's password was changed; the connections still
+	// hold the old one. The admin puts the new one in a file only they can read.
+	pwFile := filepath.Join(dir, "service-password.txt")
+	if err := os.WriteFile(pwFile, []byte(sim.DefaultServicePassword+"\n"), 0o600); err != nil {
 		return err
 	}
-	code = run("check", "--fix", "--format", "nagios")
-	fmt.Fprintf(w, "(exit code %d)\n", code)
+	backup := filepath.Join(dir, "repair-backup.json")
+	repairArgs := []string{"repair", "connections", "--user", `CORP\qservice`, "--password-file", pwFile, "--backup", backup}
+	step(w, 2, "licmon repairs the monitor_apps_REST_* connections: plan, backup, apply, reload, check again",
+		"licmon repair connections --user 'CORP\\qservice' --password-file "+pwFile+" --yes --then-reload --config "+cfgPath)
+	code = run(append(repairArgs, "--yes", "--then-reload")...)
+	fmt.Fprintf(w, "(exit code %d; undo with: licmon repair undo %s --config %s)\n", code, backup, cfgPath)
 
 	step(w, 3, "Record the licenses in the history store", "licmon collect --config "+cfgPath)
 	if code := run("collect"); code != ExitOK {

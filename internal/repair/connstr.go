@@ -146,7 +146,7 @@ func (t Target) Empty() bool {
 // Validate checks the target before any connection is read.
 func (t Target) Validate() error {
 	if t.Empty() {
-		return fmt.Errorf("nothing to repair: give --password-file (new password), --user, --host, --prefix or --auth")
+		return fmt.Errorf("nothing to repair: give --password-file (new password), --user, --host, --prefix or --switch-to")
 	}
 	if t.User != "" {
 		d, id, ok := strings.Cut(t.User, `\`)
@@ -164,13 +164,13 @@ func (t Target) Validate() error {
 	case "", "ntlm":
 	case "certificate":
 		if t.Host == "" {
-			return fmt.Errorf("--auth certificate needs --host with the central node's FQDN: the connection calls https://FQDN:4242 with the certificate exported for that name")
+			return fmt.Errorf("--switch-to certificate needs --host with the central node's FQDN: the connection calls https://FQDN:4242 with the certificate exported for that name")
 		}
 		if t.Password {
-			return fmt.Errorf("--auth certificate uses the exported client certificate: a --password-file makes no sense with it")
+			return fmt.Errorf("--switch-to certificate uses the exported client certificate: a --password-file makes no sense with it")
 		}
 	default:
-		return fmt.Errorf("--auth %q: use ntlm or certificate (a JWT needs a token from a JWT virtual proxy: put it in the connections in the QMC)", t.Auth)
+		return fmt.Errorf("--switch-to %q: use ntlm or certificate (a JWT needs a token from a JWT virtual proxy: put it in the connections in the QMC)", t.Auth)
 	}
 	return nil
 }

@@ -136,21 +136,18 @@ func (p *Plan) WriteText(w io.Writer) error {
 		if !c.Changes() {
 			continue
 		}
-		ew.printf("\n  %s\n", c.Name)
-		ew.printf("    url       %s\n", Mask(c.Before.Settings.URL))
+		ew.printf("\n  %s  %s  as %s\n", c.Name, Mask(c.Before.Settings.URL), orNone(c.Before.User))
 		if c.After.Settings.URL != c.Before.Settings.URL {
-			ew.printf("          →   %s\n", Mask(c.After.Settings.URL))
+			ew.printf("    url       → %s\n", Mask(c.After.Settings.URL))
 		}
 		for _, d := range settingDiff(c.Before.ConnectionString, c.After.ConnectionString) {
 			ew.printf("    %-9s %s → %s\n", d[0], Mask(orNone(d[1])), Mask(orNone(d[2])))
 		}
 		if c.Before.User != c.After.User {
 			ew.printf("    user      %s → %s\n", orNone(c.Before.User), orNone(c.After.User))
-		} else {
-			ew.printf("    user      %s (unchanged)\n", orNone(c.Before.User))
 		}
 		if c.Password {
-			ew.printf("    password  set to the new one (not shown)\n")
+			ew.printf("    password  → the new one (not shown)\n")
 		}
 	}
 	return ew.err
