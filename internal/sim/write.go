@@ -259,3 +259,31 @@ func (s *Site) reinstate(u *User, t AccessType) *Alloc {
 func noSeatText(t AccessType, total int) string {
 	return fmt.Sprintf("Bad Request: no %s access available: all %d are allocated or in quarantine", t, total)
 }
+
+// Use records a session of the user now: their allocation's lastUsed
+// becomes the current simulated time (as when they open an app), which
+// also reinstates a quarantined allocation. It errors for an unknown user
+// or one without an allocation.
+func (s *Site) Use(userGUID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userByID[strings.ToLower(userGUID)]
+	if u == nil {
+		return fmt.Errorf("use: no user %s", userGUID)
+	}
+	a := u.alloc
+	if a == nil {
+		for t := range s.allocs {
+			if r := s.reinstate(u, AccessType(t)); r != nil {
+				a = r
+				break
+			}
+		}
+	}
+	if a == nil {
+		return fmt.Errorf("use: user %s has no allocation", userGUID)
+	}
+	a.LastUsed, a.Modified = s.now, s.now
+	u.lastActive = s.now
+	return nil
+}
