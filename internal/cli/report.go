@@ -85,6 +85,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
+	applyReportDefaults(fs, cfg.Report, &opts)
 	st, _, err := openStore(ctx, *dbPath, cfg.DB)
 	if err != nil {
 		return fail(e, ExitError, err)

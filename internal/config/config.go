@@ -52,6 +52,9 @@ type Config struct {
 	Schedule Schedule `yaml:"schedule,omitempty"`
 	Alerts   Alerts   `yaml:"alerts,omitempty"`
 	Channels Channels `yaml:"channels,omitempty"`
+	// Reclaim is the reclaim policy and Report the report's defaults (reclaim.go).
+	Reclaim Reclaim `yaml:"reclaim,omitempty"`
+	Report  Report  `yaml:"report,omitempty"`
 
 	// path is the file the config came from, for messages.
 	path string
@@ -237,7 +240,7 @@ func friendlyYAMLError(err error) error {
 func allowedKeys(typ string) string {
 	switch typ {
 	case "Config":
-		return "db, sites, check, serve, schedule, alerts, channels"
+		return "db, sites, check, serve, schedule, alerts, channels, reclaim, report"
 	case "Site":
 		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task"
 	case "Check":
@@ -271,7 +274,7 @@ func allowedKeys(typ string) string {
 	case "notify.RetryPolicy":
 		return "max_attempts, initial_backoff, max_backoff, max_elapsed"
 	}
-	return "see README"
+	return reclaimAllowedKeys(typ)
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -397,6 +400,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
 	}
 	errs = append(errs, c.validateServe()...)
+	errs = append(errs, c.validateReclaim()...)
 	return errors.Join(errs...)
 }
 
