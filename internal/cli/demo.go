@@ -39,7 +39,10 @@ same code paths as the real commands:
   4. licmon db stats shows the history store;
   5. licmon report forecasts when each license type runs out and says what
      to buy or reclaim, as text and as a self-contained HTML file;
-  6. licmon serve runs the dashboard, the JSON API and /metrics against the
+  6. licmon reclaim plan lists the allocations that can be released (and
+     the Professional users Analyzer would do for), who is protected by
+     which rule, and saves the plan without changing anything;
+  7. licmon serve runs the dashboard, the JSON API and /metrics against the
      simulated site (on 127.0.0.1:8080, or a free port when it is taken).
 
 Everything is written under --dir (a licmon.yaml, the certificates, the
@@ -186,7 +189,13 @@ sites:
 	}
 	fmt.Fprintf(w, "\nThe same report as one self-contained HTML file (charts included, fit to e-mail): %s\n", htmlPath)
 
-	step(w, 6, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
+	step(w, 6, "Which licenses can be reclaimed, and who is protected by which rule (nothing is changed)",
+		"licmon reclaim plan --downgrade --limit 8 --config "+cfgPath)
+	if code := run("reclaim", "plan", "--downgrade", "--limit", "8"); code != ExitOK {
+		return fmt.Errorf("reclaim plan failed with exit code %d", code)
+	}
+
+	step(w, 7, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
 	stopServe, dashboard, err := demoServe(ctx, e, site, cfgPath, serve)
 	if err != nil {
 		return err

@@ -121,6 +121,7 @@ func runReclaimPlan(ctx context.Context, e *env, args []string) int {
 	force := fs.Bool("force", false, "allow releasing allocations used in the last 7 days")
 	format := fs.String("format", "text", "output `format`: text, json or csv")
 	dbPath := fs.String("db", "", "history store `file` where the plan is saved")
+	limit := fs.Int("limit", 0, "text: show at most this many `rows` of candidates and of exclusions (all are saved)")
 	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
 		return code
 	}
@@ -180,7 +181,7 @@ func runReclaimPlan(ctx context.Context, e *env, args []string) int {
 	case "csv":
 		err = reclaim.WriteCSV(e.stdout, pl)
 	default:
-		err = reclaim.WriteText(e.stdout, pl)
+		err = reclaim.WriteText(e.stdout, pl, *limit)
 		if err == nil && len(pl.Candidates) > 0 {
 			fmt.Fprintf(e.stdout, "\nNothing was changed. Review, then: licmon reclaim apply %d --site %s\n", id, site.Name)
 		}

@@ -219,7 +219,7 @@ func Build(in *Input, p Policy, o Options) *Plan {
 			pl.exclude(allocOf(c), c.User, c.Action, RuleMax, fmt.Sprintf("at most %d per run", p.Max()))
 			continue
 		case free == 0:
-			pl.exclude(allocOf(c), c.User, c.Action, RuleNoAnalyzer, "every Analyzer seat is allocated or quarantined")
+			pl.exclude(allocOf(c), c.User, c.Action, RuleNoAnalyzer, "no Analyzer seat left: the free ones and those this plan frees go to the downgrades above")
 			continue
 		}
 		max--

@@ -141,7 +141,7 @@ func TestPlanRenderings(t *testing.T) {
 	pl := Build(in, Policy{Users: []string{`CORP\ceo`}}, Options{Site: "prod", Types: []Type{Professional}})
 	pl.ID = 7
 	var text, csvOut, js bytes.Buffer
-	if err := WriteText(&text, pl); err != nil {
+	if err := WriteText(&text, pl, 0); err != nil {
 		t.Fatal(err)
 	}
 	golden.Assert(t, "plan.txt", text.Bytes())

@@ -38,8 +38,9 @@ func dateOrDash(t *time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-// WriteText renders the plan for a terminal.
-func WriteText(w io.Writer, pl *Plan) error {
+// WriteText renders the plan for a terminal; limit > 0 shows at most that
+// many candidates and exclusions (the totals count them all).
+func WriteText(w io.Writer, pl *Plan, limit int) error {
 	var b strings.Builder
 	id := ""
 	if pl.ID != 0 {
@@ -74,7 +75,11 @@ func WriteText(w io.Writer, pl *Plan) error {
 		b.WriteString("\nCandidates\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACTION\tUSER\tTYPE\tLAST USED\tDAYS\tWHY\tEFFECT")
-		for _, c := range pl.Candidates {
+		for i, c := range pl.Candidates {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(tw, "… %d more\n", len(pl.Candidates)-limit)
+				break
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Action, clean(c.User), c.Type, dateOrDash(c.LastUsed), c.DaysInactive, c.Why, c.Effect)
 		}
 		tw.Flush()
@@ -85,7 +90,11 @@ func WriteText(w io.Writer, pl *Plan) error {
 		b.WriteString("\nExcluded\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACTION\tUSER\tTYPE\tRULE\tDETAIL")
-		for _, x := range pl.Excluded {
+		for i, x := range pl.Excluded {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(tw, "… %d more\n", len(pl.Excluded)-limit)
+				break
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.Action, clean(x.User), x.Type, x.Rule, clean(x.Detail))
 		}
 		tw.Flush()
