@@ -74,3 +74,32 @@ func (c *Client) AddAllocation(ctx context.Context, kind AccessTypeKind, userID 
 // IsConflict reports whether QRS answered 409: a PUT with a stale
 // modifiedDate, or an allocation the user already has.
 func IsConflict(err error) bool { return IsStatus(err, http.StatusConflict) }
+
+// UserPolicyFields is the part of a full user a release policy reads:
+// identity, roles, tags, custom properties and the QMC flags. Decoding only
+// these keeps a bulk read of 100k users cheap (no dates, no attributes).
+type UserPolicyFields struct {
+	ID                string   `json:"id"`
+	UserID            string   `json:"userId"`
+	UserDirectory     string   `json:"userDirectory"`
+	Name              string   `json:"name"`
+	Roles             []string `json:"roles"`
+	Inactive          bool     `json:"inactive"`
+	RemovedExternally bool     `json:"removedExternally"`
+	Blacklisted       bool     `json:"blacklisted"`
+	Tags              []struct {
+		Name string `json:"name"`
+	} `json:"tags"`
+	CustomProperties []struct {
+		Value      string `json:"value"`
+		Definition struct {
+			Name string `json:"name"`
+		} `json:"definition"`
+	} `json:"customProperties"`
+}
+
+// StreamUserPolicyFields streams GET /qrs/user/full decoding only the
+// fields of UserPolicyFields.
+func (c *Client) StreamUserPolicyFields(ctx context.Context, opts ListOptions, fn func(UserPolicyFields) error) error {
+	return Stream(ctx, c, "user/full", opts, fn)
+}

@@ -16,7 +16,7 @@ type Client interface {
 	License(ctx context.Context) (*qrs.License, error)
 	AccessTypeOverview(ctx context.Context) (*qrs.AccessTypeOverview, error)
 	StreamAccessTypes(ctx context.Context, kind qrs.AccessTypeKind, opts qrs.ListOptions, fn func(qrs.LicenseAccessType) error) error
-	StreamUsers(ctx context.Context, opts qrs.ListOptions, fn func(qrs.User) error) error
+	StreamUserPolicyFields(ctx context.Context, opts qrs.ListOptions, fn func(qrs.UserPolicyFields) error) error
 	StreamAppObjects(ctx context.Context, opts qrs.ListOptions, fn func(qrs.AppObject) error) error
 	StreamApps(ctx context.Context, opts qrs.ListOptions, fn func(qrs.App) error) error
 	DeleteAllocation(ctx context.Context, kind qrs.AccessTypeKind, id string) error
@@ -140,7 +140,7 @@ func Gather(ctx context.Context, c Client, o GatherOptions) (*Input, error) {
 	}
 	do("the users", func() error {
 		users := map[string]*User{}
-		err := c.StreamUsers(ctx, qrs.ListOptions{}, func(u qrs.User) error {
+		err := c.StreamUserPolicyFields(ctx, qrs.ListOptions{}, func(u qrs.UserPolicyFields) error {
 			users[strings.ToLower(u.ID)] = convertUser(u)
 			return nil
 		})
@@ -194,7 +194,7 @@ func Gather(ctx context.Context, c Client, o GatherOptions) (*Input, error) {
 	return in, nil
 }
 
-func convertUser(u qrs.User) *User {
+func convertUser(u qrs.UserPolicyFields) *User {
 	out := &User{ID: u.ID, UserID: u.UserID, Directory: u.UserDirectory, Name: u.Name, Roles: u.Roles,
 		Inactive: u.Inactive, Blocked: u.Blacklisted, RemovedExternally: u.RemovedExternally}
 	for _, t := range u.Tags {
