@@ -77,24 +77,6 @@ func runReclaim(ctx context.Context, e *env, args []string) int {
 	return ExitUsage
 }
 
-// reclaimPolicy turns the config's reclaim section into a policy.
-func reclaimPolicy(r config.Reclaim) reclaim.Policy {
-	nr := r.NeverRelease
-	p := reclaim.Policy{Inactive: map[reclaim.Type]time.Duration{}, Users: nr.Users, Directories: nr.Directories, Tags: nr.Tags,
-		InactiveFlag: reclaim.FlagRule(strings.ToLower(nr.Inactive)), BlockedFlag: reclaim.FlagRule(strings.ToLower(nr.Blocked)),
-		RemovedFlag: reclaim.FlagRule(strings.ToLower(nr.RemovedExternally)), MaxReleases: r.MaxReleases}
-	for t, d := range map[reclaim.Type]config.Duration{reclaim.Professional: r.Inactive.Professional, reclaim.Analyzer: r.Inactive.Analyzer, reclaim.UserAccess: r.Inactive.UserAccess} {
-		if d > 0 {
-			p.Inactive[t] = time.Duration(d)
-		}
-	}
-	for _, cp := range nr.CustomProperties {
-		n, v, _ := strings.Cut(cp, "=")
-		p.Properties = append(p.Properties, reclaim.PropertyRule{Name: strings.TrimSpace(n), Value: strings.TrimSpace(v)})
-	}
-	return p
-}
-
 // reclaimSite resolves one site and opens the store.
 func reclaimSite(ctx context.Context, e *env, cf *connFlags, dbPath string) (*config.Config, *config.Site, store.Store, error) {
 	cfg, sites, err := cf.resolve(e)
@@ -140,7 +122,7 @@ func runReclaimPlan(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 	defer st.Close()
-	p := reclaimPolicy(cfg.Reclaim)
+	p := reclaim.PolicyFromConfig(cfg.Reclaim)
 	p.Force = *force
 	if *inactive != "" {
 		d, err := config.ParseDuration(*inactive)
@@ -165,11 +147,10 @@ func runReclaimPlan(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 	pl := reclaim.Build(in, p, reclaim.Options{Site: site.Name, Types: ts, Downgrade: *downgrade})
-	body, err := json.Marshal(pl)
+	sum, body, err := pl.Record()
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
-	sum, _ := json.Marshal(pl.Summary())
 	id, err := st.SavePlan(ctx, store.ActionPlan{Site: site.Name, Kind: "reclaim", CreatedAt: pl.BuiltAt, CreatedBy: actor(c.Identity()), Summary: sum, Body: body})
 	if err != nil {
 		return fail(e, ExitError, err)
@@ -190,25 +171,6 @@ func runReclaimPlan(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 	return ExitOK
-}
-
-// storeRecorder writes the audit trail of one apply run to the store.
-type storeRecorder struct {
-	st      store.Store
-	site    string
-	run     string
-	who     string
-	command string
-	plan    int64
-}
-
-func (r *storeRecorder) Start(ctx context.Context, action, target, targetID, detail string) (int64, error) {
-	return r.st.StartAudit(ctx, store.AuditEntry{Site: r.site, RunID: r.run, At: time.Now(), Actor: r.who, Command: r.command,
-		PlanID: r.plan, Action: action, Target: target, TargetID: targetID, Detail: detail})
-}
-
-func (r *storeRecorder) Finish(ctx context.Context, id int64, result, detail string) error {
-	return r.st.FinishAudit(ctx, id, result, detail, time.Now())
 }
 
 func runReclaimApply(ctx context.Context, e *env, args []string) int {
@@ -272,11 +234,11 @@ func runReclaimApply(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 	defer c.CloseIdleConnections()
-	p := reclaimPolicy(cfg.Reclaim)
+	p := reclaim.PolicyFromConfig(cfg.Reclaim)
 	p.Force = pl.Policy.Force
-	rec := &storeRecorder{st: st, site: site.Name, run: newRunID(), who: actor(c.Identity()), command: "reclaim apply", plan: id}
+	rec := store.NewAuditRun(st, site.Name, newRunID(), actor(c.Identity()), "reclaim apply", id)
 	res, err := reclaim.Apply(ctx, c, pl, reclaim.ApplyOptions{Policy: p, Rate: cfg.Reclaim.Rate, Retries: cfg.Reclaim.Retries}, rec)
-	code := printReclaimResults(e, res, rec.run)
+	code := printReclaimResults(e, res, rec.RunID)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

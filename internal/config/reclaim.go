@@ -116,7 +116,7 @@ func (c *Config) validateReclaim() []error {
 		if len(s.Sites) == 0 {
 			add("reclaim.schedule.sites", "a scheduled reclaim must name its sites explicitly")
 		}
-		if _, err := parseClock(s.At); err != nil {
+		if _, _, err := ParseClock(s.At); err != nil {
 			add("reclaim.schedule.at", "%v", err)
 		}
 	}
@@ -126,13 +126,12 @@ func (c *Config) validateReclaim() []error {
 	return errs
 }
 
-// parseClock reads HH:MM.
-func parseClock(s string) (int, error) {
-	var h, m int
-	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(s) != 5 {
-		return 0, fmt.Errorf("%q: use HH:MM, e.g. 03:30", s)
+// ParseClock reads a daily time HH:MM the way schedule.collect_at is read.
+func ParseClock(at string) (hour, minute int, err error) {
+	if at == "" {
+		return 0, 0, errors.New("a time is required, e.g. 03:30")
 	}
-	return h*60 + m, nil
+	return Schedule{CollectAt: at}.CollectTime()
 }
 
 func reclaimAllowedKeys(typ string) string {

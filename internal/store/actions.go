@@ -177,3 +177,28 @@ func (s *sqlStore) Audit(ctx context.Context, site, runID string, limit int) ([]
 	}
 	return out, nil
 }
+
+// AuditRun writes the audit entries of one run (one reclaim apply, one
+// repair): it satisfies the Recorder interfaces of the packages that change
+// a site.
+type AuditRun struct {
+	st                          ActionStore
+	Site, RunID, Actor, Command string
+	PlanID                      int64
+}
+
+// NewAuditRun starts the audit trail of a run.
+func NewAuditRun(st ActionStore, site, runID, actor, command string, planID int64) *AuditRun {
+	return &AuditRun{st: st, Site: site, RunID: runID, Actor: actor, Command: command, PlanID: planID}
+}
+
+// Start records an action about to be sent, as pending.
+func (r *AuditRun) Start(ctx context.Context, action, target, targetID, detail string) (int64, error) {
+	return r.st.StartAudit(ctx, AuditEntry{Site: r.Site, RunID: r.RunID, At: time.Now(), Actor: r.Actor, Command: r.Command,
+		PlanID: r.PlanID, Action: action, Target: target, TargetID: targetID, Detail: detail})
+}
+
+// Finish records how the action ended.
+func (r *AuditRun) Finish(ctx context.Context, id int64, result, detail string) error {
+	return r.st.FinishAudit(ctx, id, result, detail, time.Now())
+}
