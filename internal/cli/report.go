@@ -129,6 +129,9 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		err = report.WriteHTML(bw, r)
 	default:
 		err = report.WriteText(bw, r)
+		if err == nil {
+			err = writeReportActions(ctx, bw, st, name)
+		}
 	}
 	if err == nil {
 		err = bw.Flush()

@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
 
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/report"
+	"github.com/licmon/licmon/internal/store"
 )
 
 // applyReportDefaults fills the report options from the config's report
@@ -28,4 +33,34 @@ func applyReportDefaults(fs *flag.FlagSet, d config.Report, o *report.Options) {
 	if !given["analyzer-minutes"] && d.AnalyzerMinutes > 0 {
 		o.AnalyzerMinutes = d.AnalyzerMinutes
 	}
+}
+
+// writeReportActions ends the text report with the site's latest reclaim
+// plans and the latest changes licmon made (nothing when there are none).
+func writeReportActions(ctx context.Context, w io.Writer, st store.Store, site string) error {
+	plans, err := st.Plans(ctx, site, "reclaim", 3)
+	if err != nil {
+		return err
+	}
+	audit, err := st.Audit(ctx, site, "", 5)
+	if err != nil {
+		return err
+	}
+	if len(plans) == 0 && len(audit) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nReclaim plans and changes (all: licmon reclaim history)")
+	for _, p := range plans {
+		var s struct{ Candidates, Excluded int }
+		_ = json.Unmarshal(p.Summary, &s)
+		fmt.Fprintf(w, "  plan %d  %s  by %s: %d candidates, %d excluded\n", p.ID, p.CreatedAt.Format("2006-01-02 15:04"), cleanText(p.CreatedBy), s.Candidates, s.Excluded)
+	}
+	for _, a := range audit {
+		res := a.Result
+		if res == "pending" {
+			res = "pending (run interrupted: check the QMC)"
+		}
+		fmt.Fprintf(w, "  %s  %s  %s %s: %s\n", a.At.Format("2006-01-02 15:04"), a.Command, a.Action, cleanText(a.Target), res)
+	}
+	return nil
 }
