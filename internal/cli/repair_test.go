@@ -27,6 +27,11 @@ func TestRepairFixesTheLicenseMonitorAndUndoRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if code, out, _ := run(t, "check", "--server", site.URL, "--cert-dir", site.CertDir, "--site", "sim"); code != 2 ||
+		!strings.Contains(out, "licmon repair connections --site sim --user DIR\\serviceaccount --password-file FILE") {
+		t.Errorf("check does not point to the repair: exit %d\n%s", code, out)
+	}
+
 	// Without --yes and without a terminal nothing changes.
 	code, out, errOut := run(t, append([]string{"repair", "connections", "--user", `CORP\qservice`, "--password-file", pw, "--backup", backup}, conn...)...)
 	if code != 1 || !strings.Contains(errOut, "no terminal") || !strings.Contains(out, "monitor_apps_REST_license_user") {
@@ -92,6 +97,18 @@ func TestRepairPrefixFixes404(t *testing.T) {
 	}
 	if !strings.Contains(out, "https://localhost/windows/qrs/license/useraccesstype/full") {
 		t.Errorf("plan does not show the new URL:\n%s", out)
+	}
+}
+
+func TestRepairAndReclaimHelp(t *testing.T) {
+	for _, cmd := range []string{"repair", "reclaim"} {
+		code, out, _ := run(t, cmd, "-h")
+		if code != 0 || !strings.Contains(out, "Usage: licmon "+cmd) || !strings.Contains(out, "Examples:") {
+			t.Errorf("%s -h: exit %d\n%s", cmd, code, out)
+		}
+	}
+	if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "repair") || !strings.Contains(out, "reclaim") {
+		t.Errorf("help does not list repair and reclaim:\n%s", out)
 	}
 }
 
