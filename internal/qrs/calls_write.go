@@ -103,3 +103,26 @@ type UserPolicyFields struct {
 func (c *Client) StreamUserPolicyFields(ctx context.Context, opts ListOptions, fn func(UserPolicyFields) error) error {
 	return Stream(ctx, c, "user/full", opts, fn)
 }
+
+// AllocationPolicyFields is the part of a per-user allocation a release
+// plan reads; decoding only these keeps a bulk read of 100k allocations cheap.
+type AllocationPolicyFields struct {
+	ID          string `json:"id"`
+	CreatedDate Time   `json:"createdDate"`
+	LastUsed    Time   `json:"lastUsed"`
+	Quarantined bool   `json:"quarantined"`
+	User        *struct {
+		ID string `json:"id"`
+	} `json:"user"`
+	DeletedUserID        string `json:"deletedUserId"`
+	DeletedUserDirectory string `json:"deletedUserDirectory"`
+}
+
+// StreamAllocationPolicyFields streams GET /qrs/license/{kind}accesstype/full
+// decoding only the fields of AllocationPolicyFields.
+func (c *Client) StreamAllocationPolicyFields(ctx context.Context, kind AccessTypeKind, opts ListOptions, fn func(AllocationPolicyFields) error) error {
+	if err := kind.check(KindProfessional, KindAnalyzer, KindUser); err != nil {
+		return err
+	}
+	return Stream(ctx, c, "license/"+string(kind)+"accesstype/full", opts, fn)
+}

@@ -15,7 +15,7 @@ import (
 type Client interface {
 	License(ctx context.Context) (*qrs.License, error)
 	AccessTypeOverview(ctx context.Context) (*qrs.AccessTypeOverview, error)
-	StreamAccessTypes(ctx context.Context, kind qrs.AccessTypeKind, opts qrs.ListOptions, fn func(qrs.LicenseAccessType) error) error
+	StreamAllocationPolicyFields(ctx context.Context, kind qrs.AccessTypeKind, opts qrs.ListOptions, fn func(qrs.AllocationPolicyFields) error) error
 	StreamUserPolicyFields(ctx context.Context, opts qrs.ListOptions, fn func(qrs.UserPolicyFields) error) error
 	StreamAppObjects(ctx context.Context, opts qrs.ListOptions, fn func(qrs.AppObject) error) error
 	StreamApps(ctx context.Context, opts qrs.ListOptions, fn func(qrs.App) error) error
@@ -118,7 +118,7 @@ func Gather(ctx context.Context, c Client, o GatherOptions) (*Input, error) {
 	for _, t := range o.Types {
 		do(string(t)+" allocations", func() error {
 			var list []Allocation
-			err := c.StreamAccessTypes(ctx, t.Kind(), qrs.ListOptions{}, func(a qrs.LicenseAccessType) error {
+			err := c.StreamAllocationPolicyFields(ctx, t.Kind(), qrs.ListOptions{}, func(a qrs.AllocationPolicyFields) error {
 				al := Allocation{ID: a.ID, Type: t, Created: a.CreatedDate.Time, Quarantined: a.Quarantined}
 				if !a.LastUsed.IsNever() {
 					al.LastUsed = a.LastUsed.Time
