@@ -227,7 +227,7 @@ func friendlyYAMLError(err error) error {
 			"webhook.Config": "a webhook channel", "slack.Config": "a slack channel", "teams.Config": "a teams channel",
 			"email.Config": "an email channel", "notify.RetryPolicy": "channels.retry"}[typ]
 		if section == "" {
-			section = typ
+			section = reclaimSection(typ)
 		}
 		lines = append(lines, fmt.Sprintf("line %s: unknown key %q in %s (allowed: %s)", m[1], m[2], section, allowedKeys(typ)))
 	}

@@ -156,7 +156,7 @@ func TestReclaimSection(t *testing.T) {
 		"reclaim:\n  never_release:\n    blocked: yes-please\n":       "use ignore, protect",
 		"reclaim:\n  never_release:\n    users: [ceo]\n":              "DIRECTORY\\userid",
 		"reclaim:\n  schedule:\n    enabled: true\n    at: '03:00'\n": "name its sites",
-		"reclaim:\n  never_release:\n    tag: [Keep]\n":               "allowed: users, directories, tags",
+		"reclaim:\n  never_release:\n    tag: [Keep]\n":               "in reclaim.never_release (allowed: users, directories, tags",
 		"report:\n  headroom: -3\n":                                   "must be 0",
 	} {
 		_, err := config.Parse(strings.NewReader(in), ".", func(string) (string, bool) { return "", false })

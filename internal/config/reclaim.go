@@ -134,6 +134,16 @@ func ParseClock(at string) (hour, minute int, err error) {
 	return Schedule{CollectAt: at}.CollectTime()
 }
 
+// reclaimSection names the config section of a reclaim or report type for
+// unknown-key errors.
+func reclaimSection(typ string) string {
+	if n, ok := map[string]string{"Reclaim": "reclaim", "ReclaimInactive": "reclaim.inactive", "NeverRelease": "reclaim.never_release",
+		"ReclaimSchedule": "reclaim.schedule", "Report": "report"}[typ]; ok {
+		return n
+	}
+	return typ
+}
+
 func reclaimAllowedKeys(typ string) string {
 	switch typ {
 	case "Reclaim":
