@@ -339,3 +339,46 @@ func TestDowngradeRollsBackWhenNoAnalyzerSeat(t *testing.T) {
 		t.Errorf("audit %v", actions)
 	}
 }
+
+// TestDowngradeRollbackRefusedIsReported: on an over-allocated license the
+// released Professional seat cannot be given back; the result says so and
+// what to do, and the run goes on.
+func TestDowngradeRollbackRefusedIsReported(t *testing.T) {
+	wrap := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.HasSuffix(strings.ToLower(r.URL.Path), "analyzeraccesstype") {
+				http.Error(w, "Bad Request: no analyzer access available", http.StatusBadRequest)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	// Far more Professional allocations than the license has seats.
+	yml := filepath.Join(t.TempDir(), "over.yaml")
+	os.WriteFile(yml, []byte("license:\n  professional: 5\n"), 0o600)
+	_, c := newSite(t, yml, wrap)
+	pl := plan(t, c, reclaim.Policy{MaxReleases: 1000}, reclaim.Options{Types: []reclaim.Type{reclaim.Professional}, Downgrade: true})
+	var downs []reclaim.Candidate
+	for _, cd := range pl.Candidates {
+		if cd.Action == "downgrade" {
+			downs = append(downs, cd)
+		}
+	}
+	if len(downs) < 2 {
+		t.Fatalf("%d downgrade candidates", len(downs))
+	}
+	pl.Candidates = downs[:2]
+	rec := &memRecorder{}
+	res, err := reclaim.Apply(context.Background(), c, pl, fast(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Result != reclaim.Failed || !strings.Contains(r.Detail, "could not be given back") || !strings.Contains(r.Detail, "allocate it in the QMC") {
+			t.Errorf("%s: %s %s", r.User, r.Result, r.Detail)
+		}
+	}
+	if len(res) != 2 {
+		t.Errorf("the run stopped after %d of 2", len(res))
+	}
+}
