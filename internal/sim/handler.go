@@ -478,7 +478,7 @@ func (s *Site) servePost(w http.ResponseWriter, r *http.Request, name string, pr
 		return
 	}
 	if !s.seatFree(t) {
-		textError(w, http.StatusBadRequest, noSeatText(t, [3]int{s.license.Professional, s.license.Analyzer, s.license.Tokens}[t]))
+		textError(w, http.StatusBadRequest, noSeatText(t))
 		return
 	}
 	r2 := s.hourRand(s.now.UnixNano(), uint64(len(s.allocByID)))

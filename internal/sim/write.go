@@ -230,13 +230,17 @@ func (s *Site) servePutConnection(w http.ResponseWriter, r *http.Request, id str
 }
 
 // seatFree reports whether a new allocation of type t fits the license: a
-// quarantined allocation still holds its seat until the quarantine ends.
+// quarantined allocation still holds its seat until the quarantine ends,
+// and on a token license the login access groups hold their tokens too.
 func (s *Site) seatFree(t AccessType) bool {
-	total := [3]int{s.license.Professional, s.license.Analyzer, s.license.Tokens}[t]
-	if s.license.Kind == "tokens" && t != UserAccess {
-		return false
+	c := s.countsLocked()
+	switch t {
+	case UserAccess:
+		return s.license.Kind == "tokens" && c.UserAccess.Available > 0
+	case Analyzer:
+		return s.license.Kind != "tokens" && c.Analyzer.Allocated+c.Analyzer.Quarantined < c.Analyzer.Total
 	}
-	return len(s.allocs[t]) < total
+	return s.license.Kind != "tokens" && c.Professional.Allocated+c.Professional.Quarantined < c.Professional.Total
 }
 
 // reinstate gives a user back their quarantined allocation of type t, as
@@ -256,8 +260,8 @@ func (s *Site) reinstate(u *User, t AccessType) *Alloc {
 // noSeatText is the body of the 400 for an allocation the license has no
 // seat for (the repository audit logs "Add user access from license" as
 // Result=400 Bad Request; the body text is not documented).
-func noSeatText(t AccessType, total int) string {
-	return fmt.Sprintf("Bad Request: no %s access available: all %d are allocated or in quarantine", t, total)
+func noSeatText(t AccessType) string {
+	return fmt.Sprintf("Bad Request: no %s access available: every seat of the license is allocated or in quarantine", t)
 }
 
 // Use records a session of the user now: their allocation's lastUsed

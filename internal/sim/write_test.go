@@ -177,3 +177,22 @@ func TestPostReinstatesAQuarantinedAllocation(t *testing.T) {
 		t.Errorf("the same allocation is not reinstated: %v", back)
 	}
 }
+
+func TestPostUserAccessOnlyWithTokens(t *testing.T) {
+	h := newSite(t, sim.Options{Scenario: "healthy"}).Handler()
+	var free string
+	allocated := map[string]bool{}
+	for _, typ := range []string{"professional", "analyzer"} {
+		for _, a := range list(t, h, "/qrs/license/"+typ+"accesstype/full") {
+			allocated[a["user"].(map[string]any)["id"].(string)] = true
+		}
+	}
+	for _, u := range list(t, h, "/qrs/user/full") {
+		if !allocated[u["id"].(string)] {
+			free = u["id"].(string)
+		}
+	}
+	if w := call(t, h, "POST", "/qrs/license/useraccesstype", `{"user":{"id":"`+free+`"}}`); w.Code != http.StatusBadRequest {
+		t.Errorf("user access pass on a signed key: %d %s, want 400", w.Code, w.Body.String())
+	}
+}
