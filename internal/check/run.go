@@ -160,7 +160,7 @@ func inspect(ctx context.Context, c Client, opts Options) (*Report, *taskFacts) 
 		r.ScriptLog = scriptLogFindings(ctx, c, opts, r, lm)
 	}
 
-	connections, cf := evalConnections(conns, connErr, r.ScriptLog)
+	connections, cf := evalConnections(conns, connErr, r.ScriptLog, opts.Site)
 	r.Connections = connections
 	r.Findings = append(r.Findings, cf...)
 
@@ -527,7 +527,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // evalConnections lists the monitor_apps_REST_* connections and flags the
 // missing ones and the known breakages.
-func evalConnections(conns []qrs.DataConnection, err error, sl *ScriptLog) ([]Connection, []Finding) {
+func evalConnections(conns []qrs.DataConnection, err error, sl *ScriptLog, site string) ([]Connection, []Finding) {
 	if err != nil {
 		return nil, []Finding{{Code: "connections-unreadable", Severity: Unknown, Title: "Could not read the data connections",
 			Evidence: []string{err.Error()}, Hint: "The identity needs read access to data connections (RootAdmin)."}}
@@ -582,8 +582,14 @@ func evalConnections(conns []qrs.DataConnection, err error, sl *ScriptLog) ([]Co
 				Title: fmt.Sprintf("%s authenticates with Windows (NTLM) through the proxy and is refused", c.Name),
 				Evidence: []string{fmt.Sprintf("url %s (host %s, port %s, prefix %q), auth %s", c.URL, c.Host, c.Port, c.Prefix, c.Auth),
 					fmt.Sprintf("HTTP %d in the script log", d.HTTPStatus)},
-				Hint: "Either the user and password stored on the monitor_apps_REST_* connections are wrong (update them all, e.g. after a service-account password change), or the virtual proxy no longer accepts Windows authentication (Kerberos, SAML, header or a prefix change): then switch the connections to certificate or JWT authentication (Qlik support article 000104165)."})
+				Hint: "Either the user and password stored on the monitor_apps_REST_* connections are wrong (update them all, e.g. after a service-account password change), or the virtual proxy no longer accepts Windows authentication (Kerberos, SAML, header or a prefix change): then switch the connections to certificate or JWT authentication (Qlik support article 000104165). " + repairCommand(site, "401")})
 		}
+	}
+	if d != nil && d.Code == "rest-http" && d.HTTPStatus == 404 && isMonitorConnection(d.Connection.Name) {
+		fs = append(fs, Finding{Code: "connection-url-not-found", Severity: Critical, App: LicenseMonitorApp,
+			Title:    fmt.Sprintf("%s calls a URL the proxy does not serve (HTTP 404)", d.Connection.Name),
+			Evidence: connectionEvidence(have, d.Connection.Name),
+			Hint:     "The default virtual proxy probably got a prefix (or the host changed) after the connections were made. " + repairCommand(site, "404")})
 	}
 	if len(fs) == 0 && len(out) > 0 {
 		fs = append(fs, Finding{Code: "connections-present", Severity: OK, App: LicenseMonitorApp,

@@ -47,6 +47,8 @@ func commands() []command {
 		{"collect", "record a license snapshot of each site in the history store", runCollect},
 		{"report", "license growth, forecast run-out, what to buy or reclaim", runReport},
 		{"history", "import license counts kept elsewhere from CSV, or export the history", runHistory},
+		{"repair", "repair the License Monitor's REST connections (plan, backup, apply, undo)", runRepair},
+		{"reclaim", "plan, apply and audit the release of unused licenses", runReclaim},
 		{"db", "inspect the history store (db stats)", runDB},
 		{"serve", "run the always-on monitor: schedules, dashboard, API, metrics, alerts", runServe},
 		{"alert", "send a test alert to a channel (alert test CHANNEL)", runAlert},

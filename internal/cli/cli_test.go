@@ -169,7 +169,7 @@ func TestDemoNoServe(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"rest-auth", "monitor_apps_REST_license_user", "LICMON OK", "first collection of prod", "Where to look next"} {
+	for _, want := range []string{"rest-auth", "monitor_apps_REST_license_user", "13 updated", "\nOK       prod", "first collection of prod", "Where to look next"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}

@@ -25,6 +25,16 @@ type connFlags struct {
 	serverName                                 string
 	insecure                                   bool
 	timeout                                    time.Duration
+	// userFlag renames --user for commands where --user means something
+	// else (repair: the connection's user); empty means "user".
+	userFlag string
+}
+
+func (c *connFlags) userFlagName() string {
+	if c.userFlag != "" {
+		return c.userFlag
+	}
+	return "user"
 }
 
 const connUsage = `
@@ -48,7 +58,7 @@ func (c *connFlags) register(fs *flag.FlagSet, allSites bool) {
 	fs.StringVar(&c.cert, "cert", "", "client certificate `file` (default CERT-DIR/client.pem)")
 	fs.StringVar(&c.key, "key", "", "client key `file` (default CERT-DIR/client_key.pem)")
 	fs.StringVar(&c.ca, "ca", "", "root CA `file` the server is verified against (default CERT-DIR/root.pem)")
-	fs.StringVar(&c.user, "user", "", `X-Qlik-User identity as DIRECTORY\userid (default INTERNAL\sa_api)`)
+	fs.StringVar(&c.user, c.userFlagName(), "", `X-Qlik-User identity as DIRECTORY\userid (default INTERNAL\sa_api)`)
 	fs.StringVar(&c.auth, "auth", "", "`mode`: certificate (default), jwt or header (through a virtual proxy)")
 	fs.StringVar(&c.jwtFile, "jwt-file", "", "`file` holding the JWT for --auth jwt")
 	fs.StringVar(&c.headerName, "header-name", "", "header `name` for --auth header, e.g. hdr-usr")
@@ -153,7 +163,7 @@ func (c *connFlags) override(s *config.Site) error {
 	str("cert", c.cert, &s.Cert)
 	str("key", c.key, &s.Key)
 	str("ca", c.ca, &s.CA)
-	str("user", c.user, &s.User)
+	str(c.userFlagName(), c.user, &s.User)
 	str("auth", c.auth, &s.Auth)
 	str("header-name", c.headerName, &s.HeaderName)
 	str("server-name", c.serverName, &s.ServerName)

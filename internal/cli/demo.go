@@ -32,14 +32,18 @@ then, with the same code paths as the real commands:
 
   1. licmon check finds the failing "Reload License Monitor" task, downloads
      its script log and explains the failure (line, connection, cause, fix);
-  2. the cause is fixed on the simulated site and licmon check --fix starts
-     the task and confirms the License Monitor works again;
+  2. licmon repair connections stores the service account's new password on
+     the monitor_apps_REST_* connections (after showing the plan and saving a
+     backup), starts the task and confirms the License Monitor works again;
   3. licmon collect records the licenses, reconstructs the history it can,
      then a month of daily collections is simulated;
   4. licmon db stats shows the history store;
   5. licmon report forecasts when each license type runs out and says what
      to buy or reclaim, as text and as a self-contained HTML file;
-  6. licmon serve runs the dashboard, the JSON API and /metrics against the
+  6. licmon reclaim plan lists the allocations that can be released (and
+     the Professional users Analyzer would do for), who is protected by
+     which rule, and saves the plan without changing anything;
+  7. licmon serve runs the dashboard, the JSON API and /metrics against the
      simulated site (on 127.0.0.1:8080, or a free port when it is taken).
 
 Everything is written under --dir (a licmon.yaml, the certificates, the
@@ -154,12 +158,18 @@ sites:
 	code := run("check")
 	fmt.Fprintf(w, "\n(exit code %d: %s)\n", code, []string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}[min(max(code, 0), 3)])
 
-	step(w, 2, "The admin updates the password on the monitor_apps_REST_* connections; licmon starts the task", "licmon check --fix --config "+cfgPath)
-	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
+	// The service account's password was changed; the connections still
+	// hold the old one. The admin puts the new one in a file only they can read.
+	pwFile := filepath.Join(dir, "service-password.txt")
+	if err := os.WriteFile(pwFile, []byte(sim.DefaultServicePassword+"\n"), 0o600); err != nil {
 		return err
 	}
-	code = run("check", "--fix", "--format", "nagios")
-	fmt.Fprintf(w, "(exit code %d)\n", code)
+	backup := filepath.Join(dir, "repair-backup.json")
+	repairArgs := []string{"repair", "connections", "--user", `CORP\qservice`, "--password-file", pwFile, "--backup", backup}
+	step(w, 2, "licmon repairs the monitor_apps_REST_* connections: plan, backup, apply, reload, check again",
+		"licmon repair connections --user 'CORP\\qservice' --password-file "+pwFile+" --yes --then-reload --config "+cfgPath)
+	code = run(append(repairArgs, "--yes", "--then-reload")...)
+	fmt.Fprintf(w, "(exit code %d; undo with: licmon repair undo %s --config %s)\n", code, backup, cfgPath)
 
 	step(w, 3, "Record the licenses in the history store", "licmon collect --config "+cfgPath)
 	if code := run("collect"); code != ExitOK {
@@ -186,7 +196,13 @@ sites:
 	}
 	fmt.Fprintf(w, "\nThe same report as one self-contained HTML file (charts included, fit to e-mail): %s\n", htmlPath)
 
-	step(w, 6, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
+	step(w, 6, "Which licenses can be reclaimed, and who is protected by which rule (nothing is changed)",
+		"licmon reclaim plan --downgrade --limit 8 --config "+cfgPath)
+	if code := run("reclaim", "plan", "--downgrade", "--limit", "8"); code != ExitOK {
+		return fmt.Errorf("reclaim plan failed with exit code %d", code)
+	}
+
+	step(w, 7, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
 	stopServe, dashboard, err := demoServe(ctx, e, site, cfgPath, serve)
 	if err != nil {
 		return err

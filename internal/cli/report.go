@@ -85,6 +85,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
+	applyReportDefaults(fs, cfg.Report, &opts)
 	st, _, err := openStore(ctx, *dbPath, cfg.DB, true)
 	if err != nil {
 		return fail(e, ExitError, err)
@@ -138,6 +139,9 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		err = report.WriteHTML(bw, r)
 	default:
 		err = report.WriteText(bw, r)
+		if err == nil {
+			err = writeReportActions(ctx, bw, st, name)
+		}
 	}
 	if err == nil {
 		err = bw.Flush()

@@ -32,6 +32,15 @@ with +, e.g. lm-failing-rest-401+at-capacity); --users and --history grow a
 realistic site. The site obeys the license: no allocation beyond the total,
 users are denied when a type is full, capacity stops at the monthly pool.
 
+In the credential scenarios (lm-failing-rest-401, lm-failing-rest-404,
+ntlm-kerberos) the monitor_apps_REST_* connections decide the next License
+Monitor reload, so licmon repair connections can be tried: the service
+account CORP\qservice has the current password ` + sim.DefaultServicePassword + `
+(a scenario file sets another with connections.password). Storing it on the
+connections makes the next run succeed, any other password keeps the 401;
+--prefix windows fixes lm-failing-rest-404; with ntlm-kerberos only
+--switch-to certificate --host <central node> works.
+
 Examples:
   licmon sim --cert-dir ./simcerts
   licmon sim --listen 127.0.0.1:4242 --cert-dir ./simcerts --scenario lm-failing-rest-401

@@ -53,6 +53,9 @@ type Config struct {
 	Schedule Schedule `yaml:"schedule,omitempty"`
 	Alerts   Alerts   `yaml:"alerts,omitempty"`
 	Channels Channels `yaml:"channels,omitempty"`
+	// Reclaim is the reclaim policy and Report the report's defaults (reclaim.go).
+	Reclaim Reclaim `yaml:"reclaim,omitempty"`
+	Report  Report  `yaml:"report,omitempty"`
 
 	// path is the file the config came from, for messages.
 	path string
@@ -225,7 +228,7 @@ func friendlyYAMLError(err error) error {
 			"webhook.Config": "a webhook channel", "slack.Config": "a slack channel", "teams.Config": "a teams channel",
 			"email.Config": "an email channel", "notify.RetryPolicy": "channels.retry"}[typ]
 		if section == "" {
-			section = typ
+			section = reclaimSection(typ)
 		}
 		lines = append(lines, fmt.Sprintf("line %s: unknown key %q in %s (allowed: %s)", m[1], m[2], section, allowedKeys(typ)))
 	}
@@ -238,7 +241,7 @@ func friendlyYAMLError(err error) error {
 func allowedKeys(typ string) string {
 	switch typ {
 	case "Config":
-		return "db, sites, check, serve, schedule, alerts, channels"
+		return "db, sites, check, serve, schedule, alerts, channels, reclaim, report"
 	case "Site":
 		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task"
 	case "Check":
@@ -272,7 +275,7 @@ func allowedKeys(typ string) string {
 	case "notify.RetryPolicy":
 		return "max_attempts, initial_backoff, max_backoff, max_elapsed"
 	}
-	return "see README"
+	return reclaimAllowedKeys(typ)
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -398,6 +401,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
 	}
 	errs = append(errs, c.validateServe()...)
+	errs = append(errs, c.validateReclaim()...)
 	return errors.Join(errs...)
 }
 

@@ -167,3 +167,26 @@ func TestServerUserinfoMasked(t *testing.T) {
 		t.Errorf("validation error = %v; want it to name the server without its user info", err)
 	}
 }
+
+func TestReclaimSection(t *testing.T) {
+	good := "reclaim:\n  inactive:\n    professional: 120d\n  max_releases: 20\n  never_release:\n    users: ['CORP\\ceo']\n    tags: [Keep]\n    custom_properties: [KeepUser=keep, Department]\n    removed_externally: only\nreport:\n  keep: [Keep]\n  inactive_days: 60\n"
+	c, err := config.Parse(strings.NewReader(good), ".", func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(c.Reclaim.Inactive.Professional) != 120*24*time.Hour || c.Report.InactiveDays != 60 || c.Reclaim.NeverRelease.RemovedExternally != "only" {
+		t.Errorf("decoded %+v %+v", c.Reclaim, c.Report)
+	}
+	for in, want := range map[string]string{
+		"reclaim:\n  never_release:\n    blocked: yes-please\n":       "use ignore, protect",
+		"reclaim:\n  never_release:\n    users: [ceo]\n":              "DIRECTORY\\userid",
+		"reclaim:\n  schedule:\n    enabled: true\n    at: '03:00'\n": "name its sites",
+		"reclaim:\n  never_release:\n    tag: [Keep]\n":               "in reclaim.never_release (allowed: users, directories, tags",
+		"report:\n  headroom: -3\n":                                   "must be 0",
+	} {
+		_, err := config.Parse(strings.NewReader(in), ".", func(string) (string, bool) { return "", false })
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", in, err, want)
+		}
+	}
+}

@@ -172,6 +172,8 @@ func (c *Client) statusHint(status int, body, path string) (Kind, string) {
 		if strings.Contains(body, "Cannot parse") || strings.Contains(body, "Missing parameter") {
 			return KindHTTP, "QRS could not parse the filter/orderby: quote strings with single quotes, leave GUIDs unquoted"
 		}
+	case http.StatusConflict:
+		return KindHTTP, fmt.Sprintf("%s changed on the server since it was read (its modifiedDate is newer), or the change clashes with existing data: read it again and decide whether the change still applies", entity)
 	case http.StatusMethodNotAllowed:
 		return KindHTTP, "this Qlik Sense version does not support this call"
 	}

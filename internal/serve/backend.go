@@ -91,3 +91,12 @@ func (b *backend) Alerts(ctx context.Context) ([]web.AlertState, error) {
 	}
 	return out, nil
 }
+
+// Actions returns the site's latest reclaim plans and audited changes.
+func (b *backend) Actions(ctx context.Context, site string, limit int) (*web.Actions, error) {
+	st, err := b.site(site)
+	if err != nil {
+		return nil, err
+	}
+	return web.SummarizeActions(ctx, b.s.st, st.cfg.Name, limit)
+}

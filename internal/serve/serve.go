@@ -359,6 +359,11 @@ func (s *Server) startScheduler(ctx context.Context) {
 				Jitter: sc.CollectJitterOrDefault(), Timeout: sc.CollectTimeoutOrDefault(),
 				CatchUp: func(ctx context.Context, now time.Time) bool { return s.collectMissed(ctx, st.cfg.Name, now) },
 				Run:     func(ctx context.Context) error { return s.runCollect(ctx, rt, st) }})
+		if reclaimScheduled(rt.cfg, st.cfg.Name) {
+			rh, rm, _ := config.ParseClock(rt.cfg.Reclaim.Schedule.At)
+			jobs = append(jobs, schedule.Job{Site: st.cfg.Name, Name: "reclaim", Hour: rh, Minute: rm, Location: loc,
+				Timeout: sc.CollectTimeoutOrDefault(), Run: func(ctx context.Context) error { return s.runReclaim(ctx, rt, st) }})
+		}
 	}
 	sched := schedule.New(jobs, schedule.Options{Now: s.opts.Now, Logger: s.log.With("component", "schedule")})
 	sctx, cancel := context.WithCancel(ctx)

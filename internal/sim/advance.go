@@ -41,7 +41,7 @@ func (s *Site) advanceLocked(to time.Time) {
 		for ti, t := range s.tasks {
 			if t.NextExecution.Equal(s.now) && t.Enabled {
 				r := s.hourRand(s.now.Unix()/3600, uint64(ti)+100)
-				o := t.nextOutcome()
+				o := s.connectionOutcome(t, t.nextOutcome())
 				res := s.execute(t, s.now, o.Failure, r)
 				if o.ScriptLog != "" {
 					res.logPath = o.ScriptLog

@@ -17,7 +17,7 @@
 //
 // # Presets
 //
-// healthy, lm-failing-rest-401, lm-failing-rest-403, lm-failing-rest-http-502,
+// healthy, lm-failing-rest-401, lm-failing-rest-403, lm-failing-rest-404, lm-failing-rest-http-502,
 // lm-failing-rest-connect, lm-failing-file-not-found, lm-failing-field-not-found,
 // lm-failing-table-not-found, lm-failing-syntax-error, lm-failing-out-of-memory,
 // lm-aborted, lm-timeout, lm-connection-missing, lm-no-worker, lm-disabled,
@@ -71,8 +71,10 @@
 //	connections:
 //	  auth: ntlm                  # ntlm | certificate | jwt (monitor_apps_REST_* connection strings)
 //	  missing: [monitor_apps_REST_license_overview]
+//	  password: Qlik-Service-2026 # the service account's current password (credential scenarios)
 //	proxy:
 //	  kerberos: false             # Kerberos on the proxy (NTLM REST connections then get 401)
+//	  prefix: ""                  # default virtual proxy prefix (NTLM URLs without it get 404)
 //	tasks:                        # each entry changes one task, matched by name
 //	  - name: Reload License Monitor
 //	    failure: rest-401         # see FailureKinds; also applies to future runs
@@ -85,7 +87,7 @@
 //	    rename: ""                # give the task another name
 //	    missing: false            # delete the task
 //
-// Failure kinds: rest-401, rest-403, rest-http-502, rest-connect,
+// Failure kinds: rest-401, rest-403, rest-http-404, rest-http-502, rest-connect,
 // file-not-found, field-not-found, table-not-found, syntax-error,
 // out-of-memory, aborted, timeout, connection-missing, no-worker.
 //
@@ -110,4 +112,18 @@
 //     real sample) although an allocation in quarantine still holds its
 //     seat: with quarantined allocations a site can show available seats
 //     and still deny.
+//   - PUT /qrs/dataconnection/{id} needs modifiedDate; an older one than the
+//     stored one is a 409 with a plain-text body. The password is stored but
+//     never returned.
+//   - In the credential scenarios (lm-failing-rest-401, lm-failing-rest-404,
+//     ntlm-kerberos, or any scenario after a PUT of a monitor_apps_REST_*
+//     connection) the connections decide the License Monitor's next reload:
+//     NTLM connections work when they log on as CORP\qservice with the
+//     service account's current password (connections.password, default
+//     DefaultServicePassword) and their URL carries the proxy prefix; with
+//     Kerberos on the proxy only the certificate variant (https://FQDN:4242)
+//     works. SetTaskOutcome overrides this model.
+//   - POST of an allocation reinstates the user's quarantined allocation of
+//     that type; otherwise it is refused with 400 when every seat is
+//     allocated or quarantined.
 package sim

@@ -470,4 +470,5 @@ func (s *Site) buildConnections(installed time.Time) {
 		}
 		add(c[0], cs, "QvRestConnector.exe", user)
 	}
+	s.initCredentials()
 }

@@ -189,6 +189,13 @@ func (s *Site) serveCollection(w http.ResponseWriter, r *http.Request, name stri
 		}
 		textError(w, http.StatusMethodNotAllowed, "Method not allowed")
 		return
+	case http.MethodPut:
+		if name == "dataconnection" && len(rest) == 1 && isGUID(rest[0]) {
+			s.servePutConnection(w, r, rest[0], priv)
+			return
+		}
+		textError(w, http.StatusMethodNotAllowed, "Method not allowed")
+		return
 	default:
 		textError(w, http.StatusMethodNotAllowed, "Method not allowed")
 		return
@@ -463,6 +470,12 @@ func (s *Site) servePost(w http.ResponseWriter, r *http.Request, name string, pr
 	}
 	if u.alloc != nil {
 		textError(w, http.StatusConflict, "Conflict: the user already has an allocation")
+		return
+	}
+	if a := s.reinstate(u, t); a != nil {
+		u.deniedSince = time.Time{}
+		s.recomputeExcess()
+		writeJSON(w, http.StatusCreated, vo(allocRec{a}.obj()), priv)
 		return
 	}
 	if !s.seatFree(t) {

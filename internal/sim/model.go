@@ -162,6 +162,7 @@ type DataConnection struct {
 	Owner                             *User
 	Created, Modified                 time.Time
 	LogOn                             int
+	password                          string // never rendered: QRS does not return it
 }
 
 // Task is a reload task (taskType 0) or another task type in /qrs/task.

@@ -129,6 +129,10 @@ type ConnectionsSpec struct {
 	// Auth is "ntlm" (default, through the proxy on localhost), "certificate"
 	// (direct to port 4242) or "jwt".
 	Auth string `yaml:"auth"`
+	// Password is the service account's current password (default
+	// DefaultServicePassword). A repair that stores it on the NTLM
+	// connections makes the next License Monitor reload authenticate.
+	Password string `yaml:"password"`
 }
 
 // ProxySpec describes the default virtual proxy / proxy service.
@@ -136,6 +140,9 @@ type ProxySpec struct {
 	// Kerberos enables Kerberos on the proxy (the REST connector cannot use
 	// it, so NTLM connections get 401).
 	Kerberos bool `yaml:"kerberos"`
+	// Prefix is the default virtual proxy's prefix; NTLM connections whose
+	// URL lacks it get 404.
+	Prefix string `yaml:"prefix"`
 }
 
 // Failure kinds a task can fail with.
@@ -143,6 +150,7 @@ const (
 	FailRest401       = "rest-401"
 	FailRest403       = "rest-403"
 	FailRest502       = "rest-http-502"
+	FailRest404       = "rest-http-404"
 	FailRestConnect   = "rest-connect"
 	FailFileNotFound  = "file-not-found"
 	FailFieldNotFound = "field-not-found"
@@ -157,7 +165,7 @@ const (
 
 // FailureKinds lists the failure kinds accepted in TaskSpec.Failure and Outcome.
 func FailureKinds() []string {
-	return []string{FailRest401, FailRest403, FailRest502, FailRestConnect, FailFileNotFound, FailFieldNotFound,
+	return []string{FailRest401, FailRest403, FailRest404, FailRest502, FailRestConnect, FailFileNotFound, FailFieldNotFound,
 		FailTableNotFound, FailSyntax, FailOutOfMemory, FailAborted, FailTimeout, FailConnMissing, FailNoWorker}
 }
 
@@ -176,6 +184,8 @@ var presets = []Scenario{
 	{Name: "healthy", Description: "every task succeeds hourly, license valid, allocations and usage look normal"},
 	failing("lm-failing-rest-401", "Reload License Monitor fails: REST connection gets HTTP 401 (wrong credentials on monitor_apps_REST_*)", FailRest401),
 	failing("lm-failing-rest-403", "Reload License Monitor fails: REST connection gets HTTP 403 (REST user lacks rights)", FailRest403),
+	{Name: "lm-failing-rest-404", Description: "the default virtual proxy got the prefix 'windows': the NTLM REST connections to https://localhost/qrs/ get HTTP 404",
+		Proxy: ProxySpec{Prefix: "windows"}, Tasks: []TaskSpec{{Name: lmTask, Failure: FailRest404, FailureStreak: 6}}},
 	failing("lm-failing-rest-http-502", "Reload License Monitor fails: HTTP 502 from the proxy (QRS down)", FailRest502),
 	failing("lm-failing-rest-connect", "Reload License Monitor fails: QVX_UNEXPECTED_END_OF_DATA, TLS channel could not be created", FailRestConnect),
 	failing("lm-failing-file-not-found", "Reload License Monitor fails: Cannot open file in ArchivedLogsFolder (Native Path form)", FailFileNotFound),

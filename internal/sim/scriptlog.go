@@ -74,6 +74,7 @@ var lmRestLoads = []restLoad{
 var restErrors = map[string][]string{
 	FailRest401:     {"HTTP protocol error 401 (Unauthorized):", "", "Requested resource requires authentication."},
 	FailRest403:     {"HTTP protocol error 403 (Forbidden):", "", "The server refused to fulfill the request."},
+	FailRest404:     {"HTTP protocol error 404 (Not Found):", "", "The requested resource does not exist on the server."},
 	FailRest502:     {"HTTP protocol error 502 (Bad Gateway):", "", "The proxy server received an invalid response from an upstream server."},
 	FailRestConnect: {"QVX_UNEXPECTED_END_OF_DATA: Failed to connect to server: The request was aborted: Could not create SSL/TLS secure channel."},
 	FailTimeout:     {"QVX_UNEXPECTED_END_OF_DATA: The operation has timed out."},
@@ -132,7 +133,7 @@ func (s *Site) scriptLog(res *ExecResult) []byte {
 	w.stmt(24, "Reloading "+t.App.Name+" 7.18.0")
 	failAt := ""
 	switch res.failure {
-	case FailRest401, FailRest403, FailRest502, FailRestConnect:
+	case FailRest401, FailRest403, FailRest404, FailRest502, FailRestConnect:
 		failAt = "monitor_apps_REST_license_user"
 	case FailTimeout:
 		failAt = "monitor_apps_REST_license_professional"

@@ -235,6 +235,7 @@ func (s *Site) SetTaskOutcome(taskName string, o Outcome) error {
 		return fmt.Errorf("set task outcome: unknown failure kind %q (use one of %s)", o.Failure, strings.Join(FailureKinds(), ", "))
 	}
 	t.outcome = o
+	s.creds.on = false
 	t.runsLeft = o.Runs
 	if o.Runs == 0 {
 		t.runsLeft = -1
@@ -387,7 +388,7 @@ func (s *Site) countsAt(at time.Time) logCounts {
 // runNow starts t now (API start). With TaskRunTime 0 it completes at once.
 func (s *Site) runNow(t *Task) *session {
 	r := s.hourRand(s.now.UnixNano(), uint64(len(t.Results))+7)
-	o := t.nextOutcome()
+	o := s.connectionOutcome(t, t.nextOutcome())
 	res := s.startRun(t, s.now, o.Failure, r)
 	if o.ScriptLog != "" {
 		res.logPath = o.ScriptLog

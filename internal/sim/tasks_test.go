@@ -183,6 +183,7 @@ func TestPresets(t *testing.T) {
 	}{
 		"healthy":                    {status: 7, logHas: []string{"Execution finished.\r\n", "lines fetched"}},
 		"lm-failing-rest-401":        {status: 8, logHas: []string{"HTTP protocol error 401 (Unauthorized):"}},
+		"lm-failing-rest-404":        {status: 8, logHas: []string{"HTTP protocol error 404 (Not Found):"}},
 		"lm-failing-rest-403":        {status: 8, logHas: []string{"HTTP protocol error 403 (Forbidden):"}},
 		"lm-failing-rest-http-502":   {status: 8, logHas: []string{"HTTP protocol error 502 (Bad Gateway):"}},
 		"lm-failing-rest-connect":    {status: 8, logHas: []string{"Error: QVX_UNEXPECTED_END_OF_DATA:", "SSL/TLS"}},

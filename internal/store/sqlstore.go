@@ -67,21 +67,25 @@ func loadMigrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	// Numbers may have gaps: branches are given numbers in advance and merged
+	// in any order, so migrate applies each missing version, not "everything
+	// above the highest".
 	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if m.version < 1 || (i > 0 && m.version == out[i-1].version) {
+			return nil, fmt.Errorf("migration %s: version %d is used twice or is below 1", m.name, m.version)
 		}
 	}
 	return out, nil
 }
 
-// LatestSchema is the schema version this binary writes.
+// LatestSchema is the schema version this binary writes: the highest
+// migration number.
 func LatestSchema() int {
 	m, err := loadMigrations()
-	if err != nil {
+	if err != nil || len(m) == 0 {
 		return 0
 	}
-	return len(m)
+	return m[len(m)-1].version
 }
 
 // splitStatements splits a migration into statements: full-line "--"
@@ -254,10 +258,20 @@ func (s *sqlStore) openErr(err error) error {
 	return fmt.Errorf("open store %s: %w", s.path, err)
 }
 
+// migrationList is the migrations this store applies: the embedded ones,
+// or a test's.
+func (s *sqlStore) migrationList() ([]migration, error) {
+	if s.opts.migrations != nil {
+		return s.opts.migrations, nil
+	}
+	return loadMigrations()
+}
+
 // checkReadable checks, for a read-only open, that the store has the schema
-// this licmon reads, without changing it.
+// this licmon reads, without changing it. Migration numbers may have gaps, so
+// it compares the set of applied versions with the set this binary has.
 func (s *sqlStore) checkReadable(ctx context.Context) error {
-	migs, err := loadMigrations()
+	migs, err := s.migrationList()
 	if err != nil {
 		return err
 	}
@@ -268,18 +282,27 @@ func (s *sqlStore) checkReadable(ctx context.Context) error {
 	if n == 0 {
 		return s.damaged("it has no schema_migrations table")
 	}
-	var have int
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
 		return s.openErr(err)
 	}
-	if have > len(migs) {
-		return &SchemaTooNewError{Path: s.path, Have: have, Support: len(migs)}
+	latest := migs[len(migs)-1].version
+	known := map[int]bool{}
+	for _, m := range migs {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if v > latest || !known[v] {
+			return &SchemaTooNewError{Path: s.path, Have: v, Support: latest}
+		}
 	}
 	if err := s.checkTables(ctx); err != nil {
 		return err
 	}
-	if have < len(migs) {
-		return fmt.Errorf("open store %s: it has schema v%d and this licmon reads v%d; run licmon collect (or serve) once to upgrade it, then try again", s.path, have, len(migs))
+	for _, m := range migs {
+		if !applied[m.version] {
+			return fmt.Errorf("open store %s: it lacks schema v%d (%s) that this licmon reads; run licmon collect (or serve) once to upgrade it, then try again", s.path, m.version, m.name)
+		}
 	}
 	return nil
 }
@@ -288,18 +311,18 @@ func (s *sqlStore) checkReadable(ctx context.Context) error {
 // there, so a dropped table is reported once, naming the file, instead of
 // as SQLite's "SQL logic error: no such table" at the first query.
 func (s *sqlStore) checkTables(ctx context.Context) error {
-	migs, err := loadMigrations()
+	migs, err := s.migrationList()
 	if err != nil {
 		return err
 	}
-	var have int
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
 		return s.openErr(err)
 	}
 	want := map[string]bool{}
 	for _, m := range migs {
-		if m.version > have {
-			break
+		if !applied[m.version] {
+			continue
 		}
 		for _, st := range splitStatements(m.sql) {
 			f := strings.Fields(strings.ToUpper(st))
@@ -358,7 +381,7 @@ func (s *sqlStore) damaged(why string) error {
 }
 
 func (s *sqlStore) migrate(ctx context.Context) error {
-	migs, err := loadMigrations()
+	migs, err := s.migrationList()
 	if err != nil {
 		return err
 	}
@@ -366,15 +389,22 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return s.openErr(err)
 	}
-	var have int
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
 		return s.openErr(err)
 	}
-	if have > len(migs) {
-		return &SchemaTooNewError{Path: s.path, Have: have, Support: len(migs)}
+	latest := migs[len(migs)-1].version
+	known := map[int]bool{}
+	for _, m := range migs {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if v > latest || !known[v] {
+			return &SchemaTooNewError{Path: s.path, Have: v, Support: latest}
+		}
 	}
 	for _, m := range migs {
-		if m.version <= have || (s.opts.maxVersion > 0 && m.version > s.opts.maxVersion) {
+		if applied[m.version] || (s.opts.maxVersion > 0 && m.version > s.opts.maxVersion) {
 			continue
 		}
 		if err := s.applyMigration(ctx, m); err != nil {
@@ -382,6 +412,24 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedVersions returns the migration versions recorded in the store.
+func (s *sqlStore) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 func (s *sqlStore) applyMigration(ctx context.Context, m migration) error {

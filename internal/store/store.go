@@ -96,6 +96,9 @@ type Store interface {
 	// Checks returns the site's latest check results, newest first.
 	Checks(ctx context.Context, site string, limit int) ([]CheckResult, error)
 
+	// ActionStore holds plans and the audit trail of changes to sites.
+	ActionStore
+
 	// Stats reports rows and bytes per table and the date range per site.
 	Stats(ctx context.Context) (*Stats, error)
 	// Close closes the database.
@@ -241,6 +244,8 @@ type Options struct {
 	// maxVersion, when > 0, stops migrations at that schema version (tests
 	// of upgrades from earlier versions).
 	maxVersion int
+	// migrations, when set by tests, replaces the embedded migrations.
+	migrations []migration
 }
 
 // Errors a caller can test with errors.Is / errors.As.

@@ -103,6 +103,9 @@ type siteView struct {
 	Charts    []typeCharts
 	Tables    []candidateTable
 	History   []CheckSummary
+	// Actions are the latest reclaim plans and audited changes (nil when
+	// the backend keeps none).
+	Actions *Actions
 	// Errors are backend failures shown in place of a section.
 	ReportError  string
 	HistoryError string
@@ -148,6 +151,9 @@ func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
 	if v.History, err = h.b.CheckHistory(ctx, name, h.opts.HistoryRows); err != nil {
 		h.opts.Logger.Warn("dashboard check history", "site", name, "err", err)
 		v.HistoryError = err.Error()
+	}
+	if v.Actions, err = h.actions(ctx, name); err != nil {
+		h.opts.Logger.Warn("dashboard actions", "site", name, "err", err)
 	}
 	h.render(w, r, http.StatusOK, "site", v)
 }
