@@ -1,0 +1,49 @@
+package forecast
+
+import (
+	"math"
+	"slices"
+)
+
+// drift is a random walk with drift fitted to a daily series: tomorrow is today plus the mean
+// daily change, plus noise. Its forecast standard error k days ahead, σ·√(k + k²/(n−1)), grows
+// linearly in k through the second term: the uncertainty of a drift estimated from n days. That
+// term is what makes short histories honest: 45 days cannot pin a year's growth down.
+type drift struct {
+	last, slope, sigma float64
+	n                  int
+}
+
+// minSigma is the smallest daily noise assumed for a series that changes at all: a seat count is
+// an integer, so even a perfectly regular history is only known to within rounding (the standard
+// deviation of a uniform error of ±0.5 seat). A series that never changed keeps σ = 0: nothing in
+// it suggests movement, and its band is the flat line itself.
+var minSigma = 1 / math.Sqrt(12)
+
+// fitDrift fits the random walk with drift as R's forecast::rwf(y, drift = TRUE) does: the
+// drift is the mean daily change and σ the standard deviation of the daily changes around it
+// (but at least minSigma unless the series is constant).
+func fitDrift(y []float64) drift {
+	n := len(y)
+	d := drift{last: y[n-1], n: n}
+	if n < 3 || !slices.ContainsFunc(y, func(v float64) bool { return v != y[0] }) {
+		return d
+	}
+	d.slope = (y[n-1] - y[0]) / float64(n-1)
+	var ss float64
+	for t := 1; t < n; t++ {
+		e := y[t] - y[t-1] - d.slope
+		ss += e * e
+	}
+	d.sigma = max(minSigma, math.Sqrt(ss/float64(n-2)))
+	return d
+}
+
+// mean is the point forecast k days ahead.
+func (d drift) mean(k int) float64 { return d.last + float64(k)*d.slope }
+
+// sd is the forecast standard error k days ahead.
+func (d drift) sd(k int) float64 {
+	s := float64(k)
+	return d.sigma * math.Sqrt(s+s*s/float64(max(d.n-1, 1)))
+}
