@@ -136,10 +136,11 @@ func fitDaily(d daily, c config) *Model {
 // Holt model, whose paths come from the block bootstrap of its own one-step errors, and a random
 // walk with drift, whose spread includes the uncertainty of the estimated drift and so grows
 // linearly in h when the history is short. The point forecast is the weighted mean of the two.
-// The paths combine the two by rank (Vincentization): on every day the r-th smallest Holt path
-// is paired with the r-th smallest of a fixed set of normal quantiles scaled by the drift model's
-// standard error, so every quantile of the combined paths is the weighted mean of the two models'
-// quantiles, and the interval keeps the shape the bootstrap found (skew, jumps, weekday batches).
+// The interval combines the two by rank (Vincentization): on every day the r-th smallest Holt
+// outcome is paired with the r-th smallest of a fixed set of normal quantiles scaled by the drift
+// model's standard error, so each bound is the weighted mean of the two models' bounds, and the
+// interval keeps the shape the bootstrap found (skew, jumps, weekday batches). The paths behind
+// run-out dates add each path's own drift error to its Holt path in the same way.
 func (m *Model) simulate(pool []float64, p smoothing, seed uint64, dm drift) {
 	h, paths := m.HorizonDays, m.Paths
 	w := 1 - m.DriftWeight
@@ -172,38 +173,47 @@ func (m *Model) simulate(pool []float64, p smoothing, seed uint64, dm drift) {
 			b = p.phi*b + p.beta*e
 		}
 	}
-	// Evenly spaced standard normal quantiles rather than random draws: symmetric, so the drift
-	// model's share of the band is centred on the forecast and never collapses by chance.
+	// The drift model's spread: evenly spaced standard normal quantiles (symmetric, so its share of
+	// the band is centred on the forecast and never collapses by chance), one per path for the
+	// whole path, since an error in the drift persists. They are dealt out in the order of the
+	// paths on the last day, so each path's drift error goes with its Holt outcome.
 	z := make([]float64, paths)
 	for r := range z {
 		z[r] = math.Sqrt2 * math.Erfinv(2*(float64(r)+0.5)/float64(paths)-1)
 	}
+	zPath := make([]float64, paths)
+	last := m.sims[(h-1)*paths:]
+	byLast := make([]int, paths)
+	for i := range byLast {
+		byLast[i] = i
+	}
+	slices.SortStableFunc(byLast, func(a, b int) int { return cmp.Compare(last[a], last[b]) })
+	for r, i := range byLast {
+		zPath[i] = z[r]
+	}
 
 	m.mean, m.lo, m.hi = make([]float64, h), make([]float64, h), make([]float64, h)
 	qlo, qhi := (1-m.IntervalLevel)/2, 1-(1-m.IntervalLevel)/2
-	type ranked struct {
-		v float64
-		i int
-	}
-	order := make([]ranked, paths)
+	zlo, zhi := quantile(z, qlo), quantile(z, qhi)
 	buf := make([]float64, paths)
 	var up, down float64 // widest half-widths so far
 	for k := range h {
 		row := m.sims[k*paths : (k+1)*paths]
-		for i, v := range row {
-			order[i] = ranked{v, i}
-		}
-		slices.SortFunc(order, func(a, b ranked) int { return cmp.Compare(a.v, b.v) })
+		copy(buf, row)
+		slices.Sort(buf)
+		// The band pairs the sorted Holt outcomes with the sorted normal quantiles, so each bound
+		// is the weighted mean of the two models' bounds (Vincentization).
 		sd := (1 - w) * dm.sd(k+1)
-		for r, o := range order {
-			buf[r] = mean[k] + w*(o.v-holt[k]) + sd*z[r]
-			row[o.i] = floor(buf[r])
+		hi := mean[k] + w*(quantile(buf, qhi)-holt[k]) + sd*zhi
+		lo := mean[k] + w*(quantile(buf, qlo)-holt[k]) + sd*zlo
+		for i, v := range row {
+			row[i] = floor(mean[k] + w*(v-holt[k]) + sd*zPath[i])
 		}
 		// The band never narrows with the horizon (what is uncertain in a month is no more certain
 		// in two), and always contains the point forecast, even when a skewed residual pool puts
 		// most Holt paths on one side of it. Only then are the bounds floored at zero.
-		up = max(up, quantile(buf, qhi)-mean[k])
-		down = max(down, mean[k]-quantile(buf, qlo))
+		up = max(up, hi-mean[k])
+		down = max(down, mean[k]-lo)
 		m.mean[k], m.lo[k], m.hi[k] = floor(mean[k]), floor(mean[k]-down), floor(mean[k]+up)
 	}
 }

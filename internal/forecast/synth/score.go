@@ -119,8 +119,11 @@ func (r Results) Table() string {
 
 // Drift forecasts a random walk with drift h days ahead with a level interval (0.8 for 80%), as R's
 // forecast::rwf(y, drift = TRUE, h, level) does: the drift is the mean daily change, and the
-// standard error at step k is σ·√(k + k²/(n−1)), which includes the uncertainty of the estimated
-// drift. It is the reference the calibration is held to.
+// standard error at step k is √(mse·k + k²·se_b²), where se_b is the standard error of the
+// estimated drift. It is the reference the calibration is held to, and reproduces R (forecast
+// 8.20) to rounding, except when the drift is zero: R then divides the mse by n−1 or n−2
+// depending on whether lm's round-off left the drift at exactly 0, which changes bounds by
+// hundredths of a seat.
 func Drift(y []float64, h int, level float64) Forecast {
 	n := len(y)
 	f := Forecast{Mean: make([]float64, h), Lo: make([]float64, h), Hi: make([]float64, h)}
@@ -131,16 +134,17 @@ func Drift(y []float64, h int, level float64) Forecast {
 		return f
 	}
 	c := (y[n-1] - y[0]) / float64(n-1)
-	var ss float64
+	var rss float64
 	for t := 1; t < n; t++ {
 		d := y[t] - y[t-1] - c
-		ss += d * d
+		rss += d * d
 	}
-	sigma := math.Sqrt(ss / float64(n-2)) // sd of the n−1 differences around their mean
-	z := math.Sqrt2 * math.Erfinv(level)  // the (1+level)/2 quantile of the standard normal
+	seB := math.Sqrt(rss/float64(n-2)) / math.Sqrt(float64(n-1)) // lm(diff(y) ~ 1): coefficient's standard error
+	mse := rss / float64(n-2)
+	z := math.Sqrt2 * math.Erfinv(level) // the (1+level)/2 quantile of the standard normal
 	for k := range h {
 		s := float64(k + 1)
-		se := sigma * math.Sqrt(s+s*s/float64(n-1))
+		se := math.Sqrt(mse*s + s*s*seB*seB)
 		f.Mean[k] = y[n-1] + s*c
 		f.Lo[k], f.Hi[k] = f.Mean[k]-z*se, f.Mean[k]+z*se
 	}
