@@ -4,12 +4,12 @@
 # commit (default: where this branch left main), side by side in one run: the two benchmarks
 # alternate, RUNS times each, and the medians are printed. Figures go to docs/PERFORMANCE.md.
 #
-#   bench/forecast-speed.sh                 reference = git merge-base HEAD main
+#   bench/forecast-speed.sh                 reference = git merge-base HEAD main (or origin/main)
 #   REF=f4bba44 RUNS=7 bench/forecast-speed.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-5}"
-REF="${REF:-$(git merge-base HEAD main)}"
+REF="${REF:-$(git merge-base HEAD main 2>/dev/null || git merge-base HEAD origin/main)}"
 out=bench/out/forecast-speed
 rm -rf "$out" && mkdir -p "$out/ref"
 # The forecast package uses only the standard library, so the reference builds on its own.

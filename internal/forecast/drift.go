@@ -22,20 +22,32 @@ var minSigma = 1 / math.Sqrt(12)
 
 // fitDrift fits the random walk with drift as R's forecast::rwf(y, drift = TRUE) does: the
 // drift is the mean daily change and σ the standard deviation of the daily changes around it
-// (but at least minSigma unless the series is constant).
-func fitDrift(y []float64) drift {
+// (but at least minSigma unless the series is constant). Changes are taken between observed days
+// only, each scaled to one day by the square root of its gap, so that days filled by
+// interpolation cannot make the series look smoother than it is; without gaps this is rwf's σ.
+func fitDrift(y []float64, obs []bool) drift {
 	n := len(y)
 	d := drift{last: y[n-1], n: n}
 	if n < 3 || !slices.ContainsFunc(y, func(v float64) bool { return v != y[0] }) {
 		return d
 	}
-	d.slope = (y[n-1] - y[0]) / float64(n-1)
+	d.slope = (y[n-1] - y[0]) / float64(n-1) // the first and last days are always observed
 	var ss float64
+	pairs, prev := 0, 0
 	for t := 1; t < n; t++ {
-		e := y[t] - y[t-1] - d.slope
-		ss += e * e
+		if !obs[t] {
+			continue
+		}
+		g := float64(t - prev)
+		e := y[t] - y[prev] - g*d.slope
+		ss += e * e / g
+		pairs++
+		prev = t
 	}
-	d.sigma = max(minSigma, math.Sqrt(ss/float64(n-2)))
+	d.sigma = minSigma
+	if pairs > 1 {
+		d.sigma = max(minSigma, math.Sqrt(ss/float64(pairs-1)))
+	}
 	return d
 }
 

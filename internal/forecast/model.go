@@ -126,7 +126,7 @@ func fitDaily(d daily, c config) *Model {
 	if !c.holtOnly {
 		m.DriftWeight = 1 - holtWeight(len(y))
 	}
-	m.simulate(pool, p, c.seed, fitDrift(y))
+	m.simulate(pool, p, c.seed, fitDrift(y, obs))
 	return m
 }
 

@@ -179,3 +179,27 @@ func TestDemandOneMonthOfHistory(t *testing.T) {
 		t.Logf("%s, Holt model alone: %.1f [%.1f, %.1f]: %v", name, old.mean[364], old.lo[364], old.hi[364], bad)
 	}
 }
+
+// TestDriftNoiseIgnoresInterpolatedDays: weekly snapshots of a random walk must show the same
+// daily noise as daily ones; interpolated days in between would make it look seven times calmer.
+func TestDriftNoiseIgnoresInterpolatedDays(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	y := make([]float64, 700)
+	for d := 1; d < len(y); d++ {
+		y[d] = y[d-1] + 0.3 + rng.NormFloat64()*2
+	}
+	var weekly []Point
+	for d := 0; d < len(y); d += 7 {
+		weekly = append(weekly, Point{Day: day0.AddDate(0, 0, d), Value: y[d]})
+	}
+	dw, err := resample(weekly, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dd, _ := resample(seriesPoints(y[:len(dw.values)]), false)
+	sw, sd := fitDrift(dw.values, dw.observed).sigma, fitDrift(dd.values, dd.observed).sigma
+	t.Logf("daily noise from daily points %.2f, from weekly snapshots %.2f (true 2)", sd, sw)
+	if math.Abs(sw/sd-1) > 0.25 {
+		t.Errorf("weekly snapshots give σ %.2f, daily points %.2f; want them within 25%%", sw, sd)
+	}
+}
