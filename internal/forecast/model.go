@@ -13,7 +13,8 @@ import (
 type Model struct {
 	// Alpha, Beta and Phi are the chosen smoothing parameters (Phi per day; 1 = undamped).
 	Alpha, Beta, Phi float64
-	// Level and Trend are the smoothed state on LastDay; Trend is in units per day.
+	// Level and Trend are the Holt model's smoothed state on LastDay; Trend is in units per day.
+	// The point forecast also weighs in the random walk with drift (see DriftWeight).
 	Level, Trend float64
 	// FirstDay and LastDay bound the history used (midnight, location of the latest point).
 	FirstDay, LastDay time.Time
@@ -34,6 +35,7 @@ type Model struct {
 	hist    daily
 	sims    []float64 // day-major: sims[(k-1)*Paths+p] is path p on day LastDay+k
 	mean    []float64 // point forecast per day ahead (index k-1)
+	start   float64   // the point forecast's starting value on LastDay (day 0)
 	lo, hi  []float64 // interval bounds per day ahead
 	slope30 float64
 	slope90 float64
@@ -144,6 +146,7 @@ func fitDaily(d daily, c config) *Model {
 func (m *Model) simulate(pool []float64, p smoothing, seed uint64, dm drift) {
 	h, paths := m.HorizonDays, m.Paths
 	w := 1 - m.DriftWeight
+	m.start = w*m.Level + (1-w)*dm.last
 	holt := make([]float64, h)
 	mean := make([]float64, h) // before the floor
 	damp, cum := 1.0, 0.0
