@@ -98,7 +98,10 @@ func scaled(fc synth.Forecast, f float64) synth.Forecast {
 // TestCalibration is the promise behind "80% interval": over generated series of short (45–90
 // days) and long (8–20 months) history, the interval holds between 70% and 90% of the outcomes
 // 30, 90 and 180 days ahead, and its interval score is no worse than a random walk with drift
-// (R's rwf), the method that is honest on short histories.
+// (R's rwf), the method that is honest on short histories. On short histories the forecast is
+// 90% that random walk, so the two tie there: the test allows 1% either way (the benchmark
+// against R's ets, which cannot run in CI, is in docs/FORECASTING.md). On long histories it must
+// be strictly better.
 func TestCalibration(t *testing.T) {
 	series, fs := calibForecasts()
 	res := synth.Results{}
@@ -110,11 +113,11 @@ func TestCalibration(t *testing.T) {
 	for _, p := range coverageProblems(res, calibMethod) {
 		t.Errorf("80%% interval: %s, want 70%% to 90%%", p)
 	}
-	for _, g := range []synth.Group{synth.Short, synth.Long} {
+	for g, tolerance := range map[synth.Group]float64{synth.Short: 1.01, synth.Long: 1} {
 		ours, ref := meanWinkler(res, calibMethod, g), meanWinkler(res, driftMethod, g)
-		t.Logf("%s history: mean Winkler score %.1f, random walk with drift %.1f", g, ours, ref)
-		if ours > ref {
-			t.Errorf("%s history: mean Winkler score %.1f is worse than the random walk with drift's %.1f", g, ours, ref)
+		t.Logf("%s history: mean Winkler score %.2f, random walk with drift %.2f", g, ours, ref)
+		if ours > ref*tolerance {
+			t.Errorf("%s history: mean Winkler score %.2f is worse than the random walk with drift's %.2f", g, ours, ref)
 		}
 	}
 }

@@ -6,11 +6,13 @@ import (
 )
 
 // drift is a random walk with drift fitted to a daily series: tomorrow is today plus the mean
-// daily change, plus noise. Its forecast standard error k days ahead, σ·√(k + k²/(n−1)), grows
-// linearly in k through the second term: the uncertainty of a drift estimated from n days. That
-// term is what makes short histories honest: 45 days cannot pin a year's growth down.
+// daily change, plus noise. Its forecast standard error k days ahead, √(σ_w²·k + σ²·k²/(n−1)),
+// grows linearly in k through the second term: the uncertainty of a drift estimated from n days.
+// That term is what makes short histories honest: 45 days cannot pin a year's growth down. It is
+// R's forecast::rwf, except that the noise term uses σ_w, measured over weeks (at most σ).
 type drift struct {
 	last, slope, sigma float64
+	noise              float64 // σ of the day-to-day noise, measured over weeks (see fitDrift)
 	n                  int
 }
 
@@ -48,6 +50,23 @@ func fitDrift(y []float64, obs []bool) drift {
 	if pairs > 1 {
 		d.sigma = max(minSigma, math.Sqrt(ss/float64(pairs-1)))
 	}
+	// The noise that accumulates over the horizon is measured from 7-day changes: allocations come
+	// in weekday batches, so a Monday's jump after a flat weekend makes daily changes swing more
+	// than weeks do, and σ of daily changes overstates how far the series wanders in a month. It
+	// is never taken above σ; the drift's uncertainty keeps rwf's daily σ.
+	d.noise = d.sigma
+	var ss7 float64
+	n7 := 0
+	for t := 7; t < n; t++ {
+		if obs[t] && obs[t-7] {
+			e := y[t] - y[t-7] - 7*d.slope
+			ss7 += e * e
+			n7++
+		}
+	}
+	if n7 >= 14 {
+		d.noise = min(d.sigma, max(minSigma, math.Sqrt(ss7/float64(n7-1)/7)))
+	}
 	return d
 }
 
@@ -57,5 +76,5 @@ func (d drift) mean(k int) float64 { return d.last + float64(k)*d.slope }
 // sd is the forecast standard error k days ahead.
 func (d drift) sd(k int) float64 {
 	s := float64(k)
-	return d.sigma * math.Sqrt(s+s*s/float64(max(d.n-1, 1)))
+	return math.Sqrt(d.noise*d.noise*s + d.sigma*d.sigma*s*s/float64(max(d.n-1, 1)))
 }

@@ -205,10 +205,12 @@ func (m *Model) simulate(pool []float64, p smoothing, seed uint64, dm drift) {
 		copy(buf, row)
 		slices.Sort(buf)
 		// The band pairs the sorted Holt outcomes with the sorted normal quantiles, so each bound
-		// is the weighted mean of the two models' bounds (Vincentization).
+		// is the weighted mean of the two models' bounds (Vincentization). A Holt bound on the
+		// wrong side of its own forecast (a skewed residual pool) counts as the forecast itself,
+		// so the random walk's part keeps lo < mean < hi.
 		sd := (1 - w) * dm.sd(k+1)
-		hi := mean[k] + w*(quantile(buf, qhi)-holt[k]) + sd*zhi
-		lo := mean[k] + w*(quantile(buf, qlo)-holt[k]) + sd*zlo
+		hi := mean[k] + w*max(0, quantile(buf, qhi)-holt[k]) + sd*zhi
+		lo := mean[k] - w*max(0, holt[k]-quantile(buf, qlo)) + sd*zlo
 		for i, v := range row {
 			row[i] = floor(mean[k] + w*(v-holt[k]) + sd*zPath[i])
 		}
