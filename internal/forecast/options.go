@@ -64,6 +64,7 @@ type config struct {
 	paths        int
 	seed         uint64
 	includeRecon bool
+	holtOnly     bool // the Holt model alone, as before the combination; only tests set it
 }
 
 // resolve applies defaults and validates, returning an error that says which field to fix.

@@ -147,7 +147,7 @@ func (m *Model) RunOut(capacity float64) Result {
 			return r
 		}
 	}
-	growth := m.mean[h-1] - m.Level
+	growth := m.mean[h-1] - m.start
 	if growth < flatGrowth {
 		r.Status = StatusFlatOrDeclining
 		r.Reason = fmt.Sprintf("flat or declining (%s per month over the last 90 days; forecast %s in %d days); no run-out expected",
