@@ -193,7 +193,7 @@ func synthReport(site string, users, days int, asOf time.Time) *report.Report {
 	rep.UnmetDemand = report.UnmetDemand{Available: true, Note: "refusals per type from one source each", Types: []report.UnmetType{
 		{Type: license.Professional, Label: "Professional", Source: &logs, AtCapacity: true, WindowDays: 30, Denials: ref(int64(57)), Waiting: ref(12.0),
 			Sources: []report.UnmetSource{{Source: logs, Denials: 57, Days: 20}, {Source: est, Denials: 9, Days: 40}},
-			Note: "57 refusals in the last 30 days (source: logs, refusals read from the Qlik Sense logs)"},
+			Note:    "57 refusals in the last 30 days (source: logs, refusals read from the Qlik Sense logs)"},
 		{Type: license.Analyzer, Label: "Analyzer", Source: &est, Estimate: true, WindowDays: 30, Denials: ref(int64(3)), Waiting: ref(0.0),
 			Sources: []report.UnmetSource{{Source: est, Denials: 3, Days: 5}}, Note: "3 refusals in the last 30 days (source: qrs-estimate); an estimate, not measured refusals"},
 		{Type: license.AnalyzerCapacity, Label: license.AnalyzerCapacity.Label(), WindowDays: 30, Sources: []report.UnmetSource{},
