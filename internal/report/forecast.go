@@ -80,8 +80,23 @@ func forecastType(ctx context.Context, st store.Store, site string, tr *TypeRepo
 	case atCap && source != "":
 		f.Series = SeriesDemand
 		f.SeriesNote = fmt.Sprintf("at its licensed total: fitted to demand = allocated + unmet demand still waiting (%s)", sourceText(source))
+		// Days at the total before the source recorded anything have an
+		// unknown unmet demand, not none: they are left out (the forecast
+		// bridges the gap) rather than read as a plateau.
+		since := license.Day(chosen[0].Day)
+		skipped := 0
 		for i, p := range pts {
+			if demand.AtCapacity(dp[i]) && p.Day.Before(since) {
+				if !p.Reconstructed || o.IncludeReconstructed {
+					skipped++
+				}
+				continue
+			}
 			series = append(series, forecast.Point{Day: p.Day.UTC(), Value: values[i], Reconstructed: p.Reconstructed})
+		}
+		if skipped > 0 {
+			f.SeriesNote += fmt.Sprintf("; %d earlier %s at the total, before the source starts on %s, %s left out (their unmet demand is unknown)",
+				skipped, plural(skipped, "day", "days"), since.Format(time.DateOnly), plural(skipped, "is", "are"))
 		}
 	default:
 		n := len(pts)
