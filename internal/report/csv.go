@@ -42,7 +42,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		}
 		f := t.Forecast
 		row = append(row, optf(t.Growth30PerMonth), optf(t.Growth90PerMonth), f.Status, date(f.Date), date(f.Earliest), date(f.Latest),
-			ftoa(f.Probability), r.HorizonEnd.Format(time.DateOnly))
+			optf(f.Probability), r.HorizonEnd.Format(time.DateOnly))
 		if d := f.Demand; d != nil {
 			row = append(row, ftoa(d.Mean), optf(d.Hi))
 		} else {

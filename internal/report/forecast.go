@@ -64,7 +64,6 @@ func forecastType(ctx context.Context, st store.Store, site string, tr *TypeRepo
 		}
 	}
 	f := &tr.Forecast
-	f.DaysLeft = -1
 	if tr.Type == license.AnalyzerCapacity {
 		f.Status, f.Reason = StatusNotApplicable, "capacity minutes renew each calendar month; see the capacity section for this month's burn"
 		return nil
@@ -129,10 +128,18 @@ func forecastType(ctx context.Context, st store.Store, site string, tr *TypeRepo
 		f.Reason = "demand: " + res.Reason
 	}
 	f.Date, f.Earliest, f.Latest = res.Date, res.Earliest, res.Latest
-	f.DaysLeft, f.Probability, f.Method = res.DaysLeft, res.Probability, res.Method
+	f.Method = res.Method
+	if res.Date != nil && res.DaysLeft >= 0 {
+		d := res.DaysLeft
+		f.DaysLeft = &d
+	}
+	if res.Status != forecast.StatusNotEnoughHistory {
+		p := res.Probability
+		f.Probability = &p
+	}
 	if tr.Licensed == 0 && res.Status != forecast.StatusNotEnoughHistory {
 		f.Status, f.Reason = StatusNoLicense, "nothing is licensed for this type"
-		f.Date, f.Earliest, f.Latest, f.DaysLeft, f.Probability = nil, nil, nil, -1, 0
+		f.Date, f.Earliest, f.Latest, f.DaysLeft, f.Probability = nil, nil, nil, nil, nil
 	}
 	if m == nil {
 		return nil

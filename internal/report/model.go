@@ -159,9 +159,12 @@ type Forecast struct {
 	// Earliest and Latest bound the run-out date with the interval level.
 	Earliest    *time.Time `json:"earliest,omitempty"`
 	Latest      *time.Time `json:"latest,omitempty"`
-	DaysLeft    int        `json:"daysLeft"`
-	Probability float64    `json:"probability"`
-	Method      string     `json:"method,omitempty"`
+	// DaysLeft is the days to the run-out Date; nil without a date.
+	DaysLeft *int `json:"daysLeft"`
+	// Probability is the share of simulated paths that reach the licensed
+	// total within the horizon; nil when there is no forecast.
+	Probability *float64 `json:"probability"`
+	Method      string   `json:"method,omitempty"`
 	// Points is the number of observed days fitted; ReconstructedPoints how
 	// many of them were reconstructed lower bounds (0 unless included).
 	Points              int `json:"points"`

@@ -105,6 +105,13 @@ func optInt(v *int64) string {
 	return fmt.Sprint(*v)
 }
 
+func optIntv(v *int) string {
+	if v == nil {
+		return unknown
+	}
+	return fmt.Sprint(*v)
+}
+
 func optNum(v *float64) string {
 	if v == nil {
 		return unknown
@@ -186,15 +193,15 @@ func dateText(t *time.Time) string {
 func runoutText(f Forecast) string {
 	switch f.Status {
 	case string(forecast.StatusRunsOut):
-		return fmt.Sprintf("runs out %s (80%% interval %s to %s), in %d days", f.Date.Format(time.DateOnly), dateText(f.Earliest), dateText(f.Latest), f.DaysLeft)
+		return fmt.Sprintf("runs out %s (80%% interval %s to %s), in %s days", f.Date.Format(time.DateOnly), dateText(f.Earliest), dateText(f.Latest), optIntv(f.DaysLeft))
 	case string(forecast.StatusAlreadyExceeded):
 		return "already at or above the licensed total"
 	case string(forecast.StatusNotEnoughHistory):
 		return "not enough history to forecast: " + f.Reason
 	case string(forecast.StatusNotWithinHorizon), string(forecast.StatusFlatOrDeclining):
 		s := "does not run out within the horizon"
-		if f.Earliest != nil {
-			s += fmt.Sprintf(" (%.0f%% of simulated paths do, earliest %s)", f.Probability*100, f.Earliest.Format(time.DateOnly))
+		if f.Earliest != nil && f.Probability != nil {
+			s += fmt.Sprintf(" (%.0f%% of simulated paths do, earliest %s)", *f.Probability*100, f.Earliest.Format(time.DateOnly))
 		}
 		if f.Status == string(forecast.StatusFlatOrDeclining) {
 			s += "; flat or declining"

@@ -177,8 +177,15 @@ func runOut(r *report.Report) map[license.Type]forecast.Result {
 	out := map[license.Type]forecast.Result{}
 	for _, t := range r.Types {
 		f := t.Forecast
+		daysLeft, prob := -1, 0.0
+		if f.DaysLeft != nil {
+			daysLeft = *f.DaysLeft
+		}
+		if f.Probability != nil {
+			prob = *f.Probability
+		}
 		out[t.Type] = forecast.Result{Status: forecast.Status(f.Status), Date: f.Date, Earliest: f.Earliest, Latest: f.Latest,
-			DaysLeft: f.DaysLeft, Probability: f.Probability, Current: float64(t.Allocated), Capacity: float64(t.Licensed),
+			DaysLeft: daysLeft, Probability: prob, Current: float64(t.Allocated), Capacity: float64(t.Licensed),
 			Slope30: deref(t.Growth30PerMonth), Slope90: deref(t.Growth90PerMonth), Method: f.Method, Reason: f.Reason}
 	}
 	return out
@@ -216,8 +223,8 @@ func (st *siteState) metricsSite() metrics.Site {
 	if r := st.report; r != nil {
 		m.RunOutDays = map[license.Type]float64{}
 		for _, t := range r.Types {
-			if t.Forecast.DaysLeft >= 0 && (t.Forecast.Status == string(forecast.StatusRunsOut) || t.Forecast.Status == string(forecast.StatusAlreadyExceeded)) {
-				m.RunOutDays[t.Type] = float64(t.Forecast.DaysLeft)
+			if t.Forecast.DaysLeft != nil && (t.Forecast.Status == string(forecast.StatusRunsOut) || t.Forecast.Status == string(forecast.StatusAlreadyExceeded)) {
+				m.RunOutDays[t.Type] = float64(*t.Forecast.DaysLeft)
 			}
 		}
 		for _, u := range r.UnmetDemand.Types {

@@ -170,7 +170,7 @@ func synthReport(site string, users, days int, asOf time.Time) *report.Report {
 		out := asOf.AddDate(0, 0, int(left))
 		early, late := asOf.AddDate(0, 0, int(left*0.8)), asOf.AddDate(0, 0, int(left*1.3))
 		t.Forecast = report.Forecast{Status: "runs-out", Reason: fmt.Sprintf("allocations grow %.1f a month and reach the %d licensed on %s", perDay*30.44, t.Licensed, day(out)),
-			Date: &out, Earliest: &early, Latest: &late, DaysLeft: int(left), Probability: 0.8, Method: "damped-trend", Points: days - days/3}
+			Date: &out, Earliest: &early, Latest: &late, DaysLeft: ref(int(left)), Probability: ref(0.8), Method: "damped-trend", Points: days - days/3}
 		for d := 1; d <= rep.HorizonDays; d++ {
 			m := float64(t.Allocated) + perDay*float64(d)
 			w := float64(d) * perDay * 0.3
@@ -178,7 +178,7 @@ func synthReport(site string, users, days int, asOf time.Time) *report.Report {
 		}
 		if i == 1 {
 			t.Forecast.Status, t.Forecast.Reason, t.Forecast.Date, t.Forecast.Earliest, t.Forecast.Latest = "not-within-horizon", "no run-out within the horizon", nil, nil, nil
-			t.Forecast.DaysLeft = 0
+			t.Forecast.DaysLeft = nil
 		}
 		t.Usage = &report.Usage{Used7: t.Allocated / 3, Used30: t.Allocated / 2, Used90: t.Allocated * 3 / 4, NeverUsed: t.Allocated / 20,
 			Unused30: t.Allocated / 2, Unused60: t.Allocated / 3, Unused90: t.Allocated / 4}
