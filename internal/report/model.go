@@ -157,8 +157,8 @@ type Forecast struct {
 	SeriesNote string     `json:"seriesNote,omitempty"`
 	Date       *time.Time `json:"date,omitempty"`
 	// Earliest and Latest bound the run-out date with the interval level.
-	Earliest    *time.Time `json:"earliest,omitempty"`
-	Latest      *time.Time `json:"latest,omitempty"`
+	Earliest *time.Time `json:"earliest,omitempty"`
+	Latest   *time.Time `json:"latest,omitempty"`
 	// DaysLeft is the days to the run-out Date; nil without a date.
 	DaysLeft *int `json:"daysLeft"`
 	// Probability is the share of simulated paths that reach the licensed
