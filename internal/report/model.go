@@ -260,7 +260,7 @@ type PlanVariant struct {
 //	Required  = ceil(Demand × (1 + headroom%))
 //	Shortfall = max(0, Required − Licensed)
 //	Reclaim   = min(Reclaimable, Shortfall)
-//	Buy       = Shortfall − Reclaim
+//	Buy       = Shortfall − Reclaim (0 for BasisCurrent: no forecast, no purchase)
 type PlanLine struct {
 	Type      license.Type `json:"type"`
 	Label     string       `json:"label"`

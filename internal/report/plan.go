@@ -38,7 +38,7 @@ func inQuarantineWindow(a license.Allocation, asOf time.Time) bool {
 // planDemand is the demand a line plans against and what it rests on: the
 // forecast's upper bound when it has one, else its mean (a bound equal to
 // the mean is no uncertainty), else today's demand. Never below today.
-func planDemand(t TypeReport, d *Demand, today float64) (basis string, mean, demand float64) {
+func planDemand(d *Demand, today float64) (basis string, mean, demand float64) {
 	switch {
 	case d == nil:
 		return BasisCurrent, today, today
@@ -69,13 +69,13 @@ func planLine(t TypeReport, reclaim, later int64, headroomPct, shift float64) Pl
 	if recon {
 		d = t.Forecast.MeasuredDemand // reconstructed days never buy on their own
 	}
-	l.Basis, l.DemandMean, l.Demand = planDemand(t, d, now)
+	l.Basis, l.DemandMean, l.Demand = planDemand(d, now)
 	l.Unmet = unmet
 	l.arithmetic(headroomPct, shift)
 	l.RestsOn = restsOn(t, l, headroomPct)
 	if recon {
 		alt := l
-		alt.Basis, alt.DemandMean, alt.Demand = planDemand(t, t.Forecast.Demand, now)
+		alt.Basis, alt.DemandMean, alt.Demand = planDemand(t.Forecast.Demand, now)
 		alt.arithmetic(headroomPct, shift)
 		if alt.Buy != l.Buy {
 			b := alt.Buy
