@@ -161,4 +161,7 @@ func printCollect(w io.Writer, r *collect.Result) {
 		}
 		fmt.Fprintf(w, "  changes since the last collection: %s\n", strings.Join(parts, "; "))
 	}
+	if r.Denied > 0 {
+		fmt.Fprintf(w, "  new users without a seat while a type was full: %d, recorded as unmet demand (qrs-estimate, an estimate)\n", r.Denied)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licmon/licmon/internal/demand"
 	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/store"
@@ -496,8 +497,11 @@ type Result struct {
 	// Incremental is true when app objects were read incrementally.
 	Incremental bool
 	Backfill    int // reconstructed daily points written on the first collection
-	Fetch       time.Duration
-	SaveTook    time.Duration
+	// Denied is the users estimated as refused a seat since the previous
+	// collection (demand.Estimate), stored as source qrs-estimate.
+	Denied   int64
+	Fetch    time.Duration
+	SaveTook time.Duration
 }
 
 // Options tune Run.
@@ -528,6 +532,10 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	}
 	r := &Result{Site: site, Snapshot: snap, Fetch: time.Since(start), Incremental: incremental}
 	start = time.Now()
+	prevAt, err := st.LatestSnapshotTime(ctx, site)
+	if err != nil {
+		return nil, fmt.Errorf("collect %s: %w", site, err)
+	}
 	r.Save, err = st.SaveSnapshot(ctx, snap)
 	if errors.Is(err, store.ErrPartialUsers) {
 		// Users were deleted since the last collection: read them all.
@@ -546,9 +554,40 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 			return nil, fmt.Errorf("collect %s: backfill: %w", site, err)
 		}
 		r.Backfill = len(points)
+	} else if !r.Save.Duplicate {
+		if r.Denied, err = saveEstimate(ctx, st, site, prevAt, snap); err != nil {
+			return nil, fmt.Errorf("collect %s: %w", site, err)
+		}
 	}
 	r.SaveTook = time.Since(start)
 	return r, nil
+}
+
+// saveEstimate stores the unmet demand estimated from this collection,
+// added to what earlier collections of the same days estimated.
+func saveEstimate(ctx context.Context, st store.Store, site string, prevAt time.Time, snap *license.Snapshot) (int64, error) {
+	est := demand.Estimate(prevAt, snap)
+	if len(est) == 0 {
+		return 0, nil
+	}
+	var n int64
+	for _, d := range est {
+		n += d.Users
+	}
+	stored, err := st.Denials(ctx, site, est[0].Type, est[0].Day, est[len(est)-1].Day)
+	if err != nil {
+		return 0, fmt.Errorf("estimate unmet demand: %w", err)
+	}
+	var base []license.DenialDay
+	for _, d := range stored {
+		if d.Source == license.DenialsEstimated {
+			base = append(base, d)
+		}
+	}
+	if err := st.SaveDenials(ctx, site, license.DenialsEstimated, demand.Add(base, est)); err != nil {
+		return 0, fmt.Errorf("estimate unmet demand: %w", err)
+	}
+	return n, nil
 }
 
 // previous returns the base of an incremental read, or nil for a full one:

@@ -25,6 +25,9 @@ type Site struct {
 	// RunOutDays is the forecast days until each type runs out; types with
 	// no run-out date in the horizon are absent.
 	RunOutDays map[license.Type]float64
+	// Unmet is the unmet demand of the latest report, one entry per type
+	// and source with data.
+	Unmet []Unmet
 	// Tasks are the monitoring apps' reload tasks of the latest check.
 	Tasks []Task
 	// Check and Collect are the latest runs; nil before the first.
@@ -39,6 +42,19 @@ type Task struct {
 	Status int
 	// LastSuccess is the end of the last successful run (zero: none known).
 	LastSuccess time.Time
+}
+
+// Unmet is one source's unmet demand for one type.
+type Unmet struct {
+	Type license.Type
+	// Source is "logs", "import" or "qrs-estimate" (an estimate from the
+	// QRS: users who appeared without a seat while the type was full).
+	Source string
+	// Denials is the refusals in the 30 days up to the report.
+	Denials int64
+	// Waiting is the demand still waiting today; set only for the source
+	// the report rests on, and only when known.
+	Waiting *float64
 }
 
 // Run is the outcome of one check or collection.
@@ -74,6 +90,8 @@ var (
 		{prometheus.NewDesc(ns+"_license_available", "Licenses of the type still available.", siteType, nil), func(c license.Counters) float64 { return float64(c.Available) }},
 	}
 	runOutDesc         = prometheus.NewDesc(ns+"_license_runout_days", "Forecast days until the type's allocations reach its total; absent when no run-out is forecast within the horizon.", siteType, nil)
+	unmetDesc          = prometheus.NewDesc(ns+"_unmet_demand_denials", "Access refusals of the type in the 30 days up to the latest report, per source: logs (read from the Qlik Sense logs), import (imported counts) or qrs-estimate (an estimate: users who appeared without a seat while the type was full). Sources count the same refusals and must not be summed; absent when a source has no data.", []string{"site", "type", "source"}, nil)
+	waitingDesc        = prometheus.NewDesc(ns+"_unmet_demand_waiting", "Unmet demand of the type still waiting on the report day, which the plan adds to demand while the type is at its licensed total; from the one source the report rests on (label source).", []string{"site", "type", "source"}, nil)
 	capacityDesc       = prometheus.NewDesc(ns+"_capacity_minutes_used", "Analyzer-capacity minutes used in the current month.", site, nil)
 	taskStatusDesc     = prometheus.NewDesc(ns+"_task_last_status", "QRS status code of the task's last execution (7 finished, 8 failed, 4 aborted, 2 started...).", []string{"site", "task"}, nil)
 	taskSuccessDesc    = prometheus.NewDesc(ns+"_task_last_success_timestamp_seconds", "End of the task's last successful execution, Unix seconds.", []string{"site", "task"}, nil)
@@ -95,7 +113,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range licenseDescs {
 		ch <- d.desc
 	}
-	for _, d := range []*prometheus.Desc{runOutDesc, capacityDesc, taskStatusDesc, taskSuccessDesc, checkSuccessDesc,
+	for _, d := range []*prometheus.Desc{runOutDesc, unmetDesc, waitingDesc, capacityDesc, taskStatusDesc, taskSuccessDesc, checkSuccessDesc,
 		checkDurationDesc, collectSuccessDesc, collectDurDesc, reloadDesc} {
 		ch <- d
 	}
@@ -121,6 +139,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, typ := range license.Types() {
 			if d, ok := s.RunOutDays[typ]; ok {
 				gauge(runOutDesc, d, s.Name, string(typ))
+			}
+		}
+		for _, u := range s.Unmet {
+			gauge(unmetDesc, float64(u.Denials), s.Name, string(u.Type), u.Source)
+			if u.Waiting != nil {
+				gauge(waitingDesc, *u.Waiting, s.Name, string(u.Type), u.Source)
 			}
 		}
 		for _, t := range s.Tasks {

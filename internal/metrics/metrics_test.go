@@ -23,6 +23,7 @@ func (f fixed) LastReloadSuccessful() bool { return f.reload }
 
 func fixture() fixed {
 	success := time.Date(2025, 5, 1, 6, 0, 0, 0, time.UTC)
+	waiting := 12.0
 	return fixed{reload: true, sites: []Site{
 		{Name: "prod",
 			Counters: []license.Counters{
@@ -32,6 +33,8 @@ func fixture() fixed {
 				{Type: license.UserAccess}, // not licensed: no series
 			},
 			RunOutDays: map[license.Type]float64{license.Professional: 41},
+			Unmet: []Unmet{{Type: license.Professional, Source: license.DenialsFromLogs, Denials: 57, Waiting: &waiting},
+				{Type: license.Professional, Source: license.DenialsEstimated, Denials: 9}},
 			Tasks: []Task{{Name: "Reload License Monitor", Status: 8, LastSuccess: success},
 				{Name: "Reload Operations Monitor", Status: 7, LastSuccess: success.Add(time.Hour)}},
 			Check:   &Run{Success: true, Duration: 1250 * time.Millisecond},

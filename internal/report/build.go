@@ -115,24 +115,25 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 		}
 	}
 	if hasRecon(r.Types) && !o.IncludeReconstructed {
-		r.Notes = append(r.Notes, "reconstructed history (lower bounds rebuilt from allocation dates) is shown dashed and left out of the forecasts; use --include-reconstructed to fit on it")
+		r.Notes = append(r.Notes, "reconstructed history (lower bounds rebuilt from allocation dates) is shown dashed and left out of the forecasts; --include-reconstructed fits on it too, but it never buys seats on its own")
 	}
 
 	ex := newExclusions(in.users, o.KeepMarkers)
 	r.Candidates.Reclaim = reclaimCandidates(in.allocs, in.users, ex, asOf, o.InactivityDays)
-	r.Plan = plan(r.Types, in.allocs, ex, asOf, o.InactivityDays, o.HeadroomPct)
-	for _, d := range o.WhatIfDays {
-		r.WhatIf = append(r.WhatIf, whatIf(r.Types, in.allocs, ex, asOf, d, o.HeadroomPct))
-	}
 	reclaimSet := map[string]bool{}
 	for _, c := range r.Candidates.Reclaim {
 		reclaimSet[c.AllocationID] = true
 	}
 	r.Candidates.Downgrade = downgradeCandidates(in.allocs, in.users, in.authoring, ex, reclaimSet, asOf, o.AuthoringDays)
+	r.UnmetDemand = unmetDemand(r.Types)
+	r.Plan = plan(r.Types, in.allocs, ex, asOf, o.InactivityDays, o.HeadroomPct, int64(len(r.Candidates.Downgrade)))
+	for _, d := range o.WhatIfDays {
+		r.WhatIf = append(r.WhatIf, whatIf(r.Types, in.allocs, ex, asOf, d, o.HeadroomPct))
+	}
+	r.Notes = append(r.Notes, planNotes(r.Types, r.Plan)...)
 	r.Candidates.Dual = dualCandidates(in.allocs, in.users)
-	r.Capacity = capacityMonth(in.counters, in.capNow, in.capLast, dataAt)
+	r.Capacity = capacityMonth(in.counters, in.capNow, in.capLast, in.lastMonthKnown, dataAt)
 	r.Candidates.Capacity = capacityCandidates(in.capNow, in.capLast, in.users, in.allocs, o.AnalyzerMinutes, asOf)
-	r.UnmetDemand = UnmetDemand{Note: "no data: the history store does not record access denials yet, so unmet demand is not measured (the License Monitor app reads them from the proxy audit logs)"}
 	return r, nil
 }
 
@@ -171,6 +172,9 @@ type inputs struct {
 	users           map[string]license.User
 	authoring       map[string]license.Authoring
 	capNow, capLast []license.CapacityUse
+	// lastMonthKnown: a collection of the previous month recorded its
+	// capacity minutes.
+	lastMonthKnown bool
 }
 
 func load(ctx context.Context, st store.Store, site string, at time.Time, counters []license.Counters) (*inputs, error) {
@@ -210,9 +214,16 @@ func load(ctx context.Context, st store.Store, site string, at time.Time, counte
 			errs[3] = fmt.Errorf("read capacity use of %s: %w", site, err)
 			return
 		}
-		if in.capLast, err = st.CapacityUse(ctx, site, license.MonthOf(monthStart(at).AddDate(0, -1, 0))); err != nil {
+		last := monthStart(at).AddDate(0, -1, 0)
+		if in.capLast, err = st.CapacityUse(ctx, site, license.MonthOf(last)); err != nil {
 			errs[3] = fmt.Errorf("read capacity use of %s: %w", site, err)
+			return
 		}
+		cs, err := st.Collections(ctx, site, last, monthStart(at).Add(-time.Second))
+		if err != nil {
+			errs[3] = fmt.Errorf("read collections of %s: %w", site, err)
+		}
+		in.lastMonthKnown = len(cs) > 0
 	}()
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {

@@ -86,8 +86,8 @@ func TestRunOutTwentyMonths(t *testing.T) {
 	if math.Abs(months-20) > 1 {
 		t.Fatalf("runs out in %.1f months (%s), want 20 ± 1", months, p.Forecast.Date.Format(time.DateOnly))
 	}
-	if math.Abs(p.Growth90PerMonth-10) > 0.5 {
-		t.Fatalf("growth %.1f/month, want 10", p.Growth90PerMonth)
+	if p.Growth90PerMonth == nil || math.Abs(*p.Growth90PerMonth-10) > 0.5 {
+		t.Fatalf("growth %v/month, want 10", p.Growth90PerMonth)
 	}
 	if p.Forecast.Earliest == nil || p.Forecast.Earliest.After(*p.Forecast.Date) {
 		t.Fatalf("interval %v–%v does not bound %v", p.Forecast.Earliest, p.Forecast.Latest, p.Forecast.Date)
@@ -125,7 +125,8 @@ func TestFlatDoesNotRunOut(t *testing.T) {
 	}
 }
 
-// TestNotEnoughHistory says so plainly and plans on today's allocation.
+// TestNotEnoughHistory says so plainly, plans on today's allocation and
+// buys nothing on it: today's count plus headroom is not a purchase need.
 func TestNotEnoughHistory(t *testing.T) {
 	st := openStore(t)
 	counterHistory(t, st, 10, 100, func(d int) int64 { return 95 + int64(d)/2 }, nil)
@@ -138,11 +139,11 @@ func TestNotEnoughHistory(t *testing.T) {
 		t.Fatalf("forecast %+v", p.Forecast)
 	}
 	l := r.Plan.Lines[0]
-	// 99 allocated today, +10% → 108.9 → 109 required, 9 short.
-	if l.Basis != BasisCurrent || l.Required != 109 || l.Shortfall != 9 || l.Buy != 9 {
+	// 99 allocated today, +10% → 108.9 → 109 required, 9 short of headroom.
+	if l.Basis != BasisCurrent || l.Required != 109 || l.Shortfall != 9 || l.Buy != 0 {
 		t.Fatalf("plan %+v", l)
 	}
-	if r.Plan.Summary != "buy 9 Professional" {
+	if r.Plan.Summary != "no purchase supported by a forecast; no forecast yet for Professional (9): today's count plus 10% headroom exceeds the licensed total by that many, which is not a purchase need" {
 		t.Fatalf("summary %q", r.Plan.Summary)
 	}
 }
@@ -312,13 +313,13 @@ func guids(cs []Candidate) []string {
 // shortfall larger than what reclaiming frees.
 func TestPlanLine(t *testing.T) {
 	tr := TypeReport{Type: license.Professional, Label: "Professional", Licensed: 500, Allocated: 480,
-		Forecast: Forecast{Demand: &Demand{Mean: 560, Hi: 600}}}
-	l := planLine(tr, 40, 3, 10)
+		Forecast: Forecast{Demand: &Demand{Mean: 560, Hi: ref(600.0), Level: 0.8}}}
+	l := planLine(tr, 40, 3, 10, 0)
 	// 600 × 1.1 = 660 → shortfall 160, reclaim 40, buy 120.
 	if l.Required != 660 || l.Shortfall != 160 || l.Reclaim != 40 || l.Buy != 120 || l.ReclaimableLater != 3 {
 		t.Fatalf("%+v", l)
 	}
-	if s := summary([]PlanLine{l, {Type: license.Analyzer, Buy: 3}}); s != "reclaim 40 Professional, then buy 120 Professional and 3 Analyzer" {
+	if s := summary([]PlanLine{l, {Type: license.Analyzer, Buy: 3, Basis: BasisForecast}}, 10); s != "reclaim 40 Professional, then buy 120 Professional and 3 Analyzer" {
 		t.Fatalf("summary %q", s)
 	}
 }
@@ -365,3 +366,5 @@ func TestUnknownSite(t *testing.T) {
 		t.Fatal("no error for a negative threshold")
 	}
 }
+
+func ref[T any](v T) *T { return &v }

@@ -177,7 +177,7 @@ func capacityCandidates(now, last []license.CapacityUse, users map[string]licens
 }
 
 // capacityMonth is the analyzer-capacity burn of the month of asOf.
-func capacityMonth(counters []license.Counters, now, last []license.CapacityUse, dataAt time.Time) *CapacityMonth {
+func capacityMonth(counters []license.Counters, now, last []license.CapacityUse, lastKnown bool, dataAt time.Time) *CapacityMonth {
 	var cnt *license.Counters
 	for i := range counters {
 		if counters[i].Type == license.AnalyzerCapacity {
@@ -195,8 +195,12 @@ func capacityMonth(counters []license.Counters, now, last []license.CapacityUse,
 			c.Users++
 		}
 	}
-	for _, u := range last {
-		c.LastMonth += u.Minutes
+	if lastKnown || len(last) > 0 {
+		var m int64
+		for _, u := range last {
+			m += u.Minutes
+		}
+		c.LastMonth = &m
 	}
 	c.Used = perUser
 	if cnt != nil {

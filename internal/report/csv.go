@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/csvout"
+	"github.com/licmon/licmon/internal/license"
 )
 
 // TypeCSVHeader are the columns of WriteCSV, one row per license type.
@@ -13,7 +14,8 @@ var TypeCSVHeader = []string{"site", "as_of", "type", "label", "licensed", "allo
 	"used_7d", "used_30d", "used_90d", "never_used", "unused_30d", "unused_60d", "unused_90d", "new_per_month", "first_time_30d",
 	"growth_30d_per_month", "growth_90d_per_month", "forecast_status", "runout_date", "runout_earliest", "runout_latest",
 	"runout_probability", "horizon_end", "demand_mean", "demand_hi", "required", "reclaimable", "reclaim", "buy",
-	"mape_30d", "mape_90d"}
+	"mape_30d", "mape_90d", "forecast_series", "plan_basis", "unmet_source", "unmet_denials_30d", "unmet_waiting",
+	"buy_with_downgrades"}
 
 // CandidateCSVHeader are the columns of WriteCandidatesCSV, one row per user
 // and list.
@@ -40,10 +42,10 @@ func WriteCSV(w io.Writer, r *Report) error {
 			row = append(row, "", "", "", "", "", "", "", "", "")
 		}
 		f := t.Forecast
-		row = append(row, ftoa(t.Growth30PerMonth), ftoa(t.Growth90PerMonth), f.Status, date(f.Date), date(f.Earliest), date(f.Latest),
-			ftoa(f.Probability), r.HorizonEnd.Format(time.DateOnly))
+		row = append(row, optf(t.Growth30PerMonth), optf(t.Growth90PerMonth), f.Status, date(f.Date), date(f.Earliest), date(f.Latest),
+			optf(f.Probability), r.HorizonEnd.Format(time.DateOnly))
 		if d := f.Demand; d != nil {
-			row = append(row, ftoa(d.Mean), ftoa(d.Hi))
+			row = append(row, ftoa(d.Mean), optf(d.Hi))
 		} else {
 			row = append(row, "", "")
 		}
@@ -52,7 +54,18 @@ func WriteCSV(w io.Writer, r *Report) error {
 		} else {
 			row = append(row, "", "", "", "")
 		}
-		row = append(row, mape(f.Backtest, 30), mape(f.Backtest, 90))
+		row = append(row, mape(f.Backtest, 30), mape(f.Backtest, 90), f.Series)
+		if l, ok := lines[string(t.Type)]; ok {
+			row = append(row, l.Basis)
+		} else {
+			row = append(row, "")
+		}
+		if u := t.Unmet; u != nil && u.Source != nil {
+			row = append(row, *u.Source, itoa(*u.Denials), optf(u.Waiting))
+		} else {
+			row = append(row, "", "", "")
+		}
+		row = append(row, downgradeBuy(r.Plan, t.Type))
 		_ = cw.Write(row)
 	}
 	return cw.Flush()
@@ -71,6 +84,27 @@ func WriteCandidatesCSV(w io.Writer, r *Report) error {
 		}
 	}
 	return cw.Flush()
+}
+
+// optf writes an unknown number as an empty cell, never as 0.
+func optf(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return ftoa(*v)
+}
+
+// downgradeBuy is a type's purchase with the downgrade lever, "" without one.
+func downgradeBuy(p Plan, typ license.Type) string {
+	if p.WithDowngrades == nil {
+		return ""
+	}
+	for _, l := range p.WithDowngrades.Lines {
+		if l.Type == typ {
+			return itoa(l.Buy)
+		}
+	}
+	return ""
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

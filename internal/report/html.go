@@ -55,8 +55,12 @@ func chart(r *Report, t TypeReport) *svgchart.TimeSeriesChart {
 			lic.Points = append(lic.Points, svgchart.Point{T: h.Day, V: float64(h.Licensed), Reconstructed: h.Reconstructed})
 		}
 	}
+	series := []svgchart.Series{alloc, lic}
+	if dem := demandSeries(t); len(dem.Points) > 0 {
+		series = append(series, dem)
+	}
 	c := &svgchart.TimeSeriesChart{Title: t.Label + ": allocated against licensed", YLabel: "seats",
-		Series: []svgchart.Series{alloc, lic}, Downsample: true,
+		Series: series, Downsample: true,
 		Thresholds: []svgchart.Threshold{{Value: float64(t.Licensed), Label: "licensed"}}}
 	for _, b := range t.Forecast.Band {
 		c.Forecast.Bands = append(c.Forecast.Bands, svgchart.Band{T: b.Day, Mean: b.Mean, Lo: b.Lo, Hi: b.Hi})
@@ -73,6 +77,18 @@ func chart(r *Report, t TypeReport) *svgchart.TimeSeriesChart {
 	return c
 }
 
+// demandSeries is allocated plus unmet demand on the days it differs from
+// allocated (empty when it never does).
+func demandSeries(t TypeReport) svgchart.Series {
+	s := svgchart.Series{Name: "demand (allocated + unmet)", Style: svgchart.Line, Color: "#CC79A7"}
+	for _, h := range t.History {
+		if h.Demand != nil {
+			s.Points = append(s.Points, svgchart.Point{T: h.Day, V: *h.Demand})
+		}
+	}
+	return s
+}
+
 var funcs = template.FuncMap{
 	"date": func(t any) string {
 		switch v := t.(type) {
@@ -83,8 +99,11 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"num":    func(v float64) string { return fmt.Sprintf("%.0f", v) },
-	"signed": signed,
+	"num":       func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	"signed":    signed,
+	"optSigned": optSigned,
+	"optInt":    optInt,
+	"optNum":    optNum,
 }
 
 const (
@@ -115,15 +134,16 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 <tr><th style="` + headL + `">Type</th><th style="` + head + `">Licensed</th><th style="` + head + `">Allocated</th><th style="` + head + `">Remaining</th><th style="` + head + `">Used 7/30/90 d</th><th style="` + head + `">Never used</th><th style="` + head + `">Unused 30/60/90 d</th><th style="` + head + `">Quarantined</th><th style="` + head + `">Growth / month (30 d / 90 d)</th></tr>
 {{range .Types}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{.Licensed}}</td><td style="` + cell + `">{{.Allocated}}</td><td style="` + cell + `">{{.Remaining}}</td>
 {{with .Usage}}<td style="` + cell + `">{{.Used7}}/{{.Used30}}/{{.Used90}}</td><td style="` + cell + `">{{.NeverUsed}}</td><td style="` + cell + `">{{.Unused30}}/{{.Unused60}}/{{.Unused90}}</td>{{else}}<td style="` + cell + `">–</td><td style="` + cell + `">–</td><td style="` + cell + `">–</td>{{end}}
-<td style="` + cell + `">{{.Quarantined}}</td><td style="` + cell + `">{{signed .Growth30PerMonth}} / {{signed .Growth90PerMonth}}</td></tr>
+<td style="` + cell + `">{{.Quarantined}}</td><td style="` + cell + `">{{optSigned .Growth30PerMonth}} / {{optSigned .Growth90PerMonth}}</td></tr>
 {{end}}</table>
 
 <h2 style="font-size:17px;margin:24px 0 8px 0">Needs by {{date .HorizonEnd}}</h2>
-<p style="margin:0 0 8px 0;color:#555">Demand is the upper end of the 80% forecast interval (never below today's allocation), plus {{.Headroom}}% headroom. Reclaimable counts allocations unused for at least {{.Settings.InactivityDays}} days, after exclusions (keep markers, INTERNAL accounts, RootAdmins).</p>
-<table style="border-collapse:collapse;width:100%">
-<tr><th style="` + headL + `">Type</th><th style="` + head + `">Licensed</th><th style="` + head + `">Demand</th><th style="` + head + `">Required</th><th style="` + head + `">Reclaimable</th><th style="` + head + `">Reclaim</th><th style="` + head + `">Buy</th><th style="` + head + `">Spare</th></tr>
-{{range .Plan.Lines}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{.Licensed}}</td><td style="` + cell + `">{{num .Demand}}{{if eq .Basis "current"}} (today, no forecast){{end}}</td><td style="` + cell + `">{{.Required}}</td><td style="` + cell + `">{{.Reclaimable}}</td><td style="` + cell + `">{{.Reclaim}}</td><td style="` + cell + `;font-weight:600">{{.Buy}}</td><td style="` + cell + `">{{.Spare}}</td></tr>
-{{end}}</table>
+<p style="margin:0 0 8px 0;color:#555">Demand is never below today's, plus {{.Headroom}}% headroom; what each figure rests on is under the table. Reclaimable counts allocations unused for at least {{.Settings.InactivityDays}} days, after exclusions (keep markers, INTERNAL accounts, RootAdmins).</p>
+{{template "plan" .Plan.Lines}}
+<ul style="margin:6px 0 0 0;padding-left:20px;color:#555;font-size:13px">{{range .Plan.Lines}}<li>{{.Label}}: {{.RestsOn}}</li>{{end}}</ul>
+{{with .Plan.WithDowngrades}}<h3 style="font-size:15px;margin:16px 0 6px 0">With downgrades</h3>
+<p style="margin:0 0 6px 0">{{.Summary}}</p>
+{{template "plan" .Lines}}{{end}}
 
 {{if .WhatIf}}<h3 style="font-size:15px;margin:16px 0 6px 0">What if we reclaim allocations unused for…</h3>
 <table style="border-collapse:collapse">
@@ -135,6 +155,7 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 {{range .Types}}<div style="margin:0 0 20px 0">
 <h3 style="font-size:15px;margin:0 0 4px 0">{{.Label}}</h3>
 <p style="margin:0 0 2px 0">{{.Runout}}</p>
+{{with .Forecast.SeriesNote}}<p style="margin:0 0 2px 0;font-size:13px">{{.}}</p>{{end}}
 {{if .Backtst}}<p style="margin:0 0 6px 0;color:#555;font-size:13px">{{.Backtst}}</p>{{end}}
 {{if .Chart}}<div style="max-width:760px">{{.Chart}}</div>{{end}}
 </div>
@@ -153,10 +174,14 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 {{end}}</table>{{if .More}}<p style="color:#555;font-size:13px">… and {{.More}} more (licmon report --format csv --candidates).</p>{{end}}{{end}}
 
 {{with .Capacity}}<h2 style="font-size:17px;margin:24px 0 8px 0">Analyzer capacity, {{.Month}}</h2>
-<p style="margin:0">{{.Used}} of {{.Licensed}} minutes used by {{.Users}} users (last month {{.LastMonth}}). {{.Reason}}.</p>{{end}}
+<p style="margin:0">{{.Used}} of {{.Licensed}} minutes used by {{.Users}} users (last month {{optInt .LastMonth}}). {{.Reason}}.</p>{{end}}
 
 <h2 style="font-size:17px;margin:24px 0 8px 0">Unmet demand</h2>
-<p style="margin:0">{{if .UnmetDemand.Available}}{{.UnmetDemand.Denials}} access denials.{{else}}{{.UnmetDemand.Note}}{{end}}</p>
+{{if .UnmetDemand.Available}}<p style="margin:0 0 8px 0;color:#555">Access refusals in the last 30 days, per type from one source (logs, then import, then qrs-estimate; sources are never summed). An estimate counts users who appeared in the QRS without a seat while the type was full.</p>
+<table style="border-collapse:collapse;width:100%" id="unmet">
+<tr><th style="` + headL + `">Type</th><th style="` + head + `">Refusals</th><th style="` + headL + `">Source</th><th style="` + head + `">Waiting today</th><th style="` + headL + `">Note</th></tr>
+{{range .UnmetDemand.Types}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{optInt .Denials}}</td><td style="` + cellL + `">{{with .Source}}{{.}}{{else}}–{{end}}{{if .Estimate}} (estimate){{end}}</td><td style="` + cell + `">{{optNum .Waiting}}</td><td style="` + cellL + `">{{.Note}}</td></tr>
+{{end}}</table>{{else}}<p style="margin:0">{{.UnmetDemand.Note}}</p>{{end}}
 
 {{if .Notes}}<h2 style="font-size:17px;margin:24px 0 8px 0">Notes</h2>
 <ul style="margin:0;padding-left:20px">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
@@ -164,4 +189,7 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 </div>
 </body>
 </html>
-`))
+{{define "plan"}}<table style="border-collapse:collapse;width:100%">
+<tr><th style="` + headL + `">Type</th><th style="` + head + `">Licensed</th><th style="` + head + `">Demand</th><th style="` + head + `">Required</th><th style="` + head + `">Reclaimable</th><th style="` + head + `">Reclaim</th><th style="` + head + `">Buy</th><th style="` + head + `">Spare</th></tr>
+{{range .}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{.Licensed}}</td><td style="` + cell + `">{{num .Demand}}{{if eq .Basis "current"}} (today, no forecast){{else if eq .Basis "forecast-mean"}} (forecast mean, no interval){{end}}{{if .Unmet}} incl. {{num .Unmet}} unmet{{end}}</td><td style="` + cell + `">{{.Required}}</td><td style="` + cell + `">{{.Reclaimable}}</td><td style="` + cell + `">{{.Reclaim}}</td><td style="` + cell + `;font-weight:600">{{if eq .Basis "current"}}none (no forecast){{else}}{{.Buy}}{{end}}</td><td style="` + cell + `">{{.Spare}}</td></tr>
+{{end}}</table>{{end}}`))

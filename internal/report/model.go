@@ -9,7 +9,12 @@ import (
 // SchemaVersion is the version of the JSON form of Report. It changes only
 // when a field is removed or its meaning changes; new fields may be added
 // within a version. `licmon serve` returns the same model from its JSON API.
-const SchemaVersion = 1
+//
+// Version 2: unknown figures are null instead of 0 (growth, last month's
+// capacity minutes, forecast interval bounds), unmetDemand is per type with
+// its source (unmetDemand.denials is gone), and plan demand may rest on
+// demand at capacity rather than allocation.
+const SchemaVersion = 2
 
 // Report is everything `licmon report` knows about one site as of one day:
 // per-type figures, forecasts, the purchase plan, reclaim what-ifs and the
@@ -85,13 +90,16 @@ type TypeReport struct {
 	// Usage is nil for types without per-user allocations.
 	Usage *Usage `json:"usage,omitempty"`
 	// Growth per month (a month is 365.25/12 days) from least-squares lines
-	// over the last 30 and 90 days of the allocated series.
-	Growth30PerMonth float64  `json:"growth30PerMonth"`
-	Growth90PerMonth float64  `json:"growth90PerMonth"`
+	// over the last 30 and 90 days of the series the forecast is fitted to
+	// (Forecast.Series); nil when fewer than two days were observed there.
+	Growth30PerMonth *float64 `json:"growth30PerMonth"`
+	Growth90PerMonth *float64 `json:"growth90PerMonth"`
 	Forecast         Forecast `json:"forecast"`
 	// History is the allocated and licensed series, one point per day with
 	// data, oldest first (for charts).
 	History []HistoryPoint `json:"history"`
+	// Unmet is this type's entry of Report.UnmetDemand.
+	Unmet *UnmetType `json:"-"`
 }
 
 // Usage counts per-user allocations of one type by when they were last used.
@@ -120,6 +128,9 @@ type HistoryPoint struct {
 	Allocated     int64     `json:"allocated"`
 	Licensed      int64     `json:"licensed"`
 	Reconstructed bool      `json:"reconstructed,omitempty"`
+	// Demand is allocated plus the unmet demand still waiting, on days the
+	// type sat at its total with unmet demand recorded; absent otherwise.
+	Demand *float64 `json:"demand,omitempty"`
 }
 
 // Forecast statuses beyond those of the forecast package.
@@ -137,34 +148,50 @@ const (
 // "not-enough-history", "flat-or-declining") or StatusNotApplicable /
 // StatusNoLicense; Reason says it in plain English.
 type Forecast struct {
-	Status string     `json:"status"`
-	Reason string     `json:"reason"`
-	Date   *time.Time `json:"date,omitempty"`
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+	// Series is what the forecast is fitted to: SeriesAllocated,
+	// SeriesDemand or SeriesBeforeCapacity; SeriesNote says why when it is
+	// not the allocated series.
+	Series     string     `json:"series,omitempty"`
+	SeriesNote string     `json:"seriesNote,omitempty"`
+	Date       *time.Time `json:"date,omitempty"`
 	// Earliest and Latest bound the run-out date with the interval level.
-	Earliest    *time.Time `json:"earliest,omitempty"`
-	Latest      *time.Time `json:"latest,omitempty"`
-	DaysLeft    int        `json:"daysLeft"`
-	Probability float64    `json:"probability"`
-	Method      string     `json:"method,omitempty"`
+	Earliest *time.Time `json:"earliest,omitempty"`
+	Latest   *time.Time `json:"latest,omitempty"`
+	// DaysLeft is the days to the run-out Date; nil without a date.
+	DaysLeft *int `json:"daysLeft"`
+	// Probability is the share of simulated paths that reach the licensed
+	// total within the horizon; nil when there is no forecast.
+	Probability *float64 `json:"probability"`
+	Method      string   `json:"method,omitempty"`
 	// Points is the number of observed days fitted; ReconstructedPoints how
 	// many of them were reconstructed lower bounds (0 unless included).
 	Points              int `json:"points"`
 	ReconstructedPoints int `json:"reconstructedPoints"`
-	// Demand is the forecast allocated value at the horizon; nil when there
+	// Demand is the forecast value of Series at the horizon; nil when there
 	// is no forecast.
-	Demand   *Demand   `json:"demand,omitempty"`
-	Backtest *Backtest `json:"backtest,omitempty"`
+	Demand *Demand `json:"demand,omitempty"`
+	// MeasuredDemand is the forecast at the horizon from the measured days
+	// alone, when reconstructed days were fitted (--include-reconstructed);
+	// nil when the measured days are too few to forecast.
+	MeasuredDemand *Demand   `json:"measuredOnlyDemand,omitempty"`
+	Backtest       *Backtest `json:"backtest,omitempty"`
 	// Band is the forecast per day from the last observation to the horizon
 	// (for charts).
 	Band []BandPoint `json:"band,omitempty"`
 }
 
-// Demand is a forecast value with its interval.
+// Demand is a forecast value with its interval at Level (0.8: an 80%
+// interval). Mean and Lo are never below zero. Lo and Hi are nil when the
+// forecast gives no interval on that side (a bound equal to the mean is not
+// an interval).
 type Demand struct {
-	Day  time.Time `json:"day"`
-	Mean float64   `json:"mean"`
-	Lo   float64   `json:"lo"`
-	Hi   float64   `json:"hi"`
+	Day   time.Time `json:"day"`
+	Mean  float64   `json:"mean"`
+	Lo    *float64  `json:"lo"`
+	Hi    *float64  `json:"hi"`
+	Level float64   `json:"level"`
 }
 
 // BandPoint is the forecast for one day.
@@ -196,14 +223,34 @@ type BacktestScore struct {
 
 // Plan basis values: what the demand at the horizon was taken from.
 const (
-	BasisForecast = "forecast" // the upper bound of the forecast interval
-	BasisCurrent  = "current"  // no forecast: today's allocation, flat
+	// BasisForecast: the upper bound of the forecast interval.
+	BasisForecast = "forecast"
+	// BasisForecastMean: the forecast mean; the forecast gave no upper
+	// bound above it, so the plan has no margin for uncertainty beyond the
+	// headroom.
+	BasisForecastMean = "forecast-mean"
+	// BasisCurrent: no forecast; today's count plus headroom. Never a
+	// purchase (Buy is 0): it says where the headroom stands, not a need.
+	BasisCurrent = "current"
 )
 
 // Plan is the recommendation for the horizon over every type with seats.
 type Plan struct {
 	// Summary is the one-line recommendation, e.g. "buy 12 Professional and
 	// 3 Analyzer" or "reclaim 40 Professional first; no purchase needed".
+	Summary string     `json:"summary"`
+	Lines   []PlanLine `json:"lines"`
+	// WithDowngrades is the same plan after moving the Professional users
+	// on the downgrade list to Analyzer; nil when there is nobody to move or
+	// the site has no Analyzer seats.
+	WithDowngrades *PlanVariant `json:"withDowngrades,omitempty"`
+}
+
+// PlanVariant is the plan under one lever: Moves Professional users move to
+// Analyzer, lowering Professional demand and raising Analyzer demand by as
+// many.
+type PlanVariant struct {
+	Moves   int64      `json:"moves"`
 	Summary string     `json:"summary"`
 	Lines   []PlanLine `json:"lines"`
 }
@@ -213,17 +260,22 @@ type Plan struct {
 //	Required  = ceil(Demand × (1 + headroom%))
 //	Shortfall = max(0, Required − Licensed)
 //	Reclaim   = min(Reclaimable, Shortfall)
-//	Buy       = Shortfall − Reclaim
+//	Buy       = Shortfall − Reclaim (0 for BasisCurrent: no forecast, no purchase)
 type PlanLine struct {
-	Type       license.Type `json:"type"`
-	Label      string       `json:"label"`
-	Licensed   int64        `json:"licensed"`
-	Allocated  int64        `json:"allocated"`
-	Basis      string       `json:"basis"`
-	DemandMean float64      `json:"demandMean"`
+	Type      license.Type `json:"type"`
+	Label     string       `json:"label"`
+	Licensed  int64        `json:"licensed"`
+	Allocated int64        `json:"allocated"`
+	Basis     string       `json:"basis"`
+	// RestsOn says in words what Demand rests on.
+	RestsOn    string  `json:"restsOn"`
+	DemandMean float64 `json:"demandMean"`
 	// Demand is the figure planned against (the interval's upper bound for
-	// BasisForecast).
-	Demand   float64 `json:"demand"`
+	// BasisForecast), never below today's demand.
+	Demand float64 `json:"demand"`
+	// Unmet is the unmet demand still waiting today that Demand includes (0
+	// when the type is not at its total or none is recorded).
+	Unmet    float64 `json:"unmetDemand"`
 	Required int64   `json:"required"`
 	// Reclaimable is what the inactivity threshold frees; ReclaimableLater
 	// the part of it that frees only after the quarantine.
@@ -234,6 +286,11 @@ type PlanLine struct {
 	Buy              int64 `json:"buy"`
 	// Spare is Licensed − Required when positive: seats not needed.
 	Spare int64 `json:"spare"`
+	// BuyWithReconstructed is what the plan would buy if it trusted the
+	// reconstructed history fitted with --include-reconstructed; set only
+	// when that differs from Buy (reconstructed days are lower bounds and
+	// never buy seats on their own).
+	BuyWithReconstructed *int64 `json:"buyWithReconstructed,omitempty"`
 }
 
 // WhatIf is what reclaiming allocations unused for Days would free per type
@@ -303,10 +360,12 @@ type Candidate struct {
 // CapacityMonth is the analyzer-capacity pool of the current month. Minutes
 // renew each calendar month.
 type CapacityMonth struct {
-	Month      string  `json:"month"`
-	Licensed   int64   `json:"licensedMinutes"`
-	Used       int64   `json:"usedMinutes"`
-	LastMonth  int64   `json:"lastMonthMinutes"`
+	Month    string `json:"month"`
+	Licensed int64  `json:"licensedMinutes"`
+	Used     int64  `json:"usedMinutes"`
+	// LastMonth is the minutes of the previous month; nil when no
+	// collection of that month recorded them.
+	LastMonth  *int64  `json:"lastMonthMinutes"`
 	Users      int     `json:"users"`
 	BurnPerDay float64 `json:"burnPerDay"`
 	// Projected is the month-end use at the current burn rate.
@@ -317,10 +376,49 @@ type CapacityMonth struct {
 	Reason  string     `json:"reason"`
 }
 
-// UnmetDemand is demand that the license refused (access denials).
+// UnmetDemand is demand that the license refused (access denials), per
+// type, each from the one source it rests on.
 type UnmetDemand struct {
-	// Available is false when the store has no denial data; Note says why.
-	Available bool   `json:"available"`
-	Denials   int64  `json:"denials"`
-	Note      string `json:"note"`
+	// Available is false when no type has any denial data; Note says why
+	// (or what the figures mean when there are some).
+	Available bool        `json:"available"`
+	Note      string      `json:"note"`
+	Types     []UnmetType `json:"types"`
+}
+
+// UnmetType is the unmet demand of one license type. Sources are never
+// summed: the figures rest on Source, the most trusted source with data
+// (logs, then import, then qrs-estimate); Sources lists every source with
+// data so a reader can compare them.
+type UnmetType struct {
+	Type  license.Type `json:"type"`
+	Label string       `json:"label"`
+	// Source is license.DenialsFromLogs, DenialsFromImport or
+	// DenialsEstimated; nil when no source has data for the type.
+	Source *string `json:"source"`
+	// Estimate is true when Source is the QRS estimate (users who appeared
+	// without a seat while the type was full), not measured refusals.
+	Estimate bool `json:"estimate"`
+	// AtCapacity: allocated has reached the licensed total today.
+	AtCapacity bool `json:"atCapacity"`
+	// WindowDays is the period Denials counts, ending on the report day.
+	WindowDays int `json:"windowDays"`
+	// Denials is the refusals in the window from Source; nil when unknown.
+	Denials *int64 `json:"denials"`
+	// Waiting is the unmet demand still waiting on the report day by the
+	// model of docs/FORECASTING.md ("Demand at capacity"); nil when unknown.
+	Waiting *float64 `json:"waiting"`
+	// LastDay is the latest day with a refusal from Source.
+	LastDay *time.Time    `json:"lastDenialDay,omitempty"`
+	Sources []UnmetSource `json:"sources"`
+	Note    string        `json:"note"`
+}
+
+// UnmetSource is one source's figures for a type.
+type UnmetSource struct {
+	Source string `json:"source"`
+	// Denials is the refusals in the window; Days the days with data in
+	// the whole history.
+	Denials int64 `json:"denials"`
+	Days    int   `json:"days"`
 }

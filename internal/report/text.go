@@ -29,30 +29,33 @@ func WriteText(w io.Writer, r *Report) error {
 			unused = fmt.Sprintf("%d/%d/%d", u.Unused30, u.Unused60, u.Unused90)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s/%s\t\n", t.Label, t.Licensed, t.Allocated, t.Remaining,
-			used, never, unused, t.Quarantined, signed(t.Growth30PerMonth), signed(t.Growth90PerMonth))
+			used, never, unused, t.Quarantined, optSigned(t.Growth30PerMonth), optSigned(t.Growth90PerMonth))
 	}
 	tw.Flush()
 
 	fmt.Fprintln(b, "\nFORECAST (run-out of the licensed total, 80% interval; error measured by backtest on this site's history)")
 	for _, t := range r.Types {
 		fmt.Fprintf(b, "  %-28s %s\n", t.Label+":", runoutText(t.Forecast))
+		if t.Forecast.Series == SeriesDemand {
+			fmt.Fprintf(b, "  %-28s %s\n", "", "fitted to demand (allocated + unmet demand still waiting), not to the allocation held at the licensed total")
+		} else if t.Forecast.Series == SeriesBeforeCapacity {
+			fmt.Fprintf(b, "  %-28s %s\n", "", "fitted before the plateau: allocation sits at the licensed total")
+		}
 		if bt := backtestText(t.Forecast.Backtest); bt != "" {
 			fmt.Fprintf(b, "  %-28s %s\n", "", bt)
 		}
 	}
 
-	fmt.Fprintf(b, "\nNEEDS BY %s (demand = upper end of the forecast interval, never below today; + %.0f%% headroom; reclaim = unused ≥ %d days)\n",
+	fmt.Fprintf(b, "\nNEEDS BY %s (demand never below today; + %.0f%% headroom; reclaim = unused ≥ %d days)\n",
 		r.HorizonEnd.Format(time.DateOnly), r.Settings.HeadroomPct, r.Settings.InactivityDays)
-	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TYPE\tLICENSED\tDEMAND\tREQUIRED\tRECLAIMABLE\tRECLAIM\tBUY\tSPARE\t")
+	planTable(b, r.Plan.Lines)
 	for _, l := range r.Plan.Lines {
-		demand := fmt.Sprintf("%.0f", l.Demand)
-		if l.Basis == BasisCurrent {
-			demand += " (today; no forecast)"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t\n", l.Label, l.Licensed, demand, l.Required, l.Reclaimable, l.Reclaim, l.Buy, l.Spare)
+		fmt.Fprintf(b, "  %s demand: %s\n", l.Label, l.RestsOn)
 	}
-	tw.Flush()
+	if v := r.Plan.WithDowngrades; v != nil {
+		fmt.Fprintf(b, "\nWITH DOWNGRADES: %s\n", v.Summary)
+		planTable(b, v.Lines)
+	}
 
 	if len(r.WhatIf) > 0 {
 		fmt.Fprintln(b, "\nWHAT IF we reclaim allocations unused for … (after exclusions; seats to buy then)")
@@ -71,14 +74,10 @@ func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintln(b, "  (the lists: licmon report --format csv --candidates)")
 
 	if cp := r.Capacity; cp != nil {
-		fmt.Fprintf(b, "\nANALYZER CAPACITY %s: %d of %d minutes used by %d %s (last month %d); %s\n",
-			cp.Month, cp.Used, cp.Licensed, cp.Users, plural(cp.Users, "user", "users"), cp.LastMonth, cp.Reason)
+		fmt.Fprintf(b, "\nANALYZER CAPACITY %s: %d of %d minutes used by %d %s (last month %s); %s\n",
+			cp.Month, cp.Used, cp.Licensed, cp.Users, plural(cp.Users, "user", "users"), optInt(cp.LastMonth), cp.Reason)
 	}
-	if r.UnmetDemand.Available {
-		fmt.Fprintf(b, "\nUNMET DEMAND: %d access denials\n", r.UnmetDemand.Denials)
-	} else {
-		fmt.Fprintf(b, "\nUNMET DEMAND: %s\n", r.UnmetDemand.Note)
-	}
+	writeUnmetText(b, r.UnmetDemand)
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(b, "\nNOTES")
 		for _, n := range r.Notes {
@@ -87,6 +86,93 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// unknown is how every renderer shows a figure that is not known.
+const unknown = "–"
+
+func optSigned(v *float64) string {
+	if v == nil {
+		return unknown
+	}
+	return signed(*v)
+}
+
+func optInt(v *int64) string {
+	if v == nil {
+		return unknown
+	}
+	return fmt.Sprint(*v)
+}
+
+func optIntv(v *int) string {
+	if v == nil {
+		return unknown
+	}
+	return fmt.Sprint(*v)
+}
+
+func optNum(v *float64) string {
+	if v == nil {
+		return unknown
+	}
+	return fmt.Sprintf("%.0f", *v)
+}
+
+// planTable writes the arithmetic of plan lines.
+func planTable(b *strings.Builder, lines []PlanLine) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TYPE\tLICENSED\tDEMAND\tREQUIRED\tRECLAIMABLE\tRECLAIM\tBUY\tSPARE\t")
+	for _, l := range lines {
+		demand := fmt.Sprintf("%.0f", l.Demand)
+		switch l.Basis {
+		case BasisCurrent:
+			demand += " (today; no forecast)"
+		case BasisForecastMean:
+			demand += " (forecast mean; no interval)"
+		}
+		if l.Unmet > 0 {
+			demand += fmt.Sprintf(" incl. %.0f unmet", l.Unmet)
+		}
+		buy := fmt.Sprint(l.Buy)
+		if l.Basis == BasisCurrent {
+			buy = "none (no forecast)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%d\t\n", l.Label, l.Licensed, demand, l.Required, l.Reclaimable, l.Reclaim, buy, l.Spare)
+	}
+	tw.Flush()
+}
+
+// writeUnmetText writes unmet demand per type with its source.
+func writeUnmetText(b *strings.Builder, u UnmetDemand) {
+	if !u.Available {
+		fmt.Fprintf(b, "\nUNMET DEMAND: %s\n", u.Note)
+		return
+	}
+	fmt.Fprintf(b, "\nUNMET DEMAND (refusals in the last %d days, per type from one source; sources are never summed)\n", UnmetWindowDays)
+	for _, t := range u.Types {
+		if t.Source == nil {
+			fmt.Fprintf(b, "  %-28s %s (%s)\n", t.Label+":", unknown, t.Note)
+			continue
+		}
+		line := fmt.Sprintf("%d refusals, source %s", *t.Denials, *t.Source)
+		if t.Estimate {
+			line += " (an estimate: users who appeared without a seat while the type was full)"
+		}
+		if t.AtCapacity {
+			line += fmt.Sprintf("; %s still waiting today, added to demand", optNum(t.Waiting))
+		}
+		var others []string
+		for _, s := range t.Sources {
+			if s.Source != *t.Source {
+				others = append(others, fmt.Sprintf("%s %d", s.Source, s.Denials))
+			}
+		}
+		if len(others) > 0 {
+			line += "; also recorded, not used: " + strings.Join(others, ", ")
+		}
+		fmt.Fprintf(b, "  %-28s %s\n", t.Label+":", line)
+	}
 }
 
 func signed(v float64) string {
@@ -107,15 +193,15 @@ func dateText(t *time.Time) string {
 func runoutText(f Forecast) string {
 	switch f.Status {
 	case string(forecast.StatusRunsOut):
-		return fmt.Sprintf("runs out %s (80%% interval %s to %s), in %d days", f.Date.Format(time.DateOnly), dateText(f.Earliest), dateText(f.Latest), f.DaysLeft)
+		return fmt.Sprintf("runs out %s (80%% interval %s to %s), in %s days", f.Date.Format(time.DateOnly), dateText(f.Earliest), dateText(f.Latest), optIntv(f.DaysLeft))
 	case string(forecast.StatusAlreadyExceeded):
 		return "already at or above the licensed total"
 	case string(forecast.StatusNotEnoughHistory):
 		return "not enough history to forecast: " + f.Reason
 	case string(forecast.StatusNotWithinHorizon), string(forecast.StatusFlatOrDeclining):
 		s := "does not run out within the horizon"
-		if f.Earliest != nil {
-			s += fmt.Sprintf(" (%.0f%% of simulated paths do, earliest %s)", f.Probability*100, f.Earliest.Format(time.DateOnly))
+		if f.Earliest != nil && f.Probability != nil {
+			s += fmt.Sprintf(" (%.0f%% of simulated paths do, earliest %s)", *f.Probability*100, f.Earliest.Format(time.DateOnly))
 		}
 		if f.Status == string(forecast.StatusFlatOrDeclining) {
 			s += "; flat or declining"

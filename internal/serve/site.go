@@ -191,11 +191,27 @@ func runOut(r *report.Report) map[license.Type]forecast.Result {
 	out := map[license.Type]forecast.Result{}
 	for _, t := range r.Types {
 		f := t.Forecast
+		daysLeft, prob := -1, 0.0
+		if f.DaysLeft != nil {
+			daysLeft = *f.DaysLeft
+		}
+		if f.Probability != nil {
+			prob = *f.Probability
+		}
 		out[t.Type] = forecast.Result{Status: forecast.Status(f.Status), Date: f.Date, Earliest: f.Earliest, Latest: f.Latest,
-			DaysLeft: f.DaysLeft, Probability: f.Probability, Current: float64(t.Allocated), Capacity: float64(t.Licensed),
-			Slope30: t.Growth30PerMonth, Slope90: t.Growth90PerMonth, Method: f.Method, Reason: f.Reason}
+			DaysLeft: daysLeft, Probability: prob, Current: float64(t.Allocated), Capacity: float64(t.Licensed),
+			Slope30: deref(t.Growth30PerMonth), Slope90: deref(t.Growth90PerMonth), Method: f.Method, Reason: f.Reason}
 	}
 	return out
+}
+
+// deref reads an unknown growth as none for the alert rules, which only
+// look at it next to a known forecast.
+func deref(v *float64) float64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
 
 // evaluate runs the alert rules on the site's latest state.
@@ -221,8 +237,17 @@ func (st *siteState) metricsSite() metrics.Site {
 	if r := st.report; r != nil {
 		m.RunOutDays = map[license.Type]float64{}
 		for _, t := range r.Types {
-			if t.Forecast.DaysLeft >= 0 && (t.Forecast.Status == string(forecast.StatusRunsOut) || t.Forecast.Status == string(forecast.StatusAlreadyExceeded)) {
-				m.RunOutDays[t.Type] = float64(t.Forecast.DaysLeft)
+			if t.Forecast.DaysLeft != nil && (t.Forecast.Status == string(forecast.StatusRunsOut) || t.Forecast.Status == string(forecast.StatusAlreadyExceeded)) {
+				m.RunOutDays[t.Type] = float64(*t.Forecast.DaysLeft)
+			}
+		}
+		for _, u := range r.UnmetDemand.Types {
+			for _, src := range u.Sources {
+				mu := metrics.Unmet{Type: u.Type, Source: src.Source, Denials: src.Denials}
+				if u.Source != nil && *u.Source == src.Source {
+					mu.Waiting = u.Waiting
+				}
+				m.Unmet = append(m.Unmet, mu)
 			}
 		}
 	}

@@ -190,8 +190,8 @@ type licenseType struct {
 	Excess           int64                 `json:"excess"`
 	Remaining        int64                 `json:"remaining"`
 	Usage            *report.Usage         `json:"usage,omitempty"`
-	Growth30PerMonth float64               `json:"growth30PerMonth"`
-	Growth90PerMonth float64               `json:"growth90PerMonth"`
+	Growth30PerMonth *float64              `json:"growth30PerMonth"`
+	Growth90PerMonth *float64              `json:"growth90PerMonth"`
 	History          []report.HistoryPoint `json:"history"`
 }
 
@@ -203,6 +203,7 @@ type licensesResponse struct {
 	License       *report.LicenseInfo   `json:"license,omitempty"`
 	Types         []licenseType         `json:"types"`
 	Capacity      *report.CapacityMonth `json:"capacity,omitempty"`
+	UnmetDemand   report.UnmetDemand    `json:"unmetDemand"`
 }
 
 func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +216,7 @@ func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
 
 func licensesOf(rep *report.Report) licensesResponse {
 	out := licensesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
-		License: rep.License, Types: make([]licenseType, 0, len(rep.Types)), Capacity: rep.Capacity}
+		License: rep.License, Types: make([]licenseType, 0, len(rep.Types)), Capacity: rep.Capacity, UnmetDemand: unmet(rep)}
 	for _, t := range rep.Types {
 		hist := t.History
 		if hist == nil {
@@ -235,8 +236,8 @@ type forecastType struct {
 	Licensed         int64           `json:"licensed"`
 	Allocated        int64           `json:"allocated"`
 	Remaining        int64           `json:"remaining"`
-	Growth30PerMonth float64         `json:"growth30PerMonth"`
-	Growth90PerMonth float64         `json:"growth90PerMonth"`
+	Growth30PerMonth *float64        `json:"growth30PerMonth"`
+	Growth90PerMonth *float64        `json:"growth90PerMonth"`
 	Forecast         report.Forecast `json:"forecast"`
 }
 
@@ -252,6 +253,7 @@ type forecastResponse struct {
 	Plan          report.Plan           `json:"plan"`
 	WhatIf        []report.WhatIf       `json:"whatIf"`
 	Capacity      *report.CapacityMonth `json:"capacity,omitempty"`
+	UnmetDemand   report.UnmetDemand    `json:"unmetDemand"`
 	Notes         []string              `json:"notes"`
 }
 
@@ -267,7 +269,7 @@ func forecastOf(rep *report.Report) forecastResponse {
 	out := forecastResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
 		HorizonEnd: rep.HorizonEnd, HorizonDays: rep.HorizonDays, Settings: rep.Settings,
 		Types: make([]forecastType, 0, len(rep.Types)), Plan: rep.Plan, WhatIf: rep.WhatIf,
-		Capacity: rep.Capacity, Notes: rep.Notes}
+		Capacity: rep.Capacity, UnmetDemand: unmet(rep), Notes: rep.Notes}
 	for _, t := range rep.Types {
 		out.Types = append(out.Types, forecastType{Type: t.Type, Label: t.Label, Licensed: t.Licensed, Allocated: t.Allocated,
 			Remaining: t.Remaining, Growth30PerMonth: t.Growth30PerMonth, Growth90PerMonth: t.Growth90PerMonth, Forecast: t.Forecast})
@@ -279,6 +281,16 @@ func forecastOf(rep *report.Report) forecastResponse {
 		out.Notes = []string{}
 	}
 	return out
+}
+
+// unmet is the report's unmet demand with an empty list rather than null
+// (a report model built by hand may lack it).
+func unmet(rep *report.Report) report.UnmetDemand {
+	u := rep.UnmetDemand
+	if u.Types == nil {
+		u.Types = []report.UnmetType{}
+	}
+	return u
 }
 
 type candidatesResponse struct {

@@ -153,7 +153,10 @@ func runOutText(rep *report.Report, t *report.TypeReport) string {
 	switch f.Status {
 	case string(forecast.StatusRunsOut):
 		if f.Date != nil {
-			return fmt.Sprintf("runs out %s (%d days)", day(*f.Date), f.DaysLeft)
+			if f.DaysLeft != nil {
+				return fmt.Sprintf("runs out %s (%d days)", day(*f.Date), *f.DaysLeft)
+			}
+			return fmt.Sprintf("runs out %s", day(*f.Date))
 		}
 		return "runs out within the horizon"
 	case string(forecast.StatusAlreadyExceeded):

@@ -41,17 +41,17 @@
 //	GET /api/v1/sites/{site}/checks?limit=N
 //	    {"site", "checks": [{"at", "status", "summary", "durationMs"}]}, newest first (default 100).
 //	GET /api/v1/sites/{site}/licenses
-//	    {"schemaVersion", "site", "asOf", "dataAt", "license", "capacity",
+//	    {"schemaVersion", "site", "asOf", "dataAt", "license", "capacity", "unmetDemand",
 //	     "types": [{"type", "label", "perUser", "licensed", "allocated", "quarantined", "excess",
 //	                "remaining", "usage", "growth30PerMonth", "growth90PerMonth",
-//	                "history": [{"day", "allocated", "licensed", "reconstructed"}]}]}
+//	                "history": [{"day", "allocated", "licensed", "reconstructed", "demand"}]}]}
 //	GET /api/v1/sites/{site}/forecast
 //	    {"schemaVersion", "site", "asOf", "dataAt", "horizonEnd", "horizonDays", "settings",
 //	     "types": [{"type", "label", "licensed", "allocated", "remaining", "growth30PerMonth",
 //	                "growth90PerMonth", "forecast": {"status", "reason", "date", "earliest", "latest",
 //	                "daysLeft", "probability", "method", "points", "reconstructedPoints", "demand",
-//	                "backtest", "band"}}],
-//	     "plan", "whatIf", "capacity", "notes"}
+//	                "series", "seriesNote", "backtest", "band"}}],
+//	     "plan", "whatIf", "capacity", "unmetDemand", "notes"}
 //	GET /api/v1/sites/{site}/candidates?kind=K&limit=N&offset=M
 //	    {"schemaVersion", "site", "asOf", "kind", "settings", "total", "offset",
 //	     "candidates": [{"kind", "userGuid", "directory", "userId", "name", "type", "allocationId",

@@ -164,13 +164,13 @@ func synthReport(site string, users, days int, asOf time.Time) *report.Report {
 			t.History[d] = report.HistoryPoint{Day: first.AddDate(0, 0, d), Allocated: int64(math.Round(v)),
 				Licensed: t.Licensed, Reconstructed: d < days/3}
 		}
-		t.Growth30PerMonth = perDay * 30.44
-		t.Growth90PerMonth = perDay * 30.44
+		g := perDay * 30.44
+		t.Growth30PerMonth, t.Growth90PerMonth = &g, &g
 		left := float64(t.Remaining) / perDay
 		out := asOf.AddDate(0, 0, int(left))
 		early, late := asOf.AddDate(0, 0, int(left*0.8)), asOf.AddDate(0, 0, int(left*1.3))
 		t.Forecast = report.Forecast{Status: "runs-out", Reason: fmt.Sprintf("allocations grow %.1f a month and reach the %d licensed on %s", perDay*30.44, t.Licensed, day(out)),
-			Date: &out, Earliest: &early, Latest: &late, DaysLeft: int(left), Probability: 0.8, Method: "damped-trend", Points: days - days/3}
+			Date: &out, Earliest: &early, Latest: &late, DaysLeft: ref(int(left)), Probability: ref(0.8), Method: "damped-trend", Points: days - days/3}
 		for d := 1; d <= rep.HorizonDays; d++ {
 			m := float64(t.Allocated) + perDay*float64(d)
 			w := float64(d) * perDay * 0.3
@@ -178,7 +178,7 @@ func synthReport(site string, users, days int, asOf time.Time) *report.Report {
 		}
 		if i == 1 {
 			t.Forecast.Status, t.Forecast.Reason, t.Forecast.Date, t.Forecast.Earliest, t.Forecast.Latest = "not-within-horizon", "no run-out within the horizon", nil, nil, nil
-			t.Forecast.DaysLeft = 0
+			t.Forecast.DaysLeft = nil
 		}
 		t.Usage = &report.Usage{Used7: t.Allocated / 3, Used30: t.Allocated / 2, Used90: t.Allocated * 3 / 4, NeverUsed: t.Allocated / 20,
 			Unused30: t.Allocated / 2, Unused60: t.Allocated / 3, Unused90: t.Allocated / 4}
@@ -187,8 +187,18 @@ func synthReport(site string, users, days int, asOf time.Time) *report.Report {
 	rep.Types = append(rep.Types, report.TypeReport{Type: license.AnalyzerCapacity, Label: license.AnalyzerCapacity.Label(),
 		Licensed: 10000, Allocated: 6200, Remaining: 3800, Forecast: report.Forecast{Status: report.StatusNotApplicable, Reason: "capacity minutes renew every month"}})
 	runs := time.Date(asOf.Year(), asOf.Month(), 28, 0, 0, 0, 0, time.UTC)
-	rep.Capacity = &report.CapacityMonth{Month: asOf.Format("2006-01"), Licensed: 10000, Used: 6200, LastMonth: 9100, Users: users / 50,
+	rep.Capacity = &report.CapacityMonth{Month: asOf.Format("2006-01"), Licensed: 10000, Used: 6200, LastMonth: ref(int64(9100)), Users: users / 50,
 		BurnPerDay: 310, Projected: 9300, RunsOut: &runs, Reason: "at 310 minutes a day the pool lasts until the 28th"}
+	logs, est := license.DenialsFromLogs, license.DenialsEstimated
+	rep.UnmetDemand = report.UnmetDemand{Available: true, Note: "refusals per type from one source each", Types: []report.UnmetType{
+		{Type: license.Professional, Label: "Professional", Source: &logs, AtCapacity: true, WindowDays: 30, Denials: ref(int64(57)), Waiting: ref(12.0),
+			Sources: []report.UnmetSource{{Source: logs, Denials: 57, Days: 20}, {Source: est, Denials: 9, Days: 40}},
+			Note:    "57 refusals in the last 30 days (source: logs, refusals read from the Qlik Sense logs)"},
+		{Type: license.Analyzer, Label: "Analyzer", Source: &est, Estimate: true, WindowDays: 30, Denials: ref(int64(3)), Waiting: ref(0.0),
+			Sources: []report.UnmetSource{{Source: est, Denials: 3, Days: 5}}, Note: "3 refusals in the last 30 days (source: qrs-estimate); an estimate, not measured refusals"},
+		{Type: license.AnalyzerCapacity, Label: license.AnalyzerCapacity.Label(), WindowDays: 30, Sources: []report.UnmetSource{},
+			Note: "not measured: no access denials are recorded for this type"},
+	}}
 	rep.Plan = report.Plan{Summary: fmt.Sprintf("reclaim %d Professional first; no purchase needed", users/40)}
 	rep.WhatIf = []report.WhatIf{{Days: 90, Types: []report.WhatIfType{{Type: license.Professional, Free: int64(users / 40)}}}}
 
@@ -248,3 +258,5 @@ func fixture(t testing.TB) *fakeBackend {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func ref[T any](v T) *T { return &v }

@@ -14,13 +14,20 @@ import (
 // the binary, so a parse error is a programming error caught by every test.
 func parseTemplates(h *handler) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"status":   func(s check.Severity) string { return s.String() },
-		"upper":    strings.ToUpper,
-		"when":     when,
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"ago":      func(now, t time.Time) string { return ago(now, t) },
-		"optday":   optDay,
-		"num":      num,
+		"status": func(s check.Severity) string { return s.String() },
+		"upper":  strings.ToUpper,
+		"when":   when,
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"ago":    func(now, t time.Time) string { return ago(now, t) },
+		"optday": optDay,
+		"num":    num,
+		"optnum": optNum,
+		"optsigned": func(v *float64) string {
+			if v == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%+.1f", *v)
+		},
 		"siteURL":  h.siteURL,
 		"plural":   plural,
 		"day":      day,
@@ -79,6 +86,23 @@ func plural(n int64, unit string) string {
 
 // num writes an integer with thin thousands separators (12 345). It takes
 // any integer type because templates do not convert.
+// optNum is num of a figure that may be unknown: "–" for nil, never 0.
+func optNum(v any) string {
+	switch x := v.(type) {
+	case *int64:
+		if x != nil {
+			return num(*x)
+		}
+	case *float64:
+		if x != nil {
+			return num(*x)
+		}
+	default:
+		return num(v)
+	}
+	return "–"
+}
+
 func num(v any) string {
 	var n int64
 	switch x := v.(type) {

@@ -45,7 +45,11 @@ func TestRoutes(t *testing.T) {
 		want   []string
 	}{
 		{"/", 200, html, []string{"prod", "CRITICAL", "License Monitor:", "not checked yet", "<svg", "runs out"}},
-		{"/sites/prod", 200, html, []string{"License Monitor health", "rest-auth", "Reclaim candidates", "Check history", "Download all 100 as CSV"}},
+		{"/sites/prod", 200, html, []string{"License Monitor health", "rest-auth", "Reclaim candidates", "Check history", "Download all 100 as CSV",
+			// Unmet demand per type with its source; unknown is "–", never 0.
+			`<th scope="row">Professional</th><td class="num">57</td><td>logs</td><td class="num">12</td>`,
+			`<td>qrs-estimate <span class="badge">estimate</span></td>`,
+			`<th scope="row">Analyzer Capacity (minutes)</th><td class="num">–</td><td>–</td><td class="num">–</td>`}},
 		{"/sites/test", 200, html, []string{"No check has run yet", "No checks recorded yet", "UNKNOWN"}},
 		{"/sites/nope", 404, html, []string{"licmon monitors no site named", "Known sites: prod, test."}},
 		{"/sites/prod/candidates.csv?kind=reclaim", 200, csvT, []string{"kind,userGuid,directory"}},
@@ -65,7 +69,7 @@ func TestRoutes(t *testing.T) {
 		{"/api/v1/sites/prod/licenses", 200, js, []string{`"history"`}},
 		{"/api/v1/sites/prod/forecast", 200, js, []string{`"band"`, `"plan"`}},
 		{"/api/v1/sites/prod/candidates?kind=reclaim", 200, js, []string{`"total": 100`}},
-		{"/api/v1/sites/prod/report", 200, js, []string{`"schemaVersion": 1`}},
+		{"/api/v1/sites/prod/report", 200, js, []string{`"schemaVersion": 2`}},
 		{"/api/v1/alerts", 200, js, []string{`"prod/lm-task-failed"`}},
 		{"/api/v1/sites/nope", 404, js, []string{`"code": "unknown-site"`, "Known sites: prod, test."}},
 		{"/api/v1/sites/nope/check", 404, js, []string{`"code": "unknown-site"`}},
