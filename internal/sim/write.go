@@ -243,7 +243,6 @@ func (s *Site) reinstate(u *User, t AccessType) *Alloc {
 	return nil
 }
 
-
 // Use records a session of the user now: their allocation's lastUsed
 // becomes the current simulated time (as when they open an app), which
 // also reinstates a quarantined allocation. It errors for an unknown user
