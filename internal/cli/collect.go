@@ -114,6 +114,8 @@ func printCollect(w io.Writer, r *collect.Result) {
 	switch {
 	case r.Save.First:
 		fmt.Fprintf(w, "  first collection of %s; reconstructed %d daily points of history (lower bounds)\n", r.Site, r.Backfill)
+	case r.Backfill > 0:
+		fmt.Fprintf(w, "  restored %d daily points of reconstructed history (lower bounds) that an interrupted first collection lost\n", r.Backfill)
 	case r.Save.Duplicate || ch.Total() == 0:
 		fmt.Fprintln(w, "  no change since the last collection")
 	default:

@@ -495,7 +495,7 @@ type Result struct {
 	Save     *store.SaveResult
 	// Incremental is true when app objects were read incrementally.
 	Incremental bool
-	Backfill    int // reconstructed daily points written on the first collection
+	Backfill    int // reconstructed daily points written (first collection, or one restoring a lost backfill)
 	Fetch       time.Duration
 	SaveTook    time.Duration
 }
@@ -528,27 +528,28 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	}
 	r := &Result{Site: site, Snapshot: snap, Fetch: time.Since(start), Incremental: incremental}
 	start = time.Now()
-	r.Save, err = st.SaveSnapshot(ctx, snap)
+	// The backfill is saved with the snapshot, in one transaction: saved
+	// apart, a stop between the two lost the reconstructed history for good.
+	r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
 	if errors.Is(err, store.ErrPartialUsers) {
 		// Users were deleted since the last collection: read them all.
 		if snap.Users, err = allUsers(ctx, src); err != nil {
 			return nil, fmt.Errorf("collect %s: read users: %w", site, err)
 		}
 		snap.UsersPartial, snap.UserCount = false, 0
-		r.Save, err = st.SaveSnapshot(ctx, snap)
+		r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
-	if r.Save.First {
-		points := license.Reconstruct(snap, time.Time{})
-		if err := st.SaveReconstructed(ctx, site, points); err != nil {
-			return nil, fmt.Errorf("collect %s: backfill: %w", site, err)
-		}
-		r.Backfill = len(points)
-	}
+	r.Backfill = r.Save.Backfilled
 	r.SaveTook = time.Since(start)
 	return r, nil
+}
+
+// reconstruct backfills from the earliest date the snapshot knows of.
+func reconstruct(s *license.Snapshot) []license.DailyCounters {
+	return license.Reconstruct(s, time.Time{})
 }
 
 // previous returns the base of an incremental read, or nil for a full one:
