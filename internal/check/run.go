@@ -34,6 +34,9 @@ type Client interface {
 	WaitExecution(ctx context.Context, sessionID string, poll time.Duration) ([]qrs.ExecutionResult, error)
 }
 
+// DefaultFixTimeout is how long Fix waits for the task's run.
+const DefaultFixTimeout = 30 * time.Minute
+
 // MonitoringStream is the stream the monitoring apps are published to.
 const MonitoringStream = "Monitoring apps"
 
@@ -83,7 +86,7 @@ func (o *Options) defaults() {
 		o.HistoryDays = 30
 	}
 	if o.FixTimeout == 0 {
-		o.FixTimeout = 30 * time.Minute
+		o.FixTimeout = DefaultFixTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

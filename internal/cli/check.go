@@ -8,6 +8,7 @@ import (
 
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/config"
+	"github.com/licmon/licmon/internal/qrs"
 )
 
 const checkUsage = `
@@ -24,6 +25,10 @@ Exit status (Nagios plugin codes):
   1  WARNING   something needs attention soon
   2  CRITICAL  the License Monitor is broken or stale, or the license expired
   3  UNKNOWN   could not decide (e.g. the QRS is unreachable; the reason is printed)
+
+A check of one site ends after 4 x --timeout (default 2m; with --fix plus
+the 30m it may wait for the task) even if the QRS keeps answering slowly:
+what it could not read by then is UNKNOWN, with the reason.
 
 Examples:
   licmon check --server https://qlik.example.com:4242 --cert-dir ./certs
@@ -92,7 +97,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				reports[i] = check.Failed(opts, err)
 				return
 			}
-			reports[i] = check.Run(ctx, c, opts)
+			cctx, cancel := checkDeadline(ctx, s, opts.Fix)
+			defer cancel()
+			reports[i] = check.Run(cctx, c, opts)
 			c.CloseIdleConnections()
 		}()
 	}
@@ -110,4 +117,26 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return fail(e, int(check.Unknown), err)
 	}
 	return int(check.Worst(reports))
+}
+
+// checkDeadlineFactor times the site's --timeout is the total time a check
+// of one site may take. --timeout bounds each silence; a check makes about
+// a dozen calls, most of them concurrently, so four silences in a row is
+// already a QRS too slow to monitor, and a server dripping its answer byte
+// by byte, which no idle timeout ends, ends here.
+const checkDeadlineFactor = 4
+
+// checkDeadline bounds one site's check, plus the task's run with --fix.
+func checkDeadline(ctx context.Context, s *config.Site, fix bool) (context.Context, context.CancelFunc) {
+	t := time.Duration(s.Timeout)
+	if t <= 0 {
+		t = qrs.DefaultTimeout
+	}
+	d := checkDeadlineFactor * t
+	why := fmt.Sprintf("%d × --timeout %s", checkDeadlineFactor, t)
+	if fix {
+		d += check.DefaultFixTimeout
+		why += fmt.Sprintf(" + %s for --fix", check.DefaultFixTimeout)
+	}
+	return qrs.WithDeadline(ctx, d, "licmon check of "+s.Name, why)
 }

@@ -85,6 +85,8 @@ type Site struct {
 	Timeout    Duration `yaml:"timeout,omitempty"`
 	// Task overrides check.task for this site.
 	Task string `yaml:"task,omitempty"`
+	// MaxScriptLogMB bounds a script-log download in MiB (default 512).
+	MaxScriptLogMB int64 `yaml:"max_script_log_mb,omitempty"`
 }
 
 // Check holds the defaults of `licmon check`.
@@ -429,6 +431,9 @@ func (s *Site) Validate() error {
 	}
 	if s.AuthMode() == AuthCertificate && s.CertDir == "" && s.CA == "" && !s.Insecure {
 		errs = append(errs, errors.New("the server is verified against the site's root.pem: set cert_dir or ca (or insecure: true to skip verification, not recommended)"))
+	}
+	if s.MaxScriptLogMB < 0 {
+		errs = append(errs, fmt.Errorf("max_script_log_mb %d must be a positive number of MiB (default 512)", s.MaxScriptLogMB))
 	}
 	return errors.Join(errs...)
 }

@@ -94,6 +94,8 @@ type Config struct {
 	Retries int
 	// RetryBackoff is the first backoff; it doubles per attempt with jitter (default 500ms).
 	RetryBackoff time.Duration
+	// Limits bound the size of answers (zero fields: the defaults).
+	Limits Limits
 	// UserAgent is sent on every request (default "licmon-qrs/1").
 	UserAgent string
 	// HTTPClient replaces the client built from the TLS settings (tests, custom proxies).
@@ -172,6 +174,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = DefaultRetryBackoff
 	}
+	cfg.Limits.defaults()
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}

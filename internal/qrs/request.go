@@ -216,6 +216,9 @@ func (c *Client) wrapTransport(ctx, attemptCtx context.Context, r request, err e
 	if kind == KindCanceled && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	if de, ok := deadlineCause(ctx); ok && kind == KindDeadline {
+		err = de
+	}
 	return &Error{Method: r.method, Path: c.displayPath(r), Identity: c.identity, Hint: hint, Kind: kind, Err: err}
 }
 
