@@ -30,6 +30,8 @@ type Scenario struct {
 	Tasks           []TaskSpec      `yaml:"tasks"`
 	Connections     ConnectionsSpec `yaml:"connections"`
 	Proxy           ProxySpec       `yaml:"proxy"`
+	// Faults injects failures into the QRS answers (see Fault).
+	Faults []Fault `yaml:"faults"`
 }
 
 // LicenseSpec sizes and shapes the site license.
@@ -220,6 +222,9 @@ func (sc *Scenario) validate() error {
 	case "", "ntlm", "certificate", "jwt":
 	default:
 		return fmt.Errorf("connections.auth %q: use ntlm, certificate or jwt", sc.Connections.Auth)
+	}
+	if err := validateFaults(sc.Faults); err != nil {
+		return err
 	}
 	for i, t := range sc.Tasks {
 		if t.Failure != "" && !slices.Contains(FailureKinds(), t.Failure) {
