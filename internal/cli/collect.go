@@ -34,7 +34,7 @@ After the first collection of each week, app objects (sheets, stories...)
 are read incrementally: only those changed since the last collection. The
 weekly full read, or --full, also notices deleted objects.
 
-A collection of one site ends after 60 x --timeout (default 30m) even if the
+A collection of one site ends after 20 x --timeout (default 10m) even if the
 QRS keeps answering slowly; the store then keeps the previous state.
 ` + connUsage + `
 Examples:
@@ -88,7 +88,7 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 // collection of one site may take: 30 minutes by default, where a 100k-user
 // site takes under 10 seconds, so only a QRS that drips its answers, which
 // no idle timeout ends, reaches it. The store then keeps the previous state.
-const collectDeadlineFactor = 60
+const collectDeadlineFactor = 20
 
 func collectDeadline(ctx context.Context, s *config.Site) (context.Context, context.CancelFunc) {
 	t := time.Duration(s.Timeout)

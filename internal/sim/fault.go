@@ -243,9 +243,7 @@ func serveFault(w http.ResponseWriter, r *http.Request, x Fault, h http.Handler)
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(rec.Code)
 		w.Write(body[:len(body)/2])
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
+		http.NewResponseController(w).Flush()
 		panic(http.ErrAbortHandler) // closes the connection mid-body
 	case FaultInvalidJSON:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -261,13 +259,13 @@ func serveFault(w http.ResponseWriter, r *http.Request, x Fault, h http.Handler)
 		rec := record(h, r)
 		copyHeader(w, rec)
 		w.WriteHeader(rec.Code)
-		fl, _ := w.(http.Flusher)
+		rc := http.NewResponseController(w)
 		for _, b := range rec.Body.Bytes() {
 			if _, err := w.Write([]byte{b}); err != nil {
 				return
 			}
-			if fl != nil {
-				fl.Flush()
+			if err := rc.Flush(); err != nil {
+				return
 			}
 			select {
 			case <-time.After(d):
@@ -300,11 +298,7 @@ func copyHeader(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 // reset closes the client's connection without an answer, with SO_LINGER 0
 // so the client sees a TCP reset rather than a clean close.
 func reset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}

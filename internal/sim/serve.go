@@ -86,6 +86,9 @@ type statusRecorder struct {
 	code int
 }
 
+// Unwrap lets http.ResponseController reach Flush and Hijack (fault injection).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (r *statusRecorder) WriteHeader(c int) {
 	r.code = c
 	r.ResponseWriter.WriteHeader(c)
