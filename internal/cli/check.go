@@ -75,7 +75,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			defer wg.Done()
 			s := &sites[i]
 			opts := check.Options{
-				Site: s.Name, Server: s.Server, Task: cfg.TaskFor(s),
+				Site: s.Name, Server: s.DisplayServer(), Task: cfg.TaskFor(s),
 				AllMonitoringApps: *allApps || cfg.Check.AllMonitoringApps,
 				MaxAge:            age, SaveLogs: *saveLogs, SaveLogsPerSite: len(sites) > 1, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 				Fix: *fixFlag,

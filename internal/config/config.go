@@ -89,6 +89,16 @@ type Site struct {
 	MaxScriptLogMB int64 `yaml:"max_script_log_mb,omitempty"`
 }
 
+// DisplayServer is Server for output: a password written into the URL
+// (https://user:password@host) is replaced by "xxxxx".
+func (s *Site) DisplayServer() string {
+	u, err := url.Parse(s.Server)
+	if err != nil {
+		return "(server URL that does not parse)"
+	}
+	return u.Redacted()
+}
+
 // Check holds the defaults of `licmon check`.
 type Check struct {
 	// Task is the reload task of the License Monitor.

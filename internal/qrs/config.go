@@ -247,7 +247,9 @@ func identityString(cfg Config, certSubject string) string {
 		}
 		return "JWT bearer token (user claims unreadable)"
 	case AuthHeader:
-		return fmt.Sprintf("header %s: %s (via virtual proxy)", cfg.HeaderName, cfg.HeaderValue)
+		// The header value is the credential (whoever sends it is that
+		// user), so like the JWT it is never shown.
+		return fmt.Sprintf("header %s with the configured value (via virtual proxy)", cfg.HeaderName)
 	}
 	s := fmt.Sprintf(`X-Qlik-User %s\%s`, cfg.UserDirectory, cfg.UserID)
 	if certSubject != "" {

@@ -59,7 +59,7 @@ func (s *siteState) needsWarm() bool {
 
 func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options {
 	head, tail := cfg.Alerts.LogLines()
-	return check.Options{Site: sc.Name, Server: sc.Server, Task: cfg.TaskFor(&sc),
+	return check.Options{Site: sc.Name, Server: sc.DisplayServer(), Task: cfg.TaskFor(&sc),
 		AllMonitoringApps: cfg.Check.AllMonitoringApps, MaxAge: time.Duration(cfg.Check.MaxAge),
 		SaveLogs: cfg.Check.SaveLogs, SaveLogsPerSite: true, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 		LogHeadLines: head, LogTailLines: tail, Now: s.opts.Now}
