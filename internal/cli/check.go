@@ -8,7 +8,6 @@ import (
 
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/config"
-	"github.com/licmon/licmon/internal/qrs"
 )
 
 const checkUsage = `
@@ -97,7 +96,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				reports[i] = check.Failed(opts, err)
 				return
 			}
-			cctx, cancel := checkDeadline(ctx, s, opts.Fix)
+			cctx, cancel := check.WithDeadline(ctx, s.Name, time.Duration(s.Timeout), opts.Fix)
 			defer cancel()
 			reports[i] = check.Run(cctx, c, opts)
 			c.CloseIdleConnections()
@@ -119,24 +118,3 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	return int(check.Worst(reports))
 }
 
-// checkDeadlineFactor times the site's --timeout is the total time a check
-// of one site may take. --timeout bounds each silence; a check makes about
-// a dozen calls, most of them concurrently, so four silences in a row is
-// already a QRS too slow to monitor, and a server dripping its answer byte
-// by byte, which no idle timeout ends, ends here.
-const checkDeadlineFactor = 4
-
-// checkDeadline bounds one site's check, plus the task's run with --fix.
-func checkDeadline(ctx context.Context, s *config.Site, fix bool) (context.Context, context.CancelFunc) {
-	t := time.Duration(s.Timeout)
-	if t <= 0 {
-		t = qrs.DefaultTimeout
-	}
-	d := checkDeadlineFactor * t
-	why := fmt.Sprintf("%d × --timeout %s", checkDeadlineFactor, t)
-	if fix {
-		d += check.DefaultFixTimeout
-		why += fmt.Sprintf(" + %s for --fix", check.DefaultFixTimeout)
-	}
-	return qrs.WithDeadline(ctx, d, "licmon check of "+s.Name, why)
-}

@@ -40,7 +40,9 @@ const (
 	loadSettle    = 300 * time.Second // first collection of the 100k site
 )
 
-var loadPaths = []string{"/", "/sites/prod", "/api/v1/sites", "/api/v1/sites/prod", "/api/v1/sites/prod/check",
+// loadPaths is the mix; /-/healthy is the reference measured side by side:
+// it does no work, so it shows what the machine and the load cost alone.
+var loadPaths = []string{"/-/healthy", "/", "/sites/prod", "/api/v1/sites", "/api/v1/sites/prod", "/api/v1/sites/prod/check",
 	"/api/v1/sites/prod/forecast", "/api/v1/sites/prod/report", "/api/v1/sites/prod/candidates",
 	"/sites/prod/candidates.csv", "/metrics"}
 
