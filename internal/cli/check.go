@@ -117,4 +117,3 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	return int(check.Worst(reports))
 }
-
