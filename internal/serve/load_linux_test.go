@@ -177,6 +177,39 @@ sites:
 	sample := time.NewTicker(250 * time.Millisecond)
 	defer sample.Stop()
 	sent := 0
+	begin := time.Now()
+	send := func(p string) {
+		select {
+		case flight <- struct{}{}:
+		default:
+			mu.Lock()
+			errs[p+" (over "+strconv.Itoa(loadMaxFlight)+" in flight)"]++
+			mu.Unlock()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-flight }()
+			start := time.Now()
+			resp, err := client.Get(base + p)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			d := time.Since(start)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[p+": "+err.Error()]++
+				return
+			}
+			lat[p] = append(lat[p], d)
+		}()
+	}
 loop:
 	for {
 		select {
@@ -187,38 +220,12 @@ loop:
 				maxRSS = r
 			}
 		case <-tick.C:
-			p := loadPaths[sent%len(loadPaths)]
-			sent++
-			select {
-			case flight <- struct{}{}:
-			default:
-				mu.Lock()
-				errs[p+" (over "+strconv.Itoa(loadMaxFlight)+" in flight)"]++
-				mu.Unlock()
-				continue
+			// Open loop: send what is due by now, so a slow tick (a busy
+			// machine) does not lower the rate.
+			for due := int(time.Since(begin).Seconds() * loadRate); sent < due; {
+				send(loadPaths[sent%len(loadPaths)])
+				sent++
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-flight }()
-				start := time.Now()
-				resp, err := client.Get(base + p)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if err == nil && resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				d := time.Since(start)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs[p+": "+err.Error()]++
-					return
-				}
-				lat[p] = append(lat[p], d)
-			}()
 		}
 	}
 	wg.Wait()
