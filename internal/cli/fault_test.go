@@ -68,10 +68,10 @@ func TestCheckUnderFaults(t *testing.T) {
 			[]string{"UNKNOWN", "text/html", "login form"}},
 		{"latency", sim.Fault{Path: "/qrs/*", Kind: sim.FaultLatency, Delay: 150 * time.Millisecond}, "", 0,
 			[]string{"LICMON OK"}},
-		// Defect 4: one byte every 200ms never trips the 1s idle timeout;
+		// Defect 4: one byte every 250ms never trips the 2s idle timeout;
 		// the check's deadline (4 x --timeout) ends it as UNKNOWN.
-		{"slow-drip", sim.Fault{Path: "/qrs/reloadtask/full", Kind: sim.FaultDrip, Delay: 200 * time.Millisecond}, "1s", 3,
-			[]string{"UNKNOWN", "total deadline of 4s", "4 × --timeout 1s"}},
+		{"slow-drip", sim.Fault{Path: "/qrs/reloadtask/full", Kind: sim.FaultDrip, Delay: 250 * time.Millisecond}, "2s", 3,
+			[]string{"UNKNOWN", "total deadline of 8s", "4 × --timeout 2s"}},
 		// Defect 4: an ignored filter answering megabytes stops at the limit.
 		{"oversize", sim.Fault{Path: "/qrs/reloadtask/full", Kind: sim.FaultOversize, Size: 48 << 20}, "", 3,
 			[]string{"UNKNOWN", "larger than 32 MiB", "query string"}},
@@ -156,8 +156,8 @@ func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
 		{"overview-invalid-json", sim.Fault{Path: "/qrs/license/accesstypeoverview", Kind: sim.FaultInvalidJSON}, "", "expected JSON"},
 		{"apps-reset", sim.Fault{Path: "/qrs/app/full", Kind: sim.FaultReset}, "", "/qrs/app/full"},
 		{"license-html", sim.Fault{Path: "/qrs/license", Kind: sim.FaultHTML}, "", "login form"},
-		{"allocations-slow-drip", sim.Fault{Path: "/qrs/license/analyzeraccesstype/full", Kind: sim.FaultDrip, Delay: 100 * time.Millisecond}, "500ms",
-			"total deadline of 10s"},
+		{"allocations-slow-drip", sim.Fault{Path: "/qrs/license/analyzeraccesstype/full", Kind: sim.FaultDrip, Delay: 150 * time.Millisecond}, "1s",
+			"total deadline of 20s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := sim.New(sim.Options{Seed: 2, Users: 50, HistoryDays: 60})

@@ -45,7 +45,7 @@ func TestServeUnderQRSFaults(t *testing.T) {
 	cfg.Sites = []config.Site{{Name: "sim", Server: site.URL, CertDir: site.CertDir}}
 	cfg.Serve.Listen = "127.0.0.1:0"
 	cfg.Schedule.CheckJitter = config.Duration(time.Millisecond)
-	cfg.Schedule.CheckEvery = config.Duration(2 * time.Second)
+	cfg.Schedule.CheckEvery = config.Duration(5 * time.Second)
 	ld := &loader{cfg: cfg}
 	srv, err := New(t.Context(), Options{Load: ld.Load, NewClient: QRSClient("test", nil), Version: "test"})
 	if err != nil {
