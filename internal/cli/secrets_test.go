@@ -134,7 +134,10 @@ channels:
 		{"report", "--site", "cert", "--format", "html"},
 		{"db", "stats"},
 	} {
-		code, out, errOut := runBounded(t, append(args, "--config", cfgPath, "-v")...)
+		code, out, errOut := runBounded(t, append(args, "--config", cfgPath)...)
+		if strings.Contains(errOut, "flag provided but not defined") || strings.Contains(errOut, "Usage:") {
+			t.Fatalf("licmon %s did not run: %s", strings.Join(args, " "), errOut)
+		}
 		record(strings.Join(args, " "), code, out, errOut)
 	}
 
@@ -143,7 +146,7 @@ channels:
 	var sout, serr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Main(ctx, []string{"serve", "--config", cfgPath}, strings.NewReader(""), &sout, &serr)
+		done <- cli.Main(ctx, []string{"serve", "--config", cfgPath, "-v"}, strings.NewReader(""), &sout, &serr)
 	}()
 	base := "http://" + listen
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -204,7 +207,8 @@ channels:
 	})
 
 	text := seen.String()
-	for _, want := range []string{"== check --all-sites", "client certificate", "HTTP 401", "== GET /api/v1/sites 401"} {
+	for _, want := range []string{"== check --all-sites (exit", "HTTP 401", "== GET /api/v1/sites 401", "first collection of cert",
+		"first collection of jwt", "first collection of hdr", "first collection of urlpass", `"schemaVersion"`, "<html", "reconstructed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the scan did not cover %q: the commands did not run as planned", want)
 		}

@@ -533,6 +533,11 @@ func (c *Config) Masked() *Config {
 	m := *c
 	m.Sites = make([]Site, len(c.Sites))
 	for i, s := range c.Sites {
+		if u, err := url.Parse(s.Server); err == nil {
+			if _, ok := u.User.Password(); ok {
+				s.Server = u.Redacted()
+			}
+		}
 		if s.JWT != "" {
 			s.JWT = mask(s.JWT)
 		}
