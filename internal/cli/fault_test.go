@@ -227,12 +227,12 @@ func TestReportOnBadStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runBounded(t, "report", "--db", notDB)
-	if code == 0 || !strings.Contains(errOut, "notes.db") {
+	if code == 0 || !strings.Contains(errOut, "notes.db") || !strings.Contains(errOut, "not a licmon database") {
 		t.Fatalf("report on a non-database: exit %d\n%s\n%s", code, out, errOut)
 	}
 	empty := filepath.Join(dir, "empty.db")
 	code, _, errOut = runBounded(t, "report", "--db", empty, "--site", "prod")
-	if code == 0 || !strings.Contains(errOut, "collect") {
+	if code == 0 || !strings.Contains(errOut, "no history") || !strings.Contains(errOut, "licmon collect") {
 		t.Fatalf("report on an empty store: exit %d\n%s", code, errOut)
 	}
 }
