@@ -25,6 +25,10 @@ Exit status (Nagios plugin codes):
   2  CRITICAL  the License Monitor is broken or stale, or the license expired
   3  UNKNOWN   could not decide (e.g. the QRS is unreachable; the reason is printed)
 
+A check of one site ends after 4 x --timeout (default 2m; with --fix plus
+the 30m it may wait for the task) even if the QRS keeps answering slowly:
+what it could not read by then is UNKNOWN, with the reason.
+
 Examples:
   licmon check --server https://qlik.example.com:4242 --cert-dir ./certs
   licmon check --site prod --save-logs ./scriptlogs
@@ -73,7 +77,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			defer wg.Done()
 			s := &sites[i]
 			opts := check.Options{
-				Site: s.Name, Server: s.Server, Task: cfg.TaskFor(s),
+				Site: s.Name, Server: s.DisplayServer(), Task: cfg.TaskFor(s),
 				AllMonitoringApps: *allApps || cfg.Check.AllMonitoringApps,
 				MaxAge:            age, SaveLogs: *saveLogs, SaveLogsPerSite: len(sites) > 1, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 				Fix: *fixFlag,
@@ -95,7 +99,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				reports[i] = check.Failed(opts, err)
 				return
 			}
-			reports[i] = check.Run(ctx, c, opts)
+			cctx, cancel := check.WithDeadline(ctx, s.Name, time.Duration(s.Timeout), opts.Fix)
+			defer cancel()
+			reports[i] = check.Run(cctx, c, opts)
 			c.CloseIdleConnections()
 		}()
 	}

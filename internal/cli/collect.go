@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/collect"
+	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/store"
 )
 
@@ -31,6 +33,9 @@ used it) and marks it as reconstructed: lower bounds, shown as such by
 After the first collection of each week, app objects (sheets, stories...)
 are read incrementally: only those changed since the last collection. The
 weekly full read, or --full, also notices deleted objects.
+
+A collection of one site ends after 20 x --timeout (default 10m) even if the
+QRS keeps answering slowly; the store then keeps the previous state.
 ` + connUsage + `
 Examples:
   licmon collect --site prod
@@ -73,7 +78,9 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 			code = fail(e, ExitError, err)
 			continue
 		}
-		r, err := collect.RunWith(ctx, c, st, s.Name, time.Now(), collect.Options{Full: *full})
+		cctx, cancel := collectDeadline(ctx, s)
+		r, err := collect.RunWith(cctx, c, st, s.Name, time.Now(), collect.Options{Full: *full})
+		cancel()
 		unlock()
 		c.CloseIdleConnections()
 		if err != nil {
@@ -84,6 +91,20 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "store: %s\n", path)
 	return code
+}
+
+// collectDeadlineFactor times the site's --timeout is the total time a
+// collection of one site may take: 30 minutes by default, where a 100k-user
+// site takes under 10 seconds, so only a QRS that drips its answers, which
+// no idle timeout ends, reaches it. The store then keeps the previous state.
+const collectDeadlineFactor = 20
+
+func collectDeadline(ctx context.Context, s *config.Site) (context.Context, context.CancelFunc) {
+	t := time.Duration(s.Timeout)
+	if t <= 0 {
+		t = qrs.DefaultTimeout
+	}
+	return qrs.WithDeadline(ctx, collectDeadlineFactor*t, "licmon collect of "+s.Name, fmt.Sprintf("%d × --timeout %s", collectDeadlineFactor, t))
 }
 
 // openStore opens the store at --db, else the config's db, else the
@@ -132,6 +153,8 @@ func printCollect(w io.Writer, r *collect.Result) {
 	switch {
 	case r.Save.First:
 		fmt.Fprintf(w, "  first collection of %s; reconstructed %d daily points of history (lower bounds)\n", r.Site, r.Backfill)
+	case r.Backfill > 0:
+		fmt.Fprintf(w, "  restored %d daily points of reconstructed history (lower bounds) that an interrupted first collection lost\n", r.Backfill)
 	case r.Save.Duplicate || ch.Total() == 0:
 		fmt.Fprintln(w, "  no change since the last collection")
 	default:

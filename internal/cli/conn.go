@@ -65,7 +65,7 @@ func (c *connFlags) register(fs *flag.FlagSet, allSites bool) {
 	fs.StringVar(&c.headerValueFile, "header-value-file", "", "`file` holding the header value (DIR\\user) for --auth header")
 	fs.StringVar(&c.serverName, "server-name", "", "`name` to verify the server certificate against when it differs from the URL host")
 	fs.BoolVar(&c.insecure, "insecure", false, "skip verification of the server certificate (testing only; prints a warning)")
-	fs.DurationVar(&c.timeout, "timeout", 0, "per-request `timeout` (default 30s)")
+	fs.DurationVar(&c.timeout, "timeout", 0, "longest silence of one QRS request (default 30s); a check of a site ends at 4x, a collection at 20x")
 }
 
 func (c *connFlags) set(name string) bool {

@@ -496,7 +496,7 @@ type Result struct {
 	Save     *store.SaveResult
 	// Incremental is true when app objects were read incrementally.
 	Incremental bool
-	Backfill    int // reconstructed daily points written on the first collection
+	Backfill    int // reconstructed daily points written (first collection, or one restoring a lost backfill)
 	// Denied is the users estimated as refused a seat since the previous
 	// collection (demand.Estimate), stored as source qrs-estimate.
 	Denied   int64
@@ -536,25 +536,22 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
-	r.Save, err = st.SaveSnapshot(ctx, snap)
+	// The backfill is saved with the snapshot, in one transaction: saved
+	// apart, a stop between the two lost the reconstructed history for good.
+	r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
 	if errors.Is(err, store.ErrPartialUsers) {
 		// Users were deleted since the last collection: read them all.
 		if snap.Users, err = allUsers(ctx, src); err != nil {
 			return nil, fmt.Errorf("collect %s: read users: %w", site, err)
 		}
 		snap.UsersPartial, snap.UserCount = false, 0
-		r.Save, err = st.SaveSnapshot(ctx, snap)
+		r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
-	if r.Save.First {
-		points := license.Reconstruct(snap, time.Time{})
-		if err := st.SaveReconstructed(ctx, site, points); err != nil {
-			return nil, fmt.Errorf("collect %s: backfill: %w", site, err)
-		}
-		r.Backfill = len(points)
-	} else if !r.Save.Duplicate {
+	r.Backfill = r.Save.Backfilled
+	if !r.Save.First && !r.Save.Duplicate {
 		if r.Denied, err = saveEstimate(ctx, st, site, prevAt, snap); err != nil {
 			return nil, fmt.Errorf("collect %s: %w", site, err)
 		}
@@ -588,6 +585,11 @@ func saveEstimate(ctx context.Context, st store.Store, site string, prevAt time.
 		return 0, fmt.Errorf("estimate unmet demand: %w", err)
 	}
 	return n, nil
+}
+
+// reconstruct backfills from the earliest date the snapshot knows of.
+func reconstruct(s *license.Snapshot) []license.DailyCounters {
+	return license.Reconstruct(s, time.Time{})
 }
 
 // previous returns the base of an incremental read, or nil for a full one:

@@ -89,7 +89,13 @@ type Site struct {
 	Timeout    Duration `yaml:"timeout,omitempty"`
 	// Task overrides check.task for this site.
 	Task string `yaml:"task,omitempty"`
+	// MaxScriptLogMB bounds a script-log download in MiB (default 512).
+	MaxScriptLogMB int64 `yaml:"max_script_log_mb,omitempty"`
 }
+
+// DisplayServer is Server for output: a password written into the URL
+// (https://user:password@host) is replaced by "xxxxx".
+func (s *Site) DisplayServer() string { return qrs.RedactURL(s.Server) }
 
 // Check holds the defaults of `licmon check`.
 type Check struct {
@@ -435,6 +441,9 @@ func (s *Site) Validate() error {
 	if s.AuthMode() == AuthCertificate && s.CertDir == "" && s.CA == "" && !s.Insecure {
 		errs = append(errs, errors.New("the server is verified against the site's root.pem: set cert_dir or ca (or insecure: true to skip verification, not recommended)"))
 	}
+	if s.MaxScriptLogMB < 0 {
+		errs = append(errs, fmt.Errorf("max_script_log_mb %d must be a positive number of MiB (default 512)", s.MaxScriptLogMB))
+	}
 	return errors.Join(errs...)
 }
 
@@ -523,6 +532,11 @@ func (c *Config) Masked() *Config {
 	m := *c
 	m.Sites = make([]Site, len(c.Sites))
 	for i, s := range c.Sites {
+		if u, err := url.Parse(s.Server); err == nil {
+			if _, ok := u.User.Password(); ok {
+				s.Server = u.Redacted()
+			}
+		}
 		if s.JWT != "" {
 			s.JWT = mask(s.JWT)
 		}

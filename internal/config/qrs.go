@@ -19,6 +19,7 @@ func (s *Site) QRS(userAgent string, log *slog.Logger) (qrs.Config, error) {
 		Server: s.Server, Insecure: s.Insecure, ServerName: s.ServerName, Auth: mode,
 		JWT: s.JWT, HeaderName: s.HeaderName, HeaderValue: s.HeaderValue,
 		Timeout: time.Duration(s.Timeout), UserAgent: userAgent, Logger: log,
+		Limits: qrs.Limits{ScriptLog: s.MaxScriptLogMB << 20},
 	}
 	if mode == qrs.AuthCertificate {
 		cfg.CertFile, cfg.KeyFile, cfg.CAFile = s.Files()

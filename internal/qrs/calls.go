@@ -157,8 +157,12 @@ func (c *Client) StreamApps(ctx context.Context, opts ListOptions, fn func(App) 
 	return Stream(ctx, c, "app/full", opts, fn)
 }
 
-// Apps lists GET /qrs/app/full, e.g. Filter "name eq 'License Monitor'".
+// Apps lists GET /qrs/app/full, e.g. Filter "name eq 'License Monitor'". A filtered
+// list is a lookup and bounded as a small list (Limits.List).
 func (c *Client) Apps(ctx context.Context, opts ListOptions) ([]App, error) {
+	if opts.Filter != "" {
+		return smallList[App](ctx, c, "app/full", opts)
+	}
 	return list[App](ctx, c, "app/full", opts)
 }
 
@@ -183,17 +187,17 @@ func (c *Client) AppObjects(ctx context.Context, opts ListOptions) ([]AppObject,
 
 // DataConnections lists GET /qrs/dataconnection/full, e.g. Filter "name sw 'monitor_apps_REST_'".
 func (c *Client) DataConnections(ctx context.Context, opts ListOptions) ([]DataConnection, error) {
-	return list[DataConnection](ctx, c, "dataconnection/full", opts)
+	return smallList[DataConnection](ctx, c, "dataconnection/full", opts)
 }
 
 // ServiceStatus lists GET /qrs/servicestatus/full.
 func (c *Client) ServiceStatus(ctx context.Context, opts ListOptions) ([]ServiceStatus, error) {
-	return list[ServiceStatus](ctx, c, "servicestatus/full", opts)
+	return smallList[ServiceStatus](ctx, c, "servicestatus/full", opts)
 }
 
 // ServerNodeConfigurations lists GET /qrs/servernodeconfiguration/full.
 func (c *Client) ServerNodeConfigurations(ctx context.Context, opts ListOptions) ([]ServerNodeConfiguration, error) {
-	return list[ServerNodeConfiguration](ctx, c, "servernodeconfiguration/full", opts)
+	return smallList[ServerNodeConfiguration](ctx, c, "servernodeconfiguration/full", opts)
 }
 
 // Count returns GET /qrs/{entityPath}/count?filter=, e.g. Count(ctx, "license/professionalaccesstype", "").

@@ -14,7 +14,7 @@ func isNullGUID(s string) bool { return s == "" || s == NullGUID }
 
 // ReloadTasks lists GET /qrs/reloadtask/full, e.g. Filter "name eq 'Reload License Monitor'".
 func (c *Client) ReloadTasks(ctx context.Context, opts ListOptions) ([]ReloadTask, error) {
-	return list[ReloadTask](ctx, c, "reloadtask/full", opts)
+	return smallList[ReloadTask](ctx, c, "reloadtask/full", opts)
 }
 
 // ReloadTask returns GET /qrs/reloadtask/{id}.
@@ -28,13 +28,13 @@ func (c *Client) ReloadTask(ctx context.Context, id string) (*ReloadTask, error)
 
 // Tasks lists GET /qrs/task/full (all task types).
 func (c *Client) Tasks(ctx context.Context, opts ListOptions) ([]Task, error) {
-	return list[Task](ctx, c, "task/full", opts)
+	return smallList[Task](ctx, c, "task/full", opts)
 }
 
 // ExecutionResults lists GET /qrs/executionresult/full, e.g.
 // ListOptions{Filter: "taskID eq <guid>", OrderBy: "startTime desc"}.
 func (c *Client) ExecutionResults(ctx context.Context, opts ListOptions) ([]ExecutionResult, error) {
-	return list[ExecutionResult](ctx, c, "executionresult/full", opts)
+	return smallList[ExecutionResult](ctx, c, "executionresult/full", opts)
 }
 
 // ExecutionSession returns GET /qrs/executionsession/{id}. QRS deletes the session when the
@@ -52,17 +52,17 @@ func (c *Client) ExecutionSession(ctx context.Context, id string) (sess *Executi
 
 // ExecutionSessions lists the running sessions (GET /qrs/executionsession/full).
 func (c *Client) ExecutionSessions(ctx context.Context, opts ListOptions) ([]ExecutionSession, error) {
-	return list[ExecutionSession](ctx, c, "executionsession/full", opts)
+	return smallList[ExecutionSession](ctx, c, "executionsession/full", opts)
 }
 
 // SchemaEvents lists GET /qrs/schemaevent/full, e.g. Filter "reloadTask.id eq <guid>".
 func (c *Client) SchemaEvents(ctx context.Context, opts ListOptions) ([]SchemaEvent, error) {
-	return list[SchemaEvent](ctx, c, "schemaevent/full", opts)
+	return smallList[SchemaEvent](ctx, c, "schemaevent/full", opts)
 }
 
 // CompositeEvents lists GET /qrs/compositeevent/full.
 func (c *Client) CompositeEvents(ctx context.Context, opts ListOptions) ([]CompositeEvent, error) {
-	return list[CompositeEvent](ctx, c, "compositeevent/full", opts)
+	return smallList[CompositeEvent](ctx, c, "compositeevent/full", opts)
 }
 
 // StartTask starts a task asynchronously: POST /qrs/task/{id}/start (204). Never retried.

@@ -84,7 +84,7 @@ func TestProxyModesSendAuthHeadersWithoutClientCert(t *testing.T) {
 					return "hdr-usr header missing"
 				}
 				return ""
-			}, `header hdr-usr: CORP\svc_licmon`},
+			}, `header hdr-usr with the configured value`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

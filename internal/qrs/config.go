@@ -94,6 +94,8 @@ type Config struct {
 	Retries int
 	// RetryBackoff is the first backoff; it doubles per attempt with jitter (default 500ms).
 	RetryBackoff time.Duration
+	// Limits bound the size of answers (zero fields: the defaults).
+	Limits Limits
 	// UserAgent is sent on every request (default "licmon-qrs/1").
 	UserAgent string
 	// HTTPClient replaces the client built from the TLS settings (tests, custom proxies).
@@ -172,6 +174,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = DefaultRetryBackoff
 	}
+	cfg.Limits.defaults()
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
@@ -244,7 +247,9 @@ func identityString(cfg Config, certSubject string) string {
 		}
 		return "JWT bearer token (user claims unreadable)"
 	case AuthHeader:
-		return fmt.Sprintf("header %s: %s (via virtual proxy)", cfg.HeaderName, cfg.HeaderValue)
+		// The header value is the credential (whoever sends it is that
+		// user), so like the JWT it is never shown.
+		return fmt.Sprintf("header %s with the configured value (via virtual proxy)", cfg.HeaderName)
 	}
 	s := fmt.Sprintf(`X-Qlik-User %s\%s`, cfg.UserDirectory, cfg.UserID)
 	if certSubject != "" {

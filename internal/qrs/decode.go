@@ -7,13 +7,9 @@ import (
 	"encoding/json"
 
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 )
-
-// maxBody bounds non-streamed responses; anything larger must go through Stream.
-const maxBody = 64 << 20
 
 // get fetches path and decodes the JSON body into out.
 func (c *Client) get(ctx context.Context, path string, params [][2]string, out any) error {
@@ -28,9 +24,9 @@ func (c *Client) doJSON(ctx context.Context, r request, out any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := c.readLimited(ctx, r, resp, c.cfg.Limits.Object, limitObject)
 	if err != nil {
-		return c.errorFor(ctx, r, fmt.Errorf("read response body: %w", err))
+		return err
 	}
 	if out == nil {
 		return nil
@@ -62,20 +58,49 @@ func (c *Client) decodeError(r request, resp *http.Response, head []byte, err er
 // and calls fn for each element as it is decoded, so memory stays flat however long the list is.
 // fn returning an error stops the stream and returns that error. The request is retried on
 // transient failures before the response arrives, never once elements have been handed to fn.
+// A list with more elements than Limits.StreamItems, or an element larger than
+// Limits.StreamItem, fails with KindTooLarge.
 func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions, fn func(T) error) error {
+	return stream(ctx, c, path, opts, false, fn)
+}
+
+// stream is Stream; small lists are bounded by Limits.List bytes in total
+// instead of by element.
+func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions, small bool, fn func(T) error) error {
 	r := request{method: http.MethodGet, path: path, params: opts.params()}
 	resp, err := c.send(ctx, r)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	lim := &boundedReader{r: resp.Body}
+	if small {
+		lim.max = c.cfg.Limits.List
+	} else {
+		lim.maxItem = c.cfg.Limits.StreamItem
+	}
+	br := bufio.NewReaderSize(lim, 64<<10)
 	head, _ := br.Peek(256)
 	head = append([]byte(nil), head...)
+	fail := func(err error) error {
+		switch {
+		case lim.overTotal:
+			return c.tooLarge(r, resp.StatusCode, limitList)
+		case lim.overItem:
+			return c.tooLarge(r, resp.StatusCode, limitStreamItem)
+		}
+		if _, ok := asError(err); ok {
+			return err
+		}
+		if e := c.errorFor(ctx, r, err); e != err {
+			return e
+		}
+		return nil
+	}
 	dec := json.NewDecoder(br)
 	tok, err := dec.Token()
 	if err != nil {
-		if e := c.errorFor(ctx, r, err); e != err {
+		if e := fail(err); e != nil {
 			return e
 		}
 		return c.decodeError(r, resp, head, err)
@@ -88,9 +113,13 @@ func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 	}
 	n := 0
 	for dec.More() {
+		if !small && n >= c.cfg.Limits.StreamItems {
+			return c.tooLarge(r, resp.StatusCode, limitStreamItems)
+		}
+		lim.mark = lim.n
 		var v T
 		if err := dec.Decode(&v); err != nil {
-			if e := c.errorFor(ctx, r, err); e != err {
+			if e := fail(err); e != nil {
 				return e
 			}
 			return c.decodeError(r, resp, head, fmt.Errorf("element %d: %w", n, err))
@@ -101,7 +130,7 @@ func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 		n++
 	}
 	if _, err := dec.Token(); err != nil {
-		if e := c.errorFor(ctx, r, err); e != err {
+		if e := fail(err); e != nil {
 			return e
 		}
 		return c.decodeError(r, resp, head, fmt.Errorf("after element %d: %w", n, err))
@@ -109,10 +138,20 @@ func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 	return nil
 }
 
-// list collects a stream into a slice, for the lists that are small enough.
+// list collects a streamed list (bounded by element count and size) into a slice.
 func list[T any](ctx context.Context, c *Client, path string, opts ListOptions) ([]T, error) {
+	return collectList[T](ctx, c, path, opts, false)
+}
+
+// smallList collects a list that is expected to be short (tasks,
+// executions, a filtered lookup) into a slice, bounded by Limits.List bytes.
+func smallList[T any](ctx context.Context, c *Client, path string, opts ListOptions) ([]T, error) {
+	return collectList[T](ctx, c, path, opts, true)
+}
+
+func collectList[T any](ctx context.Context, c *Client, path string, opts ListOptions, small bool) ([]T, error) {
 	out := []T{}
-	err := Stream(ctx, c, path, opts, func(v T) error {
+	err := stream(ctx, c, path, opts, small, func(v T) error {
 		out = append(out, v)
 		return nil
 	})
@@ -153,9 +192,9 @@ func (c *Client) valueString(ctx context.Context, r request) (string, *http.Resp
 		return "", nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := c.readLimited(ctx, r, resp, c.cfg.Limits.Object, limitObject)
 	if err != nil {
-		return "", resp, c.errorFor(ctx, r, fmt.Errorf("read response body: %w", err))
+		return "", resp, err
 	}
 	s, err := decodeValueString(data)
 	if err != nil {

@@ -34,11 +34,13 @@ const (
 	KindDecode                            // the body is not the JSON expected
 	KindNoScriptLog                       // the execution has no script log
 	KindTaskNotStarted                    // start/synchronous returned no session
+	KindTooLarge                          // the answer exceeded a Limits bound (wraps ErrTooLarge)
+	KindDeadline                          // the command's total deadline (WithDeadline) passed
 )
 
 var kindNames = []string{"http", "xsrf", "tls-unknown-authority", "tls-hostname", "tls-server-cert-expired",
 	"tls-client-cert-rejected", "tls", "connection-refused", "dns", "timeout", "canceled", "network", "decode",
-	"no-script-log", "task-not-started"}
+	"no-script-log", "task-not-started", "too-large", "deadline"}
 
 // String names the kind.
 func (k Kind) String() string { return enumName(kindNames, int(k), "Kind") }
@@ -203,6 +205,9 @@ func entityOf(path string) string {
 
 // classifyTransport explains an error from http.Client.Do or a body read.
 func (c *Client) classifyTransport(ctx, attemptCtx context.Context, err error) (Kind, string) {
+	if de, ok := deadlineCause(ctx); ok {
+		return KindDeadline, fmt.Sprintf("the QRS at %s answered too slowly to finish within %s: check the server's load and the network; a longer --timeout also lengthens the deadline", c.base.Host, de.Limit)
+	}
 	if ctx.Err() != nil {
 		return KindCanceled, "the operation was cancelled"
 	}

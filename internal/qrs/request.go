@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	mrand "math/rand/v2"
@@ -109,7 +110,11 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			if err := sleepCtx(ctx, c.backoff(attempt)); err != nil {
-				return nil, c.wrapTransport(ctx, nil, r, err)
+				// Stopped while waiting to retry: the failure that made it
+				// retry is the reason worth reading.
+				e := c.wrapTransport(ctx, nil, r, err)
+				e.Err = fmt.Errorf("%w; %d attempts failed before, the last with: %s", e.Err, attempt, firstLine(lastErr.Error()))
+				return nil, e
 			}
 		}
 		resp, retry, err := c.sendOnce(ctx, r, attempt)
@@ -215,6 +220,9 @@ func (c *Client) wrapTransport(ctx, attemptCtx context.Context, r request, err e
 	}
 	if kind == KindCanceled && ctx.Err() != nil {
 		err = ctx.Err()
+	}
+	if de, ok := deadlineCause(ctx); ok && kind == KindDeadline {
+		err = de
 	}
 	return &Error{Method: r.method, Path: c.displayPath(r), Identity: c.identity, Hint: hint, Kind: kind, Err: err}
 }

@@ -54,8 +54,35 @@ func (c *Client) DownloadScriptLog(ctx context.Context, ticket, name string) (io
 	if err != nil {
 		return nil, err
 	}
-	return resp.Body, nil
+	return &logBody{rc: resp.Body, left: c.cfg.Limits.ScriptLog, err: c.tooLarge(r, resp.StatusCode, limitScriptLog)}, nil
 }
+
+// logBody ends a script-log download at Limits.ScriptLog with a
+// KindTooLarge error, so a runaway download cannot fill the disk it is
+// saved to.
+type logBody struct {
+	rc   io.ReadCloser
+	left int64
+	err  error
+}
+
+func (b *logBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		// The extra byte only proves there is more: it is not handed on.
+		return n - 1, b.err
+	}
+	return n, err
+}
+
+func (b *logBody) Close() error { return b.rc.Close() }
 
 func (c *Client) noLog(method, path, why string) error {
 	return &Error{Method: method, Path: c.base.Path + "/qrs/" + path, Identity: c.identity, Kind: KindNoScriptLog, Err: ErrNoScriptLog, Hint: why}

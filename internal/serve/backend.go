@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/licmon/licmon/internal/check"
-	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/report"
 	"github.com/licmon/licmon/internal/web"
 )
@@ -28,7 +27,7 @@ func (b *backend) Sites(ctx context.Context) ([]web.SiteInfo, error) {
 	out := make([]web.SiteInfo, 0, len(rt.sites))
 	for _, st := range rt.sites {
 		st.mu.Lock()
-		si := web.SiteInfo{Name: st.cfg.Name, Server: qrs.RedactURL(st.cfg.Server), LastCollect: st.lastCollect, CollectError: st.collectErr}
+		si := web.SiteInfo{Name: st.cfg.Name, Server: st.cfg.DisplayServer(), LastCollect: st.lastCollect, CollectError: st.collectErr}
 		if c := st.check; c != nil {
 			si.LastCheck, si.Status, si.Summary = c.CheckedAt, c.Status, c.Summary
 		} else {

@@ -59,7 +59,7 @@ func (s *siteState) needsWarm() bool {
 
 func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options {
 	head, tail := cfg.Alerts.LogLines()
-	return check.Options{Site: sc.Name, Server: sc.Server, Task: cfg.TaskFor(&sc),
+	return check.Options{Site: sc.Name, Server: sc.DisplayServer(), Task: cfg.TaskFor(&sc),
 		AllMonitoringApps: cfg.Check.AllMonitoringApps, MaxAge: time.Duration(cfg.Check.MaxAge),
 		SaveLogs: cfg.Check.SaveLogs, SaveLogsPerSite: true, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 		LogHeadLines: head, LogTailLines: tail, Now: s.opts.Now}
@@ -67,7 +67,11 @@ func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options 
 
 // runCheck checks a site, stores the result and evaluates the alerts.
 func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error {
-	r := check.Run(ctx, st.client, s.checkOptions(rt.cfg, st.cfg))
+	// The check's own deadline ends before the job's timeout, so a QRS too
+	// slow to answer is recorded as UNKNOWN with the reason, not dropped.
+	cctx, cancel := check.WithDeadline(ctx, st.cfg.Name, time.Duration(st.cfg.Timeout), false)
+	r := check.Run(cctx, st.client, s.checkOptions(rt.cfg, st.cfg))
+	cancel()
 	if ctx.Err() != nil {
 		return ctx.Err() // stopped (shutdown, reload): do not record a half check
 	}

@@ -86,7 +86,7 @@ func EnsureCerts(dir string, hostnames ...string) (CertFiles, error) {
 		typ  string
 		der  []byte
 		key  *ecdsa.PrivateKey
-	}{{cf.Root, "CERTIFICATE", caDER, nil}, {cf.Server, "CERTIFICATE", srvDER, nil}, {cf.ServerKey, "", nil, srvKey},
+	}{{cf.Root, "CERTIFICATE", caDER, nil}, {cf.RootKey(), "", nil, caKey}, {cf.Server, "CERTIFICATE", srvDER, nil}, {cf.ServerKey, "", nil, srvKey},
 		{cf.Client, "CERTIFICATE", cliDER, nil}, {cf.ClientKey, "", nil, cliKey}}
 	for _, wr := range writes {
 		mode := os.FileMode(0o644)
@@ -107,6 +107,10 @@ func EnsureCerts(dir string, hostnames ...string) (CertFiles, error) {
 	}
 	return cf, nil
 }
+
+// RootKey is the CA's key, which a QMC export never contains; the simulator
+// keeps it only to issue the faulty certificates of FaultTLSExpired.
+func (c CertFiles) RootKey() string { return filepath.Join(c.Dir, "root_key.pem") }
 
 func hostOr(h []string) string {
 	if len(h) > 0 && h[0] != "" {

@@ -32,7 +32,9 @@ type Scenario struct {
 	Tasks           []TaskSpec      `yaml:"tasks"`
 	Connections     ConnectionsSpec `yaml:"connections"`
 	Proxy           ProxySpec       `yaml:"proxy"`
-	Demand          DemandSpec      `yaml:"demand"`
+	// Faults injects failures into the QRS answers (see Fault).
+	Faults []Fault    `yaml:"faults"`
+	Demand DemandSpec `yaml:"demand"`
 }
 
 // DemandSpec says how users the license turned away keep asking. A denied
@@ -364,6 +366,9 @@ func (sc *Scenario) validate() error {
 	case "", "ntlm", "certificate", "jwt":
 	default:
 		return fmt.Errorf("connections.auth %q: use ntlm, certificate or jwt", sc.Connections.Auth)
+	}
+	if err := validateFaults(sc.Faults); err != nil {
+		return err
 	}
 	for i, t := range sc.Tasks {
 		if t.Failure != "" && !slices.Contains(FailureKinds(), t.Failure) {

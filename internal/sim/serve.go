@@ -23,11 +23,14 @@ func Serve(ctx context.Context, s *Site, listen, certDir string, hostnames []str
 	if err != nil {
 		return err
 	}
+	if cfg, err = s.faults.TLS(cfg, cf); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	return ServeListener(ctx, ln, cfg, s.Handler(), logger)
+	return ServeListener(ctx, ln, cfg, s.faults.Wrap(s.Handler()), logger)
 }
 
 // ServeProxy runs the proxy path (/{prefix}/qrs/...) for the virtual proxies
@@ -45,7 +48,10 @@ func ServeProxy(ctx context.Context, s *Site, listen, certDir string, hostnames 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	return ServeListener(ctx, ln, cfg, s.ProxyHandler(vps), logger)
+	if cfg, err = s.faults.TLS(cfg, cf); err != nil {
+		return err
+	}
+	return ServeListener(ctx, ln, cfg, s.faults.Wrap(s.ProxyHandler(vps)), logger)
 }
 
 // ServeListener serves h with TLS on an existing listener (tests use
@@ -79,6 +85,9 @@ type statusRecorder struct {
 	http.ResponseWriter
 	code int
 }
+
+// Unwrap lets http.ResponseController reach Flush and Hijack (fault injection).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) WriteHeader(c int) {
 	r.code = c

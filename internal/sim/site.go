@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,8 @@ type Options struct {
 	// API stays running. 0 completes runs at once (the session is gone by the
 	// time the start call returns).
 	TaskRunTime time.Duration
+	// Faults are injected into the QRS answers, before the scenario's.
+	Faults []Fault
 }
 
 // Site is a simulated Qlik Sense Enterprise on Windows site. All methods are
@@ -51,6 +54,7 @@ type Site struct {
 	mu       sync.RWMutex
 	opts     Options
 	sc       *Scenario
+	faults   *Faults
 	seed     uint64
 	rng      *rand.Rand
 	start    time.Time // history start
@@ -161,6 +165,10 @@ func New(opts Options) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	faults, err := NewFaults(uint64(opts.Seed), append(slices.Clone(opts.Faults), sc.Faults...)...)
+	if err != nil {
+		return nil, fmt.Errorf("build site: %w", err)
+	}
 	if sc.Users > 0 && usersDefault {
 		opts.Users = sc.Users
 	}
@@ -185,6 +193,7 @@ func New(opts Options) (*Site, error) {
 	s := &Site{
 		opts:        opts,
 		sc:          sc,
+		faults:      faults,
 		seed:        uint64(opts.Seed),
 		userByID:    map[string]*User{},
 		allocByID:   map[string]*Alloc{},

@@ -53,13 +53,16 @@ func ServeWith(t testing.TB, s *sim.Site, wrap func(http.Handler) http.Handler) 
 	if err != nil {
 		t.Fatalf("ServerTLSConfig: %v", err)
 	}
+	if cfg, err = s.Faults().TLS(cfg, certs); err != nil {
+		t.Fatalf("TLS faults: %v", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	h := s.Handler()
+	h := s.Faults().Wrap(s.Handler())
 	if wrap != nil {
 		h = wrap(h)
 	}

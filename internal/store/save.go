@@ -47,6 +47,23 @@ type capKey struct {
 // snapshot at that same time is ErrConflict. A snapshot older than the
 // latest collection is ErrOutOfOrder: history is append-only.
 func (s *sqlStore) SaveSnapshot(ctx context.Context, in *license.Snapshot) (*SaveResult, error) {
+	return s.save(ctx, in, nil)
+}
+
+// SaveSnapshotBackfill is SaveSnapshot plus the reconstructed history, in
+// the same transaction, so that a collection stopped at any point (disk
+// full, SIGKILL) leaves either neither or both: before, a first collection
+// whose backfill was lost was never backfilled again.
+//
+// reconstruct is called (with the normalized snapshot) only when the site
+// has no reconstructed history yet: at its first collection, or at a later
+// one when an earlier licmon lost it; then only its points for days before
+// the site's first collection are kept, since later days have real points.
+func (s *sqlStore) SaveSnapshotBackfill(ctx context.Context, in *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (*SaveResult, error) {
+	return s.save(ctx, in, reconstruct)
+}
+
+func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (*SaveResult, error) {
 	snap, err := normalize(in)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
@@ -109,11 +126,48 @@ func (s *sqlStore) SaveSnapshot(ctx context.Context, in *license.Snapshot) (*Sav
 	if err := s.writeDiff(ctx, tx, siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
+	if reconstruct != nil {
+		s.stage("backfill")
+		if res.Backfilled, err = s.backfill(ctx, tx, siteID, snap, reconstruct); err != nil {
+			return nil, fmt.Errorf("save snapshot of %s: %w", snap.Site, err)
+		}
+	}
 	s.stage("before-commit")
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save snapshot: commit: %w", err)
 	}
+	s.stage("committed")
 	return res, nil
+}
+
+// backfill writes reconstruct's points for the days before the site's first
+// collection when the site has no reconstructed history, and returns how
+// many it wrote.
+func (s *sqlStore) backfill(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (int, error) {
+	var have int
+	var first string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM reconstructed_daily WHERE site_id = ?),
+		(SELECT MIN(day) FROM collections WHERE site_id = ?)`), siteID, siteID).Scan(&have, &first)
+	if err != nil {
+		return 0, fmt.Errorf("look up reconstructed history: %w", err)
+	}
+	if have != 0 {
+		return 0, nil
+	}
+	firstDay, err := time.Parse(time.DateOnly, first)
+	if err != nil {
+		return 0, fmt.Errorf("look up reconstructed history: first collection day %q: %w", first, err)
+	}
+	var points []license.DailyCounters
+	for _, p := range reconstruct(snap) {
+		if license.Day(p.Day).Before(firstDay) {
+			points = append(points, p)
+		}
+	}
+	if len(points) == 0 {
+		return 0, nil
+	}
+	return len(points), s.writeReconstructed(ctx, tx, siteID, points)
 }
 
 func countersEqual(a, b []license.Counters) bool {

@@ -23,6 +23,17 @@ func (s *sqlStore) SaveReconstructed(ctx context.Context, site string, points []
 	if err != nil {
 		return err
 	}
+	if err := s.writeReconstructed(ctx, tx, siteID, points); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save reconstructed history: %w", err)
+	}
+	return nil
+}
+
+// writeReconstructed stores points in tx, replacing by site, type and day.
+func (s *sqlStore) writeReconstructed(ctx context.Context, tx *sql.Tx, siteID int64, points []license.DailyCounters) error {
 	rows := make([][]any, 0, len(points))
 	seen := map[string]bool{}
 	for _, p := range points {
@@ -42,9 +53,6 @@ func (s *sqlStore) SaveReconstructed(ctx context.Context, site string, points []
 		`ON CONFLICT (site_id, type, day) DO UPDATE SET allocated = excluded.allocated, used = excluded.used,
 		total = excluded.total, quarantined = excluded.quarantined, excess = excluded.excess,
 		available = excluded.available, active = excluded.active`); err != nil {
-		return fmt.Errorf("save reconstructed history: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save reconstructed history: %w", err)
 	}
 	return nil

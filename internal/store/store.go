@@ -20,6 +20,12 @@ type Store interface {
 	// SaveSnapshot records one collection in a single transaction and
 	// returns what changed since the previous collection of the site.
 	SaveSnapshot(ctx context.Context, s *license.Snapshot) (*SaveResult, error)
+	// SaveSnapshotBackfill is SaveSnapshot that also stores, in the same
+	// transaction, reconstruct's backfilled daily points for the days before
+	// the site's first collection when the site has none yet (its first
+	// collection, or a later one after a backfill was lost).
+	// SaveResult.Backfilled counts the points written.
+	SaveSnapshotBackfill(ctx context.Context, s *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (*SaveResult, error)
 	// SaveReconstructed stores (replacing by site, type and day) backfilled
 	// daily points from license.Reconstruct.
 	SaveReconstructed(ctx context.Context, site string, points []license.DailyCounters) error
@@ -141,6 +147,9 @@ type SaveResult struct {
 	// collection's.
 	Duplicate bool
 	Changes   ChangeSummary
+	// Backfilled is the number of reconstructed daily points
+	// SaveSnapshotBackfill wrote (0 for SaveSnapshot).
+	Backfilled int
 }
 
 // ChangeSummary counts the per-user changes of one collection against the
