@@ -87,6 +87,7 @@ type User struct {
 	lastActive                    time.Time
 	capacityMinutesThisMonth      int
 	alloc                         *Alloc
+	deniedSince                   time.Time // first denial of the current wait; zero when not waiting
 }
 
 type propValue struct {

@@ -83,6 +83,7 @@ type Site struct {
 	node         node
 	about        about
 	truth        []Snapshot
+	denials      []denial       // oldest first
 	download404  map[string]int // execution result id → remaining 404s
 	idCounter    uint64
 }

@@ -37,6 +37,9 @@ type UserState struct {
 type GroundTruth struct {
 	Snapshot
 	Users []UserState
+	// Denials counts, per UTC day and license type, the access requests the
+	// license turned away over the whole simulated history (see Denial).
+	Denials []DenialDay
 }
 
 const usedWindow = 30 * 24 * time.Hour
@@ -117,5 +120,6 @@ func (s *Site) GroundTruth() GroundTruth {
 		}
 		g.Users = append(g.Users, st)
 	}
+	g.Denials = countDenialDays(s.denials)
 	return g
 }
