@@ -66,21 +66,24 @@ func loadMigrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	// Numbers may have gaps: branches are given numbers in advance and land
+	// in any order; migrate applies every one not yet recorded.
 	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if m.version < 1 || (i > 0 && m.version == out[i-1].version) {
+			return nil, fmt.Errorf("migration %s: version %d is not a new positive number", m.name, m.version)
 		}
 	}
 	return out, nil
 }
 
-// LatestSchema is the schema version this binary writes.
+// LatestSchema is the schema version this binary writes (the highest
+// migration number).
 func LatestSchema() int {
 	m, err := loadMigrations()
-	if err != nil {
+	if err != nil || len(m) == 0 {
 		return 0
 	}
-	return len(m)
+	return m[len(m)-1].version
 }
 
 // splitStatements splits a migration into statements: full-line "--"
@@ -221,15 +224,30 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return s.openErr(err)
 	}
-	var have int
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+	applied := map[int]bool{}
+	have := 0
+	rows, err := s.db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
 		return s.openErr(err)
 	}
-	if have > len(migs) {
-		return &SchemaTooNewError{Path: s.path, Have: have, Support: len(migs)}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return s.openErr(err)
+		}
+		applied[v] = true
+		have = max(have, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s.openErr(err)
+	}
+	if latest := migs[len(migs)-1].version; have > latest {
+		return &SchemaTooNewError{Path: s.path, Have: have, Support: latest}
 	}
 	for _, m := range migs {
-		if m.version <= have || (s.opts.maxVersion > 0 && m.version > s.opts.maxVersion) {
+		if applied[m.version] || (s.opts.maxVersion > 0 && m.version > s.opts.maxVersion) {
 			continue
 		}
 		if err := s.applyMigration(ctx, m); err != nil {

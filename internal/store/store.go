@@ -80,6 +80,9 @@ type Store interface {
 	// Checks returns the site's latest check results, newest first.
 	Checks(ctx context.Context, site string, limit int) ([]CheckResult, error)
 
+	// LogStore holds what licmon logs import reads from the Qlik Sense logs.
+	LogStore
+
 	// Stats reports rows and bytes per table and the date range per site.
 	Stats(ctx context.Context) (*Stats, error)
 	// Close closes the database.
