@@ -45,6 +45,7 @@ func commands() []command {
 		{"collect", "record a license snapshot of each site in the history store", runCollect},
 		{"report", "license growth, forecast run-out, what to buy or reclaim", runReport},
 		{"db", "inspect the history store (db stats)", runDB},
+		{"logs", "import Qlik Sense logs (sessions, denials, reloads) and sum them up", runLogs},
 		{"serve", "run the always-on monitor: schedules, dashboard, API, metrics, alerts", runServe},
 		{"alert", "send a test alert to a channel (alert test CHANNEL)", runAlert},
 		{"sim", "serve a simulated Qlik Sense site (QRS over mutual TLS)", runSim},

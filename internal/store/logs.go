@@ -537,3 +537,6 @@ func (s *sqlStore) LogTaskRuns(ctx context.Context, site, app string, limit int)
 	}
 	return out, nil
 }
+
+// Key identifies the file record (its path).
+func (f LogFile) Key() string { return f.Path }
