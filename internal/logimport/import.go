@@ -184,6 +184,16 @@ type writer struct {
 	res      *Result
 	pending  store.LogBatch
 	from, to time.Time
+	// Rows for the same session or user-day are merged before they are
+	// saved: a session has a start, a stop and an engine summary, a user
+	// many uses a day, and each saved row costs far more than a map entry.
+	sessionAt map[string]int
+	useAt     map[useKey]int
+}
+
+type useKey struct {
+	user string
+	day  time.Time
 }
 
 func (w *writer) touch(t time.Time) {
@@ -220,8 +230,35 @@ func (w *writer) add(ctx context.Context, b *store.LogBatch) error {
 	w.res.Commands += int64(len(b.Commands))
 	w.res.TaskRuns += int64(len(b.Tasks))
 	w.res.Reloads += int64(len(b.Reloads))
-	p.Sessions = append(p.Sessions, b.Sessions...)
-	p.Uses = append(p.Uses, b.Uses...)
+	if w.sessionAt == nil {
+		w.sessionAt, w.useAt = map[string]int{}, map[useKey]int{}
+	}
+	for _, s := range b.Sessions {
+		i, ok := w.sessionAt[s.Key]
+		if !ok {
+			w.sessionAt[s.Key] = len(p.Sessions)
+			p.Sessions = append(p.Sessions, s)
+			continue
+		}
+		m := &p.Sessions[i]
+		if !s.Start.IsZero() && (m.Start.IsZero() || s.Start.Before(m.Start)) {
+			m.Start = s.Start
+		}
+		if s.Stop.After(m.Stop) {
+			m.Stop = s.Stop
+		}
+	}
+	for _, u := range b.Uses {
+		k := useKey{u.User, license.Day(u.At)}
+		if i, ok := w.useAt[k]; ok {
+			if !u.At.Before(p.Uses[i].At) {
+				p.Uses[i] = u // the day's latest use names the type
+			}
+			continue
+		}
+		w.useAt[k] = len(p.Uses)
+		p.Uses = append(p.Uses, u)
+	}
 	p.Denials = append(p.Denials, b.Denials...)
 	p.Commands = append(p.Commands, b.Commands...)
 	p.Tasks = append(p.Tasks, b.Tasks...)
@@ -241,6 +278,8 @@ func (w *writer) flush(ctx context.Context) error {
 		return err
 	}
 	w.pending.Reset()
+	clear(w.sessionAt)
+	clear(w.useAt)
 	return nil
 }
 

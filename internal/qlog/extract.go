@@ -46,7 +46,8 @@ type Denial struct {
 }
 
 // LicenseCommand is a license-related security-audit row (allocation,
-// usage, maintenance, denial).
+// maintenance, denial, a use that names no type); uses that name the
+// user's type are Uses instead.
 type LicenseCommand struct {
 	ID      string
 	At      time.Time
@@ -298,15 +299,21 @@ func (x *extractor) security(row *Row, at time.Time) {
 	}
 	id := x.rowID(row, at)
 	node := x.node(row)
-	x.b.Commands = append(x.b.Commands, LicenseCommand{ID: id, At: at, Command: cmd, Result: result, User: u,
-		Message: clipText(msg), Node: node})
 	denied := lm.Denied() || (result == "403" && strings.Contains(strings.ToLower(msg), "denied"))
+	use := !denied && lm.Type != "" && u != "" && !internal(u) && !strings.EqualFold(lm.Operation, "Timedout")
+	if !use {
+		// A use that names the user's type is kept as a Use (per user and
+		// day); storing each such row as a command too would double the
+		// writes of the busiest log for nothing.
+		x.b.Commands = append(x.b.Commands, LicenseCommand{ID: id, At: at, Command: cmd, Result: result, User: u,
+			Message: clipText(msg), Node: node})
+	}
 	if denied {
 		x.b.Denials = append(x.b.Denials, Denial{ID: id, At: at, User: u, Type: lm.Type, SessionLimit: lm.SessionLimit,
 			Message: clipText(msg), Node: node})
 		return
 	}
-	if lm.Type == "" || u == "" || internal(u) || strings.EqualFold(lm.Operation, "Timedout") {
+	if !use {
 		return
 	}
 	useAt := at

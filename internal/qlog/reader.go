@@ -122,6 +122,11 @@ func (r *Reader) readLine() (line []byte, complete, tooLong bool, err error) {
 				r.long = append(r.long, b...)
 			} else {
 				tooLong = true
+				if !r.started || r.line == 0 {
+					// No header within a megabyte: not a log; do not read
+					// a multi-gigabyte file to its first line end.
+					return nil, false, true, nil
+				}
 			}
 			continue
 		}
