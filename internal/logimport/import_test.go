@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,7 +150,7 @@ func proxyRow(seq int, at, id, sid, user string) string {
 		"", "", "Proxy", "", "/hub/", "Start session", "0", "Start session for user", "z"}, "\t") + "\r\n"
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i%10))) }
+func itoa(i int) string { return strconv.Itoa(i) }
 
 const securityHeader = "Sequence#\tProductVersion\tTimestamp\tHostname\tId\tDescription\tProxySessionId\tProxyPackageId\tRequestSequenceId\tUserDirectory\tUserId\tObjectId\tObjectName\tSecurityClass\tClientHostAddress\tService\tOrigin\tContext\tCommand\tResult\tMessage\tChecksum\r\n"
 
@@ -202,8 +203,8 @@ func TestRobustness(t *testing.T) {
 	}
 	zw := zip.NewWriter(zf)
 	for name, body := range map[string]string{
-		"../../escape/N2_AuditSecurity_Repository.txt":  securityHeader + denialRow(1, "20260303T091512.000+0100", "z1", "dave"),
-		"/abs/N3_AuditSecurity_Repository.txt":          securityHeader + denialRow(1, "20260303T101512.000+0100", "z2", "erin"),
+		"../../escape/N2_AuditSecurity_Repository.txt":   securityHeader + denialRow(1, "20260303T091512.000+0100", "z1", "dave"),
+		"/abs/N3_AuditSecurity_Repository.txt":           securityHeader + denialRow(1, "20260303T101512.000+0100", "z2", "erin"),
 		`C:\ProgramData\N4_AuditSecurity_Repository.txt`: securityHeader + denialRow(1, "20260303T111512.000+0100", "z3", "fred"),
 		"node2/Proxy/Audit/N2_AuditActivity_Proxy.txt":   proxyHeader + proxyRow(1, "20260303T091512.000+0100", "zz", "s9", "gina"),
 		"inner.zip": "PK",
