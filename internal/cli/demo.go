@@ -26,8 +26,9 @@ Usage: licmon demo [--no-serve] [--dir DIR] [--users N] [--days N]
 
 Runs licmon end to end without a Qlik server. It starts a simulated Qlik
 Sense site in-process (over real mutual TLS, with certificates written as the
-QMC exports them) whose License Monitor reload fails, and then, with the
-same code paths as the real commands:
+QMC exports them) whose License Monitor reload fails and whose Professional
+licenses have been all taken for two months (new users are denied), and
+then, with the same code paths as the real commands:
 
   1. licmon check finds the failing "Reload License Monitor" task, downloads
      its script log and explains the failure (line, connection, cause, fix);
@@ -91,13 +92,18 @@ func step(w io.Writer, n int, title, cmd string) {
 	}
 }
 
+// demoScenario is a failing License Monitor (steps 1-2) on a site whose
+// Professional license has been full for two months, turning new users
+// away, and whose Analyzer license runs out within the year (steps 3-6).
+const demoScenario = "lm-failing-rest-401+at-capacity"
+
 func demo(ctx context.Context, e *env, dir string, users, days int, serve bool) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
 	certDir := filepath.Join(dir, "certs")
-	site, err := sim.New(sim.Options{Seed: 42, Users: users, HistoryDays: 730, Scenario: "lm-failing-rest-401", Hostname: "qlik-prod.corp.example"})
+	site, err := sim.New(sim.Options{Seed: 42, Users: users, HistoryDays: 730, Scenario: demoScenario, Hostname: "qlik-prod.corp.example"})
 	if err != nil {
 		return err
 	}
@@ -136,7 +142,8 @@ sites:
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "licmon demo: a simulated Qlik Sense site %q with %d users and two years of history is\n", site.Hostname(), users)
-	fmt.Fprintf(w, "serving the QRS at %s over mutual TLS. Its License Monitor reload has been failing for hours.\n", server)
+	fmt.Fprintf(w, "serving the QRS at %s over mutual TLS. Its License Monitor reload has been failing for hours,\n", server)
+	fmt.Fprintf(w, "and its Professional licenses have all been taken for two months: new users are turned away.\n")
 	fmt.Fprintf(w, "Config, certificates, store and logs: %s\n", dir)
 
 	run := func(args ...string) int {
@@ -223,6 +230,7 @@ func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPa
 	}
 	defer st.Close()
 	var last *collect.Result
+	from := site.Now()
 	for d := 0; d < days; d++ {
 		site.Advance(24 * time.Hour)
 		r, err := collect.Run(ctx, c, st, "prod", site.Now())
@@ -235,7 +243,30 @@ func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPa
 		fmt.Fprintf(e.stdout, "Last of the %d collections:\n", days)
 		printCollect(e.stdout, last)
 	}
+	printDenials(e.stdout, site, from)
 	return nil
+}
+
+// printDenials says how many requests the full license turned away while
+// the days were simulated. It is the simulator's own record (what the
+// repository's audit log holds on a real site), not something licmon
+// measured.
+func printDenials(w io.Writer, site *sim.Site, from time.Time) {
+	var n [4]int
+	for _, d := range site.DenialsPerDay(from, site.Now()) {
+		n[0], n[1], n[2], n[3] = n[0]+d.Professional, n[1]+d.Analyzer, n[2]+d.AnalyzerTime, n[3]+d.UserAccess
+	}
+	if n == [4]int{} {
+		return
+	}
+	var parts []string
+	for i, name := range []string{"Professional", "Analyzer", "analyzer capacity", "user access"} {
+		if n[i] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[i], name))
+		}
+	}
+	fmt.Fprintf(w, "Meanwhile the site turned users away because the license was full: %s access requests denied\n", strings.Join(parts, ", "))
+	fmt.Fprintf(w, "(the simulator's record of what the repository's audit log holds on a real site)\n")
 }
 
 // demoServe runs `licmon serve` in-process against the simulated site, on

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -26,7 +27,10 @@ Qlik-Cli) work against it. Requests need the client certificate, an xrfkey
 (query and X-Qlik-Xrfkey header) and X-Qlik-User, as on a real site.
 
 Scenarios make the License Monitor healthy or broken in each documented way
-(see the list below); --users and --history grow a realistic site.
+and fill the license up like a real site (see the list below; join presets
+with +, e.g. lm-failing-rest-401+at-capacity); --users and --history grow a
+realistic site. The site obeys the license: no allocation beyond the total,
+users are denied when a type is full, capacity stops at the monthly pool.
 
 Examples:
   licmon sim --cert-dir ./simcerts
@@ -48,8 +52,8 @@ func runSim(ctx context.Context, e *env, args []string) int {
 	hostname := fs.String("hostname", "", "extra host `name` for the server certificate and the central node name")
 	scenario := fs.String("scenario", "healthy", "preset `name` or YAML file (see the list below)")
 	seed := fs.Int64("seed", 1, "random `seed`: the same seed gives the same site")
-	users := fs.Int("users", 200, "number of directory `users`")
-	history := fs.Int("history", 365, "`days` of history (allocations, usage, task runs)")
+	users := fs.Int("users", 200, "number of directory `users` (when not given, a scenario file's users: applies)")
+	history := fs.Int("history", 365, "`days` of history (allocations, usage, task runs; a scenario's historyDays: wins)")
 	apps := fs.Int("apps", 0, "`number` of user apps (default: derived from --users, at most 400)")
 	objects := fs.Int("objects-per-app", 0, "mean `number` of sheets and other objects per app (default 2 to 7)")
 	proxy := fs.String("proxy-listen", "", "also serve a virtual proxy at `address` (prefixes jwt and hdr; see the JWT printed at start)")
@@ -63,7 +67,14 @@ func runSim(ctx context.Context, e *env, args []string) int {
 	if *hostname != "" {
 		hosts = append(hosts, *hostname)
 	}
-	site, err := sim.New(sim.Options{Seed: *seed, Users: *users, HistoryDays: *history, Scenario: *scenario, Hostname: *hostname,
+	// --users left at its default yields to a scenario file's users:
+	usersSet := false
+	fs.Visit(func(f *flag.Flag) { usersSet = usersSet || f.Name == "users" })
+	n := 0
+	if usersSet {
+		n = *users
+	}
+	site, err := sim.New(sim.Options{Seed: *seed, Users: n, HistoryDays: *history, Scenario: *scenario, Hostname: *hostname,
 		Apps: *apps, ObjectsPerApp: *objects})
 	if err != nil {
 		return fail(e, ExitUsage, err)
@@ -79,7 +90,8 @@ func runSim(ctx context.Context, e *env, args []string) int {
 	if host == "" || host == "0.0.0.0" || host == "127.0.0.1" || host == "::" {
 		host = "localhost"
 	}
-	fmt.Fprintf(e.stdout, "Simulated Qlik Sense site %q (scenario %s, %d users, %d days of history)\n", site.Hostname(), *scenario, *users, *history)
+	eff := site.Options()
+	fmt.Fprintf(e.stdout, "Simulated Qlik Sense site %q (scenario %s, %d users, %d days of history)\n", site.Hostname(), site.ScenarioName(), eff.Users, eff.HistoryDays)
 	fmt.Fprintf(e.stdout, "QRS:          https://%s:%s/qrs/  (mutual TLS)\n", host, port)
 	fmt.Fprintf(e.stdout, "certificates: %s (root.pem, client.pem, client_key.pem)\n", dir)
 	fmt.Fprintf(e.stdout, "try:          licmon check --server https://%s:%s --cert-dir %s\n", host, port, dir)

@@ -95,10 +95,18 @@ func (s *Site) simulateHour(h int64) {
 		s.simulateDay(hourStart, r)
 	}
 	if hourStart.Day() == 1 && hourStart.Hour() == 0 {
+		// a new month refills the capacity pool: capacity users denied
+		// last month may use it again
 		for _, u := range s.users {
 			u.capacityMinutesThisMonth = 0
+			if u.kind == kindCapacity {
+				u.deniedSince = time.Time{}
+			}
 		}
+		s.capUsed = 0
 	}
+	tokens := s.license.Kind == "tokens"
+	firstDenial := len(s.denials)
 	// Each user has u.rate sessions per weekday, spread over 11 office
 	// hours. Thinning: draw users uniformly at rate maxRate and accept each
 	// with probability rate/maxRate, which costs O(sessions), not O(users).
@@ -113,36 +121,57 @@ func (s *Site) simulateHour(h int64) {
 			continue
 		}
 		at := hourStart.Add(time.Duration(r.IntN(3600000)) * time.Millisecond)
-		u.lastActive = at
+		// a user the license turned away asks less often, and not at all
+		// once their patience is gone
+		if waiting, gaveUp := s.waiting(u, at); gaveUp || waiting && r.Float64() > s.retryShare() {
+			continue
+		}
 		switch u.kind {
 		case kindCapacity:
-			if s.license.AnalyzerMinutes > 0 {
-				u.capacityMinutesThisMonth += 6 * (1 + r.IntN(3))
+			if s.license.AnalyzerMinutes > 0 && !tokens {
+				if !s.useCapacity(u, at, 6*(1+r.IntN(3))) {
+					continue
+				}
+				u.deniedSince = time.Time{}
 			}
+			u.lastActive = at
 		case kindProfessional, kindAnalyzer:
+			t := Professional
+			if u.kind == kindAnalyzer {
+				t = Analyzer
+			}
+			if tokens {
+				if u.kind != kindProfessional {
+					u.lastActive = at
+					continue
+				}
+				t = UserAccess
+			}
 			a := u.alloc
-			if a == nil || (a.Quarantined && a.User == nil) {
-				t := Professional
-				if u.kind == kindAnalyzer {
-					t = Analyzer
+			if a == nil {
+				if q := u.held; q != nil && q.Quarantined {
+					// use within the quarantine reinstates the user's own allocation
+					a = q
+					a.Quarantined, a.QuarantineEnd = false, Never
+					u.alloc, u.held = a, nil
+					s.recomputeExcess()
+				} else if !s.seatFree(t) {
+					s.deny(u, deniedType(t), at)
+					continue
+				} else {
+					a = &Alloc{ID: guid(r), Type: t, User: u, Created: at, ModifiedBy: "INTERNAL\\sa_repository"}
+					s.addAlloc(a)
+					s.recomputeExcess()
 				}
-				if s.license.Kind == "tokens" {
-					if u.kind != kindProfessional {
-						continue
-					}
-					t = UserAccess
-				}
-				a = &Alloc{ID: guid(r), Type: t, User: u, Created: at, ModifiedBy: "INTERNAL\\sa_repository"}
-				s.addAlloc(a)
-				s.recomputeExcess()
+				u.deniedSince = time.Time{}
 			}
-			if a.Quarantined { // reinstated by use within the quarantine
-				a.Quarantined, a.QuarantineEnd = false, Never
-				s.recomputeExcess()
-			}
+			u.lastActive = at
 			a.LastUsed, a.Modified = at, at
+		default:
+			u.lastActive = at
 		}
 	}
+	s.sortDenialsFrom(firstDenial)
 	s.simulateAuthoring(h, hourStart, factor)
 	// quarantine ends
 	for t := range s.allocs {
@@ -213,6 +242,9 @@ func (s *Site) removeAlloc(a *Alloc) {
 	delete(s.allocByID, a.ID)
 	if a.User != nil && a.User.alloc == a {
 		a.User.alloc = nil
+	}
+	if a.User != nil && a.User.held == a {
+		a.User.held = nil
 	}
 }
 

@@ -283,12 +283,23 @@ func TestQuarantineAndDelete(t *testing.T) {
 			if g := s.GroundTruth(); g.Professional.Allocated != n(after, "allocated") || g.Professional.Quarantined != n(after, "quarantined") {
 				t.Errorf("GroundTruth %+v vs overview %v", g.Professional, after)
 			}
-			// the quarantine ends: the row disappears
+			// the quarantine ends: the row disappears, unless the user came
+			// back within it, which reinstates the same allocation
 			s.Advance(8 * 24 * time.Hour)
-			if w := call(t, h, "GET", "/qrs/license/professionalaccesstype/"+recent["id"].(string), ""); w.Code != 404 {
+			w = call(t, h, "GET", "/qrs/license/professionalaccesstype/"+recent["id"].(string), "")
+			switch w.Code {
+			case 404:
+			case 200:
+				var back map[string]any
+				json.Unmarshal(w.Body.Bytes(), &back)
+				lu2, _ := time.Parse(time.RFC3339, back["lastUsed"].(string))
+				if back["quarantined"] != false || back["user"].(map[string]any)["id"] != recent["user"].(map[string]any)["id"] || !lu2.After(lu) {
+					t.Errorf("after quarantine end: row kept without reinstatement: %v", back)
+				}
+			default:
 				t.Errorf("after quarantine end: %d", w.Code)
 			}
-			if w := call(t, h, "DELETE", "/qrs/license/professionalaccesstype/"+recent["id"].(string), ""); w.Code != 404 {
+			if w := call(t, h, "DELETE", "/qrs/license/professionalaccesstype/00000000-0000-4000-8000-000000000000", ""); w.Code != 404 {
 				t.Errorf("DELETE unknown: %d", w.Code)
 			}
 		})

@@ -22,7 +22,21 @@
 // lm-failing-table-not-found, lm-failing-syntax-error, lm-failing-out-of-memory,
 // lm-aborted, lm-timeout, lm-connection-missing, lm-no-worker, lm-disabled,
 // lm-missing, lm-stale, lm-never-run, license-expired, license-expiring,
-// ntlm-kerberos, old-version, tokens. Scenarios() returns them with descriptions.
+// ntlm-kerberos, old-version, tokens, at-capacity, license-reduced,
+// capacity-exhausted, capacity-overage. Scenarios() returns them with
+// descriptions. Names joined with "+" compose (lm-failing-rest-401+at-capacity).
+//
+// # License rules
+//
+// The site obeys its license as a real one does: no Professional, Analyzer
+// or user access allocation beyond the total (a quarantined allocation
+// holds its seat until the quarantine ends); a user who needs one when none
+// is free is denied and stays without an allocation; analyzer capacity
+// stops at the month's pool unless the license allows overage; excess
+// appears only when the license is reduced below the allocations. Denials
+// are recorded (Denial, Site.Denials, GroundTruth.Denials); a denied user
+// keeps asking at a share of their rate until their patience runs out
+// (DemandSpec), and the first request after a seat frees up gets it.
 //
 // # Scenario YAML
 //
@@ -38,11 +52,22 @@
 //	download404: 2                # script-log downloads of a failed run answer 404 this many times first
 //	license:
 //	  kind: signed-key            # signed-key | lef | tokens
-//	  professional: 300           # 0 = sized from the users (a few excess allocations)
-//	  analyzer: 200
-//	  analyzerMinutes: 1200
+//	  professional: 300           # 0 = room for about a year of growth
+//	  professionalFullDaysAgo: 0  # or: the allocations of that many days ago (full since)
+//	  professionalRunOutDays: 0   # or: room for that many days of growth
+//	  analyzer: 200               # likewise analyzerFullDaysAgo, analyzerRunOutDays
+//	  analyzerMinutes: 1200       # 0 = analyzerMinutesShare x the capacity users' monthly use
+//	  analyzerMinutesShare: 1.5
+//	  analyzerOverage: false      # capacity may exceed the pool (signed-key only)
 //	  tokens: 0                   # tokens kind only
 //	  validDays: 400              # negative = expired that many days ago
+//	  reduction:                  # a smaller license applied during the history (excess)
+//	    daysAgo: 20
+//	    professionalPercent: 5    # new total this many percent below the allocations then
+//	    analyzerPercent: 5
+//	demand:
+//	  patienceDays: 90            # a denied user asks again for this long
+//	  retryShare: 0.5             # at this share of their usual session rate
 //	connections:
 //	  auth: ntlm                  # ntlm | certificate | jwt (monitor_apps_REST_* connection strings)
 //	  missing: [monitor_apps_REST_license_overview]
@@ -74,4 +99,11 @@
 //     kept with quarantined=true and quarantineEnd = lastUsed + QuarantineDays;
 //     otherwise it is removed. Use within the quarantine reinstates it.
 //   - Never-set dates are the 1753-01-01T00:00:00.000Z sentinel.
+//   - A license denial's Message follows the grammar of the documented usage
+//     messages ("Professional access denied for User: 'CORP\x', SessionID:
+//     '…', Hostname: '…', OperationType: 'UsageDenied'"); Qlik does not
+//     publish the exact text for Professional, Analyzer or capacity.
+//   - Overage shows as usedMinutes above allocatedMinutes, remainingMinutes 0,
+//     and the line "Analyzer Capacity Overage: allowed" in keyDetails.
+//   - POST of an allocation the license has no room for answers 400.
 package sim

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,6 +20,8 @@ type License struct {
 	ValidTo                 time.Time
 	Professional, Analyzer  int
 	AnalyzerMinutes, Tokens int
+	// AnalyzerOverage: capacity use may go past AnalyzerMinutes.
+	AnalyzerOverage bool
 }
 
 var firstNames = []string{"anna", "ben", "carla", "david", "eva", "frank", "grace", "hugo", "ines", "jonas", "karin", "lars",
@@ -135,8 +138,11 @@ func (s *Site) build() {
 		s.addUser(u)
 	}
 
-	// allocations with lastUsed consistent with each user's activity
+	// allocations with lastUsed consistent with each user's activity; they
+	// are candidates until the license is sized, then granted in the order
+	// users needed them while a seat was free (admit)
 	tokens := sc.License.Kind == "tokens"
+	var cands []*Alloc
 	for _, u := range s.users {
 		if u.service || (u.kind != kindProfessional && u.kind != kindAnalyzer) {
 			continue
@@ -170,18 +176,26 @@ func (s *Site) build() {
 		a := &Alloc{ID: s.newID(), Type: t, User: u, Created: created.Truncate(time.Millisecond), LastUsed: last.Truncate(time.Millisecond),
 			ModifiedBy: "INTERNAL\\sa_repository"}
 		a.Modified = a.LastUsed
-		s.addAlloc(a)
+		cands = append(cands, a)
 	}
+	monthStart := time.Date(s.now.Year(), s.now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	monthShare := s.now.Sub(monthStart).Hours() / (24 * 30.4)
 	for _, u := range s.users {
 		if u.kind == kindCapacity && u.left.IsZero() {
 			u.lastActive = pastActivity(r, s.now, u.rate)
-			if u.lastActive.Year() == s.now.Year() && u.lastActive.Month() == s.now.Month() {
-				u.capacityMinutesThisMonth = 6 * (1 + r.IntN(20))
+			if !u.lastActive.Before(monthStart) {
+				// this month's use so far: the expected use to date, spread
+				// from half to one and a half times
+				spread := 0.5 + float64(r.IntN(20))/19
+				u.capacityMinutesThisMonth = 6 * max(1, int(math.Round(min(u.rate, maxRate)*monthlySessions*monthShare*spread*minutesPerSession/6)))
 			}
 		}
 	}
 
-	s.buildLicense(installed)
+	s.buildLicense(installed, cands)
+	s.admit(cands)
+	s.admitCapacity()
+	s.capUsed = s.capacityUsed()
 	s.recomputeExcess()
 	s.buildApps(installed, admin)
 	s.buildConnections(installed)
@@ -225,41 +239,32 @@ func (s *Site) addAlloc(a *Alloc) {
 	}
 }
 
-func (s *Site) buildLicense(installed time.Time) {
+func (s *Site) buildLicense(installed time.Time, cands []*Alloc) {
 	sc := s.sc
 	r := s.rng
 	l := License{ID: s.newID(), Kind: sc.License.Kind, Name: "Corp Admin", Organization: "Corp Example Ltd", Created: installed, Updated: installed}
 	if l.Kind == "" {
 		l.Kind = "signed-key"
 	}
+	if rd := sc.License.Reduction; rd.DaysAgo > 0 {
+		s.reducedAt = s.now.AddDate(0, 0, -rd.DaysAgo).Truncate(time.Second)
+	}
 	count := func(t AccessType) int {
 		n := 0
-		for _, a := range s.allocs[t] {
-			if !a.Quarantined {
+		for _, a := range cands {
+			if a.Type == t {
 				n++
 			}
 		}
 		return n
 	}
-	// a few excess allocations: the license is slightly smaller than what
-	// the site grew to
-	l.Professional = sc.License.Professional
-	if l.Professional == 0 {
-		n := count(Professional)
-		l.Professional = n - max(n/150, 1)
-		if n < 10 {
-			l.Professional = n + 5
-		}
-	}
-	l.Analyzer = sc.License.Analyzer
-	if l.Analyzer == 0 {
-		n := count(Analyzer)
-		l.Analyzer = n + max(n/20, 2)
-	}
+	l.Professional = s.sizeType(Professional, sc.License.Professional, sc.License.ProfessionalFullDaysAgo, sc.License.ProfessionalRunOutDays, cands)
+	l.Analyzer = s.sizeType(Analyzer, sc.License.Analyzer, sc.License.AnalyzerFullDaysAgo, sc.License.AnalyzerRunOutDays, cands)
 	l.AnalyzerMinutes = sc.License.AnalyzerMinutes
 	if l.AnalyzerMinutes == 0 {
-		l.AnalyzerMinutes = max(600, (s.opts.Users*3/60)*60)
+		l.AnalyzerMinutes = s.sizeCapacity(sc.License.AnalyzerMinutesShare)
 	}
+	l.AnalyzerOverage = sc.License.AnalyzerOverage
 	l.Tokens = sc.License.Tokens
 	if l.Kind == "tokens" && l.Tokens == 0 {
 		l.Tokens = count(UserAccess) + 10 + s.opts.Users/20
@@ -270,24 +275,22 @@ func (s *Site) buildLicense(installed time.Time) {
 	}
 	l.ValidTo = time.Date(s.now.Year(), s.now.Month(), s.now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, valid)
 	serial := fmt.Sprintf("9999 %04d %04d %04d", r.IntN(10000), r.IntN(10000), r.IntN(10000))
+	l.Serial = serial
 	switch l.Kind {
 	case "signed-key":
-		l.Serial = serial
 		l.Key = fmt.Sprintf("eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.%s.%s", hexID(serial+"p"), hexID(serial+"s"))
-		l.KeyDetails = fmt.Sprintf("Serial: %s\nProduct: Qlik Sense Enterprise\nValid From: %s\nValid To: %s\nProfessional: %d\nAnalyzer: %d\nAnalyzer Capacity: %d minutes",
-			serial, installed.Format("2006-01-02"), l.ValidTo.Format("2006-01-02"), l.Professional, l.Analyzer, l.AnalyzerMinutes)
 	case "lef", "tokens":
-		l.Serial = serial
 		l.Control = fmt.Sprintf("%05d", r.IntN(100000))
-		lines := []string{serial, "Corp Example Ltd;;;", "Qlik Sense Enterprise;;;"}
-		if l.Kind == "tokens" {
-			lines = append(lines, fmt.Sprintf("TOKENS;%d;;", l.Tokens))
-		} else {
-			lines = append(lines, fmt.Sprintf("PROFESSIONAL;%d;;", l.Professional), fmt.Sprintf("ANALYZER;%d;;", l.Analyzer))
-		}
-		lines = append(lines, "TIMELIMIT;;;"+l.ValidTo.Format("2006-01-02"), "PRODUCTLEVEL;50;;"+l.ValidTo.Format("2006-01-02"), hexID(serial+"lef"))
-		l.LEF = strings.Join(lines, "\r\n")
 	}
+	s.license = l
+	if rd := sc.License.Reduction; rd.DaysAgo > 0 {
+		// the sizes above are what the site had before the reduction
+		s.preReduction = [2]int{l.Professional, l.Analyzer}
+		l.Professional = s.reducedSize(Professional, rd.ProfessionalPercent, cands)
+		l.Analyzer = s.reducedSize(Analyzer, rd.AnalyzerPercent, cands)
+		l.Updated = maxTime(s.reducedAt, installed)
+	}
+	l.renderText()
 	s.license = l
 	if l.Kind == "tokens" {
 		s.loginGroups = []*loginGroup{{ID: s.newID(), Name: "Everyone login access", Created: installed, Tokens: 5 + s.opts.Users/100}}
@@ -305,11 +308,15 @@ func (s *Site) buildLicense(installed time.Time) {
 	}
 }
 
-// recomputeExcess marks the newest allocations beyond the license total as excess.
+// recomputeExcess marks the newest allocations beyond the license total as
+// excess, as QRS reports them (only a license reduced below what is
+// allocated has any: allocation itself stops at the total).
 func (s *Site) recomputeExcess() {
 	for t, total := range map[AccessType]int{Professional: s.license.Professional, Analyzer: s.license.Analyzer} {
+		byAge := slices.Clone(s.allocs[t])
+		slices.SortStableFunc(byAge, func(a, b *Alloc) int { return a.Created.Compare(b.Created) })
 		n := 0
-		for _, a := range s.allocs[t] {
+		for _, a := range byAge {
 			if a.Quarantined {
 				a.Excess = false
 				continue

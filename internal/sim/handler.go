@@ -429,7 +429,7 @@ func (s *Site) release(a *Alloc) {
 		a.Modified = s.now
 		a.ModifiedBy = "INTERNAL\\sa_api"
 		if a.User != nil && a.User.alloc == a {
-			a.User.alloc = nil
+			a.User.alloc, a.User.held = nil, a
 		}
 	} else {
 		s.removeAlloc(a)
@@ -465,6 +465,11 @@ func (s *Site) servePost(w http.ResponseWriter, r *http.Request, name string, pr
 		textError(w, http.StatusConflict, "Conflict: the user already has an allocation")
 		return
 	}
+	if !s.seatFree(t) {
+		textError(w, http.StatusBadRequest, s.noSeatText(t))
+		return
+	}
+	u.deniedSince = time.Time{}
 	r2 := s.hourRand(s.now.UnixNano(), uint64(len(s.allocByID)))
 	a := &Alloc{ID: guid(r2), Type: t, User: u, Created: s.now, Modified: s.now, LastUsed: Never, QuarantineEnd: Never, ModifiedBy: "INTERNAL\\sa_api"}
 	s.addAlloc(a)

@@ -88,6 +88,7 @@ type User struct {
 	capacityMinutesThisMonth      int
 	alloc                         *Alloc
 	deniedSince                   time.Time // first denial of the current wait; zero when not waiting
+	held                          *Alloc    // the user's own allocation while it is in quarantine
 }
 
 type propValue struct {

@@ -2,9 +2,11 @@ package sim
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -30,6 +32,36 @@ type Scenario struct {
 	Tasks           []TaskSpec      `yaml:"tasks"`
 	Connections     ConnectionsSpec `yaml:"connections"`
 	Proxy           ProxySpec       `yaml:"proxy"`
+	Demand          DemandSpec      `yaml:"demand"`
+}
+
+// DemandSpec says how users the license turned away keep asking. A denied
+// user (no free allocation, or the capacity pool used up) tries again at a
+// share of their usual session rate until they get access or their patience
+// runs out; the first request after a seat frees up (a quarantine ends, the
+// license grows, a new month refills the capacity pool) gets it.
+type DemandSpec struct {
+	// PatienceDays is how long after the first denial a user keeps trying
+	// (0 = 90 days); after that they stop asking.
+	PatienceDays int `yaml:"patienceDays"`
+	// RetryShare is the share of their usual sessions a waiting user still
+	// attempts, in (0, 1] (0 = 0.5).
+	RetryShare float64 `yaml:"retryShare"`
+}
+
+// ReductionSpec makes the license smaller during the history: the site
+// allocated under the old, larger license, then a license below its
+// allocations was applied, so it has more allocations than the license
+// allows (excess, flagged on the newest). New allocations are denied until
+// enough are released.
+type ReductionSpec struct {
+	// DaysAgo is when the smaller license was applied (0 = no reduction).
+	DaysAgo int `yaml:"daysAgo"`
+	// ProfessionalPercent and AnalyzerPercent put the new total that many
+	// percent below the allocations the type had at the reduction, 0 to 90
+	// (0 = the type is not reduced).
+	ProfessionalPercent int `yaml:"professionalPercent"`
+	AnalyzerPercent     int `yaml:"analyzerPercent"`
 }
 
 // LicenseSpec sizes and shapes the site license.
@@ -47,6 +79,24 @@ type LicenseSpec struct {
 	// ValidDays is the days from now to the license end (negative = expired;
 	// 0 = 400 days).
 	ValidDays int `yaml:"validDays"`
+	// ProfessionalFullDaysAgo and AnalyzerFullDaysAgo size the type to the
+	// allocations that existed that many days ago: the type has been full
+	// since, and every user who needed an allocation after that was denied.
+	ProfessionalFullDaysAgo int `yaml:"professionalFullDaysAgo"`
+	AnalyzerFullDaysAgo     int `yaml:"analyzerFullDaysAgo"`
+	// ProfessionalRunOutDays and AnalyzerRunOutDays leave room for about
+	// that many days of the site's expected growth: the type fills up then.
+	ProfessionalRunOutDays int `yaml:"professionalRunOutDays"`
+	AnalyzerRunOutDays     int `yaml:"analyzerRunOutDays"`
+	// AnalyzerMinutesShare sizes the analyzer capacity pool as a share of
+	// the capacity users' expected monthly use (0 = 1.5: room to spare;
+	// below 1 the pool runs out before the month ends).
+	AnalyzerMinutesShare float64 `yaml:"analyzerMinutesShare"`
+	// AnalyzerOverage lets capacity use go past the monthly pool instead of
+	// denying it (signed-key licenses with overage; keyDetails says so).
+	AnalyzerOverage bool `yaml:"analyzerOverage"`
+	// Reduction makes the license smaller during the history (excess).
+	Reduction ReductionSpec `yaml:"reduction"`
 }
 
 // TaskSpec changes one task, found by Name (default "Reload License Monitor").
@@ -149,6 +199,14 @@ var presets = []Scenario{
 		Proxy: ProxySpec{Kerberos: true}, Tasks: []TaskSpec{{Name: lmTask, Failure: FailRest401, FailureStreak: 30}}},
 	{Name: "old-version", Description: "a 2019 build with old-style script log timestamps and a serial/LEF license", OldVersion: true, License: LicenseSpec{Kind: "lef"}},
 	{Name: "tokens", Description: "token-based LEF license: user access passes and login access groups", License: LicenseSpec{Kind: "tokens"}},
+	{Name: "at-capacity", Description: "Professional full since 60 days ago: new users are denied and keep retrying; Analyzer runs out in about half a year",
+		License: LicenseSpec{ProfessionalFullDaysAgo: 60, AnalyzerRunOutDays: 90}},
+	{Name: "license-reduced", Description: "20 days ago a license 5% below the allocations was applied: the newest allocations are excess and new users are denied",
+		License: LicenseSpec{Reduction: ReductionSpec{DaysAgo: 20, ProfessionalPercent: 5, AnalyzerPercent: 5}}},
+	{Name: "capacity-exhausted", Description: "the analyzer capacity pool covers 60% of the monthly use: capacity users are denied until the 1st of the next month",
+		License: LicenseSpec{AnalyzerMinutesShare: 0.6}},
+	{Name: "capacity-overage", Description: "the analyzer capacity pool covers 60% of the monthly use and the license allows overage: used minutes exceed the pool",
+		License: LicenseSpec{AnalyzerMinutesShare: 0.6, AnalyzerOverage: true}},
 }
 
 // Scenarios lists the presets for help texts.
@@ -160,11 +218,54 @@ func Scenarios() []ScenarioInfo {
 	return out
 }
 
-// LoadScenario resolves a preset name or reads a YAML scenario file.
+// LoadScenario resolves a preset name or reads a YAML scenario file. Names
+// joined with "+" compose, later ones adding to earlier ones (for example
+// "lm-failing-rest-401+at-capacity": a failing License Monitor on a site
+// whose Professional allocations ran out): set values override, lists
+// (tasks, missing connections) are concatenated.
 func LoadScenario(nameOrPath string) (*Scenario, error) {
 	if nameOrPath == "" {
 		nameOrPath = "healthy"
 	}
+	parts := strings.Split(nameOrPath, "+")
+	if len(parts) == 1 {
+		return loadOne(nameOrPath)
+	}
+	var out Scenario
+	var names, descs []string
+	for _, p := range parts {
+		sc, err := loadOne(strings.TrimSpace(p))
+		if err != nil {
+			return nil, err
+		}
+		merge(reflect.ValueOf(&out).Elem(), reflect.ValueOf(sc).Elem())
+		names, descs = append(names, sc.Name), append(descs, sc.Description)
+	}
+	out.Name, out.Description = strings.Join(names, "+"), strings.Join(descs, "; ")
+	if err := out.validate(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", nameOrPath, err)
+	}
+	return &out, nil
+}
+
+// merge adds src to dst: non-zero scalars override, slices append, structs
+// merge field by field.
+func merge(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Struct:
+		for i := 0; i < src.NumField(); i++ {
+			merge(dst.Field(i), src.Field(i))
+		}
+	case reflect.Slice:
+		dst.Set(reflect.AppendSlice(dst, src))
+	default:
+		if !src.IsZero() {
+			dst.Set(src)
+		}
+	}
+}
+
+func loadOne(nameOrPath string) (*Scenario, error) {
 	ext := strings.ToLower(filepath.Ext(nameOrPath))
 	if ext == ".yaml" || ext == ".yml" {
 		data, err := os.ReadFile(nameOrPath)
@@ -195,6 +296,7 @@ func LoadScenario(nameOrPath string) (*Scenario, error) {
 		if p.Name == nameOrPath {
 			c := p
 			c.Tasks = slices.Clone(p.Tasks)
+			c.Connections.Missing = slices.Clone(p.Connections.Missing)
 			return &c, nil
 		}
 	}
@@ -202,7 +304,7 @@ func LoadScenario(nameOrPath string) (*Scenario, error) {
 	for i, p := range presets {
 		names[i] = p.Name
 	}
-	return nil, fmt.Errorf("unknown scenario %q: use a preset (%s) or a .yaml file", nameOrPath, strings.Join(names, ", "))
+	return nil, fmt.Errorf("unknown scenario %q: use a preset (%s), a .yaml file, or presets joined with + (lm-failing-rest-401+at-capacity)", nameOrPath, strings.Join(names, ", "))
 }
 
 func (sc *Scenario) validate() error {
@@ -215,6 +317,38 @@ func (sc *Scenario) validate() error {
 	case "", "lef", "signed-key":
 	default:
 		return fmt.Errorf("quarantineModel %q: use lef or signed-key", sc.QuarantineModel)
+	}
+	l := sc.License
+	for _, c := range []struct {
+		name  string
+		fixed int
+		more  []int
+	}{{"professional", l.Professional, []int{l.ProfessionalFullDaysAgo, l.ProfessionalRunOutDays}},
+		{"analyzer", l.Analyzer, []int{l.AnalyzerFullDaysAgo, l.AnalyzerRunOutDays}}} {
+		set := 0
+		for _, v := range append([]int{c.fixed}, c.more...) {
+			if v < 0 {
+				return fmt.Errorf("license.%s sizes must be 0 or more", c.name)
+			}
+			if v > 0 {
+				set++
+			}
+		}
+		if set > 1 {
+			return fmt.Errorf("license: set only one of %s, %sFullDaysAgo and %sRunOutDays (each sizes the %s total)", c.name, c.name, c.name, c.name)
+		}
+	}
+	if l.AnalyzerMinutesShare < 0 || l.AnalyzerMinutes < 0 {
+		return errors.New("license.analyzerMinutes and license.analyzerMinutesShare must be 0 or more")
+	}
+	if l.AnalyzerOverage && l.Kind != "" && l.Kind != "signed-key" {
+		return fmt.Errorf("license.analyzerOverage needs a signed-key license (analyzer capacity is sold only with signed keys), not %q", l.Kind)
+	}
+	if rd := l.Reduction; rd.DaysAgo < 0 || rd.ProfessionalPercent < 0 || rd.ProfessionalPercent > 90 || rd.AnalyzerPercent < 0 || rd.AnalyzerPercent > 90 {
+		return errors.New("license.reduction: daysAgo must be 0 or more and the percentages between 0 and 90")
+	}
+	if d := sc.Demand; d.PatienceDays < 0 || d.RetryShare < 0 || d.RetryShare > 1 {
+		return errors.New("demand: patienceDays must be 0 or more and retryShare between 0 and 1")
 	}
 	switch sc.Connections.Auth {
 	case "", "ntlm", "certificate", "jwt":

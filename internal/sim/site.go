@@ -83,7 +83,12 @@ type Site struct {
 	node         node
 	about        about
 	truth        []Snapshot
-	denials      []denial       // oldest first
+	denials      []denial // oldest first
+	capUsed      int      // analyzer capacity minutes used this month
+	// reducedAt is when a scenario's license reduction took effect (zero:
+	// none); preReduction the Professional and Analyzer totals before it.
+	reducedAt    time.Time
+	preReduction [2]int
 	download404  map[string]int // execution result id → remaining 404s
 	idCounter    uint64
 }
@@ -248,6 +253,14 @@ func (s *Site) AdvanceTo(t time.Time) {
 	defer s.mu.Unlock()
 	s.advanceLocked(t.UTC())
 }
+
+// Options returns the options the site was built with, defaults and the
+// scenario's users and historyDays applied.
+func (s *Site) Options() Options { return s.opts }
+
+// ScenarioName is the name of the scenario the site was built from (presets
+// joined with "+" for a composed one).
+func (s *Site) ScenarioName() string { return s.sc.Name }
 
 // Hostname returns the central node's host name.
 func (s *Site) Hostname() string { return s.opts.Hostname }

@@ -204,6 +204,10 @@ func TestPresets(t *testing.T) {
 		"ntlm-kerberos":              {status: 8, logHas: []string{"HTTP protocol error 401 (Unauthorized):"}},
 		"old-version":                {status: 7},
 		"tokens":                     {status: 7},
+		"at-capacity":                {status: 7},
+		"license-reduced":            {status: 7},
+		"capacity-exhausted":         {status: 7},
+		"capacity-overage":           {status: 7},
 	}
 	if len(cases) != len(sim.Scenarios()) {
 		t.Errorf("%d presets tested, %d exist", len(cases), len(sim.Scenarios()))
@@ -277,7 +281,39 @@ func presetChecks(t *testing.T, name string, h http.Handler, lm, last map[string
 			t.Errorf("failure streak: %d failed runs", len(fails))
 		}
 	}
+	ov := object(t, h, "/qrs/license/accesstypeoverview")
+	pro, ana := ov["professionalAccess"].(map[string]any), ov["analyzerAccess"].(map[string]any)
+	num := func(m map[string]any, k string) int { return int(m[k].(float64)) }
+	for _, d := range []map[string]any{pro, ana} {
+		if name != "license-reduced" && num(d, "excess") != 0 {
+			t.Errorf("excess %d without a license reduction", num(d, "excess"))
+		}
+		if name != "license-reduced" && num(d, "allocated")+num(d, "quarantined") > num(d, "total") {
+			t.Errorf("allocated %d + quarantined %d beyond the total %d", num(d, "allocated"), num(d, "quarantined"), num(d, "total"))
+		}
+	}
 	switch name {
+	case "at-capacity":
+		if num(pro, "allocated") != num(pro, "total") || num(pro, "available") != 0 || num(ana, "available") == 0 {
+			t.Errorf("at-capacity: professional %v, analyzer %v", pro, ana)
+		}
+	case "license-reduced":
+		if num(pro, "excess") == 0 || num(pro, "excess") != num(pro, "allocated")-num(pro, "total") {
+			t.Errorf("license-reduced: professional %v", pro)
+		}
+		ex := list(t, h, "/qrs/license/professionalaccesstype/full?filter="+q("excess eq true"))
+		if len(ex) != num(pro, "excess") {
+			t.Errorf("%d rows flagged excess, overview says %d", len(ex), num(pro, "excess"))
+		}
+	case "capacity-overage":
+		if l := object(t, h, "/qrs/license"); !strings.Contains(l["keyDetails"].(string), "Analyzer Capacity Overage: allowed") {
+			t.Errorf("keyDetails %q does not say overage is allowed", l["keyDetails"])
+		}
+	case "capacity-exhausted":
+		tm := ov["analyzerTimeAccess"].(map[string]any)
+		if num(tm, "usedMinutes") > num(tm, "allocatedMinutes") {
+			t.Errorf("capacity used %d of %d without overage", num(tm, "usedMinutes"), num(tm, "allocatedMinutes"))
+		}
 	case "lm-connection-missing":
 		if n := list(t, h, "/qrs/dataconnection?filter="+q("name eq 'monitor_apps_REST_license_overview'")); len(n) != 0 {
 			t.Error("connection still present")
