@@ -42,12 +42,14 @@ func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	users, days := roundTripSize()
 	dir := filepath.Join(t.TempDir(), "logs")
-	truth, err := simlogs.Generate(simlogs.Options{Out: dir, Users: users, Days: days, Seed: 3})
+	// A full Professional license: the site turns users away, so the
+	// logs hold denials as well as sessions.
+	truth, err := simlogs.Generate(simlogs.Options{Out: dir, Users: users, Days: days, Seed: 3, Scenario: "at-capacity"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if truth.Sessions == 0 || len(truth.Active) == 0 {
-		t.Fatalf("the generator wrote no sessions: %+v", truth)
+	if truth.Sessions == 0 || len(truth.Active) == 0 || len(truth.Denials) == 0 {
+		t.Fatalf("the generator wrote no sessions or no denials: %d sessions, %d denial days", truth.Sessions, len(truth.Denials))
 	}
 	// The live copy of a rolled file (the active .txt read before it was
 	// rolled) repeats its rows: they must count once.
