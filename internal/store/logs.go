@@ -146,7 +146,8 @@ type LogActiveDay struct {
 
 // LogSummary sums up the imported logs of a site.
 type LogSummary struct {
-	// From and To are the first and last days with events (zero if none).
+	// From and To are the first and last days with events: sessions,
+	// denials, task runs, script logs (zero if none).
 	From, To time.Time
 	Files    int64
 	Rows     int64
@@ -390,7 +391,22 @@ func (s *sqlStore) LogSummary(ctx context.Context, site string) (*LogSummary, er
 	if err := row.Scan(&from, &to, &sum.DenialUsers, &sum.SessionLimitDenials, &sum.UntypedDenials); err != nil {
 		return nil, fmt.Errorf("log summary of %s: %w", site, err)
 	}
-	for _, r := range [][2]sql.NullString{{sfrom, sto}, {from, to}} {
+	var tfrom, tto, rfrom, rto sql.NullInt64
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT (SELECT MIN(stop) FROM log_task_runs WHERE site_id = ?), (SELECT MAX(stop) FROM log_task_runs WHERE site_id = ?),
+		(SELECT MIN(start) FROM log_reloads WHERE site_id = ?), (SELECT MAX(start) FROM log_reloads WHERE site_id = ?)`), siteID, siteID, siteID, siteID)
+	if err := row.Scan(&tfrom, &tto, &rfrom, &rto); err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	days := func(a, b sql.NullInt64) [2]sql.NullString {
+		var out [2]sql.NullString
+		for i, v := range []sql.NullInt64{a, b} {
+			if v.Valid {
+				out[i] = sql.NullString{String: dayText(time.Unix(v.Int64, 0)), Valid: true}
+			}
+		}
+		return out
+	}
+	for _, r := range [][2]sql.NullString{{sfrom, sto}, {from, to}, days(tfrom, tto), days(rfrom, rto)} {
 		if f, err := time.Parse(time.DateOnly, r[0].String); err == nil && (sum.From.IsZero() || f.Before(sum.From)) {
 			sum.From = f
 		}
