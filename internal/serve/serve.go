@@ -353,6 +353,11 @@ func (s *Server) startScheduler(ctx context.Context) {
 				Jitter: sc.CollectJitterOrDefault(), Timeout: sc.CollectTimeoutOrDefault(),
 				CatchUp: func(ctx context.Context, now time.Time) bool { return s.collectMissed(ctx, st.cfg.Name, now) },
 				Run:     func(ctx context.Context) error { return s.runCollect(ctx, rt, st) }})
+		if len(st.cfg.Logs) > 0 {
+			// No jitter: the import reads files, not the QRS.
+			jobs = append(jobs, schedule.Job{Site: st.cfg.Name, Name: "logs", Every: sc.LogsInterval(),
+				RunAtStart: true, Run: func(ctx context.Context) error { return s.runLogs(ctx, st) }})
+		}
 	}
 	sched := schedule.New(jobs, schedule.Options{Now: s.opts.Now, Logger: s.log.With("component", "schedule")})
 	sctx, cancel := context.WithCancel(ctx)

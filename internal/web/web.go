@@ -107,6 +107,7 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/forecast", h.apiForecast)
 	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/candidates", h.apiCandidates)
 	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/report", h.apiReport)
+	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/logs", h.apiLogs)
 	h.mux.HandleFunc("GET "+p+"/api/v1/alerts", h.apiAlerts)
 	h.mux.HandleFunc(p+"/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "not-found", "no API endpoint "+r.Method+" "+r.URL.Path,
