@@ -263,7 +263,7 @@ func printLogsSummary(w io.Writer, s *logimport.Summary) {
 		fmt.Fprintf(tw, "\t%d at the five-sessions limit of a user with a seat, %d naming no type: not counted as unmet demand\n",
 			s.SessionLimitDenials, s.UntypedDenials)
 	}
-	fmt.Fprintf(tw, "license commands\t%d\n", s.LicenseCommands)
+	fmt.Fprintf(tw, "license commands\t%d (besides uses and denials)\n", s.LicenseCommands)
 	fmt.Fprintf(tw, "task runs\t%d (%d not successful)\n", s.TaskRuns, s.FailedTaskRuns)
 	fmt.Fprintf(tw, "script logs\t%d (%d not successful)\n", s.ScriptLogs, s.FailedScriptLogs)
 	tw.Flush()

@@ -45,9 +45,9 @@ type Denial struct {
 	Node         string
 }
 
-// LicenseCommand is a license-related security-audit row (allocation,
-// maintenance, denial, a use that names no type); uses that name the
-// user's type are Uses instead.
+// LicenseCommand is a license-related security-audit row that is neither a
+// denial (Denial) nor a use naming the user's type (Use): allocation
+// changes, maintenance, uses without a type, released usages.
 type LicenseCommand struct {
 	ID      string
 	At      time.Time
@@ -301,10 +301,10 @@ func (x *extractor) security(row *Row, at time.Time) {
 	node := x.node(row)
 	denied := lm.Denied() || (result == "403" && strings.Contains(strings.ToLower(msg), "denied"))
 	use := !denied && lm.Type != "" && u != "" && !internal(u) && !strings.EqualFold(lm.Operation, "Timedout")
-	if !use {
+	if !use && !denied {
 		// A use that names the user's type is kept as a Use (per user and
-		// day); storing each such row as a command too would double the
-		// writes of the busiest log for nothing.
+		// day) and a denial as a Denial; storing them as commands too would
+		// double the writes of the busiest log for nothing.
 		x.b.Commands = append(x.b.Commands, LicenseCommand{ID: id, At: at, Command: cmd, Result: result, User: u,
 			Message: clipText(msg), Node: node})
 	}
