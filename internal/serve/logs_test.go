@@ -72,6 +72,10 @@ func TestServeImportsLogs(t *testing.T) {
 			t.Errorf("/metrics lacks %q", line)
 		}
 	}
+	code, page := get(t, base+"/sites/sim/logs")
+	if code != 200 || !strings.Contains(page, "Daily active users") || !strings.Contains(page, "<td>professional</td>") {
+		t.Errorf("/sites/sim/logs: %d\n%s", code, page)
+	}
 	if code, _ := get(t, base+"/api/v1/sites/nowhere/logs"); code != 404 {
 		t.Errorf("unknown site: %d", code)
 	}

@@ -39,3 +39,27 @@ func (h *handler) apiLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, sum)
 }
+
+type logsView struct {
+	page
+	Site string
+	Sum  *logimport.Summary
+}
+
+// logsPage shows what the imported logs of a site say.
+func (h *handler) logsPage(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	info, err := h.site(r, name)
+	if err != nil {
+		h.backendError(w, r, name, err)
+		return
+	}
+	v := &logsView{page: h.page(info.Name + " logs"), Site: info.Name}
+	if lb, ok := h.b.(LogsBackend); ok {
+		if v.Sum, err = lb.Logs(r.Context(), info.Name); err != nil {
+			h.backendError(w, r, name, err)
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "logs", v)
+}

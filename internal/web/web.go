@@ -96,6 +96,7 @@ func (h *handler) routes() {
 	}
 	h.mux.HandleFunc("GET "+p+"/sites/{site}", h.sitePage)
 	h.mux.HandleFunc("GET "+p+"/sites/{site}/candidates.csv", h.candidatesCSV)
+	h.mux.HandleFunc("GET "+p+"/sites/{site}/logs", h.logsPage)
 	h.mux.HandleFunc("GET "+p+"/static/", h.serveStatic)
 
 	h.mux.HandleFunc("GET "+p+"/api/v1/openapi.yaml", h.openAPI)
