@@ -42,6 +42,11 @@ done
 imp_s=$(median <"$out/full.txt.$$"); rm -f "$out/full.txt.$$"
 echo "median: cat|wc $cat_s s ($(echo "$bytes / $cat_s / 1000000" | bc) MB/s), import $imp_s s ($(echo "$bytes / $imp_s / 1000000" | bc) MB/s), ratio import/cat = $(echo "scale=3; $cat_s / $imp_s" | bc)"
 
+echo "== the reading side alone (qlog.Extract over the same files, one reader per core, no store), 3 runs"
+for i in 1 2 3; do
+  LICMON_BENCH_TREE="$tree" go test ./internal/qlog -run '^$' -bench BenchmarkExtractTree -benchtime 3x | grep Benchmark
+done
+
 echo "== incremental import of the last day on the year-old store, 3 runs"
 last="2026-01-01T"
 for i in 1 2 3; do
