@@ -44,7 +44,7 @@ echo "median: cat|wc $cat_s s ($(echo "$bytes / $cat_s / 1000000" | bc) MB/s), i
 
 echo "== the reading side alone (qlog.Extract over the same files, one reader per core, no store), 3 runs"
 for i in 1 2 3; do
-  LICMON_BENCH_TREE="$tree" go test ./internal/qlog -run '^$' -bench BenchmarkExtractTree -benchtime 3x | grep Benchmark
+  LICMON_BENCH_TREE="$(cd "$tree" && pwd)" go test ./internal/qlog -run '^$' -bench BenchmarkExtractTree -benchtime 3x | grep Benchmark
 done
 
 echo "== incremental import of the last day on the year-old store, 3 runs"

@@ -131,6 +131,7 @@ func runLogsImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}
+	softMemoryLimit()
 	res, err := logimport.Import(ctx, st, paths, logimport.Options{Site: name, Workers: *workers})
 	if res != nil {
 		printImport(e.stdout, name, path, res)

@@ -30,7 +30,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // .log files never change and an active .txt only grows, so the size and
 // the two ends identify a file without reading years of logs again on every
 // incremental import.
-const sampleSize = 64 << 10
+const sampleSize = 8 << 10
 
 func fileSum(p string, size int64) (string, error) {
 	f, err := os.Open(p)
