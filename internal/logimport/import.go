@@ -166,8 +166,16 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 		return res, fmt.Errorf("logs import: %w (what was saved stays; run the import again to resume)", werr)
 	}
 	if !wr.from.IsZero() {
-		if err := st.RefreshLogDays(ctx, opts.Site, wr.from, wr.to); err != nil {
-			return res, fmt.Errorf("logs import: %w", err)
+		// A month at a time, so the aggregation's memory does not grow
+		// with years of logs.
+		for d := wr.from; !d.After(wr.to); d = d.AddDate(0, 0, 31) {
+			end := d.AddDate(0, 0, 30)
+			if end.After(wr.to) {
+				end = wr.to
+			}
+			if err := st.RefreshLogDays(ctx, opts.Site, d, end); err != nil {
+				return res, fmt.Errorf("logs import: %w", err)
+			}
 		}
 		res.From, res.To = wr.from, wr.to
 	}

@@ -218,14 +218,6 @@ func (s *sqlStore) SaveLogBatch(ctx context.Context, site string, b *LogBatch) e
 	if err != nil {
 		return err
 	}
-	if s.dialect == dialectSQLite {
-		// Event keys are hashes, so inserts land all over the B-trees; a
-		// larger page cache on this connection (bounded: 64 MB) keeps the
-		// pages in memory instead of re-reading them for every batch.
-		if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
-			return fmt.Errorf("save logs: %w", err)
-		}
-	}
 	sortLogBatch(b)
 	if err := s.saveLogRows(ctx, tx, siteID, b); err != nil {
 		return fmt.Errorf("save logs of %s: %w", site, err)
