@@ -105,7 +105,7 @@ func (s *Site) growthPerDay(t AccessType) float64 {
 
 // sizeType sizes a Professional or Analyzer total: fixed when set; the
 // allocations of fullDaysAgo days ago; room for runOutDays of growth; or by
-// default room for a year of growth (at least a twentieth and 5 to spare).
+// default room for three months of growth (at least a twentieth and 5).
 func (s *Site) sizeType(t AccessType, fixed, fullDaysAgo, runOutDays int, cands []*Alloc) int {
 	if fixed > 0 {
 		return fixed
@@ -132,9 +132,9 @@ func (s *Site) sizeType(t AccessType, fixed, fullDaysAgo, runOutDays int, cands 
 	case runOutDays > 0:
 		return n + max(int(math.Round(s.growthPerDay(t)*float64(runOutDays))), 1)
 	default:
-		// room for about a year of the site's growth: a healthy site
-		// does not run out soon
-		return n + max(n/20, 5, int(math.Round(s.growthPerDay(t)*365)))
+		// room for about three months of the site's growth (at least a
+		// twentieth): a healthy site does not run out soon
+		return n + max(n/20, 5, int(math.Round(s.growthPerDay(t)*90)))
 	}
 }
 

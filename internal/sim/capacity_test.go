@@ -138,8 +138,14 @@ func TestDenialsWhenFull(t *testing.T) {
 	if retried == 0 {
 		t.Error("no denied user asked again on a later day")
 	}
-	// ground truth counts every denial, per day and type
+	// ground truth counts every denial, per day and type, and knows who waits
 	g := s.GroundTruth()
+	for _, u := range g.Users {
+		first, denied := firstDenied[u.UserDirectory+"\\"+u.UserID]
+		if denied != !u.DeniedSince.IsZero() || denied && (!u.DeniedSince.Equal(first) || u.Type != "") {
+			t.Errorf("user %s: DeniedSince %v, first denial %v, allocation %q", u.UserID, u.DeniedSince, first, u.Type)
+		}
+	}
 	sum := 0
 	for _, d := range g.Denials {
 		if d.Analyzer+d.AnalyzerTime+d.UserAccess != 0 {
@@ -319,4 +325,114 @@ func writeScenario(t *testing.T, text string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestScenarioComposition(t *testing.T) {
+	sc, err := sim.LoadScenario("lm-failing-rest-401+at-capacity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Name != "lm-failing-rest-401+at-capacity" || len(sc.Tasks) != 1 || sc.Tasks[0].Failure != sim.FailRest401 ||
+		sc.License.ProfessionalFullDaysAgo != 60 || sc.License.AnalyzerRunOutDays == 0 {
+		t.Errorf("composed scenario %+v", sc)
+	}
+	yml := writeScenario(t, "users: 90\nlicense:\n  analyzerMinutesShare: 0.5\ntasks:\n  - name: Reload Operations Monitor\n    failure: timeout\n")
+	sc, err = sim.LoadScenario("lm-connection-missing+" + yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Tasks) != 2 || len(sc.Connections.Missing) != 1 || sc.Users != 90 || sc.License.AnalyzerMinutesShare != 0.5 {
+		t.Errorf("preset+file %+v", sc)
+	}
+	for text, want := range map[string]string{
+		"nope+at-capacity": `unknown scenario "nope"`,
+		writeScenario(t, "license:\n  professional: 10\n  professionalFullDaysAgo: 5\n"): "set only one of professional, professionalFullDaysAgo and professionalRunOutDays",
+		writeScenario(t, "license:\n  reduction: {daysAgo: 3, analyzerPercent: 95}\n"):   "percentages between 0 and 90",
+		writeScenario(t, "demand: {retryShare: 2}\n"):                                    "retryShare between 0 and 1",
+		"at-capacity+" + writeScenario(t, "license:\n  professional: 10\n"):              "set only one of professional",
+		writeScenario(t, "license:\n  kind: tokens\n  analyzerOverage: true\n"):          "needs a signed-key license",
+	} {
+		if _, err := sim.LoadScenario(text); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", text, err, want)
+		}
+	}
+}
+
+// TestQuarantinedSeatsFreeAtTheEnd: on a full license, released seats stay
+// taken while in quarantine; when the quarantine ends, waiting users get them.
+func TestQuarantinedSeatsFreeAtTheEnd(t *testing.T) {
+	s := newSite(t, sim.Options{Users: 1500, HistoryDays: 120, Scenario: "at-capacity", QuarantineModel: "lef"})
+	h := s.Handler()
+	waiting := map[string]bool{}
+	for _, d := range allDenials(s) {
+		waiting[d.UserDirectory+"\\"+d.UserID] = true
+	}
+	// release the allocations of users who left within the last days: they
+	// go into quarantine (used within 7 days) and their users do not return
+	gone := map[string]bool{}
+	for _, u := range list(t, h, "/qrs/user/full?filter="+q("inactive eq true or removedExternally eq true")) {
+		gone[u["id"].(string)] = true
+	}
+	cut := fixedNow.AddDate(0, 0, -6).Format("2006-01-02T15:04:05.000Z")
+	released := 0
+	for _, r := range list(t, h, "/qrs/license/professionalaccesstype/full?filter="+q("lastUsed ge '"+cut+"'")) {
+		if gone[r["user"].(map[string]any)["id"].(string)] {
+			if w := call(t, h, "DELETE", "/qrs/license/professionalaccesstype/"+r["id"].(string), ""); w.Code != 204 {
+				t.Fatalf("DELETE: %d", w.Code)
+			}
+			released++
+		}
+	}
+	if released == 0 {
+		t.Fatal("no recently active leaver to release: pick another seed")
+	}
+	g := s.GroundTruth().Professional
+	if g.Quarantined != released || g.Allocated+g.Quarantined != g.Total {
+		t.Fatalf("after releasing %d: %+v", released, g)
+	}
+	holders := func() map[string]bool {
+		m := map[string]bool{}
+		for _, u := range s.GroundTruth().Users {
+			if u.Type == "professional" && !u.Quarantined {
+				m[u.UserDirectory+"\\"+u.UserID] = true
+			}
+		}
+		return m
+	}
+	before := holders()
+	// until the first quarantine ends the seats stay taken; waiting users
+	// are still denied
+	first := time.Time{}
+	for _, r := range list(t, h, "/qrs/license/professionalaccesstype/full?filter="+q("quarantined eq true")) {
+		end, _ := time.Parse(time.RFC3339, r["quarantineEnd"].(string))
+		if first.IsZero() || end.Before(first) {
+			first = end
+		}
+	}
+	if !first.After(fixedNow.Add(2 * time.Hour)) {
+		t.Fatalf("quarantine ends %v, too close to %v", first, fixedNow)
+	}
+	s.AdvanceTo(first.Add(-time.Hour))
+	for k := range holders() {
+		if !before[k] && waiting[k] {
+			t.Fatalf("waiting user %s got a seat that is still in quarantine", k)
+		}
+	}
+	if n := len(s.Denials(fixedNow, s.Now())); n == 0 {
+		t.Error("no denials while the released seats are in quarantine")
+	}
+	// after the quarantine the seats go to users who were waiting
+	s.Advance(10 * 24 * time.Hour)
+	got := 0
+	for k := range holders() {
+		if !before[k] && waiting[k] {
+			got++
+		}
+	}
+	if got == 0 {
+		t.Error("no waiting user got a seat freed by the end of a quarantine")
+	}
+	if g := s.GroundTruth().Professional; g.Allocated+g.Quarantined > g.Total {
+		t.Errorf("after the quarantine: %+v", g)
+	}
 }

@@ -111,7 +111,8 @@ func (s *Site) expandDenial(d denial) Denial {
 
 // deny records that u was turned away at `at`; s.mu must be held.
 func (s *Site) deny(u *User, typ string, at time.Time) {
-	s.denials = append(s.denials, denial{at: at.Truncate(time.Millisecond), u: u, typ: typ})
+	at = at.Truncate(time.Millisecond)
+	s.denials = append(s.denials, denial{at: at, u: u, typ: typ})
 	if u.deniedSince.IsZero() {
 		u.deniedSince = at
 	}

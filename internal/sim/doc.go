@@ -52,7 +52,7 @@
 //	download404: 2                # script-log downloads of a failed run answer 404 this many times first
 //	license:
 //	  kind: signed-key            # signed-key | lef | tokens
-//	  professional: 300           # 0 = room for about a year of growth
+//	  professional: 300           # 0 = room for about three months of growth
 //	  professionalFullDaysAgo: 0  # or: the allocations of that many days ago (full since)
 //	  professionalRunOutDays: 0   # or: room for that many days of growth
 //	  analyzer: 200               # likewise analyzerFullDaysAgo, analyzerRunOutDays
@@ -106,4 +106,8 @@
 //   - Overage shows as usedMinutes above allocatedMinutes, remainingMinutes 0,
 //     and the line "Analyzer Capacity Overage: allowed" in keyDetails.
 //   - POST of an allocation the license has no room for answers 400.
+//   - accesstypeoverview keeps available = total - allocated (as in the one
+//     real sample) although an allocation in quarantine still holds its
+//     seat: with quarantined allocations a site can show available seats
+//     and still deny.
 package sim

@@ -313,6 +313,10 @@ func (s *Site) buildLicense(installed time.Time, cands []*Alloc) {
 // allocated has any: allocation itself stops at the total).
 func (s *Site) recomputeExcess() {
 	for t, total := range map[AccessType]int{Professional: s.license.Professional, Analyzer: s.license.Analyzer} {
+		if len(s.allocs[t]) <= total && !s.excessSet[t] {
+			continue // the usual case, cheap: nothing can be excess
+		}
+		s.excessSet[t] = len(s.allocs[t]) > total
 		byAge := slices.Clone(s.allocs[t])
 		slices.SortStableFunc(byAge, func(a, b *Alloc) int { return a.Created.Compare(b.Created) })
 		n := 0

@@ -89,6 +89,7 @@ type Site struct {
 	// none); preReduction the Professional and Analyzer totals before it.
 	reducedAt    time.Time
 	preReduction [2]int
+	excessSet    [2]bool        // some allocation of the type may carry Excess
 	download404  map[string]int // execution result id → remaining 404s
 	idCounter    uint64
 }

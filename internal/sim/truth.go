@@ -31,6 +31,9 @@ type UserState struct {
 	Quarantined, Excess   bool
 	QuarantineEnd         time.Time
 	Inactive, Removed     bool
+	// DeniedSince is when the license first turned the user away in their
+	// current wait (zero when they are not waiting for access).
+	DeniedSince time.Time
 }
 
 // GroundTruth is the site's complete current license state.
@@ -113,7 +116,7 @@ func (s *Site) GroundTruth() GroundTruth {
 		if u.service {
 			continue
 		}
-		st := UserState{UserDirectory: u.Dir, UserID: u.UserID, Inactive: u.Inactive, Removed: u.RemovedExternally}
+		st := UserState{UserDirectory: u.Dir, UserID: u.UserID, Inactive: u.Inactive, Removed: u.RemovedExternally, DeniedSince: u.deniedSince}
 		if a := u.alloc; a != nil {
 			st.Type, st.AllocationID, st.Created, st.LastUsed = a.Type.String(), a.ID, a.Created, a.LastUsed
 			st.Quarantined, st.Excess, st.QuarantineEnd = a.Quarantined, a.Excess, a.QuarantineEnd
