@@ -26,6 +26,10 @@ type Options struct {
 	Now func() time.Time
 	// MaxWarnings bounds Result.Warnings (0 = 200); the rest are counted.
 	MaxWarnings int
+	// WriteLock, when set, is held around every write to the store, so a
+	// daemon can keep its other writers (collections, check results) from
+	// waiting past SQLite's busy timeout behind a long import.
+	WriteLock sync.Locker
 }
 
 // Warning is an oddity met in one file.
@@ -146,7 +150,7 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	}()
 	go func() { wg.Wait(); close(out) }()
 
-	wr := writer{st: st, site: opts.Site, res: res}
+	wr := writer{st: st, site: opts.Site, res: res, lock: opts.WriteLock}
 	var werr error
 	for b := range out {
 		if werr != nil {
@@ -173,7 +177,10 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 			if end.After(wr.to) {
 				end = wr.to
 			}
-			if err := st.RefreshLogDays(ctx, opts.Site, d, end); err != nil {
+			wr.lockStore()
+			err := st.RefreshLogDays(ctx, opts.Site, d, end)
+			wr.unlockStore()
+			if err != nil {
 				return res, fmt.Errorf("logs import: %w", err)
 			}
 		}
@@ -197,6 +204,19 @@ type writer struct {
 	// many uses a day, and each saved row costs far more than a map entry.
 	sessionAt map[string]int
 	useAt     map[useKey]int
+	lock      sync.Locker
+}
+
+func (w *writer) lockStore() {
+	if w.lock != nil {
+		w.lock.Lock()
+	}
+}
+
+func (w *writer) unlockStore() {
+	if w.lock != nil {
+		w.lock.Unlock()
+	}
 }
 
 type useKey struct {
@@ -282,7 +302,10 @@ func (w *writer) flush(ctx context.Context) error {
 	if w.pending.Len() == 0 {
 		return nil
 	}
-	if err := w.st.SaveLogBatch(ctx, w.site, &w.pending); err != nil {
+	w.lockStore()
+	err := w.st.SaveLogBatch(ctx, w.site, &w.pending)
+	w.unlockStore()
+	if err != nil {
 		return err
 	}
 	w.pending.Reset()

@@ -21,7 +21,9 @@ const maxLoggedWarnings = 20
 // /metrics shows.
 func (s *Server) runLogs(ctx context.Context, st *siteState) error {
 	start := time.Now()
-	res, err := logimport.Import(ctx, s.st, st.cfg.Logs, logimport.Options{Site: st.cfg.Name})
+	// The import saves in batches under the write lock, so collections and
+	// check saves interleave with it instead of timing out behind it.
+	res, err := logimport.Import(ctx, s.st, st.cfg.Logs, logimport.Options{Site: st.cfg.Name, WriteLock: &s.writeMu})
 	l := &metrics.Logs{Import: &metrics.Run{Success: err == nil, Duration: time.Since(start)}}
 	if res != nil {
 		for i, w := range res.Warnings {
