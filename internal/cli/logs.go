@@ -294,13 +294,15 @@ func printLogsSummary(w io.Writer, s *logimport.Summary) {
 	if len(s.FailedReloads) == 0 {
 		fmt.Fprintf(w, "  none\n")
 	}
+	hinted := map[string]bool{}
 	for _, r := range s.FailedReloads {
 		app := r.AppID
 		if r.App != nil {
 			app = *r.App
 		}
 		fmt.Fprintf(w, "  %s  %s  %s: %s\n", dash(r.Start), stripControl(app), r.Code, stripControl(r.Title))
-		if r.Hint != "" {
+		if r.Hint != "" && !hinted[r.Code+r.Hint] { // once per diagnosis
+			hinted[r.Code+r.Hint] = true
 			fmt.Fprintf(w, "      %s\n", stripControl(r.Hint))
 		}
 	}

@@ -43,12 +43,13 @@ func addReloadLogs(t *testing.T, root string) {
 }
 
 // licmon sim logs, logs import and logs summary end to end: the summary of
-// a generated site at capacity with a failing License Monitor.
+// a generated site at capacity with a failing License Monitor, plus a
+// hand-written scheduler log and a real-format failing script log.
 func TestLogsCommands(t *testing.T) {
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "logs")
 	db := filepath.Join(dir, "licmon.db")
-	code, out, errOut := run(t, "sim", "logs", "--out", logs, "--users", "80", "--days", "10", "--seed", "5", "--scenario", "at-capacity")
+	code, out, errOut := run(t, "sim", "logs", "--out", logs, "--users", "80", "--days", "10", "--seed", "5", "--scenario", "lm-failing-rest-401+at-capacity")
 	if code != 0 || !strings.Contains(out, "Wrote ") {
 		t.Fatalf("sim logs: %d %s %s", code, out, errOut)
 	}
@@ -80,8 +81,8 @@ func TestLogsCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &s); err != nil || code != 0 {
 		t.Fatalf("json: %v %d\n%s", err, code, out)
 	}
-	if s.Denials["professional"] == 0 || len(s.LicenseMonitorRuns) != 1 || s.LicenseMonitorRuns[0].Diagnosis == nil ||
-		s.LicenseMonitorRuns[0].Diagnosis.Code == "" || s.LicenseMonitorRuns[0].Status != "FinishedFail" {
+	if s.Denials["professional"] == 0 || len(s.LicenseMonitorRuns) != 10 || s.LicenseMonitorRuns[0].Diagnosis == nil ||
+		s.LicenseMonitorRuns[0].Diagnosis.Code != "rest-auth" || s.LicenseMonitorRuns[0].Status != "FinishedFail" {
 		t.Fatalf("summary json: %+v\n%s", s, out)
 	}
 }

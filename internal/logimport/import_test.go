@@ -91,6 +91,15 @@ func TestRoundTrip(t *testing.T) {
 func checkTruth(t *testing.T, st store.Store, truth *simlogs.Truth) {
 	t.Helper()
 	ctx := context.Background()
+	sum, err := st.LogSummary(ctx, "sim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sessions != int64(truth.Sessions) || sum.Users != int64(truth.Users) || sum.TaskRuns != int64(truth.TaskRuns) ||
+		sum.FailedTaskRuns != int64(truth.FailedTaskRuns) || sum.Reloads != int64(truth.ScriptLogs) || truth.TaskRuns == 0 {
+		t.Errorf("summary %+v\ntruth: %d sessions of %d users, %d task runs (%d failed), %d script logs", sum,
+			truth.Sessions, truth.Users, truth.TaskRuns, truth.FailedTaskRuns, truth.ScriptLogs)
+	}
 	got, err := st.LogActivity(ctx, "sim", truth.From, truth.To)
 	if err != nil {
 		t.Fatal(err)

@@ -91,9 +91,10 @@ func kindOf(logType, service string) Kind {
 }
 
 // scriptLogRE matches a reload script log name: <AppId>.<YYYY_MM_DD_hh_mm_ss>.<hex>.log
-// (the 3-part form seen on real files; later versions may differ, so the
-// hex part is optional).
-var scriptLogRE = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.(\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2})(?:\.[0-9A-Fa-f]+)?\.log$`)
+// (the 3-part form seen on real files). Later versions may differ [U], so
+// the hex part is optional and the time may be in the service-log form
+// (20240305T091512.317+0000).
+var scriptLogRE = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.(\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}|\d{8}T\d{6}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)(?:\.[0-9A-Fa-f]+)?\.log$`)
 
 // ScriptLogName is what a reload script log's file name says.
 type ScriptLogName struct {
@@ -111,7 +112,11 @@ func ParseScriptLogName(base string) (ScriptLogName, bool) {
 	}
 	t, err := time.Parse("2006_01_02_15_04_05", m[2])
 	if err != nil {
-		return ScriptLogName{}, false
+		// Later versions may name the log by the service-log timestamp form.
+		var ok bool
+		if t, ok = ParseTime(m[2]); !ok {
+			return ScriptLogName{}, false
+		}
 	}
 	return ScriptLogName{AppID: strings.ToLower(m[1]), Started: t}, true
 }

@@ -57,6 +57,10 @@ func TestParseFileName(t *testing.T) {
 	if !ok || s.AppID != "9b709d76-3d52-4d22-9fd7-f90001e687a7" || s.Started.Hour() != 18 {
 		t.Fatalf("script log name: %+v %v", s, ok)
 	}
+	s, ok = ParseScriptLogName("9b709d76-3d52-4d22-9fd7-f90001e687a7.20240305T091512.317+0100.ABC123.log")
+	if !ok || !s.Started.Equal(time.Date(2024, 3, 5, 8, 15, 12, 317e6, time.UTC)) {
+		t.Fatalf("script log name with a service-log time: %+v %v", s, ok)
+	}
 }
 
 func TestParseTime(t *testing.T) {

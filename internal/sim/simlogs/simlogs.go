@@ -1,7 +1,8 @@
 // Package simlogs writes the Qlik Sense log tree of a simulated site
 // (internal/sim): the proxy's session audit, the repository's security
 // audit with license uses and denials, the engine's session summaries and
-// performance counters, in the formats of shared/reference/qlik-logs.md,
+// performance counters, the scheduler's task audit and the reload script
+// logs, in the formats of shared/reference/qlik-logs.md,
 // rolled at 12 hours or the size limit and archived per node, with the
 // ground truth the logs were written from. It is for tests and the demo.
 //
@@ -11,7 +12,8 @@
 // lastUsed advanced had a session at that time. The logs therefore agree
 // with the QRS (the last session in the logs is the lastUsed the QRS
 // reports); a second session of a user within the same hour is not
-// visible that way and is not written.
+// visible that way and is not written. Task executions and their script
+// logs are read from the site's QRS API once the history is complete.
 package simlogs
 
 import (
@@ -73,8 +75,14 @@ type Truth struct {
 	Sessions int         `json:"sessions"`
 	Active   []ActiveDay `json:"daily_active"`
 	Denials  []DenialDay `json:"denials"`
-	Files    int         `json:"files"`
-	Bytes    int64       `json:"bytes"`
+	// TaskRuns are the finished reloads written to the scheduler's audit
+	// log (FailedTaskRuns of them not successful); ScriptLogs the script
+	// logs written next to them.
+	TaskRuns       int   `json:"task_runs"`
+	FailedTaskRuns int   `json:"failed_task_runs"`
+	ScriptLogs     int   `json:"script_logs"`
+	Files          int   `json:"files"`
+	Bytes          int64 `json:"bytes"`
 }
 
 type generator struct {
@@ -86,8 +94,8 @@ type generator struct {
 	files   int
 	bytes   int64
 
-	proxy, security, engine, perf *stream
-	pending                       []pendingRow
+	proxy, security, engine, perf, sched *stream
+	pending                              []pendingRow
 }
 
 type pendingRow struct {
@@ -131,6 +139,7 @@ func Generate(opts Options) (*Truth, error) {
 	g.security = &stream{g: g, service: "Repository", area: "Audit", logType: "AuditSecurity", header: securityHeader}
 	g.engine = &stream{g: g, service: "Engine", area: "Trace", logType: "Session", header: sessionHeader}
 	g.perf = &stream{g: g, service: "Engine", area: "Trace", logType: "Performance", header: perfHeader}
+	g.sched = &stream{g: g, service: "Scheduler", area: "Audit", logType: "AuditActivity", header: activityHeader}
 
 	truth := &Truth{Site: "sim", Node: node, From: start, To: opts.End}
 	type dayKey struct {
@@ -184,7 +193,15 @@ func Generate(opts Options) (*Truth, error) {
 	if err := g.flush(opts.End.Add(24 * time.Hour)); err != nil {
 		return nil, err
 	}
-	for _, s := range []*stream{g.proxy, g.security, g.engine, g.perf} {
+	// The scheduler's log is its own stream, so its rows can be written
+	// once the site's execution history is complete.
+	if err := g.tasks(start, opts.End, truth); err != nil {
+		return nil, fmt.Errorf("sim logs: %w", err)
+	}
+	if err := g.flush(opts.End.Add(24 * time.Hour)); err != nil {
+		return nil, err
+	}
+	for _, s := range []*stream{g.proxy, g.security, g.engine, g.perf, g.sched} {
 		if err := s.close(); err != nil {
 			return nil, err
 		}

@@ -37,9 +37,16 @@ func TestLayoutAndDeterminism(t *testing.T) {
 	if len(files) != tr.Files {
 		t.Fatalf("%d files on disk, truth says %d", len(files), tr.Files)
 	}
-	rolled := 0
+	rolled, scripts := 0, 0
 	for _, f := range files {
 		parts := strings.Split(f, "/")
+		if len(parts) == 4 && parts[2] == "Script" {
+			if _, ok := qlog.ParseScriptLogName(parts[3]); !ok {
+				t.Errorf("%s: not a script-log name", f)
+			}
+			scripts++
+			continue
+		}
 		name, ok := qlog.ParseFileName(parts[len(parts)-1])
 		if !ok {
 			t.Fatalf("%s: not a service-log name", f)
@@ -55,6 +62,9 @@ func TestLayoutAndDeterminism(t *testing.T) {
 	}
 	if rolled == 0 {
 		t.Error("nothing was rolled")
+	}
+	if scripts == 0 || scripts != tr.ScriptLogs || tr.TaskRuns == 0 {
+		t.Errorf("%d script logs on disk, truth says %d; %d task runs", scripts, tr.ScriptLogs, tr.TaskRuns)
 	}
 	_, tr2 := gen()
 	if tr2.Bytes != tr.Bytes || tr2.Sessions != tr.Sessions || len(tr2.Denials) != len(tr.Denials) {
