@@ -15,14 +15,16 @@ Writes the Qlik Sense log tree of a simulated site: Log\<Service>\<Area>\
 with the active .txt files and ArchivedLogs\<node>\<Service>\<Area>\ with
 the files rolled at 12 hours or 8 MB, in the formats of the real logs
 (proxy session audit, repository security audit with license uses and
-access denials, engine session summaries and performance counters), and
-truth.json, the daily active users and denials the logs were written from.
+access denials, engine session summaries and performance counters, the
+scheduler's task audit and the reload script logs), and truth.json, what the
+logs were written from (daily active users, denials, task runs).
 The same options give the same tree. The site is the one licmon sim serves
 with the same --users, --seed and --scenario: its sessions are the lastUsed
 times its QRS reports, its denials the ones it records.
 
 Examples:
   licmon sim logs --out ./simlogs --users 500 --days 90 --seed 7
+  licmon sim logs --out ./simlogs --scenario lm-failing-rest-401+at-capacity
   licmon logs import --site sim ./simlogs && licmon logs summary --site sim
 `
 
