@@ -50,6 +50,7 @@ func commands() []command {
 		{"repair", "repair the License Monitor's REST connections (plan, backup, apply, undo)", runRepair},
 		{"reclaim", "plan, apply and audit the release of unused licenses", runReclaim},
 		{"db", "inspect the history store (db stats)", runDB},
+		{"logs", "import Qlik Sense logs (sessions, denials, reloads) and sum them up", runLogs},
 		{"serve", "run the always-on monitor: schedules, dashboard, API, metrics, alerts", runServe},
 		{"alert", "send a test alert to a channel (alert test CHANNEL)", runAlert},
 		{"sim", "serve a simulated Qlik Sense site (QRS over mutual TLS)", runSim},

@@ -31,7 +31,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "licmon demo") || !strings.Contains(out, "check") {
 		t.Fatalf("help: %d %q", code, out)
 	}
-	for _, cmd := range []string{"check", "diagnose", "collect", "db", "report", "history", "serve", "alert", "sim", "demo", "config", "version"} {
+	for _, cmd := range []string{"check", "diagnose", "collect", "db", "logs", "report", "history", "serve", "alert", "sim", "demo", "config", "version"} {
 		code, out, _ := run(t, cmd, "-h")
 		if code != 0 || !strings.Contains(out, "Usage: licmon "+cmd) {
 			t.Errorf("%s -h: exit %d, output %q", cmd, code, out)

@@ -52,6 +52,9 @@ Examples:
 `
 
 func runSim(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && args[0] == "logs" {
+		return runSimLogs(ctx, e, args[1:])
+	}
 	fs := newFlagSet(e, "sim", simUsage+"\nScenarios:\n"+scenarioList())
 	listen := fs.String("listen", "127.0.0.1:4242", "`address` of the QRS (mutual TLS)")
 	certDir := fs.String("cert-dir", "", "`folder` for the site CA and the server and client certificates (created if missing)")

@@ -91,6 +91,10 @@ type Site struct {
 	Task string `yaml:"task,omitempty"`
 	// MaxScriptLogMB bounds a script-log download in MiB (default 512).
 	MaxScriptLogMB int64 `yaml:"max_script_log_mb,omitempty"`
+	// Logs are folders or .zip files of the site's Qlik Sense logs (the
+	// ArchivedLogs share, a node's Log folder) that serve imports on a
+	// schedule (schedule.logs_every), as licmon logs import does.
+	Logs []string `yaml:"logs,omitempty"`
 }
 
 // DisplayServer is Server for output: a password written into the URL
@@ -249,7 +253,7 @@ func allowedKeys(typ string) string {
 	case "Config":
 		return "db, sites, check, serve, schedule, alerts, channels, reclaim, report"
 	case "Site":
-		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task"
+		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task, logs"
 	case "Check":
 		return "task, max_age, all_monitoring_apps, license_warn_days, save_logs"
 	case "Serve":
@@ -257,7 +261,7 @@ func allowedKeys(typ string) string {
 	case "ServeAuth":
 		return "bearer_token, bearer_token_file, username, password, password_file"
 	case "Schedule":
-		return "check_every, check_jitter, check_timeout, collect_at, collect_jitter, collect_timeout, timezone"
+		return "check_every, check_jitter, check_timeout, collect_at, collect_jitter, collect_timeout, timezone, logs_every"
 	case "Alerts":
 		return "resend_interval, send_resolved, log_head_lines, log_tail_lines, channels, rules"
 	case "AlertRules":
@@ -335,6 +339,9 @@ func (c *Config) expand(baseDir string, lookupEnv func(string) (string, bool)) e
 			v *string
 		}{{"cert_dir", &s.CertDir}, {"cert", &s.Cert}, {"key", &s.Key}, {"ca", &s.CA}, {"jwt_file", &s.JWTFile}, {"header_value_file", &s.HeaderValueFile}} {
 			path(f(p.k), p.v)
+		}
+		for j := range s.Logs {
+			path(f(fmt.Sprintf("logs[%d]", j)), &s.Logs[j])
 		}
 		if err != nil {
 			return err

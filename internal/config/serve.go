@@ -86,6 +86,20 @@ type Schedule struct {
 	CollectTimeout Duration `yaml:"collect_timeout,omitempty"`
 	// Timezone is the IANA zone of CollectAt (default the machine's local zone).
 	Timezone string `yaml:"timezone,omitempty"`
+	// LogsEvery is how often the logs of sites with `logs:` folders are
+	// imported (default 15m; only new or grown files are read).
+	LogsEvery Duration `yaml:"logs_every,omitempty"`
+}
+
+// DefaultLogsEvery is the default interval of the scheduled log import.
+const DefaultLogsEvery = 15 * time.Minute
+
+// LogsInterval returns LogsEvery or its default.
+func (s Schedule) LogsInterval() time.Duration {
+	if s.LogsEvery > 0 {
+		return time.Duration(s.LogsEvery)
+	}
+	return DefaultLogsEvery
 }
 
 // CheckInterval returns CheckEvery or its default.
@@ -419,6 +433,9 @@ func (c *Config) validateServe() []error {
 		bad("serve.auth.username", errors.New("must not contain ':'"))
 	}
 	sc := c.Schedule
+	if sc.LogsEvery != 0 && time.Duration(sc.LogsEvery) < time.Minute {
+		bad("schedule.logs_every", errors.New("must be at least 1m: every import lists the log folders"))
+	}
 	if sc.CheckEvery != 0 && time.Duration(sc.CheckEvery) < 30*time.Second {
 		bad("schedule.check_every", errors.New("must be at least 30s: every check reads the QRS"))
 	}

@@ -32,6 +32,9 @@ type Site struct {
 	Tasks []Task
 	// Check and Collect are the latest runs; nil before the first.
 	Check, Collect *Run
+	// Logs is the scheduled log import's view; nil when the site has no
+	// logs folders.
+	Logs *Logs
 }
 
 // Task is one reload task as the latest check saw it.
@@ -117,6 +120,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		checkDurationDesc, collectSuccessDesc, collectDurDesc, reloadDesc} {
 		ch <- d
 	}
+	describeLogs(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -161,6 +165,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(collectSuccessDesc, b2f(r.Success), s.Name)
 			gauge(collectDurDesc, r.Duration.Seconds(), s.Name)
 		}
+		collectLogs(gauge, s)
 	}
 	gauge(reloadDesc, b2f(c.src.LastReloadSuccessful()))
 }

@@ -76,3 +76,8 @@ func (u *utf16Reader) decode() {
 	}
 	u.inLen = copy(u.in, u.in[i:u.inLen])
 }
+
+// NewUTF16Reader returns a reader that transcodes the UTF-16 stream r
+// (without its byte-order mark) to UTF-8 on the fly. The service-log reader
+// (internal/qlog) uses it too, so there is one transcoder.
+func NewUTF16Reader(r io.Reader, bigEndian bool) io.Reader { return newUTF16Reader(r, bigEndian) }

@@ -364,6 +364,11 @@ func (s *Server) startScheduler(ctx context.Context) {
 			jobs = append(jobs, schedule.Job{Site: st.cfg.Name, Name: "reclaim", Hour: rh, Minute: rm, Location: loc,
 				Timeout: sc.CollectTimeoutOrDefault(), Run: func(ctx context.Context) error { return s.runReclaim(ctx, rt, st) }})
 		}
+		if len(st.cfg.Logs) > 0 {
+			// No jitter: the import reads files, not the QRS.
+			jobs = append(jobs, schedule.Job{Site: st.cfg.Name, Name: "logs", Every: sc.LogsInterval(),
+				RunAtStart: true, Run: func(ctx context.Context) error { return s.runLogs(ctx, st) }})
+		}
 	}
 	sched := schedule.New(jobs, schedule.Options{Now: s.opts.Now, Logger: s.log.With("component", "schedule")})
 	sctx, cancel := context.WithCancel(ctx)

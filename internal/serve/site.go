@@ -35,6 +35,7 @@ type siteState struct {
 	counters    []license.Counters
 	report      *report.Report
 	warmed      bool
+	logs        *metrics.Logs // the scheduled log import; nil without logs folders
 }
 
 // carry copies the observations of a site across a reload.
@@ -42,7 +43,7 @@ func (s *siteState) carry() *siteState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &siteState{check: s.check, checkRun: s.checkRun, collectRun: s.collectRun, lastCollect: s.lastCollect,
-		collectErr: s.collectErr, counters: s.counters, report: s.report, warmed: s.warmed}
+		collectErr: s.collectErr, counters: s.counters, report: s.report, warmed: s.warmed, logs: s.logs}
 }
 
 func (s *siteState) latestCheck() *check.Report {
@@ -234,7 +235,7 @@ func (s *Server) evaluate(rt *runtime, st *siteState) {
 func (st *siteState) metricsSite() metrics.Site {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun}
+	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun, Logs: st.logs}
 	if m.Counters == nil && st.check != nil {
 		m.Counters = countersFromCheck(st.check.License)
 	}

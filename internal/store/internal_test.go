@@ -29,8 +29,8 @@ func TestMigrationsAreNumbered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m) < 2 || LatestSchema() != m[len(m)-1].version {
-		t.Fatalf("%d migrations, LatestSchema %d", len(m), LatestSchema())
+	if len(m) < 2 || m[0].version != 1 || LatestSchema() != m[len(m)-1].version {
+		t.Fatalf("%d migrations from v%d, LatestSchema %d", len(m), m[0].version, LatestSchema())
 	}
 }
 

@@ -104,6 +104,8 @@ type Store interface {
 
 	// ActionStore holds plans and the audit trail of changes to sites.
 	ActionStore
+	// LogStore holds what licmon logs import reads from the Qlik Sense logs.
+	LogStore
 
 	// Stats reports rows and bytes per table and the date range per site.
 	Stats(ctx context.Context) (*Stats, error)

@@ -35,7 +35,7 @@ func parseTemplates(h *handler) map[string]*template.Template {
 		"severity": func(s string) string { return strings.ToLower(s) },
 	}
 	pages := map[string]*template.Template{}
-	for _, p := range []string{"overview", "site", "error"} {
+	for _, p := range []string{"overview", "site", "error", "logs"} {
 		t := template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
 		pages[p] = t
 	}

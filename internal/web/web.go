@@ -110,6 +110,7 @@ func (h *handler) routes() {
 	}
 	h.mux.HandleFunc("GET "+p+"/sites/{site}", h.sitePage)
 	h.mux.HandleFunc("GET "+p+"/sites/{site}/candidates.csv", h.candidatesCSV)
+	h.mux.HandleFunc("GET "+p+"/sites/{site}/logs", h.logsPage)
 	h.mux.HandleFunc("GET "+p+"/static/", h.serveStatic)
 
 	h.mux.HandleFunc("GET "+p+"/api/v1/openapi.yaml", h.openAPI)
@@ -122,6 +123,7 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/candidates", h.apiCandidates)
 	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/report", h.apiReport)
 	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/actions", h.apiActions)
+	h.mux.HandleFunc("GET "+p+"/api/v1/sites/{site}/logs", h.apiLogs)
 	h.mux.HandleFunc("GET "+p+"/api/v1/alerts", h.apiAlerts)
 	h.mux.HandleFunc(p+"/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "not-found", "no API endpoint "+r.Method+" "+r.URL.Path,

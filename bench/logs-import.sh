@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Times `licmon logs import` on the log tree of a simulated site at capacity
+# (issue 13 targets: import throughput at least a quarter of `cat FILES | wc -c`
+# on the same warm files, both cores, memory flat in the input; incremental
+# import of one new day on a year-old store under 2 s).
+#   USERS (default 1000) and DAYS (default 365) size the site.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench/out/logs; mkdir -p "$out"
+users=${USERS:-1000}; days=${DAYS:-365}
+go build -o "$out/licmon" ./cmd/licmon
+lic="$out/licmon"
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# One tree of days+1 days ending 2026-01-02; the year-old store holds all
+# but the files of the last day, which the incremental import then reads.
+tree="$out/tree-$users-$days"
+if [ ! -f "$tree/truth.json" ]; then
+  rm -rf "$tree"
+  "$lic" sim logs --out "$tree" --users "$users" --days $((days + 1)) --seed 7 --scenario at-capacity --end 2026-01-02
+fi
+mapfile -t files < <(find "$tree" -name '*.log' -o -name '*.txt')
+bytes=$(cat "${files[@]}" | wc -c)
+echo "tree: ${#files[@]} files, $bytes bytes, $users users, $((days + 1)) days"
+
+cat "${files[@]}" >/dev/null  # warm the page cache
+echo "== cat FILES | wc -c (the floor any reader pays), 5 runs"
+for i in 1 2 3 4 5; do
+  s=$(date +%s.%N); cat "${files[@]}" | wc -c >/dev/null; e=$(date +%s.%N)
+  echo "$e - $s" | bc
+done | tee "$out/cat.txt"
+cat_s=$(median <"$out/cat.txt")
+
+echo "== full import into a new store, 3 runs"
+for i in 1 2 3; do
+  rm -f "$out/full.db"*
+  /usr/bin/time -f "%e %M %U %S" -o "$out/full.time" "$lic" logs import --site bench --db "$out/full.db" "$tree" >"$out/full.out"
+  read -r wall rss user sys <"$out/full.time"
+  echo "$wall s wall, $user s user + $sys s sys, $rss KB max RSS"
+  echo "$wall" >>"$out/full.txt.$$"
+done
+imp_s=$(median <"$out/full.txt.$$"); rm -f "$out/full.txt.$$"
+echo "median: cat|wc $cat_s s ($(echo "$bytes / $cat_s / 1000000" | bc) MB/s), import $imp_s s ($(echo "$bytes / $imp_s / 1000000" | bc) MB/s), ratio import/cat = $(echo "scale=3; $cat_s / $imp_s" | bc)"
+
+echo "== the reading side alone (qlog.Extract over the same files, one reader per core, no store), 3 runs"
+for i in 1 2 3; do
+  LICMON_BENCH_TREE="$(cd "$tree" && pwd)" go test ./internal/qlog -run '^$' -bench BenchmarkExtractTree -benchtime 3x | grep Benchmark
+done
+
+echo "== incremental import of the last day on the year-old store, 3 runs"
+last="2026-01-01T"
+for i in 1 2 3; do
+  stage="$out/stage"; rm -rf "$stage" "$out/inc.db"*; mkdir -p "$stage"
+  (cd "$tree" && find . -type f \( -name '*.log' -o -name '*.txt' \)) | while read -r f; do
+    case "$f" in
+      ./Log/*|*_${last}*Z.log|*_2026-01-02T*Z.log) ;;   # the last day: the active files and those rolled that day
+      *) mkdir -p "$stage/$(dirname "$f")"; ln "$tree/$f" "$stage/$f" ;;
+    esac
+  done
+  "$lic" logs import --site bench --db "$out/inc.db" "$stage" >/dev/null
+  (cd "$tree" && find . -type f \( -name '*.log' -o -name '*.txt' \)) | while read -r f; do
+    [ -e "$stage/$f" ] || { mkdir -p "$stage/$(dirname "$f")"; ln "$tree/$f" "$stage/$f"; }
+  done
+  /usr/bin/time -f "%e %M" -o "$out/inc.time" "$lic" logs import --site bench --db "$out/inc.db" "$stage" >"$out/inc.out"
+  read -r wall rss <"$out/inc.time"
+  echo "$wall s wall, $rss KB max RSS: $(sed -n 2p "$out/inc.out")"
+done

@@ -1,0 +1,573 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
+// LogStore holds what `licmon logs import` reads from the Qlik Sense logs,
+// kept apart from the QRS history (it is measured from other evidence).
+// Saving is idempotent: every event is keyed by its log identity, so the
+// copies of a row in the active .txt and the rolled .log, and files read
+// twice, are stored once.
+type LogStore interface {
+	// LogFiles lists the files already imported for the site (none for an
+	// unknown site).
+	LogFiles(ctx context.Context, site string) ([]LogFile, error)
+	// SaveLogBatch stores events and file records in one transaction,
+	// creating the site if new.
+	SaveLogBatch(ctx context.Context, site string, b *LogBatch) error
+	// RefreshLogDays recomputes the daily figures (active users and
+	// sessions per type, and the "logs" source of denials_daily) for the UTC
+	// days from..to, after an import touched them.
+	RefreshLogDays(ctx context.Context, site string, from, to time.Time) error
+	// LogActivity returns the daily active users and sessions per type in
+	// [from, to] (UTC days), by day then type; Type "" is users whose type
+	// the logs do not show.
+	LogActivity(ctx context.Context, site string, from, to time.Time) ([]LogActiveDay, error)
+	// LogSummary sums up what the logs gave for the site (nil, ErrUnknownSite
+	// for a site never saved).
+	LogSummary(ctx context.Context, site string) (*LogSummary, error)
+	// LogTaskRuns returns the latest finished executions of the tasks of the
+	// app named app ("" = every task), newest first, each with the script
+	// log diagnosis of the same app and time when one was imported.
+	LogTaskRuns(ctx context.Context, site, app string, limit int) ([]LogTaskRun, error)
+	// LogReloads returns imported script-log diagnoses, newest first;
+	// failedOnly keeps those that did not succeed.
+	LogReloads(ctx context.Context, site string, failedOnly bool, limit int) ([]LogReload, error)
+}
+
+// LogBatch is a set of events to save.
+type LogBatch struct {
+	Sessions []LogSession
+	Uses     []LogUse
+	Denials  []LogDenial
+	Commands []LogCommand
+	Tasks    []LogTaskRun
+	Reloads  []LogReload
+	// Files are recorded as imported (save them in the batch after their
+	// last events, so a crash never records a file half read).
+	Files []LogFile
+}
+
+// Len is the number of rows the batch writes.
+func (b *LogBatch) Len() int {
+	return len(b.Sessions) + len(b.Uses) + len(b.Denials) + len(b.Commands) + len(b.Tasks) + len(b.Reloads) + len(b.Files)
+}
+
+// Reset empties the batch, keeping its capacity.
+func (b *LogBatch) Reset() {
+	b.Sessions, b.Uses, b.Denials, b.Commands = b.Sessions[:0], b.Uses[:0], b.Denials[:0], b.Commands[:0]
+	b.Tasks, b.Reloads, b.Files = b.Tasks[:0], b.Reloads[:0], b.Files[:0]
+}
+
+// LogSession is a user session or a half of one (Start or Stop zero).
+type LogSession struct {
+	Key, User, Node string
+	Start, Stop     time.Time
+}
+
+// LogUse is a license use naming the user's access type.
+type LogUse struct {
+	User string
+	At   time.Time
+	Type license.Type
+}
+
+// LogDenial is one access denial; Type "" when the log does not name it.
+type LogDenial struct {
+	ID           string
+	At           time.Time
+	User         string
+	Type         license.Type
+	SessionLimit bool
+	Message      string
+	Node         string
+}
+
+// LogCommand is a license command of the repository security audit log.
+type LogCommand struct {
+	ID                             string
+	At                             time.Time
+	Command, Result, User, Message string
+	Node                           string
+}
+
+// LogTaskRun is a finished task execution. Start is zero when unknown.
+type LogTaskRun struct {
+	ID, TaskID, Task, AppID, App string
+	Start, End                   time.Time
+	Status, Result, Message      string
+	Node                         string
+	// Reload is the diagnosed script log of this run (read only; nil when
+	// none was imported).
+	Reload *LogReload
+}
+
+// Failed reports whether the run did not finish successfully.
+func (r LogTaskRun) Failed() bool { return r.Status != "FinishedSuccess" }
+
+// LogReload is a diagnosed reload script log.
+type LogReload struct {
+	File, AppID string
+	// App is the app name, from the scheduler's rows (read only; "" when unknown).
+	App                             string
+	Start, End                      time.Time
+	Outcome, Code, Title, Hint, Err string
+}
+
+// LogFile records an imported file.
+type LogFile struct {
+	// Path identifies the file: its path relative to the imported root, or
+	// the zip and member ("logs.zip!node/Proxy/Audit/x.log").
+	Path       string
+	Size       int64
+	Checksum   string
+	Kind, Node string
+	Rows       int64
+	Warnings   int64
+	ImportedAt time.Time
+}
+
+// LogActiveDay is one day's activity of one type from the logs.
+type LogActiveDay struct {
+	Day      time.Time
+	Type     license.Type // "" = not shown by the logs
+	Users    int64
+	Sessions int64
+}
+
+// LogSummary sums up the imported logs of a site.
+type LogSummary struct {
+	// From and To are the first and last days with events: sessions,
+	// denials, task runs, script logs (zero if none).
+	From, To time.Time
+	Files    int64
+	Rows     int64
+	Warnings int64
+	Nodes    []string
+	Users    int64
+	Sessions int64
+	// Denials counts denials per type; SessionLimitDenials the
+	// five-sessions denials and UntypedDenials those naming no type, which
+	// are not unmet demand for a seat.
+	Denials             map[license.Type]int64
+	DenialUsers         int64
+	SessionLimitDenials int64
+	UntypedDenials      int64
+	LicenseCommands     int64
+	TaskRuns            int64
+	FailedTaskRuns      int64
+	Reloads             int64
+	FailedReloads       int64
+}
+
+// logKey is the 64-bit key of a log identity (row Id, session id): a
+// collision needs ~4·10⁹ rows per site to become likely.
+func logKey(s string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return int64(h.Sum64())
+}
+
+func dayText(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+func (s *sqlStore) LogFiles(ctx context.Context, site string) ([]LogFile, error) {
+	var out []LogFile
+	err := scanAll(ctx, s.db, s.q(`SELECT f.path, f.size, f.checksum, f.kind, f.node, f.rows_read, f.warnings, f.imported_at
+		FROM log_files f JOIN sites s ON s.id = f.site_id WHERE s.name = ? ORDER BY f.path`), []any{site}, func(r *sql.Rows) error {
+		var f LogFile
+		var at int64
+		if err := r.Scan(&f.Path, &f.Size, &f.Checksum, &f.Kind, &f.Node, &f.Rows, &f.Warnings, &at); err != nil {
+			return err
+		}
+		f.ImportedAt = time.Unix(at, 0).UTC()
+		out = append(out, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list imported log files of %s: %w", site, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) SaveLogBatch(ctx context.Context, site string, b *LogBatch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save logs: %w", err)
+	}
+	defer tx.Rollback()
+	siteID, err := s.siteID(ctx, tx, site, time.Now(), true)
+	if err != nil {
+		return err
+	}
+	sortLogBatch(b)
+	if err := s.saveLogRows(ctx, tx, siteID, b); err != nil {
+		return fmt.Errorf("save logs of %s: %w", site, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save logs: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) saveLogRows(ctx context.Context, tx *sql.Tx, siteID int64, b *LogBatch) error {
+	if err := s.insertN(ctx, tx, "log_sessions", []string{"site_id", "key", "user", "day", "start", "stop", "node"}, len(b.Sessions),
+		func(i int, dst []any) []any {
+			x := b.Sessions[i]
+			day := x.Start
+			if day.IsZero() {
+				day = x.Stop
+			}
+			return append(dst, siteID, logKey(x.Key), x.User, dayText(day), nullTime(x.Start), nullTime(x.Stop), x.Node)
+		}, `ON CONFLICT (site_id, key) DO UPDATE SET
+			day = CASE WHEN excluded.start IS NOT NULL AND (log_sessions.start IS NULL OR excluded.start < log_sessions.start) THEN excluded.day ELSE log_sessions.day END,
+			start = CASE WHEN excluded.start IS NOT NULL AND (log_sessions.start IS NULL OR excluded.start < log_sessions.start) THEN excluded.start ELSE log_sessions.start END,
+			stop = CASE WHEN excluded.stop IS NOT NULL AND (log_sessions.stop IS NULL OR excluded.stop > log_sessions.stop) THEN excluded.stop ELSE log_sessions.stop END`); err != nil {
+		return err
+	}
+	if err := s.insertN(ctx, tx, "log_uses", []string{"site_id", "user", "day", "type"}, len(b.Uses),
+		func(i int, dst []any) []any {
+			x := b.Uses[i]
+			return append(dst, siteID, x.User, dayText(x.At), string(x.Type))
+		}, `ON CONFLICT (site_id, user, day) DO UPDATE SET type = excluded.type`); err != nil {
+		return err
+	}
+	if err := s.insertN(ctx, tx, "log_denials", []string{"site_id", "key", "at", "day", "user", "type", "session_limit", "message", "node"}, len(b.Denials),
+		func(i int, dst []any) []any {
+			x := b.Denials[i]
+			return append(dst, siteID, logKey(x.ID), x.At.Unix(), dayText(x.At), x.User, string(x.Type), x.SessionLimit, x.Message, x.Node)
+		}, `ON CONFLICT (site_id, key) DO NOTHING`); err != nil {
+		return err
+	}
+	if err := s.insertN(ctx, tx, "log_license_commands", []string{"site_id", "key", "at", "command", "result", "user", "message", "node"}, len(b.Commands),
+		func(i int, dst []any) []any {
+			x := b.Commands[i]
+			return append(dst, siteID, logKey(x.ID), x.At.Unix(), x.Command, x.Result, x.User, x.Message, x.Node)
+		}, `ON CONFLICT (site_id, key) DO NOTHING`); err != nil {
+		return err
+	}
+	if err := s.insertN(ctx, tx, "log_task_runs", []string{"site_id", "key", "task_id", "task", "app_id", "app", "start", "stop", "status", "result", "message", "node"}, len(b.Tasks),
+		func(i int, dst []any) []any {
+			x := b.Tasks[i]
+			return append(dst, siteID, logKey(x.ID), x.TaskID, x.Task, x.AppID, x.App, nullTime(x.Start), x.End.Unix(), x.Status, x.Result, x.Message, x.Node)
+		}, `ON CONFLICT (site_id, key) DO UPDATE SET start = COALESCE(log_task_runs.start, excluded.start)`); err != nil {
+		return err
+	}
+	if err := s.insertN(ctx, tx, "log_reloads", []string{"site_id", "file", "app_id", "start", "stop", "outcome", "code", "title", "hint", "error"}, len(b.Reloads),
+		func(i int, dst []any) []any {
+			x := b.Reloads[i]
+			return append(dst, siteID, x.File, x.AppID, nullTime(x.Start), nullTime(x.End), x.Outcome, x.Code, x.Title, x.Hint, x.Err)
+		}, `ON CONFLICT (site_id, file) DO UPDATE SET app_id = excluded.app_id, start = excluded.start, stop = excluded.stop,
+			outcome = excluded.outcome, code = excluded.code, title = excluded.title, hint = excluded.hint, error = excluded.error`); err != nil {
+		return err
+	}
+	return s.insertN(ctx, tx, "log_files", []string{"site_id", "path", "size", "checksum", "kind", "node", "rows_read", "warnings", "imported_at"}, len(b.Files),
+		func(i int, dst []any) []any {
+			x := b.Files[i]
+			return append(dst, siteID, x.Path, x.Size, x.Checksum, x.Kind, x.Node, x.Rows, x.Warnings, x.ImportedAt.Unix())
+		}, `ON CONFLICT (site_id, path) DO UPDATE SET size = excluded.size, checksum = excluded.checksum, kind = excluded.kind,
+			node = excluded.node, rows_read = excluded.rows_read, warnings = excluded.warnings, imported_at = excluded.imported_at`)
+}
+
+func (s *sqlStore) RefreshLogDays(ctx context.Context, site string, from, to time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("refresh log days: %w", err)
+	}
+	defer tx.Rollback()
+	siteID, err := s.siteID(ctx, tx, site, from, false)
+	if err != nil {
+		return err
+	}
+	f, t := dayText(from), dayText(to)
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM log_active_daily WHERE site_id = ? AND day >= ? AND day <= ?`), siteID, f, t); err != nil {
+		return fmt.Errorf("refresh log days of %s: %w", site, err)
+	}
+	// A user's type on a day is that of their latest use on or before it,
+	// else of their first later use (a user seen before any usage row).
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO log_active_daily (site_id, day, type, users, sessions)
+		SELECT ?, day, typ, COUNT(*), SUM(n) FROM (
+			SELECT d.day AS day, d.n AS n, COALESCE(
+				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user AND u.day <= d.day ORDER BY u.day DESC LIMIT 1),
+				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user AND u.day > d.day ORDER BY u.day LIMIT 1),
+				'') AS typ
+			FROM (SELECT day, user, COUNT(*) AS n FROM log_sessions WHERE site_id = ? AND day >= ? AND day <= ? GROUP BY day, user) d
+		) GROUP BY day, typ`), siteID, siteID, siteID, siteID, f, t); err != nil {
+		return fmt.Errorf("refresh log days of %s: %w", site, err)
+	}
+	var days []license.DenialDay
+	err = scanAll(ctx, tx, s.q(`SELECT day, type, COUNT(*), COUNT(DISTINCT NULLIF(LOWER(user), '')) FROM log_denials
+		WHERE site_id = ? AND day >= ? AND day <= ? AND type <> '' GROUP BY day, type ORDER BY day, type`),
+		[]any{siteID, f, t}, func(r *sql.Rows) error {
+			var d license.DenialDay
+			var day, typ string
+			if err := r.Scan(&day, &typ, &d.Denials, &d.Users); err != nil {
+				return err
+			}
+			tm, err := time.Parse(time.DateOnly, day)
+			if err != nil {
+				return err
+			}
+			d.Day, d.Type, d.Source, d.UsersKnown = tm, license.Type(typ), license.DenialsFromLogs, true
+			days = append(days, d)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("refresh log denials of %s: %w", site, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("refresh log days: %w", err)
+	}
+	// Keep only types licmon knows; a future Qlik kind is left in log_denials.
+	known := days[:0]
+	for _, d := range days {
+		if d.Type.Valid() {
+			known = append(known, d)
+		}
+	}
+	return s.SaveDenials(ctx, site, license.DenialsFromLogs, known)
+}
+
+func (s *sqlStore) LogActivity(ctx context.Context, site string, from, to time.Time) ([]LogActiveDay, error) {
+	var out []LogActiveDay
+	err := scanAll(ctx, s.db, s.q(`SELECT a.day, a.type, a.users, a.sessions FROM log_active_daily a JOIN sites s ON s.id = a.site_id
+		WHERE s.name = ? AND a.day >= ? AND a.day <= ? ORDER BY a.day, a.type`), []any{site, dayText(from), dayText(to)},
+		func(r *sql.Rows) error {
+			var d LogActiveDay
+			var day, typ string
+			if err := r.Scan(&day, &typ, &d.Users, &d.Sessions); err != nil {
+				return err
+			}
+			t, err := time.Parse(time.DateOnly, day)
+			if err != nil {
+				return err
+			}
+			d.Day, d.Type = t, license.Type(typ)
+			out = append(out, d)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read log activity of %s: %w", site, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) LogSummary(ctx context.Context, site string) (*LogSummary, error) {
+	siteID, err := s.siteID(ctx, s.db, site, time.Time{}, false)
+	if err != nil {
+		return nil, err
+	}
+	sum := &LogSummary{Denials: map[license.Type]int64{}}
+	var from, to sql.NullString
+	var sfrom, sto sql.NullString
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(rows_read), 0), COALESCE(SUM(warnings), 0) FROM log_files WHERE site_id = ?`), siteID)
+	if err := row.Scan(&sum.Files, &sum.Rows, &sum.Warnings); err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COUNT(*), COUNT(DISTINCT LOWER(user)) FROM log_sessions WHERE site_id = ?`), siteID)
+	if err := row.Scan(&sfrom, &sto, &sum.Sessions, &sum.Users); err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COUNT(DISTINCT NULLIF(LOWER(user), '')),
+		COALESCE(SUM(session_limit), 0), COALESCE(SUM(CASE WHEN type = '' AND session_limit = 0 THEN 1 ELSE 0 END), 0)
+		FROM log_denials WHERE site_id = ?`), siteID)
+	if err := row.Scan(&from, &to, &sum.DenialUsers, &sum.SessionLimitDenials, &sum.UntypedDenials); err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	var tfrom, tto, rfrom, rto sql.NullInt64
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT (SELECT MIN(stop) FROM log_task_runs WHERE site_id = ?), (SELECT MAX(stop) FROM log_task_runs WHERE site_id = ?),
+		(SELECT MIN(start) FROM log_reloads WHERE site_id = ?), (SELECT MAX(start) FROM log_reloads WHERE site_id = ?)`), siteID, siteID, siteID, siteID)
+	if err := row.Scan(&tfrom, &tto, &rfrom, &rto); err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	days := func(a, b sql.NullInt64) [2]sql.NullString {
+		var out [2]sql.NullString
+		for i, v := range []sql.NullInt64{a, b} {
+			if v.Valid {
+				out[i] = sql.NullString{String: dayText(time.Unix(v.Int64, 0)), Valid: true}
+			}
+		}
+		return out
+	}
+	for _, r := range [][2]sql.NullString{{sfrom, sto}, {from, to}, days(tfrom, tto), days(rfrom, rto)} {
+		if f, err := time.Parse(time.DateOnly, r[0].String); err == nil && (sum.From.IsZero() || f.Before(sum.From)) {
+			sum.From = f
+		}
+		if t, err := time.Parse(time.DateOnly, r[1].String); err == nil && t.After(sum.To) {
+			sum.To = t
+		}
+	}
+	err = scanAll(ctx, s.db, s.q(`SELECT type, COUNT(*) FROM log_denials WHERE site_id = ? AND type <> '' GROUP BY type`), []any{siteID},
+		func(r *sql.Rows) error {
+			var typ string
+			var n int64
+			if err := r.Scan(&typ, &n); err != nil {
+				return err
+			}
+			sum.Denials[license.Type(typ)] = n
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	err = scanAll(ctx, s.db, s.q(`SELECT DISTINCT node FROM log_files WHERE site_id = ? AND node <> '' ORDER BY node`), []any{siteID},
+		func(r *sql.Rows) error {
+			var n string
+			if err := r.Scan(&n); err != nil {
+				return err
+			}
+			sum.Nodes = append(sum.Nodes, n)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM log_license_commands WHERE site_id = ?),
+		(SELECT COUNT(*) FROM log_task_runs WHERE site_id = ?),
+		(SELECT COUNT(*) FROM log_task_runs WHERE site_id = ? AND status <> 'FinishedSuccess'),
+		(SELECT COUNT(*) FROM log_reloads WHERE site_id = ?),
+		(SELECT COUNT(*) FROM log_reloads WHERE site_id = ? AND outcome <> 'success')`), siteID, siteID, siteID, siteID, siteID)
+	if err := row.Scan(&sum.LicenseCommands, &sum.TaskRuns, &sum.FailedTaskRuns, &sum.Reloads, &sum.FailedReloads); err != nil {
+		return nil, fmt.Errorf("log summary of %s: %w", site, err)
+	}
+	return sum, nil
+}
+
+func (s *sqlStore) LogReloads(ctx context.Context, site string, failedOnly bool, limit int) ([]LogReload, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	cond := ""
+	if failedOnly {
+		cond = " AND r.outcome <> 'success'"
+	}
+	var out []LogReload
+	err := scanAll(ctx, s.db, s.q(`SELECT r.file, r.app_id, COALESCE((SELECT t.app FROM log_task_runs t WHERE t.site_id = r.site_id AND t.app_id = r.app_id AND t.app <> '' LIMIT 1), ''),
+		r.start, r.stop, r.outcome, r.code, r.title, r.hint, r.error
+		FROM log_reloads r JOIN sites s ON s.id = r.site_id WHERE s.name = ?`+cond+` ORDER BY r.start DESC, r.file LIMIT ?`), []any{site, limit},
+		func(r *sql.Rows) error {
+			var x LogReload
+			var start, stop sql.NullInt64
+			if err := r.Scan(&x.File, &x.AppID, &x.App, &start, &stop, &x.Outcome, &x.Code, &x.Title, &x.Hint, &x.Err); err != nil {
+				return err
+			}
+			x.Start, x.End = timeOf(start), timeOf(stop)
+			out = append(out, x)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read reloads of %s: %w", site, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) LogTaskRuns(ctx context.Context, site, app string, limit int) ([]LogTaskRun, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	args := []any{site}
+	cond := ""
+	if app != "" {
+		cond = " AND LOWER(t.app) = ?"
+		args = append(args, strings.ToLower(app))
+	}
+	args = append(args, limit)
+	var out []LogTaskRun
+	appIDs := map[string]bool{}
+	err := scanAll(ctx, s.db, s.q(`SELECT t.task_id, t.task, t.app_id, t.app, t.start, t.stop, t.status, t.result, t.message, t.node
+		FROM log_task_runs t JOIN sites s ON s.id = t.site_id WHERE s.name = ?`+cond+` ORDER BY t.stop DESC LIMIT ?`), args,
+		func(r *sql.Rows) error {
+			var x LogTaskRun
+			var start sql.NullInt64
+			var stop int64
+			if err := r.Scan(&x.TaskID, &x.Task, &x.AppID, &x.App, &start, &stop, &x.Status, &x.Result, &x.Message, &x.Node); err != nil {
+				return err
+			}
+			x.Start, x.End = timeOf(start), time.Unix(stop, 0).UTC()
+			if x.AppID != "" {
+				appIDs[x.AppID] = true
+			}
+			out = append(out, x)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read task runs of %s: %w", site, err)
+	}
+	// Attach each run's script log: same app, started within the run (a
+	// minute of slack for clocks and the file name's second precision).
+	for id := range appIDs {
+		var reloads []LogReload
+		err := scanAll(ctx, s.db, s.q(`SELECT r.file, r.start, r.stop, r.outcome, r.code, r.title, r.hint, r.error FROM log_reloads r
+			JOIN sites s ON s.id = r.site_id WHERE s.name = ? AND r.app_id = ? AND r.start IS NOT NULL ORDER BY r.start`), []any{site, id},
+			func(r *sql.Rows) error {
+				x := LogReload{AppID: id}
+				var start, stop sql.NullInt64
+				if err := r.Scan(&x.File, &start, &stop, &x.Outcome, &x.Code, &x.Title, &x.Hint, &x.Err); err != nil {
+					return err
+				}
+				x.Start, x.End = timeOf(start), timeOf(stop)
+				reloads = append(reloads, x)
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("read reloads of %s: %w", site, err)
+		}
+		for i := range out {
+			run := &out[i]
+			if run.AppID != id {
+				continue
+			}
+			lo := run.End.Add(-24 * time.Hour)
+			if !run.Start.IsZero() {
+				lo = run.Start.Add(-time.Minute)
+			}
+			hi := run.End.Add(time.Minute)
+			j := sort.Search(len(reloads), func(k int) bool { return !reloads[k].Start.Before(lo) })
+			var best *LogReload
+			for ; j < len(reloads) && !reloads[j].Start.After(hi); j++ {
+				best = &reloads[j] // the latest log that started within the run
+			}
+			if best != nil {
+				rl := *best
+				rl.App = run.App
+				run.Reload = &rl
+			}
+		}
+	}
+	return out, nil
+}
+
+// Key identifies the file record (its path).
+func (f LogFile) Key() string { return f.Path }
+
+// sortLogBatch orders the rows of each table by key, so one batch's
+// inserts walk each B-tree once from left to right.
+func sortLogBatch(b *LogBatch) {
+	sort.Slice(b.Sessions, func(i, j int) bool { return logKey(b.Sessions[i].Key) < logKey(b.Sessions[j].Key) })
+	sort.Slice(b.Denials, func(i, j int) bool { return logKey(b.Denials[i].ID) < logKey(b.Denials[j].ID) })
+	sort.Slice(b.Commands, func(i, j int) bool { return logKey(b.Commands[i].ID) < logKey(b.Commands[j].ID) })
+	sort.Slice(b.Uses, func(i, j int) bool {
+		if b.Uses[i].User != b.Uses[j].User {
+			return b.Uses[i].User < b.Uses[j].User
+		}
+		return b.Uses[i].At.Before(b.Uses[j].At)
+	})
+}
