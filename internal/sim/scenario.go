@@ -223,8 +223,8 @@ var presets = []Scenario{
 		License: LicenseSpec{AnalyzerMinutesShare: 0.6}},
 	{Name: "capacity-overage", Description: "the analyzer capacity pool covers 60% of the monthly use and the license allows overage: used minutes exceed the pool",
 		License: LicenseSpec{AnalyzerMinutesShare: 0.6, AnalyzerOverage: true}},
-	{Name: "idle-allocations", Description: "a fifth of the users keep an allocation they almost never use: about 20% of the allocations are reclaim candidates at 30 days",
-		DormantPercent: 20},
+	{Name: "idle-allocations", Description: "22% of the users keep an allocation they almost never use: about a fifth of the allocations are reclaim candidates at 30 days",
+		DormantPercent: 22},
 }
 
 // Scenarios lists the presets for help texts.
