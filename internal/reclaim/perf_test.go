@@ -57,7 +57,7 @@ func TestPlanRequestsDoNotGrowWithTheSite(t *testing.T) {
 // site is built once, outside the timing) next to the bare bulk reads of
 // the same lists, and reports the QRS requests and candidates per plan.
 func BenchmarkPlan100k(b *testing.B) {
-	s, err := sim.New(sim.Options{Seed: 3, Users: 100000, HistoryDays: 400, Now: func() time.Time { return clock }})
+	s, err := sim.New(sim.Options{Seed: 3, Users: 100000, HistoryDays: 400, Scenario: "idle-allocations", Now: func() time.Time { return clock }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 package reclaim
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -150,17 +151,38 @@ func Build(in *Input, p Policy, o Options) *Plan {
 	}
 	var releases, downgrades []Candidate
 	releasing := map[string]bool{} // user ids whose allocation is released
-	allocs := append([]Allocation(nil), in.Allocations...)
-	sort.SliceStable(allocs, func(i, j int) bool { return idleSince(allocs[i]).Before(idleSince(allocs[j])) })
-	for _, a := range allocs {
+	downgrading := o.Downgrade && want[Professional]
+	// Only the allocations either pass can take are ordered (longest idle
+	// first, ties in input order): on a big site most are in use, and
+	// sorting the few beats sorting all.
+	type ranked struct {
+		since time.Time
+		i     int
+	}
+	order := make([]ranked, 0, len(in.Allocations)/4)
+	for i := range in.Allocations {
+		a := &in.Allocations[i]
 		if !want[a.Type] || a.Quarantined {
 			continue
 		}
-		u := in.Users[strings.ToLower(a.UserID)]
-		idle := in.Now.Sub(idleSince(a))
+		since := idleSince(*a)
+		if in.Now.Sub(since) >= p.Threshold(a.Type) || downgrading && a.Type == Professional && a.UserID != "" {
+			order = append(order, ranked{since, i})
+		}
+	}
+	slices.SortFunc(order, func(x, y ranked) int {
+		if c := x.since.Compare(y.since); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.i, y.i)
+	})
+	for _, r := range order {
+		a := in.Allocations[r.i]
+		idle := in.Now.Sub(r.since)
 		if idle < p.Threshold(a.Type) {
 			continue
 		}
+		u := in.Users[strings.ToLower(a.UserID)]
 		c := candidate(in, a, u, "release")
 		c.Why = fmt.Sprintf("not used for %d days (threshold %dd)", days(idle), days(p.Threshold(a.Type)))
 		if a.LastUsed.IsZero() {
@@ -182,9 +204,10 @@ func Build(in *Input, p Policy, o Options) *Plan {
 			releasing[strings.ToLower(a.UserID)] = true
 		}
 	}
-	if o.Downgrade && want[Professional] {
-		for _, a := range allocs {
-			if a.Type != Professional || a.Quarantined || a.UserID == "" || releasing[strings.ToLower(a.UserID)] {
+	if downgrading {
+		for _, r := range order {
+			a := in.Allocations[r.i]
+			if a.Type != Professional || a.UserID == "" || releasing[strings.ToLower(a.UserID)] {
 				continue
 			}
 			u := in.Users[strings.ToLower(a.UserID)]

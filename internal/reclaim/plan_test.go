@@ -166,3 +166,34 @@ func TestParseTypes(t *testing.T) {
 		t.Error("unknown type accepted")
 	}
 }
+
+// TestCandidatesLongestIdleFirst: releases come longest idle first (the
+// last use, or the allocation date when never used), allocations idle
+// since the same instant in the order the site listed them, then the
+// downgrades in the same order; allocations below the threshold and
+// quarantined ones take no place.
+func TestCandidatesLongestIdleFirst(t *testing.T) {
+	in := &Input{Now: now, QuarantineModel: "signed-key", Users: map[string]*User{}, Authors: map[string]bool{}, AnalyzerFree: 100,
+		Source: Source{AuthoringDays: 90}}
+	add := func(id string, typ Type, created, lastUsed time.Time, quarantined bool) {
+		u := &User{ID: id + "-user", UserID: id, Directory: "CORP"}
+		in.Users[u.ID] = u
+		in.Allocations = append(in.Allocations, Allocation{ID: id, Type: typ, UserID: u.ID, Created: created, LastUsed: lastUsed, Quarantined: quarantined})
+	}
+	add("recent", Professional, ago(300), ago(10), false)    // below 90d: a downgrade only
+	add("tie-a", Analyzer, ago(300), ago(150), false)        // idle since the same instant as tie-b, listed first
+	add("never", Professional, ago(200), time.Time{}, false) // idle since its allocation, 200 days
+	add("quarantined", Professional, ago(400), ago(390), true)
+	add("tie-b", Professional, ago(300), ago(150), false)
+	add("oldest", Analyzer, ago(500), ago(400), false)
+	add("recent2", Professional, ago(300), ago(20), false)
+	pl := Build(in, Policy{MaxReleases: 100}, Options{Downgrade: true})
+	var got []string
+	for _, c := range pl.Candidates {
+		got = append(got, c.Action+" "+c.AllocationID)
+	}
+	want := []string{"release oldest", "release never", "release tie-a", "release tie-b", "downgrade recent2", "downgrade recent"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("candidates in the order\n%s\nwant\n%s", strings.Join(got, ", "), strings.Join(want, ", "))
+	}
+}

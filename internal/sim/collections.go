@@ -15,6 +15,45 @@ type row interface {
 	full() obj
 }
 
+// detachRows copies rows out of the live site, under the read lock, so they
+// can be rendered after it is released: allocations and users are copied by
+// value (their identity, roles, tags and custom properties never change
+// after the site is built, so the copies may share them); rows that render
+// from state the site mutates (execution results) are rendered now, in the
+// variant the request asked for.
+func detachRows(rows []row, full bool) []row {
+	var nu, na int
+	for _, rw := range rows {
+		switch rw.(type) {
+		case userRow:
+			nu++
+		case allocRow:
+			na++
+		}
+	}
+	users, allocs := make([]User, 0, nu), make([]Alloc, 0, na)
+	out := make([]row, len(rows))
+	for i, rw := range rows {
+		switch x := rw.(type) {
+		case userRow:
+			users = append(users, *x.u)
+			out[i] = userRow{userRec{&users[len(users)-1]}}
+		case allocRow:
+			allocs = append(allocs, *x.a)
+			out[i] = allocRow{allocRec{&allocs[len(allocs)-1]}}
+		case objRow:
+			out[i] = x
+		default:
+			if full {
+				out[i] = objRow{id: rw.rowID(), f: rw.full()}
+			} else {
+				out[i] = objRow{id: rw.rowID(), cond: rw.condensed()}
+			}
+		}
+	}
+	return out
+}
+
 type allocRow struct{ allocRec }
 
 func (r allocRow) rowID() string         { return r.a.ID }

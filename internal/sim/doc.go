@@ -23,7 +23,7 @@
 // lm-aborted, lm-timeout, lm-connection-missing, lm-no-worker, lm-disabled,
 // lm-missing, lm-stale, lm-never-run, license-expired, license-expiring,
 // ntlm-kerberos, old-version, tokens, at-capacity, license-reduced,
-// capacity-exhausted, capacity-overage. Scenarios() returns them with
+// capacity-exhausted, capacity-overage, idle-allocations. Scenarios() returns them with
 // descriptions. Names joined with "+" compose (lm-failing-rest-401+at-capacity).
 //
 // # License rules
@@ -65,6 +65,7 @@
 //	    daysAgo: 20
 //	    professionalPercent: 5    # new total this many percent below the allocations then
 //	    analyzerPercent: 5
+//	dormantPercent: 8             # users who keep an allocation they almost never use
 //	demand:
 //	  patienceDays: 90            # a denied user asks again for this long
 //	  retryShare: 0.5             # at this share of their usual session rate

@@ -77,6 +77,10 @@ func (s *Site) build() {
 	// directory users: a growth trend (a quarter join during the history),
 	// some leavers, dormant users whose allocations go stale
 	span := s.now.Sub(s.start)
+	dormant := 0.08
+	if sc.DormantPercent > 0 {
+		dormant = float64(sc.DormantPercent) / 100
+	}
 	for i := 0; i < s.opts.Users; i++ {
 		fn, ln := firstNames[i%len(firstNames)], lastNames[(i/len(firstNames))%len(lastNames)]
 		id := fn + "." + ln
@@ -107,7 +111,7 @@ func (s *Site) build() {
 			u.kind = kindCapacity
 			u.rate = 0.1 + r.ExpFloat64()*0.3
 		}
-		if r.Float64() < 0.08 { // dormant: allocation never released
+		if r.Float64() < dormant { // dormant: allocation never released
 			u.rate = 0.01
 		}
 		if r.Float64() < 0.07 && u.joined.Before(s.now.Add(-72*time.Hour)) {

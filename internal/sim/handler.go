@@ -208,42 +208,24 @@ func (s *Site) serveCollection(w http.ResponseWriter, r *http.Request, name stri
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	rows := s.rows(name)
+	id := ""
 	if len(rest) == 1 && !full && !count {
-		for _, rw := range rows {
-			if strings.EqualFold(rw.rowID(), rest[0]) {
-				writeJSON(w, http.StatusOK, vo(rw.full()), priv)
-				return
-			}
-		}
+		id = rest[0]
+	}
+	rows, one, n := s.listSnapshot(name, id, fe, keys, full, count)
+	switch {
+	case id != "" && one == nil:
 		textError(w, http.StatusNotFound, "Not found")
 		return
-	}
-	if fe != nil {
-		kept := rows[:0:0]
-		for _, rw := range rows {
-			if fe.Match(rw.record()) {
-				kept = append(kept, rw)
-			}
-		}
-		rows = kept
-	}
-	if count {
-		writeJSON(w, http.StatusOK, vo(obj{{"value", vi(len(rows))}}), false)
+	case id != "":
+		writeJSON(w, http.StatusOK, vo(one), priv)
+		return
+	case count:
+		writeJSON(w, http.StatusOK, vo(obj{{"value", vi(n)}}), false)
 		return
 	}
-	if len(keys) > 0 {
-		recs := make([]sortable, len(rows))
-		for i, rw := range rows {
-			recs[i] = sortable{rw}
-		}
-		filter.Sort(recs, keys)
-		for i := range recs {
-			rows[i] = recs[i].row
-		}
-	}
+	// The site lock is not held here: rows are detached copies, so a slow
+	// client does not hold up writes, the clock or the other readers.
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -264,6 +246,48 @@ func (s *Site) serveCollection(w http.ResponseWriter, r *http.Request, name stri
 	}
 	bw.WriteByte(']')
 	bw.Flush()
+}
+
+// listSnapshot takes what a collection read needs under the read lock and
+// releases it before anything is written: the entity with id (rendered
+// full), the number of matching rows, or the matching rows, filtered,
+// sorted and detached from the live site (see row.detach), so each answer
+// is the site at one instant however long the client takes to read it.
+func (s *Site) listSnapshot(name, id string, fe *filter.Expr, keys []filter.OrderKey, full, count bool) (rows []row, one obj, n int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rows = s.rows(name)
+	if id != "" {
+		for _, rw := range rows {
+			if strings.EqualFold(rw.rowID(), id) {
+				return nil, rw.full(), 1
+			}
+		}
+		return nil, nil, 0
+	}
+	if fe != nil {
+		kept := rows[:0:0]
+		for _, rw := range rows {
+			if fe.Match(rw.record()) {
+				kept = append(kept, rw)
+			}
+		}
+		rows = kept
+	}
+	if count {
+		return nil, nil, len(rows)
+	}
+	if len(keys) > 0 {
+		recs := make([]sortable, len(rows))
+		for i, rw := range rows {
+			recs[i] = sortable{rw}
+		}
+		filter.Sort(recs, keys)
+		for i := range recs {
+			rows[i] = recs[i].row
+		}
+	}
+	return detachRows(rows, full), nil, len(rows)
 }
 
 type sortable struct{ row }

@@ -35,6 +35,10 @@ type Scenario struct {
 	// Faults injects failures into the QRS answers (see Fault).
 	Faults []Fault    `yaml:"faults"`
 	Demand DemandSpec `yaml:"demand"`
+	// DormantPercent is the percentage of directory users who keep their
+	// allocation but almost never use it (0 = 8): the stale allocations a
+	// reclaim plan finds.
+	DormantPercent int `yaml:"dormantPercent"`
 }
 
 // DemandSpec says how users the license turned away keep asking. A denied
@@ -219,6 +223,8 @@ var presets = []Scenario{
 		License: LicenseSpec{AnalyzerMinutesShare: 0.6}},
 	{Name: "capacity-overage", Description: "the analyzer capacity pool covers 60% of the monthly use and the license allows overage: used minutes exceed the pool",
 		License: LicenseSpec{AnalyzerMinutesShare: 0.6, AnalyzerOverage: true}},
+	{Name: "idle-allocations", Description: "22% of the users keep an allocation they almost never use: about a fifth of the allocations are reclaim candidates at 30 days",
+		DormantPercent: 22},
 }
 
 // Scenarios lists the presets for help texts.
@@ -358,6 +364,9 @@ func (sc *Scenario) validate() error {
 	}
 	if rd := l.Reduction; rd.DaysAgo < 0 || rd.ProfessionalPercent < 0 || rd.ProfessionalPercent > 90 || rd.AnalyzerPercent < 0 || rd.AnalyzerPercent > 90 {
 		return errors.New("license.reduction: daysAgo must be 0 or more and the percentages between 0 and 90")
+	}
+	if sc.DormantPercent < 0 || sc.DormantPercent > 100 {
+		return fmt.Errorf("dormantPercent %d: give a percentage between 0 and 100 (0 keeps the default 8)", sc.DormantPercent)
 	}
 	if d := sc.Demand; d.PatienceDays < 0 || d.RetryShare < 0 || d.RetryShare > 1 {
 		return errors.New("demand: patienceDays must be 0 or more and retryShare between 0 and 1")

@@ -209,6 +209,7 @@ func TestPresets(t *testing.T) {
 		"license-reduced":            {status: 7},
 		"capacity-exhausted":         {status: 7},
 		"capacity-overage":           {status: 7},
+		"idle-allocations":           {status: 7},
 	}
 	if len(cases) != len(sim.Scenarios()) {
 		t.Errorf("%d presets tested, %d exist", len(cases), len(sim.Scenarios()))
