@@ -30,7 +30,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		More      int
 	}{Report: r, Headroom: fmt.Sprintf("%.0f", r.Settings.HeadroomPct)}
 	for _, t := range r.Types {
-		tv := typeView{TypeReport: t, Runout: runoutText(t.Forecast), Backtst: backtestText(t.Forecast.Backtest)}
+		tv := typeView{TypeReport: t, Runout: runoutText(t.Forecast), Backtst: backtestText(t.Forecast.Backtest, unitOf(t))}
 		if len(t.History) > 0 && t.Type != license.AnalyzerCapacity {
 			tv.Chart = chart(r, t).SVG()
 		}
