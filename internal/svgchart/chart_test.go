@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -342,6 +343,29 @@ func BenchmarkThreeYearChartDownsampled(b *testing.B) {
 	for b.Loop() {
 		if err := c.Render(io.Discard); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestGaugeOverDistinctFromCritical: 101% (over the license) and 95%
+// (critical) differ in colour and in words, and State says which.
+func TestGaugeOverDistinctFromCritical(t *testing.T) {
+	over, crit := &Gauge{Value: 101, Max: 100}, &Gauge{Value: 95, Max: 100}
+	if over.State() != GaugeOver || crit.State() != GaugeCritical {
+		t.Fatalf("states %s and %s, want over and critical", over.State(), crit.State())
+	}
+	fill := regexp.MustCompile(`class="sc-gauge-pct[^"]*"[^>]*fill="([^"]+)"`)
+	o, c := fill.FindStringSubmatch(renderString(t, over)), fill.FindStringSubmatch(renderString(t, crit))
+	if o == nil || c == nil || o[1] == c[1] {
+		t.Errorf("over and critical drawn in the same colour %v / %v", o, c)
+	}
+	_, texts := parse(t, renderString(t, over))
+	if !slices.Contains(texts, "101 of 100, 1 over") {
+		t.Errorf("over gauge does not say by how much: %q", texts)
+	}
+	for g, want := range map[*Gauge]string{{Value: 3, Max: 0}: GaugeNoneLicensed, {}: GaugeNoData, {Value: 50, Max: 100}: GaugeOK} {
+		if g.State() != want {
+			t.Errorf("%+v: state %s, want %s", *g, g.State(), want)
 		}
 	}
 }

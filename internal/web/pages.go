@@ -37,12 +37,22 @@ type siteCard struct {
 	Notes  []string
 	// ReportError says why the license figures are missing.
 	ReportError string
+	// Status is the card's colour, the worse of License Monitor health and
+	// license state, and Reason says it in words; License and LicenseWhy
+	// are the license state alone (LicenseKnown false before the first
+	// collection).
+	Status       check.Severity
+	Reason       string
+	License      check.Severity
+	LicenseWhy   string
+	LicenseKnown bool
 }
 
 type overviewView struct {
 	page
 	Sites []siteCard
-	// Worst is the worst License Monitor status over all sites.
+	// Worst is the worst card status (License Monitor and licenses) over
+	// all sites.
 	Worst check.Severity
 }
 
@@ -62,7 +72,6 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 				c.Info.Summary = "not checked yet"
 			}
 		}
-		v.Worst = check.Worse(v.Worst, c.Info.Status)
 		rep, err := h.b.Report(ctx, s.Name)
 		switch {
 		case err != nil:
@@ -72,7 +81,11 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 			c.ReportError = "no license history yet: the first collection has not run"
 		default:
 			c.Charts = h.charts.get(s.Name, rep)
+			c.License, c.LicenseWhy = licenseVerdict(c.Charts)
+			c.LicenseKnown = true
 		}
+		c.Status, c.Reason = cardVerdict(c.Info.Status, c.Info.Summary, c.License, c.LicenseWhy, c.LicenseKnown)
+		v.Worst = check.Worse(v.Worst, c.Status)
 		v.Sites = append(v.Sites, c)
 	}
 	if len(sites) == 0 {
