@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
@@ -361,6 +363,19 @@ func backtestText(b *Backtest, unit string) string {
 		parts = append(parts, fmt.Sprintf("MAPE %.1f%% (mean error ±%.1f %s) at %d days", h.MAPE, h.MAE, unit, h.Days))
 	}
 	return "backtest: " + strings.Join(parts, ", ")
+}
+
+// count is n with its noun: "1 object", "3 objects".
+func count(n int, one, many string) string { return fmt.Sprint(n) + " " + plural(n, one, many) }
+
+// sentence starts s with a capital letter, for a clause the model writes
+// in lower case that a renderer shows as a sentence of its own.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func plural(n int, one, many string) string {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -65,5 +66,31 @@ func TestTextFits80Columns(t *testing.T) {
 				t.Errorf("--wide lacks the full table:\n%s", b.String())
 			}
 		})
+	}
+}
+
+// TestWordingIsGrammatical: counts agree with their nouns ("1 object",
+// never "1 objects") in every output, and the capacity line of the HTML
+// report starts its second sentence with a capital letter.
+func TestWordingIsGrammatical(t *testing.T) {
+	r := simulated(t)
+	var js, html bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, r); err != nil {
+		t.Fatal(err)
+	}
+	bad := regexp.MustCompile(`\b1 (apps|objects|data connections|users|refusals)\b`)
+	for name, out := range map[string]string{"JSON": js.String(), "HTML": html.String()} {
+		if m := bad.FindString(out); m != "" {
+			t.Errorf("%s says %q", name, m)
+		}
+	}
+	if !strings.Contains(js.String(), "1 object,") {
+		t.Error("the simulated site has no owner of one object: the test does not test the singular")
+	}
+	if m := regexp.MustCompile(`\(last month [^)]*\)\. [a-z]`).FindString(html.String()); m != "" {
+		t.Errorf("HTML capacity line starts a sentence in lower case: %q", m)
 	}
 }
