@@ -58,3 +58,29 @@ func TestSiteCardVerdict(t *testing.T) {
 		t.Error("the overall status does not count license state")
 	}
 }
+
+// TestFixShownOnce: the failing page says each fix once. The diagnosis
+// shows the REST connection's fix; a finding that shares it (the same
+// hint, or its own explanation ending in the same "Fix: …") refers to it.
+func TestFixShownOnce(t *testing.T) {
+	f := fixture(t)
+	body := get(t, newHandler(f), "/sites/prod").Body.String()
+	d := f.checks["prod"].ScriptLog.Diagnosis
+	i := strings.Index(d.Hint, fixMarker)
+	if i < 0 {
+		t.Fatalf("the fixture's diagnosis hint has no %q: %s", fixMarker, d.Hint)
+	}
+	fix := templateEscape(d.Hint[i:])
+	if n := strings.Count(body, fix); n != 1 {
+		t.Errorf("the fix %q is on the page %d times, want once", d.Hint[i:], n)
+	}
+	if n := strings.Count(body, "as shown above."); n != 1 {
+		t.Errorf("%d findings refer to the fix above, want the one that repeats the diagnosis", n)
+	}
+	// A fix of its own is still shown in full.
+	for _, fd := range f.checks["prod"].Findings {
+		if fd.Code == "task-failed" && !strings.Contains(body, templateEscape(fd.Hint)) {
+			t.Errorf("the task finding's own fix is missing: %s", fd.Hint)
+		}
+	}
+}

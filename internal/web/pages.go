@@ -110,7 +110,7 @@ type siteView struct {
 	page
 	Info      SiteInfo
 	Check     *check.Report
-	Findings  []check.Finding
+	Findings  []findingView
 	Diagnoses []diagnosisView
 	Report    *report.Report
 	Charts    []typeCharts
@@ -139,8 +139,8 @@ func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
 		v.CheckError = err.Error()
 	}
 	if v.Check != nil {
-		v.Findings = sortFindings(v.Check.Findings)
 		v.Diagnoses = diagnoses(v.Check)
+		v.Findings = findingViews(sortFindings(v.Check.Findings), v.Diagnoses)
 	}
 	if v.Report, err = h.b.Report(ctx, name); err != nil {
 		h.opts.Logger.Warn("dashboard report", "site", name, "err", err)
@@ -200,6 +200,51 @@ func sortFindings(fs []check.Finding) []check.Finding {
 				out = append(out, f)
 			}
 		}
+	}
+	return out
+}
+
+// findingView is a finding as the site page shows it: a fix already shown
+// (in a diagnosis or an earlier finding) is referred to, not repeated, so
+// the page says each fix once.
+type findingView struct {
+	check.Finding
+	// Fix is the hint as shown; Above is true when it refers to a fix
+	// shown above instead of repeating it.
+	Fix   string
+	Above bool
+}
+
+// fixMarker starts the actionable sentence that several hints share after
+// their own explanation.
+const fixMarker = "Fix: "
+
+func findingViews(fs []check.Finding, diags []diagnosisView) []findingView {
+	shown := map[string]bool{}
+	see := func(h string) {
+		shown[h] = true
+		if i := strings.Index(h, fixMarker); i >= 0 {
+			shown[h[i:]] = true
+		}
+	}
+	for _, d := range diags {
+		if d.Hint != "" {
+			see(d.Hint)
+		}
+	}
+	out := make([]findingView, 0, len(fs))
+	for _, f := range fs {
+		v := findingView{Finding: f, Fix: f.Hint}
+		switch i := strings.Index(f.Hint, fixMarker); {
+		case f.Hint == "":
+		case shown[f.Hint]:
+			v.Fix, v.Above = "as shown above.", true
+		case i > 0 && shown[f.Hint[i:]]:
+			v.Fix, v.Above = f.Hint[:i]+"Fix: as shown above.", true
+		default:
+			see(f.Hint)
+		}
+		out = append(out, v)
 	}
 	return out
 }
