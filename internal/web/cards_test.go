@@ -84,3 +84,30 @@ func TestFixShownOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoRefresh: the overview and site pages reload themselves with a
+// meta refresh (no JavaScript); a link switches it off, and the page then
+// stays off across reloads until switched on again. Other pages never
+// reload, and a negative interval disables it.
+func TestAutoRefresh(t *testing.T) {
+	f := fixture(t)
+	h := newHandler(f)
+	meta := `<meta http-equiv="refresh" content="300">`
+	for path, off := range map[string]string{"/": "/?refresh=off", "/sites/prod": "/sites/prod?refresh=off"} {
+		b := get(t, h, path).Body.String()
+		if !strings.Contains(b, meta) || !strings.Contains(b, `<a href="`+off+`">Stop reloading</a>`) {
+			t.Errorf("%s: no auto-refresh or no link to stop it", path)
+		}
+		b = get(t, h, off).Body.String()
+		if strings.Contains(b, "http-equiv") || !strings.Contains(b, `<a href="`+path+`">Reload automatically</a>`) {
+			t.Errorf("%s: still reloads, or no link to switch it on again", off)
+		}
+	}
+	if b := get(t, h, "/sites/nope").Body.String(); strings.Contains(b, "http-equiv") {
+		t.Error("the error page reloads itself")
+	}
+	never := New(f, Options{AutoRefresh: -1})
+	if b := get(t, never, "/").Body.String(); strings.Contains(b, "http-equiv") || strings.Contains(b, "Reload automatically") {
+		t.Error("AutoRefresh -1 still offers reloading")
+	}
+}

@@ -17,6 +17,39 @@ type page struct {
 	App   string
 	Base  string
 	Now   time.Time
+	// Refresh is the page's auto-refresh (overview and site pages only).
+	Refresh refresh
+}
+
+// refresh is a page's optional auto-refresh: a meta refresh, no
+// JavaScript, which the reader switches off (and on) with a link that
+// keeps ?refresh=off in the URL the page reloads.
+type refresh struct {
+	// Seconds between reloads; 0 when the page does not refresh.
+	Seconds int
+	// Offered is true on pages that can refresh; Toggle is the link that
+	// switches it off (or on again).
+	Offered bool
+	Toggle  string
+}
+
+// setRefresh sets the auto-refresh of a page from the request.
+func (p *page) setRefresh(r *http.Request, every time.Duration) {
+	if every <= 0 {
+		return
+	}
+	p.Refresh.Offered = true
+	q := r.URL.Query()
+	if q.Get("refresh") == "off" {
+		q.Del("refresh")
+	} else {
+		p.Refresh.Seconds = int(every.Seconds())
+		q.Set("refresh", "off")
+	}
+	p.Refresh.Toggle = r.URL.Path
+	if e := q.Encode(); e != "" {
+		p.Refresh.Toggle += "?" + e
+	}
 }
 
 func (h *handler) page(title string) page {
@@ -64,6 +97,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &overviewView{page: h.page("Sites"), Worst: check.OK}
+	v.setRefresh(r, h.opts.AutoRefresh)
 	for _, s := range sites {
 		c := siteCard{Info: s, URL: h.siteURL(s.Name)}
 		if s.LastCheck.IsZero() {
@@ -134,6 +168,7 @@ func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &siteView{page: h.page(name), Info: info}
+	v.setRefresh(r, h.opts.AutoRefresh)
 	if v.Check, err = h.b.Check(ctx, name); err != nil {
 		h.opts.Logger.Warn("dashboard check", "site", name, "err", err)
 		v.CheckError = err.Error()
