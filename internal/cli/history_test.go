@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/licmon/licmon/internal/golden"
 	"github.com/licmon/licmon/internal/license"
@@ -118,6 +119,22 @@ func TestHistoryImportForecast(t *testing.T) {
 		if code, out, errOut := run(t, "report", "--db", db, "--format", f); code != 0 || len(out) == 0 {
 			t.Errorf("report --format %s: exit %d\n%s", f, code, errOut)
 		}
+	}
+	// The text report fits an 80-column terminal; --wide is the full table.
+	if code, out, errOut := run(t, "report", "--db", db); code != 0 {
+		t.Errorf("report: exit %d\n%s", code, errOut)
+	} else {
+		for _, l := range strings.Split(out, "\n") {
+			if utf8.RuneCountInString(l) > 80 {
+				t.Errorf("report: line wider than 80 columns:\n%s", l)
+			}
+		}
+	}
+	if code, out, _ := run(t, "report", "--db", db, "--wide"); code != 0 || !strings.Contains(out, "UNUSED 30/60/90D") {
+		t.Errorf("report --wide: exit %d, no full table:\n%s", code, out)
+	}
+	if code, _, errOut := run(t, "report", "--db", db, "--wide", "--format", "json"); code != 2 || !strings.Contains(errOut, "--wide is a layout of --format text") {
+		t.Errorf("report --wide --format json: exit %d, %s", code, errOut)
 	}
 
 	code, out, _ = run(t, "db", "stats", "--db", db)

@@ -17,7 +17,8 @@ import (
 
 const reportUsage = `
 Usage: licmon report [--site NAME] [--db PATH] [--config FILE] [--as-of DATE]
-                     [--horizon 12mo] [--format text|json|csv|html] [--out FILE]
+                     [--horizon 12mo] [--format text|json|csv|html] [--wide]
+                     [--out FILE]
 
 Answers from the history store alone (no connection to Qlik Sense): how each
 license type grows, when it runs out (with an 80% interval and the error the
@@ -51,6 +52,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	authoring := fs.Int("authoring-days", report.DefaultAuthoringDays, "Professional users with no authoring in this many `days` are downgrade candidates")
 	minutes := fs.Int64("analyzer-minutes", report.DefaultAnalyzerMinutes, "capacity `minutes` a month that cost as much as one Analyzer seat (from your price list)")
 	keep := fs.String("keep", strings.Join(report.DefaultKeepMarkers, ","), "comma-separated tags or custom-property names/values that exclude a user from reclaim and downgrade (\"\" for none)")
+	wide := fs.Bool("wide", false, "with --format text: one table row per type with every figure (about 145 columns) instead of blocks that fit 80 columns")
 	recon := fs.Bool("include-reconstructed", false, "fit forecasts on reconstructed history too (lower bounds; overstates growth)")
 	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
 		return code
@@ -62,6 +64,9 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	case "text", "json", "csv", "html":
 	default:
 		return fail(e, ExitUsage, fmt.Errorf("report: unknown --format %q: use text, json, csv or html", *format))
+	}
+	if *wide && *format != "text" {
+		return fail(e, ExitUsage, errors.New("report: --wide is a layout of --format text (JSON, CSV and HTML have every figure already)"))
 	}
 	if *candidates && *format != "csv" {
 		return fail(e, ExitUsage, errors.New("report: --candidates needs --format csv (JSON and HTML include the lists already)"))
@@ -138,7 +143,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	case *format == "html":
 		err = report.WriteHTML(bw, r)
 	default:
-		err = report.WriteText(bw, r)
+		err = report.WriteTextWith(bw, r, report.TextOptions{Wide: *wide})
 		if err == nil {
 			err = writeReportActions(ctx, bw, st, name)
 		}

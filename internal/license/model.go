@@ -28,6 +28,15 @@ type Counters struct {
 	TokenCost float64
 }
 
+// Seats maps the counters to (allocated, licensed) in the terms every
+// output of licmon uses (report, API, /metrics): seats for Professional and
+// Analyzer, minutes used of the month's pool for AnalyzerCapacity, tokens
+// used of those allocated to the type for the token model. DailyCounters.Seats
+// is the same mapping for a history point.
+func (c Counters) Seats() (allocated, licensed int64) {
+	return DailyCounters{Type: c.Type, Total: c.Total, Allocated: c.Allocated, Used: c.Used}.Seats()
+}
+
 // License models, the two forms a Qlik Sense site license takes.
 const (
 	ModelSignedKey = "signed-key" // Signed License Key (JWT), user-based/capacity

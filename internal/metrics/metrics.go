@@ -30,8 +30,12 @@ type Site struct {
 	Unmet []Unmet
 	// Tasks are the monitoring apps' reload tasks of the latest check.
 	Tasks []Task
-	// Check and Collect are the latest runs; nil before the first.
+	// Check and Collect are the latest runs; nil before the first. At
+	// start Collect is the store's latest collection.
 	Check, Collect *Run
+	// LastCollect is the time of the latest stored collection (zero before
+	// the first).
+	LastCollect time.Time
 	// Logs is the scheduled log import's view; nil when the site has no
 	// logs folders.
 	Logs *Logs
@@ -64,6 +68,9 @@ type Unmet struct {
 type Run struct {
 	Success  bool
 	Duration time.Duration
+	// NoDuration marks a run read from the store at start: the store has
+	// the collection but not how long it took, so no duration is shown.
+	NoDuration bool
 }
 
 // Source is read at every scrape. The daemon implements it.
@@ -81,16 +88,21 @@ var (
 	siteType = []string{"site", "type"}
 	site     = []string{"site"}
 
+	// The license figures are the API's (/api/v1/sites/{site}/licenses),
+	// figure for figure: licensed and allocated as license.Counters.Seats
+	// maps them (capacity: minutes used of the month's pool), available the
+	// API's remaining clamped at 0 as the QRS clamps Professional's, so a
+	// dashboard and a Grafana panel never disagree.
 	licenseDescs = []struct {
 		desc *prometheus.Desc
 		val  func(c license.Counters) float64
 	}{
-		{prometheus.NewDesc(ns+"_license_total", "Licenses of the type on the site (minutes per month for analyzer-capacity).", siteType, nil), func(c license.Counters) float64 { return float64(c.Total) }},
-		{prometheus.NewDesc(ns+"_license_allocated", "Licenses of the type allocated to users (tokens for the token model).", siteType, nil), func(c license.Counters) float64 { return float64(c.Allocated) }},
-		{prometheus.NewDesc(ns+"_license_used", "Licenses of the type in use (minutes used this month for analyzer-capacity).", siteType, nil), func(c license.Counters) float64 { return float64(c.Used) }},
+		{prometheus.NewDesc(ns+"_license_total", "Licensed total of the type (the API's licensed): seats; minutes in the month's pool for analyzer-capacity; tokens allocated to the type for user-access and login-access.", siteType, nil), func(c license.Counters) float64 { _, l := c.Seats(); return float64(l) }},
+		{prometheus.NewDesc(ns+"_license_allocated", "What the type has taken of its total (the API's allocated): seats allocated; minutes used this month for analyzer-capacity; tokens used for user-access and login-access.", siteType, nil), func(c license.Counters) float64 { a, _ := c.Seats(); return float64(a) }},
+		{prometheus.NewDesc(ns+"_license_used", "Licenses of the type in use as the QRS reports them (minutes used this month for analyzer-capacity).", siteType, nil), func(c license.Counters) float64 { return float64(c.Used) }},
 		{prometheus.NewDesc(ns+"_license_quarantined", "Released allocations still counting against the license until their quarantine ends.", siteType, nil), func(c license.Counters) float64 { return float64(c.Quarantined) }},
 		{prometheus.NewDesc(ns+"_license_excess", "Allocations beyond the licensed count.", siteType, nil), func(c license.Counters) float64 { return float64(c.Excess) }},
-		{prometheus.NewDesc(ns+"_license_available", "Licenses of the type still available.", siteType, nil), func(c license.Counters) float64 { return float64(c.Available) }},
+		{prometheus.NewDesc(ns+"_license_available", "Still available of the licensed total: total minus allocated, never below 0 (the API's remaining, which is negative when over, clamped).", siteType, nil), func(c license.Counters) float64 { a, l := c.Seats(); return float64(max(0, l-a)) }},
 	}
 	runOutDesc         = prometheus.NewDesc(ns+"_license_runout_days", "Forecast days until the type's allocations reach its total; absent when no run-out is forecast within the horizon.", siteType, nil)
 	unmetDesc          = prometheus.NewDesc(ns+"_unmet_demand_denials", "Access refusals of the type in the 30 days up to the latest report, per source: logs (read from the Qlik Sense logs), import (imported counts) or qrs-estimate (an estimate: users who appeared without a seat while the type was full). Sources count the same refusals and must not be summed; absent when a source has no data.", []string{"site", "type", "source"}, nil)
@@ -101,7 +113,8 @@ var (
 	checkSuccessDesc   = prometheus.NewDesc(ns+"_check_success", "1 when the latest check could query the QRS, 0 when it could not.", site, nil)
 	checkDurationDesc  = prometheus.NewDesc(ns+"_check_duration_seconds", "Duration of the latest check.", site, nil)
 	collectSuccessDesc = prometheus.NewDesc(ns+"_collect_success", "1 when the latest collection was stored, 0 when it failed.", site, nil)
-	collectDurDesc     = prometheus.NewDesc(ns+"_collect_duration_seconds", "Duration of the latest collection.", site, nil)
+	collectDurDesc     = prometheus.NewDesc(ns+"_collect_duration_seconds", "Duration of the latest collection; absent when it was read from the store at start (the store keeps no duration).", site, nil)
+	collectAtDesc      = prometheus.NewDesc(ns+"_collect_last_timestamp_seconds", "Time of the latest stored collection, Unix seconds (the API's lastCollect); absent before the first.", site, nil)
 	reloadDesc         = prometheus.NewDesc(ns+"_config_last_reload_successful", "1 when the last configuration reload succeeded.", nil, nil)
 )
 
@@ -117,7 +130,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d.desc
 	}
 	for _, d := range []*prometheus.Desc{runOutDesc, unmetDesc, waitingDesc, capacityDesc, taskStatusDesc, taskSuccessDesc, checkSuccessDesc,
-		checkDurationDesc, collectSuccessDesc, collectDurDesc, reloadDesc} {
+		checkDurationDesc, collectSuccessDesc, collectDurDesc, collectAtDesc, reloadDesc} {
 		ch <- d
 	}
 	describeLogs(ch)
@@ -163,7 +176,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if r := s.Collect; r != nil {
 			gauge(collectSuccessDesc, b2f(r.Success), s.Name)
-			gauge(collectDurDesc, r.Duration.Seconds(), s.Name)
+			if !r.NoDuration {
+				gauge(collectDurDesc, r.Duration.Seconds(), s.Name)
+			}
+		}
+		if !s.LastCollect.IsZero() {
+			gauge(collectAtDesc, float64(s.LastCollect.Unix()), s.Name)
 		}
 		collectLogs(gauge, s)
 	}

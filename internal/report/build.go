@@ -240,15 +240,7 @@ func load(ctx context.Context, st store.Store, site string, at time.Time, counte
 
 // counterValues maps a type's counters to (allocated, licensed) in the
 // report's terms (see TypeReport).
-func counterValues(c license.Counters) (allocated, licensed int64) {
-	switch c.Type {
-	case license.UserAccess, license.LoginAccess:
-		return c.Used, c.Allocated
-	case license.AnalyzerCapacity:
-		return c.Used, c.Total
-	}
-	return c.Allocated, c.Total
-}
+func counterValues(c license.Counters) (allocated, licensed int64) { return c.Seats() }
 
 // dailyValues maps a daily point the same way (license.DailyCounters.Seats,
 // which history import and export share).

@@ -100,8 +100,9 @@ func downgradeCandidates(allocs []license.Allocation, users map[string]license.U
 			c.AppsOwned, c.ObjectsOwned, c.Connections = au.AppsOwned, au.ObjectsOwned, au.DataConnectionsOwned
 		}
 		if owns {
-			c.Reason = fmt.Sprintf("no authoring in %d days (owns %d apps, %d objects, %d data connections; last change %s); Analyzer is enough to use apps",
-				days, au.AppsOwned, au.ObjectsOwned, au.DataConnectionsOwned, au.LastAuthored.UTC().Format(time.DateOnly))
+			c.Reason = fmt.Sprintf("no authoring in %d days (owns %s, %s, %s; last change %s); Analyzer is enough to use apps",
+				days, count(au.AppsOwned, "app", "apps"), count(au.ObjectsOwned, "object", "objects"),
+				count(au.DataConnectionsOwned, "data connection", "data connections"), au.LastAuthored.UTC().Format(time.DateOnly))
 		} else {
 			c.Reason = fmt.Sprintf("no authoring in %d days (owns no apps, objects or data connections); Analyzer is enough to use apps", days)
 		}

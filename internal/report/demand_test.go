@@ -98,7 +98,7 @@ func TestAtCapacityWithEstimatedAndLoggedDenials(t *testing.T) {
 	}
 	for _, want := range []string{"fitted to demand (allocated + unmet demand still waiting)", "200 refusals, source logs; 30 still waiting today",
 		"also recorded, not used: qrs-estimate 60", " incl. 30 unmet", "before the source starts on 2025-04-11, are left out"} {
-		if !strings.Contains(txt.String(), want) {
+		if !strings.Contains(unwrapped(txt.String()), want) {
 			t.Errorf("text lacks %q:\n%s", want, txt.String())
 		}
 	}
@@ -147,7 +147,7 @@ func TestEstimateIsLabelled(t *testing.T) {
 	}
 	var txt bytes.Buffer
 	_ = WriteText(&txt, r)
-	if !strings.Contains(txt.String(), "source qrs-estimate (an estimate: users who appeared without a seat while the type was full)") ||
+	if !strings.Contains(unwrapped(txt.String()), "source qrs-estimate (an estimate: users who appeared without a seat while the type was full)") ||
 		!strings.Contains(r.Plan.Lines[0].RestsOn, "qrs-estimate, an estimate") {
 		t.Fatalf("estimate not labelled:\n%s\n%s", txt.String(), r.Plan.Lines[0].RestsOn)
 	}
@@ -282,12 +282,15 @@ func TestUnknownIsNotZero(t *testing.T) {
 		t.Fatalf("capacity %+v, want last month unknown", r.Capacity)
 	}
 	var txt, js, csv, html bytes.Buffer
+	var wide bytes.Buffer
 	_ = WriteText(&txt, r)
+	_ = WriteTextWith(&wide, r, TextOptions{Wide: true})
 	_ = WriteJSON(&js, r)
 	_ = WriteCSV(&csv, r)
 	_ = WriteHTML(&html, r)
-	if !strings.Contains(txt.String(), " –/–\n") || !strings.Contains(txt.String(), "(last month –)") || strings.Contains(txt.String(), "0.0/0.0") {
-		t.Errorf("text shows unknown as 0:\n%s", txt.String())
+	if !strings.Contains(txt.String(), "growth a month: – over 30 days, – over 90 days") || !strings.Contains(txt.String(), "(last month –)") ||
+		!strings.Contains(wide.String(), " –/–\n") || strings.Contains(txt.String()+wide.String(), "0.0") {
+		t.Errorf("text shows unknown as 0:\n%s\n%s", txt.String(), wide.String())
 	}
 	if !strings.Contains(js.String(), `"growth30PerMonth": null`) || !strings.Contains(js.String(), `"lastMonthMinutes": null`) {
 		t.Errorf("JSON shows unknown as a number")
@@ -299,3 +302,7 @@ func TestUnknownIsNotZero(t *testing.T) {
 		t.Errorf("CSV shows unknown growth as 0:\n%s", csv.String())
 	}
 }
+
+// unwrapped joins the wrapped lines of the text report back into one line
+// of single spaces, so a test can look for a phrase wherever it wraps.
+func unwrapped(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -30,7 +30,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		More      int
 	}{Report: r, Headroom: fmt.Sprintf("%.0f", r.Settings.HeadroomPct)}
 	for _, t := range r.Types {
-		tv := typeView{TypeReport: t, Runout: runoutText(t.Forecast), Backtst: backtestText(t.Forecast.Backtest)}
+		tv := typeView{TypeReport: t, Runout: runoutText(t.Forecast), Backtst: backtestText(t.Forecast.Backtest, unitOf(t))}
 		if len(t.History) > 0 && t.Type != license.AnalyzerCapacity {
 			tv.Chart = chart(r, t).SVG()
 		}
@@ -103,6 +103,8 @@ var funcs = template.FuncMap{
 	"signed":    signed,
 	"optSigned": optSigned,
 	"optInt":    optInt,
+	"sentence":  sentence,
+	"plural":    plural,
 	"optNum":    optNum,
 }
 
@@ -174,7 +176,7 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 {{end}}</table>{{if .More}}<p style="color:#555;font-size:13px">… and {{.More}} more (licmon report --format csv --candidates).</p>{{end}}{{end}}
 
 {{with .Capacity}}<h2 style="font-size:17px;margin:24px 0 8px 0">Analyzer capacity, {{.Month}}</h2>
-<p style="margin:0">{{.Used}} of {{.Licensed}} minutes used by {{.Users}} users (last month {{optInt .LastMonth}}). {{.Reason}}.</p>{{end}}
+<p style="margin:0">{{.Used}} of {{.Licensed}} minutes used by {{.Users}} {{plural .Users "user" "users"}} (last month {{optInt .LastMonth}}). {{sentence .Reason}}.</p>{{end}}
 
 <h2 style="font-size:17px;margin:24px 0 8px 0">Unmet demand</h2>
 {{if .UnmetDemand.Available}}<p style="margin:0 0 8px 0;color:#555">Access refusals in the last 30 days, per type from one source (logs, then import, then qrs-estimate; sources are never summed). An estimate counts users who appeared in the QRS without a seat while the type was full.</p>

@@ -165,6 +165,11 @@ func (s *Server) warm(ctx context.Context, st *siteState) {
 	st.mu.Lock()
 	if st.lastCollect.Before(last) {
 		st.counters, st.lastCollect = counters, last
+		if st.collectRun == nil {
+			// The store holds a successful collection: /metrics says so
+			// from the start instead of after serve's own first one.
+			st.collectRun = &metrics.Run{Success: true, NoDuration: true}
+		}
 	}
 	st.mu.Unlock()
 	s.refreshReport(ctx, st)
@@ -235,7 +240,7 @@ func (s *Server) evaluate(rt *runtime, st *siteState) {
 func (st *siteState) metricsSite() metrics.Site {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun, Logs: st.logs}
+	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun, LastCollect: st.lastCollect, Logs: st.logs}
 	if m.Counters == nil && st.check != nil {
 		m.Counters = countersFromCheck(st.check.License)
 	}

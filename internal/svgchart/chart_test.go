@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -101,14 +102,6 @@ func TestWellFormedAndDegenerateInput(t *testing.T) {
 		"gauge negative":   &Gauge{Value: -3, Max: 10},
 		"gauge huge":       &Gauge{Value: 1e6, Max: 1e6},
 		"gauge tiny":       &Gauge{Width: 20, Height: 10, Value: 5, Max: 10},
-		"bar empty":        &BarChart{Title: "t"},
-		"bar nan":          &BarChart{Bars: []Bar{{Label: "a", Value: nan()}, {Label: "b", Value: inf}}},
-		"bar zero":         &BarChart{Bars: []Bar{{Label: "a"}, {Label: "b"}}},
-		"bar negative":     &BarChart{Bars: []Bar{{Label: "a", Value: -4}, {Label: "b", Value: 1e6}}},
-		"spark empty":      &Sparkline{},
-		"spark single":     &Sparkline{Points: pts(5)},
-		"spark flat":       &Sparkline{Points: pts(5, 5, 5)},
-		"spark nan":        &Sparkline{Points: pts(nan(), inf)},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -128,8 +121,6 @@ func TestEmptySaysNoData(t *testing.T) {
 		"timeseries": &TimeSeriesChart{Title: "P"},
 		"only nan":   &TimeSeriesChart{Series: []Series{{Name: "a", Points: []Point{{T: day(2026, 1, 1), V: nan()}}}}},
 		"gauge":      &Gauge{},
-		"bar":        &BarChart{},
-		"sparkline":  &Sparkline{},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, texts := parse(t, renderString(t, c))
@@ -148,10 +139,8 @@ func TestEscaping(t *testing.T) {
 		"timeseries": &TimeSeriesChart{Title: evil, YLabel: evil, Desc: "", Series: []Series{{Name: evil, Points: pts, Class: evil, Color: evil}},
 			Thresholds: []Threshold{{Value: 3, Label: evil, Color: evil}}, Forecast: Forecast{Name: evil, Color: evil, Bands: bands(addDays(d0, 1), 3, 1, 2, 1)},
 			Markers: []Marker{{T: d0, Label: evil, From: d0, To: addDays(d0, 1), Color: evil}}},
-		"gauge":     &Gauge{Label: evil, RunOut: evil, Value: 1, Max: 2},
-		"bar":       &BarChart{Title: evil, ValueLabel: evil, Color: evil, Bars: []Bar{{Label: evil, Value: 1, Class: evil, Color: evil}}},
-		"sparkline": &Sparkline{Name: evil, Color: evil, Points: pts},
-		"desc":      &Gauge{Desc: evil},
+		"gauge": &Gauge{Label: evil, RunOut: evil, Value: 1, Max: 2},
+		"desc":  &Gauge{Desc: evil},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -342,6 +331,29 @@ func BenchmarkThreeYearChartDownsampled(b *testing.B) {
 	for b.Loop() {
 		if err := c.Render(io.Discard); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestGaugeOverDistinctFromCritical: 101% (over the license) and 95%
+// (critical) differ in colour and in words, and State says which.
+func TestGaugeOverDistinctFromCritical(t *testing.T) {
+	over, crit := &Gauge{Value: 101, Max: 100}, &Gauge{Value: 95, Max: 100}
+	if over.State() != GaugeOver || crit.State() != GaugeCritical {
+		t.Fatalf("states %s and %s, want over and critical", over.State(), crit.State())
+	}
+	fill := regexp.MustCompile(`class="sc-gauge-pct[^"]*"[^>]*fill="([^"]+)"`)
+	o, c := fill.FindStringSubmatch(renderString(t, over)), fill.FindStringSubmatch(renderString(t, crit))
+	if o == nil || c == nil || o[1] == c[1] {
+		t.Errorf("over and critical drawn in the same colour %v / %v", o, c)
+	}
+	_, texts := parse(t, renderString(t, over))
+	if !slices.Contains(texts, "101 of 100, 1 over") {
+		t.Errorf("over gauge does not say by how much: %q", texts)
+	}
+	for g, want := range map[*Gauge]string{{Value: 3, Max: 0}: GaugeNoneLicensed, {}: GaugeNoData, {Value: 50, Max: 100}: GaugeOK} {
+		if g.State() != want {
+			t.Errorf("%+v: state %s, want %s", *g, g.State(), want)
 		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package svgchart draws small, self-contained SVG charts on the server: a time-series chart with
-// a threshold, a forecast band and markers, a gauge, a horizontal bar chart and a sparkline.
+// a threshold, a forecast band and markers, and a gauge.
 //
 // The output is meant to be embedded inline, both in the HTML report that is emailed to managers
 // and in the dashboard rendered with html/template. That drives the design:

@@ -66,21 +66,4 @@ var (
 	gauge101 = &Gauge{Label: "Professional", Value: 505, Max: 500, RunOut: "already exceeded"}
 )
 
-func idleBars() *BarChart {
-	return &BarChart{
-		Title:      "Professional allocations by days since last use",
-		ValueLabel: "allocations",
-		Bars: []Bar{
-			{Label: "0–30 days", Value: 312},
-			{Label: "30–60 days", Value: 64},
-			{Label: "60–90 days", Value: 21},
-			{Label: "90+ days", Value: 63, Color: "#D55E00", Class: "idle"},
-		},
-	}
-}
-
-func spark() *Sparkline {
-	return &Sparkline{Name: "Professional allocated", Points: history(day(2026, 8, 1), day(2026, 11, 26), 1, 400, 460)}
-}
-
 func nan() float64 { return math.NaN() }

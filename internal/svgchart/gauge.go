@@ -47,12 +47,37 @@ func (g *Gauge) levels() (warn, crit float64) {
 	return warn, crit
 }
 
-// state returns the CSS state name and colour for fraction f.
+// Gauge states, as State returns them and the gauge's CSS classes name them.
+const (
+	GaugeOK           = "ok"
+	GaugeWarning      = "warning"
+	GaugeCritical     = "critical"
+	GaugeOver         = "over"          // more used than licensed
+	GaugeNoneLicensed = "none-licensed" // something used, nothing licensed
+	GaugeNoData       = "no-data"
+)
+
+// State is the gauge's level: over the license, critical, warning or ok by
+// its Warn and Crit levels, none-licensed or no-data. A site card takes its
+// license verdict from it, so the card and the gauge never disagree.
+func (g *Gauge) State() string {
+	if !g.valid() {
+		if g.overAllocated() {
+			return GaugeNoneLicensed
+		}
+		return GaugeNoData
+	}
+	st, _ := g.state(g.Value / g.Max)
+	return st
+}
+
+// state returns the CSS state name and colour for fraction f. Over the
+// license has its own colour and words: 101% must not look like 95%.
 func (g *Gauge) state(f float64) (string, string) {
 	warn, crit := g.levels()
 	switch {
 	case f > 1:
-		return "over", colCrit
+		return "over", colOver
 	case f >= crit:
 		return "critical", colCrit
 	case f >= warn:
@@ -81,7 +106,7 @@ func (g *Gauge) description() string {
 	}
 	f := g.Value / g.Max
 	st, _ := g.state(f)
-	s := name + ": " + formatValue(g.Value) + " of " + formatValue(g.Max) + " licensed, " + pct(f) + " used (" + st + ")"
+	s := name + ": " + formatValue(g.Value) + " of " + formatValue(g.Max) + " licensed, " + pct(f) + " used (" + stateWords(st) + ")"
 	if g.RunOut != "" {
 		s += "; " + g.RunOut
 	}
@@ -128,16 +153,8 @@ func (g *Gauge) build() []byte {
 		w.f(y1)
 		w.s(`" fill="none" stroke="`, col, `" `, extra, `/>`)
 	}
-	warn, crit := g.levels()
 	sws := string(appendCoord(nil, sw))
 	arc("sc-gauge-track", 0, 1, "#E5E5E5", `stroke-width="`+sws+`"`)
-	// Thin outer bands show where warning and critical start, even at low usage.
-	outer := string(appendCoord(nil, math.Max(2, sw/4)))
-	rOuter := r
-	r = rOuter + sw/2 + 3
-	arc("sc-gauge-warnband", warn, crit, colWarn, `stroke-width="`+outer+`"`)
-	arc("sc-gauge-critband", crit, 1, colCrit, `stroke-width="`+outer+`"`)
-	r = rOuter
 	if !g.valid() {
 		msg := noData
 		if g.overAllocated() {
@@ -155,7 +172,11 @@ func (g *Gauge) build() []byte {
 	arc("sc-gauge-bar", 0, f, col, `stroke-width="`+sws+`"`)
 	w.s("</g>")
 	w.text("sc-gauge-pct sc-"+st, cx, cy-4, "middle", `font-size="`+string(appendCoord(nil, math.Max(12, r/3.2)))+`" font-weight="700" fill="`+col+`"`, pct(f))
-	w.text("sc-gauge-of", cx, cy+14, "middle", `font-size="11" fill="`+colMuted+`"`, formatValue(g.Value)+" of "+formatValue(g.Max)+" licensed")
+	of := formatValue(g.Value) + " of " + formatValue(g.Max) + " licensed"
+	if st == GaugeOver {
+		of = formatValue(g.Value) + " of " + formatValue(g.Max) + ", " + formatValue(g.Value-g.Max) + " over"
+	}
+	w.text("sc-gauge-of", cx, cy+14, "middle", `font-size="11" fill="`+colMuted+`"`, of)
 	if g.RunOut != "" {
 		w.text("sc-gauge-runout", cx, cy+28, "middle", `font-size="10" fill="`+colText+`"`, g.RunOut)
 	}
@@ -169,4 +190,12 @@ func clamp01(f float64) float64 { return math.Max(0, math.Min(1, f)) }
 func arcPoint(cx, cy, r, f float64) (float64, float64) {
 	a := math.Pi * (1 - f)
 	return cx + r*math.Cos(a), cy - r*math.Sin(a)
+}
+
+// stateWords says a state for a reader.
+func stateWords(st string) string {
+	if st == GaugeOver {
+		return "over the license"
+	}
+	return st
 }

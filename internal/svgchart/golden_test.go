@@ -14,8 +14,6 @@ func goldenCases() map[string]Chart {
 		"gauge-40":      gauge40,
 		"gauge-85":      gauge85,
 		"gauge-101":     gauge101,
-		"bar":           idleBars(),
-		"sparkline":     spark(),
 		"empty":         &TimeSeriesChart{Title: "Professional allocated", Thresholds: []Threshold{{Value: 500, Label: "licensed"}}},
 		"single-point":  &TimeSeriesChart{Title: "Professional allocated", Series: []Series{{Name: "Professional", Points: []Point{{T: day(2026, 11, 26), V: 42}}}}, Thresholds: []Threshold{{Value: 50, Label: "licensed"}}},
 	}

@@ -32,6 +32,7 @@ const (
 	colOK        = "#0072B2"
 	colWarn      = "#E69F00"
 	colCrit      = "#D55E00"
+	colOver      = "#882255" // over the license: darker and redder than critical, never the same orange
 	fontFamily   = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 )
 

@@ -74,7 +74,17 @@ func (h *handler) apiActions(w http.ResponseWriter, r *http.Request) {
 	if a.Changes == nil {
 		a.Changes = []ChangeSummary{}
 	}
-	writeJSON(w, http.StatusOK, a)
+	// Copies: the backend may keep what it returned.
+	out := Actions{Plans: make([]PlanSummary, len(a.Plans)), Changes: make([]ChangeSummary, len(a.Changes))}
+	for i, p := range a.Plans {
+		p.BuiltAt = apiTime(p.BuiltAt)
+		out.Plans[i] = p
+	}
+	for i, c := range a.Changes {
+		c.At = apiTime(c.At)
+		out.Changes[i] = c
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ActionSource is the part of the store the actions view reads.

@@ -58,6 +58,19 @@ func encodeJSON(w io.Writer, v any) error {
 
 const jsonType = "application/json; charset=utf-8"
 
+// apiTime is a time as every API answer gives it: RFC 3339 in UTC to the
+// second ("2026-11-27T15:31:02Z"), so lastCheck (taken from the clock,
+// with nanoseconds) and lastCollect (from the store) read alike and sort as
+// strings. Zero stays zero (omitted or null where the field says so). The
+// check endpoint is the exception: it is `licmon check --format json` byte
+// for byte, with the QRS's and the script log's own times.
+func apiTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
 // writeHeavyJSON answers key of rep from the encoded bytes shared by every
 // request for this model, encoding v() only when no request has yet.
 func (h *handler) writeHeavyJSON(w http.ResponseWriter, r *http.Request, rep *report.Report, key string, v func() any) {
@@ -90,6 +103,7 @@ func (h *handler) apiSites(w http.ResponseWriter, r *http.Request) {
 		if sites[i].LastCheck.IsZero() {
 			sites[i].Status = check.Unknown
 		}
+		sites[i] = sites[i].inAPITime()
 	}
 	if sites == nil {
 		sites = []SiteInfo{}
@@ -106,7 +120,13 @@ func (h *handler) apiSite(w http.ResponseWriter, r *http.Request) {
 		h.apiBackendError(w, r, name, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, info)
+	writeJSON(w, http.StatusOK, info.inAPITime())
+}
+
+// inAPITime is s with its times as the API gives them.
+func (s SiteInfo) inAPITime() SiteInfo {
+	s.LastCheck, s.LastCollect = apiTime(s.LastCheck), apiTime(s.LastCollect)
+	return s
 }
 
 func (h *handler) apiCheck(w http.ResponseWriter, r *http.Request) {
@@ -150,6 +170,9 @@ func (h *handler) apiChecks(w http.ResponseWriter, r *http.Request) {
 	}
 	if hist == nil {
 		hist = []CheckSummary{}
+	}
+	for i := range hist {
+		hist[i].At = apiTime(hist[i].At)
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Site   string         `json:"site"`
@@ -215,7 +238,7 @@ func (h *handler) apiLicenses(w http.ResponseWriter, r *http.Request) {
 }
 
 func licensesOf(rep *report.Report) licensesResponse {
-	out := licensesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
+	out := licensesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: apiTime(rep.AsOf), DataAt: apiTime(rep.DataAt),
 		License: rep.License, Types: make([]licenseType, 0, len(rep.Types)), Capacity: rep.Capacity, UnmetDemand: unmet(rep)}
 	for _, t := range rep.Types {
 		hist := t.History
@@ -266,8 +289,8 @@ func (h *handler) apiForecast(w http.ResponseWriter, r *http.Request) {
 }
 
 func forecastOf(rep *report.Report) forecastResponse {
-	out := forecastResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, DataAt: rep.DataAt,
-		HorizonEnd: rep.HorizonEnd, HorizonDays: rep.HorizonDays, Settings: rep.Settings,
+	out := forecastResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: apiTime(rep.AsOf), DataAt: apiTime(rep.DataAt),
+		HorizonEnd: apiTime(rep.HorizonEnd), HorizonDays: rep.HorizonDays, Settings: rep.Settings,
 		Types: make([]forecastType, 0, len(rep.Types)), Plan: rep.Plan, WhatIf: rep.WhatIf,
 		Capacity: rep.Capacity, UnmetDemand: unmet(rep), Notes: rep.Notes}
 	for _, t := range rep.Types {
@@ -348,7 +371,7 @@ func candidatesPage(rep *report.Report, kind string, limit, offset int) candidat
 			list = append(list, candidatesOf(rep, k.kind)...)
 		}
 	}
-	out := candidatesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: rep.AsOf, Kind: kind,
+	out := candidatesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: apiTime(rep.AsOf), Kind: kind,
 		Settings: rep.Settings, Total: len(list), Offset: offset}
 	page := list[min(offset, len(list)):]
 	if limit >= 0 {
@@ -390,6 +413,7 @@ func (h *handler) apiAlerts(w http.ResponseWriter, r *http.Request) {
 	out := make([]AlertState, 0, len(alerts))
 	for _, a := range alerts {
 		if status == "" || a.Status == status {
+			a.Since, a.LastSent = apiTime(a.Since), apiTime(a.LastSent)
 			out = append(out, a)
 		}
 	}

@@ -155,6 +155,15 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(health, d.Code) || !strings.Contains(health, d.Connection.Name) {
 		t.Errorf("health section lacks the diagnosis %s / %s:\n%s", d.Code, d.Connection.Name, health)
 	}
+	// The page states the zone its times are shown in: the browser's, once
+	// app.js converted them, never "UTC" next to local times.
+	note, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('tz-note').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(note, "your browser's time zone") || strings.Contains(note, "Times are UTC") {
+		t.Errorf("footer says %q, want the browser's zone stated", note)
+	}
 	failing, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll('table.log tr.fail td.t')).map(e => e.textContent)`))
 	if err != nil {

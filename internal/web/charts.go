@@ -22,6 +22,10 @@ type typeCharts struct {
 	RunOut string
 	// Reconstructed is true when the history has backfilled days.
 	Reconstructed bool
+	// State is the gauge's level (svgchart.GaugeOK … GaugeOver) and Value
+	// and Max what it shows, for the site card's license verdict.
+	State      string
+	Value, Max float64
 }
 
 // chartCache keeps the charts of the latest report model of every site.
@@ -73,6 +77,7 @@ func drawCharts(rep *report.Report) []typeCharts {
 		// read, selected and printed, so the gauge itself does not repeat it.
 		g := svgchart.Gauge{Label: t.Label, Value: value, Max: max}
 		tc.Gauge = g.SVG()
+		tc.State, tc.Value, tc.Max = g.State(), value, max
 		if len(t.History) > 0 {
 			tc.History = historyChart(rep, t).SVG()
 		}

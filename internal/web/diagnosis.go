@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/scriptlog"
+	"time"
 )
 
 // diagnosisView is a failing script log as the site page shows it: the same
@@ -18,7 +19,11 @@ type diagnosisView struct {
 	Line       int
 	Error      string
 	Hint       string
+	// Start is the script log's first time as the log writes it; StartAt
+	// the same instant when the log carries its UTC offset (zero when it
+	// does not: the time is the Qlik server's local time, offset unknown).
 	Start      string
+	StartAt    time.Time
 	Duration   string
 	ExecutedBy string
 	Lines      []logLine
@@ -82,6 +87,9 @@ func newDiagnosisView(app string, sl *check.ScriptLog) (diagnosisView, bool) {
 	v.Hint = d.Hint
 	if !d.Start.IsZero() {
 		v.Start = scriptlog.FormatTime(d.Start, d.HasZone)
+		if d.HasZone {
+			v.StartAt = d.Start
+		}
 		v.Duration = d.Duration.Round(1e9).String()
 	}
 	v.ExecutedBy = d.Header.ExecutedBy

@@ -17,6 +17,39 @@ type page struct {
 	App   string
 	Base  string
 	Now   time.Time
+	// Refresh is the page's auto-refresh (overview and site pages only).
+	Refresh refresh
+}
+
+// refresh is a page's optional auto-refresh: a meta refresh, no
+// JavaScript, which the reader switches off (and on) with a link that
+// keeps ?refresh=off in the URL the page reloads.
+type refresh struct {
+	// Seconds between reloads; 0 when the page does not refresh.
+	Seconds int
+	// Offered is true on pages that can refresh; Toggle is the link that
+	// switches it off (or on again).
+	Offered bool
+	Toggle  string
+}
+
+// setRefresh sets the auto-refresh of a page from the request.
+func (p *page) setRefresh(r *http.Request, every time.Duration) {
+	if every <= 0 {
+		return
+	}
+	p.Refresh.Offered = true
+	q := r.URL.Query()
+	if q.Get("refresh") == "off" {
+		q.Del("refresh")
+	} else {
+		p.Refresh.Seconds = int(every.Seconds())
+		q.Set("refresh", "off")
+	}
+	p.Refresh.Toggle = r.URL.Path
+	if e := q.Encode(); e != "" {
+		p.Refresh.Toggle += "?" + e
+	}
 }
 
 func (h *handler) page(title string) page {
@@ -37,12 +70,22 @@ type siteCard struct {
 	Notes  []string
 	// ReportError says why the license figures are missing.
 	ReportError string
+	// Status is the card's colour, the worse of License Monitor health and
+	// license state, and Reason says it in words; License and LicenseWhy
+	// are the license state alone (LicenseKnown false before the first
+	// collection).
+	Status       check.Severity
+	Reason       string
+	License      check.Severity
+	LicenseWhy   string
+	LicenseKnown bool
 }
 
 type overviewView struct {
 	page
 	Sites []siteCard
-	// Worst is the worst License Monitor status over all sites.
+	// Worst is the worst card status (License Monitor and licenses) over
+	// all sites.
 	Worst check.Severity
 }
 
@@ -54,6 +97,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &overviewView{page: h.page("Sites"), Worst: check.OK}
+	v.setRefresh(r, h.opts.AutoRefresh)
 	for _, s := range sites {
 		c := siteCard{Info: s, URL: h.siteURL(s.Name)}
 		if s.LastCheck.IsZero() {
@@ -62,7 +106,6 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 				c.Info.Summary = "not checked yet"
 			}
 		}
-		v.Worst = check.Worse(v.Worst, c.Info.Status)
 		rep, err := h.b.Report(ctx, s.Name)
 		switch {
 		case err != nil:
@@ -72,7 +115,11 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 			c.ReportError = "no license history yet: the first collection has not run"
 		default:
 			c.Charts = h.charts.get(s.Name, rep)
+			c.License, c.LicenseWhy = licenseVerdict(c.Charts)
+			c.LicenseKnown = true
 		}
+		c.Status, c.Reason = cardVerdict(c.Info.Status, c.Info.Summary, c.License, c.LicenseWhy, c.LicenseKnown)
+		v.Worst = check.Worse(v.Worst, c.Status)
 		v.Sites = append(v.Sites, c)
 	}
 	if len(sites) == 0 {
@@ -97,7 +144,7 @@ type siteView struct {
 	page
 	Info      SiteInfo
 	Check     *check.Report
-	Findings  []check.Finding
+	Findings  []findingView
 	Diagnoses []diagnosisView
 	Report    *report.Report
 	Charts    []typeCharts
@@ -121,13 +168,14 @@ func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &siteView{page: h.page(name), Info: info}
+	v.setRefresh(r, h.opts.AutoRefresh)
 	if v.Check, err = h.b.Check(ctx, name); err != nil {
 		h.opts.Logger.Warn("dashboard check", "site", name, "err", err)
 		v.CheckError = err.Error()
 	}
 	if v.Check != nil {
-		v.Findings = sortFindings(v.Check.Findings)
 		v.Diagnoses = diagnoses(v.Check)
+		v.Findings = findingViews(sortFindings(v.Check.Findings), v.Diagnoses)
 	}
 	if v.Report, err = h.b.Report(ctx, name); err != nil {
 		h.opts.Logger.Warn("dashboard report", "site", name, "err", err)
@@ -187,6 +235,51 @@ func sortFindings(fs []check.Finding) []check.Finding {
 				out = append(out, f)
 			}
 		}
+	}
+	return out
+}
+
+// findingView is a finding as the site page shows it: a fix already shown
+// (in a diagnosis or an earlier finding) is referred to, not repeated, so
+// the page says each fix once.
+type findingView struct {
+	check.Finding
+	// Fix is the hint as shown; Above is true when it refers to a fix
+	// shown above instead of repeating it.
+	Fix   string
+	Above bool
+}
+
+// fixMarker starts the actionable sentence that several hints share after
+// their own explanation.
+const fixMarker = "Fix: "
+
+func findingViews(fs []check.Finding, diags []diagnosisView) []findingView {
+	shown := map[string]bool{}
+	see := func(h string) {
+		shown[h] = true
+		if i := strings.Index(h, fixMarker); i >= 0 {
+			shown[h[i:]] = true
+		}
+	}
+	for _, d := range diags {
+		if d.Hint != "" {
+			see(d.Hint)
+		}
+	}
+	out := make([]findingView, 0, len(fs))
+	for _, f := range fs {
+		v := findingView{Finding: f, Fix: f.Hint}
+		switch i := strings.Index(f.Hint, fixMarker); {
+		case f.Hint == "":
+		case shown[f.Hint]:
+			v.Fix, v.Above = "as shown above.", true
+		case i > 0 && shown[f.Hint[i:]]:
+			v.Fix, v.Above = f.Hint[:i]+"Fix: as shown above.", true
+		default:
+			see(f.Hint)
+		}
+		out = append(out, v)
 	}
 	return out
 }

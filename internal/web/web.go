@@ -42,7 +42,15 @@ type Options struct {
 	// slot before it is answered 503 (default DefaultHeavyWait).
 	MaxHeavyRequests int
 	HeavyWait        time.Duration
+	// AutoRefresh is how often the overview and site pages reload
+	// themselves (a meta refresh the reader can switch off); default
+	// DefaultAutoRefresh, negative for never.
+	AutoRefresh time.Duration
 }
+
+// DefaultAutoRefresh is the pages' reload interval: the check interval, so
+// an open dashboard shows each new check.
+const DefaultAutoRefresh = 5 * time.Minute
 
 // handler serves the dashboard and the API. It holds no global state: every
 // instance has its own mux, templates and chart cache.
@@ -77,6 +85,9 @@ func New(b Backend, opts Options) http.Handler {
 	}
 	if opts.MaxHeavyRequests <= 0 {
 		opts.MaxHeavyRequests = DefaultMaxHeavyRequests
+	}
+	if opts.AutoRefresh == 0 {
+		opts.AutoRefresh = DefaultAutoRefresh
 	}
 	if opts.HeavyWait <= 0 {
 		opts.HeavyWait = DefaultHeavyWait
