@@ -56,13 +56,13 @@ func (r *Reader) start() error {
 		_, _ = br.Discard(3)
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		_, _ = br.Discard(2)
-		br = bufio.NewReaderSize(newUTF16Reader(br, false), readBufferSize)
+		br = bufio.NewReaderSize(NewUTF16Reader(br, false), readBufferSize)
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		_, _ = br.Discard(2)
-		br = bufio.NewReaderSize(newUTF16Reader(br, true), readBufferSize)
+		br = bufio.NewReaderSize(NewUTF16Reader(br, true), readBufferSize)
 	case len(head) == 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
 		// UTF-16 LE without BOM: ASCII text with every second byte zero.
-		br = bufio.NewReaderSize(newUTF16Reader(br, false), readBufferSize)
+		br = bufio.NewReaderSize(NewUTF16Reader(br, false), readBufferSize)
 	}
 	r.br = br
 	return nil
