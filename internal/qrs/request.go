@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/backoff"
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // ListOptions narrows a list call. Both are passed to QRS verbatim (URL-encoded by the client).
@@ -115,7 +116,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 				// Stopped while waiting to retry: the failure that made it
 				// retry is the reason worth reading.
 				e := c.wrapTransport(ctx, nil, r, err)
-				e.Err = fmt.Errorf("%w; %d attempts failed before, the last with: %s", e.Err, attempt, firstLine(lastErr.Error()))
+				e.Err = fmt.Errorf("%w; %d attempts failed before, the last with: %s", e.Err, attempt, termtext.FirstLine(lastErr.Error()))
 				return nil, e
 			}
 		}
