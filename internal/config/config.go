@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -509,20 +508,4 @@ func (c *Config) WriteYAML(w io.Writer) error {
 		return fmt.Errorf("encode config: %w", err)
 	}
 	return enc.Close()
-}
-
-// DefaultDataDir is the per-user data folder for the store and saved logs.
-func DefaultDataDir() string {
-	if runtime.GOOS == "windows" {
-		if d := os.Getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "licmon")
-		}
-	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "licmon")
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".local", "share", "licmon")
-	}
-	return "licmon-data"
 }

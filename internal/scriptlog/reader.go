@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 )
 
 // DefaultMaxLineLength is the number of bytes of one physical line that is
@@ -30,9 +29,6 @@ type Reader struct {
 	// line when it was a TRACE statement (or its echo), else 0.
 	traceLine int
 }
-
-// NewReader returns a Reader with the default maximum line length.
-func NewReader(r io.Reader) *Reader { return NewReaderSize(r, DefaultMaxLineLength) }
 
 // NewReaderSize returns a Reader that retains at most maxLineLength bytes of
 // each physical line (DefaultMaxLineLength when maxLineLength <= 0).
@@ -138,31 +134,6 @@ func (r *Reader) next() (*rawLine, error) {
 		r.traceLine = 0
 	}
 	return l, nil
-}
-
-// Next returns the next line, or io.EOF after the last one.
-func (r *Reader) Next() (Line, error) {
-	l, err := r.next()
-	if err != nil {
-		return Line{}, err
-	}
-	return l.line(), nil
-}
-
-// All returns an iterator over the remaining lines. It stops after the first
-// error (which is yielded); io.EOF is not yielded.
-func (r *Reader) All() iter.Seq2[Line, error] {
-	return func(yield func(Line, error) bool) {
-		for {
-			l, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if !yield(l, err) || err != nil {
-				return
-			}
-		}
-	}
 }
 
 // hasWordPrefixFold reports whether the text, after leading blanks, starts
