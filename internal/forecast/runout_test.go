@@ -286,7 +286,6 @@ func TestPredictAndPath(t *testing.T) {
 	}
 }
 
-
 func TestDamping(t *testing.T) {
 	series := linear(365, 300, 10*perMonth)
 	auto, err := Fit(series, Options{})
