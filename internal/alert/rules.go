@@ -233,7 +233,7 @@ func taskFailed(c *check.Report, cfg config.Alerts, a notify.Alert) (notify.Aler
 		}
 		head, tail := cfg.LogLines()
 		a.LogHead = firstN(sl.Head, head)
-		a.LogTail = lastN(sl.Tail, tail)
+		a.LogTail = slices.Clone(sl.Tail[max(len(sl.Tail)-tail, 0):])
 	}
 	return a, true
 }
@@ -279,13 +279,6 @@ func thresholdText(th config.Threshold) string {
 func firstN(s []string, n int) []string {
 	if len(s) > n {
 		s = s[:n]
-	}
-	return append([]string(nil), s...)
-}
-
-func lastN(s []string, n int) []string {
-	if len(s) > n {
-		s = s[len(s)-n:]
 	}
 	return append([]string(nil), s...)
 }

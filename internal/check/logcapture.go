@@ -2,21 +2,29 @@ package check
 
 import (
 	"bytes"
+	"io"
 	"strings"
-	"unicode/utf16"
+
+	"golang.org/x/text/transform"
+
+	"github.com/licmon/licmon/internal/scriptlog"
 )
 
 // lineCapture is an io.Writer that keeps the first head and the last tail
 // lines of a script log as it streams by, in constant memory. Script logs
-// are UTF-8 or, from older engines, UTF-16 with a byte-order mark; both are
-// decoded so an alert quotes readable text.
+// are UTF-8 or, from older engines, UTF-16 with a byte-order mark; UTF-16
+// is decoded by scriptlog's decoder so an alert quotes readable text.
 type lineCapture struct {
+	started bool
+	pre     []byte
+	utf16   io.WriteCloser // UTF-16 → UTF-8 in front of the line splitter, or nil
+	lines   lineSplitter
+}
+
+// lineSplitter cuts UTF-8 text into lines and keeps the head and the tail.
+type lineSplitter struct {
 	head, tail int
-	started    bool
-	pre        []byte
-	utf16      int // 0 none, 1 little endian, 2 big endian
-	odd        []byte
-	cur        []byte   // bytes (UTF-8) or code units (UTF-16, 2 bytes each) of the current line
+	cur        []byte   // the current line so far
 	lines      int      // complete lines seen
 	first      []string // up to head lines
 	ring       []string // last tail lines, circular
@@ -24,7 +32,7 @@ type lineCapture struct {
 }
 
 func newLineCapture(head, tail int) *lineCapture {
-	return &lineCapture{head: max(head, 0), tail: max(tail, 0)}
+	return &lineCapture{lines: lineSplitter{head: max(head, 0), tail: max(tail, 0)}}
 }
 
 // Write never fails: capturing must not break the diagnosis it tees from.
@@ -42,73 +50,53 @@ func (c *lineCapture) Write(p []byte) (int, error) {
 		case bytes.HasPrefix(p, []byte{0xEF, 0xBB, 0xBF}):
 			p = p[3:]
 		case bytes.HasPrefix(p, []byte{0xFF, 0xFE}):
-			c.utf16, p = 1, p[2:]
+			c.utf16, p = transform.NewWriter(&c.lines, scriptlog.UTF16Decoder(false)), p[2:]
 		case bytes.HasPrefix(p, []byte{0xFE, 0xFF}):
-			c.utf16, p = 2, p[2:]
+			c.utf16, p = transform.NewWriter(&c.lines, scriptlog.UTF16Decoder(true)), p[2:]
 		}
 	}
-	if c.utf16 == 0 {
-		for len(p) > 0 {
-			i := bytes.IndexByte(p, '\n')
-			if i < 0 {
-				c.cur = append(c.cur, p...)
-				break
-			}
-			c.cur = append(c.cur, p[:i]...)
-			c.emit(string(c.cur))
-			c.cur = c.cur[:0]
-			p = p[i+1:]
-		}
+	if c.utf16 != nil {
+		_, _ = c.utf16.Write(p)
 		return n, nil
 	}
-	if len(c.odd) > 0 {
-		p = append(c.odd, p...)
-		c.odd = nil
-	}
-	for len(p) >= 2 {
-		u := uint16(p[0]) | uint16(p[1])<<8
-		if c.utf16 == 2 {
-			u = uint16(p[1]) | uint16(p[0])<<8
-		}
-		p = p[2:]
-		if u == '\n' {
-			c.emit(c.decode16())
-			c.cur = c.cur[:0]
-			continue
-		}
-		c.cur = append(c.cur, byte(u), byte(u>>8))
-	}
-	if len(p) == 1 {
-		c.odd = []byte{p[0]}
-	}
+	_, _ = c.lines.Write(p)
 	return n, nil
 }
 
 func (c *lineCapture) feed(p []byte) { _, _ = c.Write(p) }
 
-func (c *lineCapture) decode16() string {
-	units := make([]uint16, len(c.cur)/2)
-	for i := range units {
-		units[i] = uint16(c.cur[2*i]) | uint16(c.cur[2*i+1])<<8
+// Write splits p into lines; it never fails.
+func (s *lineSplitter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.cur = append(s.cur, p...)
+			break
+		}
+		s.cur = append(s.cur, p[:i]...)
+		s.emit(string(s.cur))
+		s.cur = s.cur[:0]
+		p = p[i+1:]
 	}
-	return string(utf16.Decode(units))
+	return n, nil
 }
 
-func (c *lineCapture) emit(line string) {
+func (s *lineSplitter) emit(line string) {
 	line = strings.TrimRight(line, "\r")
-	c.lines++
-	if len(c.first) < c.head {
-		c.first = append(c.first, line)
+	s.lines++
+	if len(s.first) < s.head {
+		s.first = append(s.first, line)
 	}
-	if c.tail == 0 {
+	if s.tail == 0 {
 		return
 	}
-	if len(c.ring) < c.tail {
-		c.ring = append(c.ring, line)
+	if len(s.ring) < s.tail {
+		s.ring = append(s.ring, line)
 		return
 	}
-	c.ring[c.next] = line
-	c.next = (c.next + 1) % c.tail
+	s.ring[s.next] = line
+	s.next = (s.next + 1) % s.tail
 }
 
 // Lines returns the head and the tail. A line that is in the head is not
@@ -121,18 +109,19 @@ func (c *lineCapture) Lines() (head, tail []string) {
 		c.started = true
 		c.feed(pre)
 	}
-	if len(c.cur) > 0 {
-		if c.utf16 != 0 {
-			c.emit(c.decode16())
-		} else {
-			c.emit(string(c.cur))
-		}
-		c.cur = nil
+	if c.utf16 != nil {
+		_ = c.utf16.Close() // flushes what the decoder holds back
+		c.utf16 = nil
 	}
-	head = append([]string(nil), c.first...)
-	ordered := append(append([]string(nil), c.ring[c.next:]...), c.ring[:c.next]...)
+	s := &c.lines
+	if len(s.cur) > 0 {
+		s.emit(string(s.cur))
+		s.cur = nil
+	}
+	head = append([]string(nil), s.first...)
+	ordered := append(append([]string(nil), s.ring[s.next:]...), s.ring[:s.next]...)
 	// Lines numbered below len(head) are already in head.
-	firstTail := c.lines - len(ordered)
+	firstTail := s.lines - len(ordered)
 	if skip := len(head) - firstTail; skip > 0 {
 		ordered = ordered[min(skip, len(ordered)):]
 	}

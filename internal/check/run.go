@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/scriptlog"
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // Client is the part of the QRS client a check uses; *qrs.Client implements
@@ -384,7 +386,7 @@ func scriptLogFindings(ctx context.Context, c Client, opts Options, r *Report, f
 			sl.Error = "no script log: the run failed in the scheduler before the engine ran"
 			r.add(Finding{Code: "scheduler-failure", Severity: Critical, App: app,
 				Title:    "No script log: " + title,
-				Evidence: append([]string{"the QRS has no script log for this execution (fileReferenceID is the null GUID)"}, lastN(x.Details, 4)...),
+				Evidence: append([]string{"the QRS has no script log for this execution (fileReferenceID is the null GUID)"}, x.Details[max(len(x.Details)-4, 0):]...),
 				Hint:     hint})
 			return sl
 		}
@@ -417,13 +419,6 @@ func scriptLogFindings(ctx context.Context, c Client, opts Options, r *Report, f
 	return sl
 }
 
-func lastN(s []string, n int) []string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
 // diagnosisFinding turns a script-log diagnosis into a finding.
 func diagnosisFinding(app string, d *scriptlog.Diagnosis, sl *ScriptLog) Finding {
 	f := Finding{Code: "script-" + d.Code, Severity: Critical, App: app, Hint: d.Hint}
@@ -446,28 +441,15 @@ func diagnosisFinding(app string, d *scriptlog.Diagnosis, sl *ScriptLog) Finding
 		f.Evidence = append(f.Evidence, "connection "+d.Connection.Name)
 	}
 	if d.Error != "" {
-		f.Evidence = append(f.Evidence, "error: "+firstLine(d.Error))
+		f.Evidence = append(f.Evidence, "error: "+termtext.FirstLine(d.Error))
 	}
 	if d.Statement.Text != "" {
-		f.Evidence = append(f.Evidence, "statement: "+oneLine(d.Statement.Text, 160))
+		f.Evidence = append(f.Evidence, "statement: "+termtext.OneLine(d.Statement.Text, 160))
 	}
 	if sl.SavedTo != "" {
 		f.Evidence = append(f.Evidence, "log saved to "+sl.SavedTo)
 	}
 	return f
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }
 
 // diagnoseAndSave streams the log through the diagnosis and, when dir is
@@ -482,7 +464,7 @@ func diagnoseAndSave(r io.Reader, dir, site, taskName string, perSite bool) (*sc
 		return d, counter.n, "", err
 	}
 	if perSite && site != "" {
-		dir = filepath.Join(dir, safeName(site))
+		dir = filepath.Join(dir, termtext.FileName(site))
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil { // logs hold connection strings and user names
 		return nil, 0, "", fmt.Errorf("create --save-logs folder: %w", err)
@@ -501,7 +483,7 @@ func diagnoseAndSave(r io.Reader, dir, site, taskName string, perSite bool) (*sc
 		return nil, counter.n, "", err
 	}
 	sum := h.Sum(nil)
-	base := safeName(taskName)
+	base := termtext.FileName(taskName)
 	for i := 1; ; i++ {
 		name := base + ".log"
 		if i > 1 {
@@ -538,14 +520,6 @@ func fileSum(path string) ([]byte, error) {
 }
 
 // safeName keeps a task or site name usable as a Windows file name.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`<>:"/\|?*`, r) || r < 32 {
-			return '_'
-		}
-		return r
-	}, s)
-}
 
 type countingReader struct {
 	r io.Reader
@@ -593,7 +567,7 @@ func evalConnections(conns []qrs.DataConnection, err error, sl *ScriptLog, site 
 		d = sl.Diagnosis
 	}
 	if d != nil && d.Connection.Name != "" {
-		if _, ok := have[strings.ToLower(d.Connection.Name)]; !ok && isMonitorConnection(d.Connection.Name) && !contains(missing, d.Connection.Name) && !contains(missingNew, d.Connection.Name) {
+		if _, ok := have[strings.ToLower(d.Connection.Name)]; !ok && isMonitorConnection(d.Connection.Name) && !containsFold(missing, d.Connection.Name) && !containsFold(missingNew, d.Connection.Name) {
 			missing = append(missing, d.Connection.Name)
 		}
 	}
@@ -631,13 +605,10 @@ func evalConnections(conns []qrs.DataConnection, err error, sl *ScriptLog, site 
 	return out, fs
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if strings.EqualFold(x, v) {
-			return true
-		}
-	}
-	return false
+// containsFold reports whether s holds v, ignoring case: QRS names are
+// case-insensitive.
+func containsFold(s []string, v string) bool {
+	return slices.ContainsFunc(s, func(x string) bool { return strings.EqualFold(x, v) })
 }
 
 // fix starts the task when its last run did not succeed and waits for the
@@ -671,7 +642,7 @@ func fix(ctx context.Context, c Client, opts Options, r *Report, f *taskFacts) (
 		return x, Finding{Code: "fix-succeeded", Severity: OK, Title: fmt.Sprintf("--fix: the task was started and succeeded in %s", humanDuration(x.Duration))}
 	}
 	return x, Finding{Code: "fix-failed", Severity: Critical, Title: fmt.Sprintf("--fix: the task was started and ended as %s", x.Status),
-		Evidence: lastN(x.Details, 3), Hint: "The cause above is still there: fix it, then run the task again."}
+		Evidence: x.Details[max(len(x.Details)-3, 0):], Hint: "The cause above is still there: fix it, then run the task again."}
 }
 
 // Failed is the report of a check that could not start, e.g. because the

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("status = %s, want %s; findings %v", r.Status, tc.status, got)
 			}
 			for _, want := range tc.findings {
-				if !contains(got, want) {
+				if !slices.Contains(got, want) {
 					t.Errorf("finding %s missing; got %v", want, got)
 				}
 			}
@@ -118,15 +119,6 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // TestUnreachable: a QRS that is down gives UNKNOWN with the reason.
@@ -254,7 +246,7 @@ func TestFixFails(t *testing.T) {
 	for _, f := range r.Findings {
 		codes = append(codes, f.Code)
 	}
-	if !contains(codes, "fix-failed") || !contains(codes, "task-failed") {
+	if !slices.Contains(codes, "fix-failed") || !slices.Contains(codes, "task-failed") {
 		t.Errorf("findings %v", codes)
 	}
 }
@@ -270,7 +262,7 @@ func TestAllMonitoringApps(t *testing.T) {
 			t.Errorf("app %s has no task", a.App)
 		}
 	}
-	if !contains(apps, "License Monitor") || !contains(apps, "Operations Monitor") {
+	if !slices.Contains(apps, "License Monitor") || !slices.Contains(apps, "Operations Monitor") {
 		t.Fatalf("apps = %v", apps)
 	}
 	if r.Status != check.OK {
@@ -300,7 +292,7 @@ func TestPartlyUnreadable(t *testing.T) {
 	for _, f := range r.Findings {
 		got = append(got, f.Code+":"+f.Severity.String())
 	}
-	if r.Status != check.Critical || !contains(got, "task-details-unreadable:unknown") || !contains(got, "task-failed:critical") || !contains(got, "script-rest-auth:critical") {
+	if r.Status != check.Critical || !slices.Contains(got, "task-details-unreadable:unknown") || !slices.Contains(got, "task-failed:critical") || !slices.Contains(got, "script-rest-auth:critical") {
 		t.Fatalf("status %s findings %v", r.Status, got)
 	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/repair"
 	"github.com/licmon/licmon/internal/store"
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 const repairUsage = `
@@ -195,7 +195,7 @@ func runRepairConnections(ctx context.Context, e *env, args []string) int {
 	b := repair.NewBackup(plan, site.Name, site.Server, who, now)
 	path := *backupPath
 	if path == "" {
-		path = fmt.Sprintf("licmon-repair-%s-%s.json", safeName(site.Name), now.Format("20060102T150405Z"))
+		path = fmt.Sprintf("licmon-repair-%s-%s.json", termtext.FileName(site.Name), now.Format("20060102T150405Z"))
 	}
 	if err := b.Write(path); err != nil {
 		return fail(e, ExitError, fmt.Errorf("%w (nothing was changed)", err))
@@ -414,14 +414,4 @@ func runRepairUndo(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 	return printRepairOutcomes(e, outs)
-}
-
-// safeName makes a site name usable in a file name.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r == ' ' || r == '*' || r == '?' || r == '"' || r == '<' || r == '>' || r == '|' {
-			return '_'
-		}
-		return r
-	}, filepath.Base(s))
 }

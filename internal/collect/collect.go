@@ -85,26 +85,22 @@ type owned struct {
 // capacityUnit is the granularity Qlik bills analyzer capacity in.
 const capacityUnit = 6 * time.Minute
 
-// Snapshot reads the site's license state at now.
+// snapshot reads the site's license state at now.
 //
 // The QRS has no transactions, so "consistent" means: every list is read in
 // one pass, concurrently, within seconds, and nothing is written until all
 // of them succeeded. A failure of any list fails the snapshot, so a partial
 // view is never stored.
 //
-// With prev, users and app objects are read incrementally: only those
-// created or modified since prev.At (a filter on modifiedDate). The users
-// then form a partial snapshot (UsersPartial, with the site's UserCount) that
-// the store merges with the users it holds; app objects are folded into
-// prev's per-user object counts. Apps and data connections are always read whole.
+// With a previous collection (loadPrev, read on demand so that reading it
+// from the store overlaps the QRS reads that do not need it), users and app
+// objects are read incrementally: only those created or modified since
+// prev.At (a filter on modifiedDate). The users then form a partial snapshot
+// (UsersPartial, with the site's UserCount) that the store merges with the
+// users it holds; app objects are folded into prev's per-user object counts.
+// Apps and data connections are always read whole.
 // Objects deleted since a full read are only noticed at the next full read,
 // which Run does once a week.
-func Snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, prev *Previous) (*license.Snapshot, error) {
-	return snapshot(ctx, src, site, now, func() (*Previous, error) { return prev, nil })
-}
-
-// snapshot is Snapshot with the previous collection read on demand, so that
-// reading it from the store overlaps the QRS reads that do not need it.
 func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, loadPrev func() (*Previous, error)) (*license.Snapshot, error) {
 	s := &license.Snapshot{Site: site, At: now.UTC()}
 	getPrev := sync.OnceValues(loadPrev)

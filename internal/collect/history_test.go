@@ -51,14 +51,20 @@ func truthNow(s *simtest.Site) dayTruth {
 	return d
 }
 
-// TestHistoryMatchesSimulator collects a simulated site day by day for two
-// years (the simulator and the collector share one controllable clock) and
-// checks that the stored daily series and per-user states equal the
-// simulator's ground truth.
+// TestHistoryMatchesSimulator collects a simulated site over two years (the
+// simulator and the collector share one controllable clock) and checks that
+// the stored daily series and per-user states equal the simulator's ground
+// truth. By default it collects in a cycle of gaps of 1, 6 and 9 days (137
+// collections): consecutive days, an incremental read within a week and a
+// full read after more than a week, each across the whole two years of
+// growth, reductions and quarantines. LICMON_LONG=1 collects every day
+// (730 collections), as a real daily schedule does.
 func TestHistoryMatchesSimulator(t *testing.T) {
-	days := 730
-	if testing.Short() {
-		days = 120
+	span, gaps := 730, []int{1, 6, 9}
+	if long() {
+		gaps = []int{1}
+	} else if testing.Short() {
+		span = 120
 	}
 	clk := &clock{t: time.Date(2024, 11, 26, 6, 0, 0, 0, time.UTC)}
 	site := simtest.Start(t, sim.Options{Seed: 11, Users: 60, HistoryDays: 30, Now: clk.Now})
@@ -71,19 +77,22 @@ func TestHistoryMatchesSimulator(t *testing.T) {
 	ctx := context.Background()
 
 	var truths []dayTruth
-	for d := 0; d < days; d++ {
-		if d > 0 {
-			clk.Add(24 * time.Hour)
+	for d, i := 0, 0; d < span; i++ {
+		if i > 0 {
+			gap := gaps[(i-1)%len(gaps)]
+			clk.Add(time.Duration(gap) * 24 * time.Hour)
+			d += gap
 		}
 		r, err := collect.Run(ctx, c, st, "sim", clk.Now())
 		if err != nil {
 			t.Fatalf("day %d: %v", d, err)
 		}
-		if d == 0 && (!r.Save.First || r.Backfill == 0) {
+		if i == 0 && (!r.Save.First || r.Backfill == 0) {
 			t.Fatalf("first collection: first=%v backfill=%d", r.Save.First, r.Backfill)
 		}
 		truths = append(truths, truthNow(site))
 	}
+	days := len(truths)
 
 	first, last := truths[0].at, truths[len(truths)-1].at
 	for _, typ := range []license.Type{license.Professional, license.Analyzer} {

@@ -15,8 +15,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -205,10 +205,20 @@ func Parse(r io.Reader, baseDir string, lookupEnv func(string) (string, bool)) (
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	c := Default()
+	// Unknown keys first, with their line and the keys allowed there, all
+	// at once; then the decoder, whose known-fields check stays as the net
+	// for what the walk does not see.
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	if bad := unknownKeys(&doc, reflect.TypeOf(c)); len(bad) > 0 {
+		return nil, errors.New(strings.Join(bad, "; "))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, friendlyYAMLError(err)
+		return nil, fmt.Errorf("invalid YAML: %w", err)
 	}
 	if err := c.expand(baseDir, lookupEnv); err != nil {
 		return nil, err
@@ -217,75 +227,6 @@ func Parse(r io.Reader, baseDir string, lookupEnv func(string) (string, bool)) (
 		return nil, err
 	}
 	return c, nil
-}
-
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type (config|notify|webhook|slack|teams|email)\.(\w+)`)
-
-// friendlyYAMLError rewrites yaml.v3's "field x not found in type config.Site"
-// into words an admin can act on, keeping the line number.
-func friendlyYAMLError(err error) error {
-	msg := err.Error()
-	var lines []string
-	for _, m := range unknownField.FindAllStringSubmatch(msg, -1) {
-		typ := m[4]
-		if m[3] != "config" {
-			typ = m[3] + "." + m[4]
-		}
-		section := map[string]string{"Config": "top level", "Site": "a site", "Check": "check", "Serve": "serve",
-			"ServeAuth": "serve.auth", "Schedule": "schedule", "Alerts": "alerts", "AlertRules": "alerts.rules",
-			"Rule": "an alert rule", "AvailableRule": "alerts.rules.available_below", "DaysRule": "an alert rule",
-			"Threshold": "alerts.rules.available_below.types", "Channels": "channels",
-			"webhook.Config": "a webhook channel", "slack.Config": "a slack channel", "teams.Config": "a teams channel",
-			"email.Config": "an email channel", "notify.RetryPolicy": "channels.retry"}[typ]
-		if section == "" {
-			section = reclaimSection(typ)
-		}
-		lines = append(lines, fmt.Sprintf("line %s: unknown key %q in %s (allowed: %s)", m[1], m[2], section, allowedKeys(typ)))
-	}
-	if len(lines) > 0 {
-		return errors.New(strings.Join(lines, "; "))
-	}
-	return fmt.Errorf("invalid YAML: %w", err)
-}
-
-func allowedKeys(typ string) string {
-	switch typ {
-	case "Config":
-		return "db, sites, check, serve, schedule, alerts, channels, reclaim, report"
-	case "Site":
-		return "name, server, cert_dir, cert, key, ca, user, auth, jwt, jwt_file, header_name, header_value, header_value_file, insecure, server_name, timeout, task, logs"
-	case "Check":
-		return "task, max_age, all_monitoring_apps, license_warn_days, save_logs"
-	case "Serve":
-		return "listen, external_url, ready_timeout, tls_cert_file, tls_key_file, auth, alert_state"
-	case "ServeAuth":
-		return "bearer_token, bearer_token_file, username, password, password_file"
-	case "Schedule":
-		return "check_every, check_jitter, check_timeout, collect_at, collect_jitter, collect_timeout, timezone, logs_every"
-	case "Alerts":
-		return "resend_interval, send_resolved, log_head_lines, log_tail_lines, channels, rules"
-	case "AlertRules":
-		return "task_failed, stale, qrs_unreachable, available_below, runout_within, license_end_within"
-	case "Rule":
-		return "enabled, severity, channels"
-	case "AvailableRule":
-		return "enabled, severity, channels, count, percent, types"
-	case "DaysRule":
-		return "enabled, severity, channels, days"
-	case "Threshold":
-		return "count, percent"
-	case "Channels":
-		return "webhook, slack, teams, email, retry"
-	case "webhook.Config":
-		return "name, url, url_file, headers, header_files, secret, secret_file, timeout"
-	case "slack.Config", "teams.Config":
-		return "name, url, url_file, timeout"
-	case "email.Config":
-		return "name, host, port, tls_mode, auth, username, password, password_file, from, to, subject, ca_file, server_name, insecure_skip_verify, hello_name, timeout"
-	case "notify.RetryPolicy":
-		return "max_attempts, initial_backoff, max_backoff, max_elapsed"
-	}
-	return reclaimAllowedKeys(typ)
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -567,20 +508,4 @@ func (c *Config) WriteYAML(w io.Writer) error {
 		return fmt.Errorf("encode config: %w", err)
 	}
 	return enc.Close()
-}
-
-// DefaultDataDir is the per-user data folder for the store and saved logs.
-func DefaultDataDir() string {
-	if runtime.GOOS == "windows" {
-		if d := os.Getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "licmon")
-		}
-	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "licmon")
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".local", "share", "licmon")
-	}
-	return "licmon-data"
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,36 @@ func TestUnknownKeyNamesLine(t *testing.T) {
 	want := `line 5: unknown key "pasword" in a site`
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not contain %q", err, want)
+	}
+}
+
+// The allowed keys come from the yaml tags: every key the error offers for
+// a section is accepted there, and every unknown key of the file is named
+// with its own line, nested sections by their path.
+func TestUnknownKeysFromTheTypes(t *testing.T) {
+	_, err := parse(t, "sites:\n- name: a\n  servr: x\nalerts:\n  rules:\n    stale: {enabeld: true}\nreport:\n  keeep: 1\n", nil)
+	if err == nil {
+		t.Fatal("want an error for three unknown keys")
+	}
+	for _, want := range []string{
+		`line 3: unknown key "servr" in a site (allowed: name, server, `,
+		`line 6: unknown key "enabeld" in alerts.rules.stale (allowed: enabled, severity, channels`,
+		`line 8: unknown key "keeep" in report (allowed: keep, `,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	_, err = parse(t, "check:\n  nope: 1\n", nil)
+	_, list, ok := strings.Cut(fmt.Sprint(err), "(allowed: ")
+	if !ok {
+		t.Fatalf("no allowed keys in %v", err)
+	}
+	for _, key := range strings.Split(strings.TrimSuffix(list, ")"), ", ") {
+		yml := "check:\n  " + key + ": {}\n"
+		if _, err := parse(t, yml, nil); err != nil && strings.Contains(err.Error(), "unknown key") {
+			t.Errorf("allowed key %q is refused: %v", key, err)
+		}
 	}
 }
 

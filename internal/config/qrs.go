@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -30,4 +31,19 @@ func (s *Site) QRS(userAgent string, log *slog.Logger) (qrs.Config, error) {
 		cfg.CAFile = ca // a proxy with the site's own certificate
 	}
 	return cfg, nil
+}
+
+// Client builds the site's QRS client, identified to the server as
+// licmon/version: the one way every command and the daemon connect to a
+// site.
+func (s *Site) Client(version string, log *slog.Logger) (*qrs.Client, error) {
+	cfg, err := s.QRS("licmon/"+version, log)
+	if err != nil {
+		return nil, err
+	}
+	c, err := qrs.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("site %s: %w", s.Name, err)
+	}
+	return c, nil
 }

@@ -133,29 +133,3 @@ func ParseClock(at string) (hour, minute int, err error) {
 	}
 	return Schedule{CollectAt: at}.CollectTime()
 }
-
-// reclaimSection names the config section of a reclaim or report type for
-// unknown-key errors.
-func reclaimSection(typ string) string {
-	if n, ok := map[string]string{"Reclaim": "reclaim", "ReclaimInactive": "reclaim.inactive", "NeverRelease": "reclaim.never_release",
-		"ReclaimSchedule": "reclaim.schedule", "Report": "report"}[typ]; ok {
-		return n
-	}
-	return typ
-}
-
-func reclaimAllowedKeys(typ string) string {
-	switch typ {
-	case "Reclaim":
-		return "inactive, never_release, max_releases, rate, retries, schedule"
-	case "ReclaimInactive":
-		return "professional, analyzer, user_access"
-	case "NeverRelease":
-		return "users, directories, tags, custom_properties, inactive, blocked, removed_externally"
-	case "ReclaimSchedule":
-		return "enabled, at, sites, types"
-	case "Report":
-		return "keep, inactive_days, authoring_days, headroom, analyzer_minutes"
-	}
-	return "see README"
-}

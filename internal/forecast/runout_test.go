@@ -286,21 +286,6 @@ func TestPredictAndPath(t *testing.T) {
 	}
 }
 
-func TestDemand(t *testing.T) {
-	series := linear(365, 300, 10*perMonth)
-	at := day0.AddDate(0, 0, 364+183) // about 6 months after the last day
-	mean, lo, hi, err := Demand(series, at, Options{Horizon: 30 * Day})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := 300 + 183*10*perMonth; math.Abs(mean-want) > 0.5 || lo > mean || hi < mean {
-		t.Errorf("demand = %v [%v, %v], want %v", mean, lo, hi, want)
-	}
-	if _, _, _, err := Demand(linear(10, 1, 0), at, Options{}); !errors.Is(err, ErrNotEnoughHistory) {
-		t.Errorf("short series: %v", err)
-	}
-}
-
 func TestDamping(t *testing.T) {
 	series := linear(365, 300, 10*perMonth)
 	auto, err := Fit(series, Options{})

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // TimeLayout is how alert times are shown to people: UTC, to the second, so
@@ -60,11 +62,11 @@ func Render(a Alert) Message {
 		LogTail:      a.LogTail,
 		DashboardURL: strings.TrimSpace(a.DashboardURL),
 	}
-	title := oneLine(a.Title)
+	title := termtext.OneLine(a.Title, 0)
 	if title == "" {
-		title = oneLine(a.Rule)
+		title = termtext.OneLine(a.Rule, 0)
 		if a.Site != "" {
-			title += " on " + oneLine(a.Site)
+			title += " on " + termtext.OneLine(a.Site, 0)
 		}
 	}
 	switch {
@@ -195,12 +197,6 @@ func normSeverity(s string) string {
 	default:
 		return s
 	}
-}
-
-// oneLine collapses whitespace runs (including newlines) so a title cannot
-// inject extra lines into a subject or header.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 func nonEmpty(ss []string) []string {

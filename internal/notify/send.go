@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
+
+	"github.com/licmon/licmon/internal/backoff"
 )
 
 // RetryPolicy bounds how hard [Send] tries. Zero fields take the values of
@@ -47,20 +48,10 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff returns the wait after the given failed attempt (1-based): an
-// exponential step with "equal jitter", uniformly in [step/2, step], so that
-// many licmon instances behind one proxy do not retry in lock-step.
+// backoff returns the wait after the given failed attempt (1-based), never
+// above MaxBackoff.
 func (p RetryPolicy) backoff(attempt int) time.Duration {
-	step := p.InitialBackoff
-	for i := 1; i < attempt && step < p.MaxBackoff; i++ {
-		step *= 2
-	}
-	step = min(step, p.MaxBackoff)
-	half := step / 2
-	if half <= 0 {
-		return step
-	}
-	return half + rand.N(step-half+1)
+	return backoff.Delay(p.InitialBackoff, p.MaxBackoff, attempt)
 }
 
 // SendError is returned by [Send] when delivery failed for good.
@@ -136,13 +127,9 @@ func Send(ctx context.Context, n Notifier, a Alert, policy RetryPolicy) error {
 		if time.Since(start)+wait > p.MaxElapsed {
 			return fail
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			fail.Ctx = ctx.Err()
+		if err := backoff.Sleep(ctx, wait); err != nil {
+			fail.Ctx = err
 			return fail
-		case <-t.C:
 		}
 	}
 }

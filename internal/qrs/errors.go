@@ -105,42 +105,14 @@ func IsStatus(err error, status int) bool {
 // IsNotFound reports whether QRS answered 404.
 func IsNotFound(err error) bool { return IsStatus(err, http.StatusNotFound) }
 
-// IsUnauthorized reports whether QRS (or the proxy) answered 401.
-func IsUnauthorized(err error) bool { return IsStatus(err, http.StatusUnauthorized) }
-
-// IsForbidden reports whether QRS answered 403 (including XSRF failures).
-func IsForbidden(err error) bool { return IsStatus(err, http.StatusForbidden) }
-
 // IsKind reports whether err is an *Error of kind k.
 func IsKind(err error, k Kind) bool {
 	e, ok := asError(err)
 	return ok && e.Kind == k
 }
 
-// IsXSRF reports whether QRS rejected the xrfkey.
-func IsXSRF(err error) bool { return IsKind(err, KindXSRF) }
-
-// IsTimeout reports whether the request timed out.
-func IsTimeout(err error) bool { return IsKind(err, KindTimeout) }
-
-// IsTLS reports whether the failure happened in the TLS handshake.
-func IsTLS(err error) bool {
-	e, ok := asError(err)
-	if !ok {
-		return false
-	}
-	switch e.Kind {
-	case KindTLS, KindTLSHostname, KindTLSUnknownAuthority, KindTLSServerCertExpired, KindTLSClientCertRejected:
-		return true
-	}
-	return false
-}
-
 // IsNoScriptLog reports whether the execution has no script log.
 func IsNoScriptLog(err error) bool { return IsKind(err, KindNoScriptLog) }
-
-// IsTaskNotStarted reports whether a synchronous task start returned no session.
-func IsTaskNotStarted(err error) bool { return IsKind(err, KindTaskNotStarted) }
 
 // ErrTaskNotStarted is wrapped by the error StartTaskSynchronous returns for an empty session id.
 var ErrTaskNotStarted = errors.New("task did not start: disabled, no scheduler, or app unavailable")

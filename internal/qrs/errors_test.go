@@ -213,7 +213,7 @@ func TestStatusErrorHints(t *testing.T) {
 
 	_, err := c.License(t.Context())
 	e := mustKind(t, err, KindHTTP)
-	if e.Status != 403 || !IsForbidden(err) || !strings.Contains(e.Hint, `CORP\monitor`) || !strings.Contains(e.Hint, "RootAdmin") || !strings.Contains(e.Hint, "license") {
+	if e.Status != 403 || !IsStatus(err, http.StatusForbidden) || !strings.Contains(e.Hint, `CORP\monitor`) || !strings.Contains(e.Hint, "RootAdmin") || !strings.Contains(e.Hint, "license") {
 		t.Errorf("403 hint %q", e.Hint)
 	}
 	if strings.Contains(e.Path, "xrfkey") {
@@ -222,7 +222,7 @@ func TestStatusErrorHints(t *testing.T) {
 
 	_, err = c.Users(t.Context(), ListOptions{})
 	e = mustKind(t, err, KindHTTP)
-	if !IsUnauthorized(err) || !strings.Contains(e.Hint, `CORP\monitor`) {
+	if !IsStatus(err, http.StatusUnauthorized) || !strings.Contains(e.Hint, `CORP\monitor`) {
 		t.Errorf("401 hint %q", e.Hint)
 	}
 
@@ -265,7 +265,7 @@ func TestXSRFErrorHint(t *testing.T) {
 	}
 	_, err = c.About(t.Context())
 	e := mustKind(t, err, KindXSRF)
-	if !IsXSRF(err) || !strings.Contains(e.Hint, "xrfkey") || !strings.Contains(e.Hint, "stripping the query string") {
+	if !IsKind(err, KindXSRF) || !strings.Contains(e.Hint, "xrfkey") || !strings.Contains(e.Hint, "stripping the query string") {
 		t.Errorf("hint %q", e.Hint)
 	}
 }
@@ -283,7 +283,7 @@ func TestTimeoutAndCancel(t *testing.T) {
 	c, _ := newFake(t, mux, func(c *Config) { c.Timeout, c.Retries = 50*time.Millisecond, -1 })
 	_, err := c.About(t.Context())
 	e := mustKind(t, err, KindTimeout)
-	if !IsTimeout(err) || !strings.Contains(e.Hint, "port") || !strings.Contains(e.Hint, "--timeout") {
+	if !IsKind(err, KindTimeout) || !strings.Contains(e.Hint, "port") || !strings.Contains(e.Hint, "--timeout") {
 		t.Errorf("hint %q", e.Hint)
 	}
 

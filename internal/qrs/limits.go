@@ -62,9 +62,6 @@ func (l *Limits) defaults() {
 // exceeded one of the Limits.
 var ErrTooLarge = errors.New("answer exceeds licmon's limit")
 
-// IsTooLarge reports whether err is an answer that exceeded a limit.
-func IsTooLarge(err error) bool { return IsKind(err, KindTooLarge) }
-
 // limitKind says which limit an answer exceeded, for the message and hint.
 type limitKind int
 
@@ -187,9 +184,6 @@ func (e *DeadlineError) Error() string {
 func WithDeadline(ctx context.Context, d time.Duration, what, why string) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, d, &DeadlineError{What: what, Limit: d, Why: why})
 }
-
-// IsDeadline reports whether err is a call stopped by a WithDeadline context.
-func IsDeadline(err error) bool { return IsKind(err, KindDeadline) }
 
 // deadlineCause returns the *DeadlineError that ended ctx, if any.
 func deadlineCause(ctx context.Context) (*DeadlineError, bool) {

@@ -37,7 +37,7 @@ func TestObjectAnswerOverLimitIsTooLarge(t *testing.T) {
 	c, _ := newFake(t, mux, func(c *Config) { c.Limits.Object = 1 << 20 })
 	_, err := c.About(t.Context())
 	e := mustKind(t, err, KindTooLarge)
-	if !errors.Is(err, ErrTooLarge) || !IsTooLarge(err) {
+	if !errors.Is(err, ErrTooLarge) || !IsKind(err, KindTooLarge) {
 		t.Errorf("%v does not wrap ErrTooLarge", err)
 	}
 	msg := err.Error()
@@ -177,7 +177,7 @@ func TestSlowDripEndsAtDeadline(t *testing.T) {
 		t.Fatal("the slow drip was not ended by the deadline")
 	}
 	mustKind(t, err, KindDeadline)
-	if !IsDeadline(err) || !strings.Contains(err.Error(), "licmon check stopped at its total deadline of 300ms") {
+	if !IsKind(err, KindDeadline) || !strings.Contains(err.Error(), "licmon check stopped at its total deadline of 300ms") {
 		t.Errorf("error %v", err)
 	}
 	var de *DeadlineError

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/licmon/licmon/internal/backoff"
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // ListOptions narrows a list call. Both are passed to QRS verbatim (URL-encoded by the client).
@@ -113,7 +116,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 				// Stopped while waiting to retry: the failure that made it
 				// retry is the reason worth reading.
 				e := c.wrapTransport(ctx, nil, r, err)
-				e.Err = fmt.Errorf("%w; %d attempts failed before, the last with: %s", e.Err, attempt, firstLine(lastErr.Error()))
+				e.Err = fmt.Errorf("%w; %d attempts failed before, the last with: %s", e.Err, attempt, termtext.FirstLine(lastErr.Error()))
 				return nil, e
 			}
 		}
@@ -130,24 +133,14 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 	return nil, lastErr
 }
 
+// maxRetryWait caps one wait between retries of a GET, jitter included.
+const maxRetryWait = 10 * time.Second
+
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.cfg.RetryBackoff << (attempt - 1)
-	if d > 10*time.Second || d <= 0 {
-		d = 10 * time.Second
-	}
-	return d/2 + time.Duration(mrand.Int64N(int64(d)))
+	return backoff.Delay(c.cfg.RetryBackoff, maxRetryWait, attempt)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
 
 // sendOnce performs one attempt. retry says whether a GET may be retried after this error.
 func (c *Client) sendOnce(ctx context.Context, r request, attempt int) (*http.Response, bool, error) {

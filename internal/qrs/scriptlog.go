@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/licmon/licmon/internal/termtext"
 )
 
 // ScriptLogTicketByExecution asks for a script-log download ticket the May 2025+ way:
@@ -179,7 +181,7 @@ func (c *Client) scriptLogTicket(ctx context.Context, taskID string, last *Execu
 	case err == nil, IsNotFound(err), IsNoScriptLog(err):
 		why := "neither the scriptlogfile nor the scriptlog call returned a ticket"
 		if newErr != nil {
-			why += " (newer call: " + firstLine(newErr.Error()) + ")"
+			why += " (newer call: " + termtext.FirstLine(newErr.Error()) + ")"
 		}
 		if e, ok := asError(err); ok && e.Kind == KindNoScriptLog {
 			why += "; " + e.Hint
@@ -187,13 +189,4 @@ func (c *Client) scriptLogTicket(ctx context.Context, taskID string, last *Execu
 		return "", oldPath, &Error{Method: http.MethodGet, Path: oldPath, Identity: c.identity, Kind: KindNoScriptLog, Err: ErrNoScriptLog, Hint: why}
 	}
 	return "", oldPath, err
-}
-
-func firstLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }

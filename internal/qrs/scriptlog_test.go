@@ -175,7 +175,7 @@ func TestFetchScriptLogNoLog(t *testing.T) {
 	s = &logServer{newPath: 403}
 	c, _ = newFake(t, s.mux(), nil)
 	_, _, err = c.FetchScriptLog(t.Context(), taskID, last(), fastLog)
-	if IsNoScriptLog(err) || !IsForbidden(err) {
+	if IsNoScriptLog(err) || !IsStatus(err, http.StatusForbidden) {
 		t.Fatalf("403 should surface, got %v", err)
 	}
 	if _, err := c.ScriptLogTicketByFileRef(t.Context(), taskID, NullGUID); !IsNoScriptLog(err) {

@@ -37,7 +37,7 @@ func TestStartTaskSynchronous(t *testing.T) {
 			}
 			continue
 		}
-		if !IsTaskNotStarted(err) || !errors.Is(err, ErrTaskNotStarted) {
+		if !IsKind(err, KindTaskNotStarted) || !errors.Is(err, ErrTaskNotStarted) {
 			t.Errorf("%s: want task-not-started, got %q %v", tc.body, got, err)
 		}
 		if posts.Load() != 1 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licmon/licmon/internal/backoff"
 	"github.com/licmon/licmon/internal/qrs"
 )
 
@@ -173,27 +174,22 @@ func transient(err error) bool {
 }
 
 // try runs f with the rate limit and bounded retries.
-func (a *applier) try(ctx context.Context, f func() error) (err error, attempts int) {
+func (a *applier) try(ctx context.Context, f func() error) (attempts int, err error) {
 	for attempt := 0; attempt <= a.o.Retries; attempt++ {
 		if attempt > 0 {
-			d := a.o.Backoff << (attempt - 1)
-			t := time.NewTimer(d)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err(), attempt
-			case <-t.C:
+			if err := backoff.Sleep(ctx, a.o.Backoff<<(attempt-1)); err != nil {
+				return attempt, err
 			}
 		}
 		if err := a.pace(ctx); err != nil {
-			return err, attempt
+			return attempt, err
 		}
 		err = f()
 		if err == nil || !transient(err) || ctx.Err() != nil {
-			return err, attempt + 1
+			return attempt + 1, err
 		}
 	}
-	return err, a.o.Retries + 1
+	return a.o.Retries + 1, err
 }
 
 func target(c Candidate, t Type) string { return c.User + " " + string(t) }
@@ -212,7 +208,7 @@ func (a *applier) release(ctx context.Context, c Candidate, t Type, action strin
 	if err != nil {
 		return Failed, err.Error(), fmt.Errorf("audit: %w (stopped before the change)", err)
 	}
-	err, attempts := a.try(ctx, func() error { return a.c.DeleteAllocation(ctx, t.Kind(), c.AllocationID) })
+	attempts, err := a.try(ctx, func() error { return a.c.DeleteAllocation(ctx, t.Kind(), c.AllocationID) })
 	result, detail := Released, c.Effect
 	switch {
 	case err == nil:
@@ -246,7 +242,7 @@ func (a *applier) downgrade(ctx context.Context, c Candidate) (string, string, e
 	if err != nil {
 		return Failed, err.Error(), fmt.Errorf("audit: %w (stopped after releasing Professional of %s: allocate it again in the QMC)", err, c.User)
 	}
-	aerr, _ := a.try(ctx, func() error { _, e := a.c.AddAllocation(ctx, qrs.KindAnalyzer, c.UserGUID); return e })
+	_, aerr := a.try(ctx, func() error { _, e := a.c.AddAllocation(ctx, qrs.KindAnalyzer, c.UserGUID); return e })
 	if aerr == nil {
 		if err := a.rec.Finish(ctx, id, "ok", "Analyzer allocated"); err != nil {
 			return Downgraded, "", fmt.Errorf("audit: %w (stopped)", err)
@@ -260,7 +256,7 @@ func (a *applier) downgrade(ctx context.Context, c Candidate) (string, string, e
 	if err != nil {
 		return Failed, aerr.Error(), fmt.Errorf("audit: %w (stopped: allocate Professional to %s again in the QMC)", err, c.User)
 	}
-	rerr, _ := a.try(ctx, func() error { _, e := a.c.AddAllocation(ctx, qrs.KindProfessional, c.UserGUID); return e })
+	_, rerr := a.try(ctx, func() error { _, e := a.c.AddAllocation(ctx, qrs.KindProfessional, c.UserGUID); return e })
 	if rerr != nil {
 		a.rec.Finish(ctx, rid, Failed, rerr.Error())
 		return Failed, fmt.Sprintf("Analyzer allocation failed (%v) and the Professional one could not be given back (%v): allocate it in the QMC", aerr, rerr), nil

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 )
 
 // DefaultMaxLineLength is the number of bytes of one physical line that is
@@ -31,9 +30,6 @@ type Reader struct {
 	traceLine int
 }
 
-// NewReader returns a Reader with the default maximum line length.
-func NewReader(r io.Reader) *Reader { return NewReaderSize(r, DefaultMaxLineLength) }
-
 // NewReaderSize returns a Reader that retains at most maxLineLength bytes of
 // each physical line (DefaultMaxLineLength when maxLineLength <= 0).
 func NewReaderSize(r io.Reader, maxLineLength int) *Reader {
@@ -56,13 +52,13 @@ func (r *Reader) start() error {
 		_, _ = br.Discard(3)
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		_, _ = br.Discard(2)
-		br = bufio.NewReaderSize(newUTF16Reader(br, false), readBufferSize)
+		br = bufio.NewReaderSize(NewUTF16Reader(br, false), readBufferSize)
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		_, _ = br.Discard(2)
-		br = bufio.NewReaderSize(newUTF16Reader(br, true), readBufferSize)
+		br = bufio.NewReaderSize(NewUTF16Reader(br, true), readBufferSize)
 	case len(head) == 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
 		// UTF-16 LE without BOM: ASCII text with every second byte zero.
-		br = bufio.NewReaderSize(newUTF16Reader(br, false), readBufferSize)
+		br = bufio.NewReaderSize(NewUTF16Reader(br, false), readBufferSize)
 	}
 	r.br = br
 	return nil
@@ -138,31 +134,6 @@ func (r *Reader) next() (*rawLine, error) {
 		r.traceLine = 0
 	}
 	return l, nil
-}
-
-// Next returns the next line, or io.EOF after the last one.
-func (r *Reader) Next() (Line, error) {
-	l, err := r.next()
-	if err != nil {
-		return Line{}, err
-	}
-	return l.line(), nil
-}
-
-// All returns an iterator over the remaining lines. It stops after the first
-// error (which is yielded); io.EOF is not yielded.
-func (r *Reader) All() iter.Seq2[Line, error] {
-	return func(yield func(Line, error) bool) {
-		for {
-			l, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if !yield(l, err) || err != nil {
-				return
-			}
-		}
-	}
 }
 
 // hasWordPrefixFold reports whether the text, after leading blanks, starts

@@ -9,23 +9,21 @@ import (
 var (
 	enumTaskStatus = []string{"NeverStarted", "Triggered", "Started", "Queued", "AbortInitiated", "Aborting", "Aborted",
 		"FinishedSuccess", "FinishedFail", "Skipped", "Retry", "Error", "Reset", "DistributionQueue", "DistributionRunning"}
-	enumTaskType        = []string{"Reload", "ExternalProgram", "UserSync", "Distribute", "Preload"}
-	enumDetailsType     = []string{"Error", "Warning", "Information"}
-	enumEventType       = []string{"Schema", "Composite"}
-	enumIncrement       = []string{"Once", "Hourly", "Daily", "Weekly", "Monthly", "Custom"}
-	enumServiceType     = []string{"Repository", "Proxy", "Scheduler", "Engine", "AppMigration", "Printing"}
-	enumServiceState    = []string{"Initializing", "CertificatesNotInstalled", "Running", "NoCommunication", "Disabled", "Unknown"}
-	enumNodePurpose     = []string{"Production", "Development", "ProductionAndDevelopment"}
-	enumLogOn           = []string{"LOG_ON_SERVICE_USER", "LOG_ON_CURRENT_USER"}
-	enumArchitecture    = []string{"Undefined", "x86", "x64"}
-	enumAvailability    = []string{"NotApplicable", "Available", "Unavailable"}
-	enumNodeType        = []string{"Undefined", "Central", "Rim"}
-	enumProduct         = []string{"Platform", "Enterprise", "Standard"}
-	enumAbortReason     = []string{"Undefined", "Manual", "Timeout", "DeletedTask"}
-	enumRuleState       = []string{"Undefined", "TaskSuccessful", "TaskFail"}
-	enumDaylight        = []string{"ObserveDaylightSavingTime", "PermanentStandardTime", "PermanentDaylightSavingTime"}
-	enumCPValueType     = []string{"Text"}
-	enumAttributeOrigin = []string{"Unknown"}
+	enumTaskType     = []string{"Reload", "ExternalProgram", "UserSync", "Distribute", "Preload"}
+	enumDetailsType  = []string{"Error", "Warning", "Information"}
+	enumEventType    = []string{"Schema", "Composite"}
+	enumIncrement    = []string{"Once", "Hourly", "Daily", "Weekly", "Monthly", "Custom"}
+	enumServiceType  = []string{"Repository", "Proxy", "Scheduler", "Engine", "AppMigration", "Printing"}
+	enumServiceState = []string{"Initializing", "CertificatesNotInstalled", "Running", "NoCommunication", "Disabled", "Unknown"}
+	enumNodePurpose  = []string{"Production", "Development", "ProductionAndDevelopment"}
+	enumLogOn        = []string{"LOG_ON_SERVICE_USER", "LOG_ON_CURRENT_USER"}
+	enumArchitecture = []string{"Undefined", "x86", "x64"}
+	enumAvailability = []string{"NotApplicable", "Available", "Unavailable"}
+	enumNodeType     = []string{"Undefined", "Central", "Rim"}
+	enumProduct      = []string{"Platform", "Enterprise", "Standard"}
+	enumAbortReason  = []string{"Undefined", "Manual", "Timeout", "DeletedTask"}
+	enumRuleState    = []string{"Undefined", "TaskSuccessful", "TaskFail"}
+	enumDaylight     = []string{"ObserveDaylightSavingTime", "PermanentStandardTime", "PermanentDaylightSavingTime"}
 )
 
 // Task execution statuses used by the simulator.
@@ -52,8 +50,6 @@ const (
 func (a AccessType) String() string {
 	return [...]string{"professional", "analyzer", "user"}[a]
 }
-
-func (a AccessType) path() string { return "license/" + a.String() + "accesstype" }
 
 func (a AccessType) schemaPath() string {
 	return [...]string{"License.ProfessionalAccessType", "License.AnalyzerAccessType", "License.UserAccessType"}[a]

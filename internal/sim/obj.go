@@ -43,14 +43,6 @@ var Never = time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
 // NullGUID is the all-zero GUID QRS uses for "none".
 const NullGUID = "00000000-0000-0000-0000-000000000000"
 
-// qrsTime formats a date as QRS does: UTC, milliseconds, "Z".
-func qrsTime(t time.Time) string {
-	if t.IsZero() {
-		t = Never
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
 // Value helpers for building objects tersely.
 func vs(s string) filter.Value         { return filter.Str(s) }
 func vi(n int) filter.Value            { return filter.I(int64(n)) }
@@ -66,15 +58,6 @@ func ifZero(t time.Time) time.Time {
 		return Never
 	}
 	return t
-}
-
-// objs turns objects into an array value.
-func objs(os []obj) filter.Value {
-	v := make([]filter.Value, len(os))
-	for i, o := range os {
-		v[i] = vo(o)
-	}
-	return va(v)
 }
 
 // privileges a RootAdmin sees with ?privileges=true.

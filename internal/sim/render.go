@@ -303,7 +303,7 @@ func (s *Site) resultFull(r *ExecResult) obj {
 }
 
 func (s *Site) operational(t *Task) filter.Value {
-	last := vnull
+	var last filter.Value
 	if t.Last != nil {
 		last = vo(s.resultCondensed(t.Last))
 	} else {

@@ -95,8 +95,7 @@ type Site struct {
 	preReduction [2]int
 	excessSet    [2]bool        // some allocation of the type may carry Excess
 	download404  map[string]int // execution result id → remaining 404s
-	idCounter    uint64
-	creds        credentials // what the monitor_apps_REST_* connections need (write.go)
+	creds        credentials    // what the monitor_apps_REST_* connections need (write.go)
 }
 
 type ticket struct {

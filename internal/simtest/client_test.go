@@ -281,7 +281,7 @@ func TestProxyAuthModes(t *testing.T) {
 			}
 			if !tc.ok {
 				var qe *qrs.Error
-				if !qrs.IsUnauthorized(err) || !errors.As(err, &qe) || !strings.Contains(qe.Error(), "JWT") {
+				if !qrs.IsStatus(err, http.StatusUnauthorized) || !errors.As(err, &qe) || !strings.Contains(qe.Error(), "JWT") {
 					t.Fatalf("want a 401 naming the JWT identity, got %v", err)
 				}
 			}
@@ -383,7 +383,7 @@ func TestErrorHints(t *testing.T) {
 		tr.TLSClientConfig = tlsCfg
 		cfg.Transport = stripXrfkey{tr}
 		_, err = newClient(cfg).About(ctx())
-		if !qrs.IsXSRF(err) || !strings.Contains(strings.ToLower(hint(err)), "xrfkey") {
+		if !qrs.IsKind(err, qrs.KindXSRF) || !strings.Contains(strings.ToLower(hint(err)), "xrfkey") {
 			t.Fatalf("err %v hint %q", err, hint(err))
 		}
 	})
@@ -403,7 +403,7 @@ func TestErrorHints(t *testing.T) {
 		cfg := base
 		cfg.Timeout = 100 * time.Millisecond
 		err := qrs.Stream(ctx(), newClient(cfg), "tag/full", qrs.ListOptions{}, func(any) error { return nil })
-		if !qrs.IsTimeout(err) || hint(err) == "" {
+		if !qrs.IsKind(err, qrs.KindTimeout) || hint(err) == "" {
 			t.Fatalf("err %v hint %q", err, hint(err))
 		}
 	})
@@ -418,7 +418,7 @@ func TestErrorHints(t *testing.T) {
 		cfg := base
 		cfg.Transport = dropHeader{tr, "X-Qlik-User"}
 		_, err = newClient(cfg).About(ctx())
-		if !qrs.IsForbidden(err) || !strings.Contains(hint(err), "sa_api") {
+		if !qrs.IsStatus(err, http.StatusForbidden) || !strings.Contains(hint(err), "sa_api") {
 			t.Fatalf("err %v hint %q", err, hint(err))
 		}
 	})

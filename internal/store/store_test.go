@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -152,15 +153,35 @@ func TestOpenErrors(t *testing.T) {
 			t.Fatalf("Open(dir) = %v", err)
 		}
 	})
-	t.Run("unwritable directory", func(t *testing.T) {
-		if os.Geteuid() == 0 {
-			t.Skip("root ignores directory permissions")
+	// A folder for the store that cannot be created is a clear error, also
+	// for root (CI runs as root, which ignores directory permissions): the
+	// parent is a regular file, or (Linux) under /proc, where nobody can
+	// create folders.
+	t.Run("parent is a file", func(t *testing.T) {
+		file := filepath.Join(dir, "a-file")
+		if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
 		}
-		ro := filepath.Join(dir, "ro")
-		os.Mkdir(ro, 0o500)
-		_, err := store.Open(ctx, filepath.Join(ro, "x", "licmon.db"), store.Options{})
+		path := filepath.Join(file, "x", "licmon.db")
+		_, err := store.Open(ctx, path, store.Options{})
+		if err == nil {
+			t.Fatal("Open below a regular file succeeded")
+		}
+		if !strings.Contains(err.Error(), path) && !strings.Contains(err.Error(), file) {
+			t.Errorf("error %q does not name the path", err)
+		}
+	})
+	t.Run("unwritable directory", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("/proc is Linux's")
+		}
+		path := filepath.Join("/proc", "licmon-store-test", "x", "licmon.db")
+		_, err := store.Open(ctx, path, store.Options{})
 		if err == nil {
 			t.Fatal("Open in an unwritable directory succeeded")
+		}
+		if !strings.Contains(err.Error(), "create store directory") {
+			t.Errorf("error %q does not say the store's folder could not be created", err)
 		}
 	})
 	t.Run("empty path", func(t *testing.T) {

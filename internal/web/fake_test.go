@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,7 +255,5 @@ func fixture(t testing.TB) *fakeBackend {
 	}
 	return f
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func ref[T any](v T) *T { return &v }
