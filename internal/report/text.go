@@ -28,8 +28,8 @@ func WriteText(w io.Writer, r *Report) error {
 			never = fmt.Sprint(u.NeverUsed)
 			unused = fmt.Sprintf("%d/%d/%d", u.Unused30, u.Unused60, u.Unused90)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s/%s\t\n", t.Label, t.Licensed, t.Allocated, t.Remaining,
-			used, never, unused, t.Quarantined, optSigned(t.Growth30PerMonth), optSigned(t.Growth90PerMonth))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\t\n", t.Label, t.Licensed, t.Allocated, t.Remaining,
+			used, never, unused, t.Quarantined, growthText(t, "/"))
 	}
 	tw.Flush()
 
@@ -96,6 +96,25 @@ func optSigned(v *float64) string {
 		return unknown
 	}
 	return signed(*v)
+}
+
+// growthText is a type's growth per month over 30 and 90 days (joined by
+// sep), naming what grew when it is not the allocation: a type at its
+// licensed total holds its allocation flat, and its growth is that of the
+// series its forecast is fitted to (demand, or the history before it
+// became full).
+func growthText(t TypeReport, sep string) string {
+	s := optSigned(t.Growth30PerMonth) + sep + optSigned(t.Growth90PerMonth)
+	if t.Growth30PerMonth == nil && t.Growth90PerMonth == nil {
+		return s
+	}
+	switch t.Forecast.Series {
+	case SeriesDemand:
+		s += " demand"
+	case SeriesBeforeCapacity:
+		s += " before full"
+	}
+	return s
 }
 
 func optInt(v *int64) string {
