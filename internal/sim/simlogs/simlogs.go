@@ -478,3 +478,6 @@ func (g *generator) flush(until time.Time) error {
 	g.pending = append(g.pending[:0], g.pending[n:]...)
 	return nil
 }
+
+// Now is the site's time, up to which Advance has moved it.
+func (w *Writer) Now() time.Time { return w.at }
