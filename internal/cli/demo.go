@@ -254,6 +254,7 @@ sites:
 
 	fmt.Fprintf(w, "\n━━ Where to look next\n")
 	fmt.Fprintf(w, "  licmon check --config %s --format json     # the stable JSON for scripts\n", cfgPath)
+	fmt.Fprintf(w, "  licmon logs summary --config %s     # users per day, refusals per type, failed reloads, from the logs\n", cfgPath)
 	fmt.Fprintf(w, "  licmon diagnose %s\n", filepath.Join(dir, "scriptlogs", "Reload License Monitor.log"))
 	fmt.Fprintf(w, "  licmon sim --cert-dir %s --scenario lm-failing-file-not-found   # other failures: licmon sim -h\n", filepath.Join(dir, "simcerts"))
 	fmt.Fprintf(w, "  README.md: connecting to your own sites (certificates exported from the QMC)\n")
