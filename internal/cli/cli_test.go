@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licmon/licmon/internal/cli"
+	"github.com/licmon/licmon/internal/forecast"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/report"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
 
@@ -163,18 +168,76 @@ func TestCollectAndStats(t *testing.T) {
 	}
 }
 
+// TestDemoNoServe runs the demo's story end to end: the License Monitor
+// is repaired, the site's logs are imported, and the report it prints has
+// Professional full with its refusals measured from the logs, a
+// Professional forecast fitted to demand, and an Analyzer run-out date,
+// which the step titles say in words.
 func TestDemoNoServe(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errOut := run(t, "demo", "--no-serve", "--dir", dir, "--users", "120", "--days", "3")
+	code, out, errOut := run(t, "demo", "--no-serve", "--dir", dir, "--users", "1000", "--days", "30")
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"rest-auth", "monitor_apps_REST_license_user", "13 updated", "\nOK       prod", "first collection of prod", "Where to look next"} {
+	for _, want := range []string{"rest-auth", "monitor_apps_REST_license_user", "13 updated", "\nOK       prod", "first collection of prod",
+		"$ licmon logs import --config " + filepath.Join(dir, "licmon.yaml") + " " + filepath.Join(dir, "logs"),
+		"The logs measure it: the license turned away", "Where to look next"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "scriptlogs", "Reload License Monitor.log")); err != nil {
 		t.Errorf("demo did not save the script log: %v", err)
+	}
+
+	// The report the demo printed, as the JSON it wrote next to it.
+	b, err := os.ReadFile(filepath.Join(dir, "license-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	var pro, ana *report.TypeReport
+	for i := range r.Types {
+		switch r.Types[i].Type {
+		case license.Professional:
+			pro = &r.Types[i]
+		case license.Analyzer:
+			ana = &r.Types[i]
+		}
+	}
+	if pro == nil || ana == nil {
+		t.Fatalf("report types %+v", r.Types)
+	}
+	var unmet *report.UnmetType
+	for i := range r.UnmetDemand.Types {
+		if r.UnmetDemand.Types[i].Type == license.Professional {
+			unmet = &r.UnmetDemand.Types[i]
+		}
+	}
+	if unmet == nil || !unmet.AtCapacity || unmet.Source == nil || *unmet.Source != license.DenialsFromLogs || unmet.Denials == nil || *unmet.Denials == 0 {
+		t.Fatalf("Professional unmet demand %+v; want it full with refusals from the logs", unmet)
+	}
+	f := pro.Forecast
+	if f.Status == string(forecast.StatusNotEnoughHistory) || f.Series != report.SeriesDemand || f.Demand == nil {
+		t.Errorf("Professional forecast %s on %q (%s), demand %v; want a forecast of demand", f.Status, f.Series, f.Reason, f.Demand)
+	}
+	for _, l := range r.Plan.Lines {
+		if l.Type == license.Professional && (l.Basis == report.BasisCurrent || !strings.Contains(l.RestsOn, "logs")) {
+			t.Errorf("Professional plan %+v; want it to rest on the forecast of demand from the logs", l)
+		}
+	}
+	if a := ana.Forecast; a.Status != string(forecast.StatusRunsOut) || a.Date == nil {
+		t.Fatalf("Analyzer forecast %s (%s); want a run-out date", a.Status, a.Reason)
+	}
+	title := fmt.Sprintf("Professional is full and turned away %d requests in 30 days (source logs); Analyzer runs out about %s",
+		*unmet.Denials, ana.Forecast.Date.Format(time.DateOnly))
+	if !strings.Contains(out, title) {
+		t.Errorf("the report step's title does not tell the story %q:\n%s", title, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("%d refusals, source logs", *unmet.Denials)) {
+		t.Errorf("the printed report does not show the %d refusals from the logs", *unmet.Denials)
 	}
 }

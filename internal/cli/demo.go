@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +17,12 @@ import (
 
 	"github.com/licmon/licmon/internal/collect"
 	"github.com/licmon/licmon/internal/config"
+	"github.com/licmon/licmon/internal/forecast"
+	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/report"
 	"github.com/licmon/licmon/internal/serve"
 	"github.com/licmon/licmon/internal/sim"
+	"github.com/licmon/licmon/internal/sim/simlogs"
 	"github.com/licmon/licmon/internal/store"
 )
 
@@ -36,19 +41,23 @@ then, with the same code paths as the real commands:
      the monitor_apps_REST_* connections (after showing the plan and saving a
      backup), starts the task and confirms the License Monitor works again;
   3. licmon collect records the licenses, reconstructs the history it can,
-     then a month of daily collections is simulated;
-  4. licmon db stats shows the history store;
-  5. licmon report forecasts when each license type runs out and says what
+     then a month of daily collections is simulated while the site writes
+     its Qlik Sense log tree (sessions, access denials, task runs);
+  4. licmon logs import reads that log tree: how many users the full
+     Professional license turned away, measured rather than estimated;
+  5. licmon db stats shows the history store;
+  6. licmon report forecasts when each license type runs out (Professional
+     on its demand, allocated plus the users still waiting) and says what
      to buy or reclaim, as text and as a self-contained HTML file;
-  6. licmon reclaim plan lists the allocations that can be released (and
+  7. licmon reclaim plan lists the allocations that can be released (and
      the Professional users Analyzer would do for), who is protected by
      which rule, and saves the plan without changing anything;
-  7. licmon serve runs the dashboard, the JSON API and /metrics against the
+  8. licmon serve runs the dashboard, the JSON API and /metrics against the
      simulated site (on 127.0.0.1:8080, or a free port when it is taken).
 
 Everything is written under --dir (a licmon.yaml, the certificates, the
-store and the saved script logs) so you can run the commands yourself
-afterwards. Unless --no-serve is given (or the output is not a terminal),
+store, the saved script logs, the site's log tree in logs/ and the report
+as JSON and HTML) so you can run the commands yourself afterwards. Unless --no-serve is given (or the output is not a terminal),
 the simulated site keeps running until Ctrl+C.
 
 Examples:
@@ -176,17 +185,50 @@ sites:
 		return fmt.Errorf("collect failed with exit code %d", code)
 	}
 
-	fmt.Fprintf(w, "\nSimulating %d days of daily collections (users arrive and leave, licenses are allocated and used)...\n", days)
-	if err := demoDays(ctx, e, site, server, certDir, filepath.Join(dir, "licmon.db"), days); err != nil {
+	// The site writes its Qlik Sense log tree from here on, starting with
+	// what it recorded of the months before (every access denial; of the
+	// sessions only each allocation's last use), as the archived logs of a
+	// real site hold them.
+	logsDir := filepath.Join(dir, "logs")
+	logs, err := simlogs.NewWriter(site, simlogs.Options{Out: logsDir}, site.Now().AddDate(0, 0, -demoLogDays))
+	if err != nil {
+		return fmt.Errorf("demo: %w (use a new --dir)", err)
+	}
+	fmt.Fprintf(w, "\nSimulating %d days of daily collections (users arrive and leave, licenses are allocated and used,\n", days)
+	fmt.Fprintf(w, "the site writes its Qlik Sense logs to %s)...\n", logsDir)
+	if err := demoDays(ctx, e, logs, server, certDir, filepath.Join(dir, "licmon.db"), days); err != nil {
+		return err
+	}
+	if _, err := logs.Close(); err != nil {
+		return fmt.Errorf("demo: write the log tree: %w", err)
+	}
+
+	step(w, 4, "Professional is full and turning users away: how many, read from the Qlik Sense logs",
+		"licmon logs import --config "+cfgPath+" "+logsDir)
+	if code := run("logs", "import", logsDir); code != ExitOK {
+		return fmt.Errorf("logs import failed with exit code %d", code)
+	}
+	if err := printDenied(ctx, w, filepath.Join(dir, "licmon.db"), site.Now()); err != nil {
 		return err
 	}
 
-	step(w, 4, "What the store holds", "licmon db stats --config "+cfgPath)
+	step(w, 5, "What the store holds", "licmon db stats --config "+cfgPath)
 	if code := run("db", "stats"); code != ExitOK {
 		return fmt.Errorf("db stats failed with exit code %d", code)
 	}
 
-	step(w, 5, "License growth and needs: forecast, what to buy or reclaim", "licmon report --config "+cfgPath)
+	// The step's title tells the report's story, so the report is built
+	// first (as JSON, kept next to the HTML) and then shown as text.
+	jsonPath := filepath.Join(dir, "license-report.json")
+	var errBuf strings.Builder
+	if code := Main(ctx, []string{"report", "--format", "json", "--out", jsonPath, "--config", cfgPath}, e.stdin, io.Discard, &errBuf); code != ExitOK {
+		return fmt.Errorf("report --format json failed with exit code %d: %s", code, strings.TrimSpace(errBuf.String()))
+	}
+	title, err := reportStory(jsonPath)
+	if err != nil {
+		return err
+	}
+	step(w, 6, title, "licmon report --config "+cfgPath)
 	if code := run("report"); code != ExitOK {
 		return fmt.Errorf("report failed with exit code %d", code)
 	}
@@ -195,14 +237,15 @@ sites:
 		return fmt.Errorf("report --format html failed with exit code %d", code)
 	}
 	fmt.Fprintf(w, "\nThe same report as one self-contained HTML file (charts included, fit to e-mail): %s\n", htmlPath)
+	fmt.Fprintf(w, "and as JSON for scripts: %s\n", jsonPath)
 
-	step(w, 6, "Which licenses can be reclaimed, and who is protected by which rule (nothing is changed)",
+	step(w, 7, "Which licenses can be reclaimed, and who is protected by which rule (nothing is changed)",
 		"licmon reclaim plan --downgrade --limit 8 --config "+cfgPath)
 	if code := run("reclaim", "plan", "--downgrade", "--limit", "8"); code != ExitOK {
 		return fmt.Errorf("reclaim plan failed with exit code %d", code)
 	}
 
-	step(w, 7, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
+	step(w, 8, "The always-on monitor: dashboard, JSON API, Prometheus metrics, alerts", "licmon serve --config "+cfgPath)
 	stopServe, dashboard, err := demoServe(ctx, e, site, cfgPath, serve)
 	if err != nil {
 		return err
@@ -211,6 +254,7 @@ sites:
 
 	fmt.Fprintf(w, "\n━━ Where to look next\n")
 	fmt.Fprintf(w, "  licmon check --config %s --format json     # the stable JSON for scripts\n", cfgPath)
+	fmt.Fprintf(w, "  licmon logs summary --config %s     # users per day, refusals per type, failed reloads, from the logs\n", cfgPath)
 	fmt.Fprintf(w, "  licmon diagnose %s\n", filepath.Join(dir, "scriptlogs", "Reload License Monitor.log"))
 	fmt.Fprintf(w, "  licmon sim --cert-dir %s --scenario lm-failing-file-not-found   # other failures: licmon sim -h\n", filepath.Join(dir, "simcerts"))
 	fmt.Fprintf(w, "  README.md: connecting to your own sites (certificates exported from the QMC)\n")
@@ -231,9 +275,15 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-// demoDays moves the simulated site forward one day at a time and collects
-// after each day, as a daily schedule would.
-func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPath string, days int) error {
+// demoLogDays is how far back the demo's log tree starts before the first
+// collection: long enough for the refusals to be measured on every
+// collected day, the week before included (demand.EventWindowDays), short
+// enough to keep the demo quick (every hourly reload adds a script log).
+const demoLogDays = 14
+
+// demoDays moves the simulated site forward one day at a time, writing its
+// logs, and collects after each day, as a daily schedule would.
+func demoDays(ctx context.Context, e *env, logs *simlogs.Writer, server, certDir, dbPath string, days int) error {
 	s := &config.Site{Name: "prod", Server: server, CertDir: certDir}
 	c, err := newClient(e, s)
 	if err != nil {
@@ -246,10 +296,11 @@ func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPa
 	}
 	defer st.Close()
 	var last *collect.Result
-	from := site.Now()
 	for d := 0; d < days; d++ {
-		site.Advance(24 * time.Hour)
-		r, err := collect.Run(ctx, c, st, "prod", site.Now())
+		if err := logs.Advance(24 * time.Hour); err != nil {
+			return fmt.Errorf("demo: write the log tree: %w", err)
+		}
+		r, err := collect.Run(ctx, c, st, "prod", logs.Now())
 		if err != nil {
 			return err
 		}
@@ -259,30 +310,68 @@ func demoDays(ctx context.Context, e *env, site *sim.Site, server, certDir, dbPa
 		fmt.Fprintf(e.stdout, "Last of the %d collections:\n", days)
 		printCollect(e.stdout, last)
 	}
-	printDenials(e.stdout, site, from)
 	return nil
 }
 
-// printDenials says how many requests the full license turned away while
-// the days were simulated. It is the simulator's own record (what the
-// repository's audit log holds on a real site), not something licmon
-// measured.
-func printDenials(w io.Writer, site *sim.Site, from time.Time) {
-	var n [4]int
-	for _, d := range site.DenialsPerDay(from, site.Now()) {
-		n[0], n[1], n[2], n[3] = n[0]+d.Professional, n[1]+d.Analyzer, n[2]+d.AnalyzerTime, n[3]+d.UserAccess
+// printDenied says what the logs measured of the Professional refusals
+// over the report's window, from the store the import wrote.
+func printDenied(ctx context.Context, w io.Writer, dbPath string, now time.Time) error {
+	st, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
 	}
-	if n == [4]int{} {
-		return
+	defer st.Close()
+	to := license.Day(now)
+	from := to.AddDate(0, 0, 1-report.UnmetWindowDays)
+	days, err := st.Denials(ctx, "prod", license.Professional, from, to)
+	if err != nil {
+		return err
+	}
+	var n, peak int64
+	var on int
+	for _, d := range days {
+		if d.Source != license.DenialsFromLogs || d.Denials == 0 {
+			continue
+		}
+		n, on, peak = n+d.Denials, on+1, max(peak, d.Users)
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "\nThe logs hold no Professional refusal in the last %d days.\n", report.UnmetWindowDays)
+		return nil
+	}
+	fmt.Fprintf(w, "\nThe logs measure it: the license turned away %d Professional access requests in the last %d days,\n", n, report.UnmetWindowDays)
+	fmt.Fprintf(w, "on %d of them, up to %d different users a day. The report now adds the users still waiting to\n", on, peak)
+	fmt.Fprintf(w, "Professional demand (source logs) instead of the QRS estimate the collections made.\n")
+	return nil
+}
+
+// reportStory is the report step's title: which type is full and turning
+// users away, with the refusals and their source, and which runs out when,
+// read from the report itself.
+func reportStory(jsonPath string) (string, error) {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return "", err
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return "", fmt.Errorf("demo: read %s: %w", jsonPath, err)
 	}
 	var parts []string
-	for i, name := range []string{"Professional", "Analyzer", "analyzer capacity", "user access"} {
-		if n[i] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[i], name))
+	for _, u := range r.UnmetDemand.Types {
+		if u.AtCapacity && u.Source != nil && u.Denials != nil {
+			parts = append(parts, fmt.Sprintf("%s is full and turned away %d requests in %d days (source %s)", u.Label, *u.Denials, u.WindowDays, *u.Source))
 		}
 	}
-	fmt.Fprintf(w, "Meanwhile the site turned users away because the license was full: %s access requests denied\n", strings.Join(parts, ", "))
-	fmt.Fprintf(w, "(the simulator's record of what the repository's audit log holds on a real site)\n")
+	for _, t := range r.Types {
+		if f := t.Forecast; f.Status == string(forecast.StatusRunsOut) && f.Date != nil {
+			parts = append(parts, fmt.Sprintf("%s runs out about %s", t.Label, f.Date.Format(time.DateOnly)))
+		}
+	}
+	if len(parts) == 0 {
+		return "License growth and needs: forecast, what to buy or reclaim", nil
+	}
+	return strings.Join(parts, "; ") + ": what to buy or reclaim", nil
 }
 
 // demoServe runs `licmon serve` in-process against the simulated site, on

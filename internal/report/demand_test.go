@@ -306,3 +306,62 @@ func TestUnknownIsNotZero(t *testing.T) {
 // unwrapped joins the wrapped lines of the text report back into one line
 // of single spaces, so a test can look for a phrase wherever it wraps.
 func unwrapped(s string) string { return strings.Join(strings.Fields(s), " ") }
+// TestGrowthAtTotalSaysWhatGrew: the demo showed Professional growing
+// "+23.7/+23.7" a month next to an allocation held flat at its total for
+// two months. At the total the growth is that of the series the forecast
+// is fitted to, so every table says which: demand, or the history before
+// the type became full.
+func TestGrowthAtTotalSaysWhatGrew(t *testing.T) {
+	// the HTML template escapes "+"
+	inHTML := func(html string, p TypeReport) bool {
+		return strings.Contains(html, strings.ReplaceAll(growthText(p, " / "), "+", "&#43;"))
+	}
+	row := func(r *Report) (txt, html string) {
+		t.Helper()
+		var tb, hb bytes.Buffer
+		var block bytes.Buffer
+		if err := WriteText(&block, r); err != nil {
+			t.Fatal(err)
+		}
+		if w := growthOf(typeOf(t, r, license.Professional)); !strings.Contains(unwrapped(block.String()), "over 90 days ("+w+")") {
+			t.Errorf("the 80-column report does not say the growth is %q:\n%s", w, block.String())
+		}
+		if err := WriteTextWith(&tb, r, TextOptions{Wide: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteHTML(&hb, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(tb.String(), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "Professional ") {
+				return l, hb.String()
+			}
+		}
+		t.Fatalf("no Professional row in\n%s", tb.String())
+		return "", ""
+	}
+	st := openStore(t)
+	plateau(t, st)
+	r, err := Build(context.Background(), st, "s", Options{NoBacktest: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := typeOf(t, r, license.Professional)
+	txt, html := row(r)
+	want := growthText(p, "/")
+	if p.Growth30PerMonth == nil || !strings.HasSuffix(want, " before full") || !strings.HasSuffix(txt, want) || !inHTML(html, p) {
+		t.Fatalf("growth at the total without denials shown as %q (in the HTML: %v); want it marked as the history before the type became full",
+			txt, inHTML(html, p))
+	}
+
+	denials(t, st, license.DenialsFromLogs, 30, 90, 10, 30)
+	r, err = Build(context.Background(), st, "s", Options{NoBacktest: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = typeOf(t, r, license.Professional)
+	txt, html = row(r)
+	if want := growthText(p, "/"); p.Forecast.Series != SeriesDemand || !strings.HasSuffix(want, " demand") || !strings.HasSuffix(txt, want) || !inHTML(html, p) {
+		t.Fatalf("growth at the total with logged refusals shown as %q (series %q); want it marked as demand", txt, p.Forecast.Series)
+	}
+}

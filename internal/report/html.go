@@ -102,6 +102,7 @@ var funcs = template.FuncMap{
 	"num":       func(v float64) string { return fmt.Sprintf("%.0f", v) },
 	"signed":    signed,
 	"optSigned": optSigned,
+	"growth":    func(t TypeReport) string { return growthText(t, " / ") },
 	"optInt":    optInt,
 	"sentence":  sentence,
 	"plural":    plural,
@@ -136,7 +137,7 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 <tr><th style="` + headL + `">Type</th><th style="` + head + `">Licensed</th><th style="` + head + `">Allocated</th><th style="` + head + `">Remaining</th><th style="` + head + `">Used 7/30/90 d</th><th style="` + head + `">Never used</th><th style="` + head + `">Unused 30/60/90 d</th><th style="` + head + `">Quarantined</th><th style="` + head + `">Growth / month (30 d / 90 d)</th></tr>
 {{range .Types}}<tr><td style="` + cellL + `">{{.Label}}</td><td style="` + cell + `">{{.Licensed}}</td><td style="` + cell + `">{{.Allocated}}</td><td style="` + cell + `">{{.Remaining}}</td>
 {{with .Usage}}<td style="` + cell + `">{{.Used7}}/{{.Used30}}/{{.Used90}}</td><td style="` + cell + `">{{.NeverUsed}}</td><td style="` + cell + `">{{.Unused30}}/{{.Unused60}}/{{.Unused90}}</td>{{else}}<td style="` + cell + `">–</td><td style="` + cell + `">–</td><td style="` + cell + `">–</td>{{end}}
-<td style="` + cell + `">{{.Quarantined}}</td><td style="` + cell + `">{{optSigned .Growth30PerMonth}} / {{optSigned .Growth90PerMonth}}</td></tr>
+<td style="` + cell + `">{{.Quarantined}}</td><td style="` + cell + `">{{growth .TypeReport}}</td></tr>
 {{end}}</table>
 
 <h2 style="font-size:17px;margin:24px 0 8px 0">Needs by {{date .HorizonEnd}}</h2>

@@ -143,8 +143,8 @@ func typeTable(b *strings.Builder, types []TypeReport) {
 			never = fmt.Sprint(u.NeverUsed)
 			unused = fmt.Sprintf("%d/%d/%d", u.Unused30, u.Unused60, u.Unused90)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s/%s\t\n", t.Label, t.Licensed, t.Allocated, t.Remaining,
-			used, never, unused, t.Quarantined, optSigned(t.Growth30PerMonth), optSigned(t.Growth90PerMonth))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\t\n", t.Label, t.Licensed, t.Allocated, t.Remaining,
+			used, never, unused, t.Quarantined, growthText(t, "/"))
 	}
 	tw.Flush()
 }
@@ -159,7 +159,11 @@ func (t *textOut) typeBlock(ty TypeReport) {
 		t.para("  ", "    ", fmt.Sprintf("used in the last 7/30/90 days: %d/%d/%d; never used: %d", u.Used7, u.Used30, u.Used90, u.NeverUsed))
 		t.para("  ", "    ", fmt.Sprintf("unused for 30/60/90 days: %d/%d/%d", u.Unused30, u.Unused60, u.Unused90))
 	}
-	t.para("  ", "    ", fmt.Sprintf("growth a month: %s over 30 days, %s over 90 days", optSigned(ty.Growth30PerMonth), optSigned(ty.Growth90PerMonth)))
+	g := fmt.Sprintf("growth a month: %s over 30 days, %s over 90 days", optSigned(ty.Growth30PerMonth), optSigned(ty.Growth90PerMonth))
+	if w := growthOf(ty); w != "" {
+		g += " (" + w + ")"
+	}
+	t.para("  ", "    ", g)
 	t.para("  forecast: ", "    ", runoutText(ty.Forecast))
 	if s := seriesText(ty.Forecast); s != "" {
 		t.para("    ", "    ", s)
@@ -197,6 +201,34 @@ func optSigned(v *float64) string {
 		return unknown
 	}
 	return signed(*v)
+}
+
+// growthText is a type's growth per month over 30 and 90 days (joined by
+// sep), naming what grew when it is not the allocation: a type at its
+// licensed total holds its allocation flat, and its growth is that of the
+// series its forecast is fitted to (demand, or the history before it
+// became full).
+func growthText(t TypeReport, sep string) string {
+	s := optSigned(t.Growth30PerMonth) + sep + optSigned(t.Growth90PerMonth)
+	if w := growthOf(t); w != "" {
+		s += " " + w
+	}
+	return s
+}
+
+// growthOf names what a type's growth measures when it is not the
+// allocation: "demand", "before full", or "" (the allocation, or unknown).
+func growthOf(t TypeReport) string {
+	if t.Growth30PerMonth == nil && t.Growth90PerMonth == nil {
+		return ""
+	}
+	switch t.Forecast.Series {
+	case SeriesDemand:
+		return "demand"
+	case SeriesBeforeCapacity:
+		return "before full"
+	}
+	return ""
 }
 
 func optInt(v *int64) string {

@@ -113,24 +113,70 @@ func Generate(opts Options) (*Truth, error) {
 	if opts.Users <= 0 || opts.Days <= 0 {
 		return nil, errors.New("sim logs: --users and --days must be positive")
 	}
-	if entries, err := os.ReadDir(opts.Out); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("sim logs: %s is not empty; give a new folder so no log is mixed with another site's", opts.Out)
-	}
 	if opts.End.IsZero() {
 		opts.End = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	opts.End = opts.End.UTC().Truncate(time.Hour)
+	start := opts.End.AddDate(0, 0, -opts.Days)
+	site, err := sim.New(sim.Options{Seed: opts.Seed, Users: opts.Users, HistoryDays: 30, Scenario: opts.Scenario,
+		Now: func() time.Time { return start }})
+	if err != nil {
+		return nil, err
+	}
+	w, err := NewWriter(site, opts, start)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Advance(opts.End.Sub(start)); err != nil {
+		return nil, err
+	}
+	return w.Close()
+}
+
+type dayKey struct {
+	day time.Time
+	typ license.Type
+}
+
+// Writer writes the log tree of a site its caller moves forward: Advance
+// runs the site hour by hour and writes what each hour did, so the caller
+// can read the site (collect from its QRS) between steps, as the demo does;
+// Close adds the scheduler's audit and the script logs and writes
+// truth.json. Generate is NewWriter, Advance and Close on a new site.
+type Writer struct {
+	g      *generator
+	truth  *Truth
+	active map[dayKey]map[string]int
+	users  map[string]bool
+	last   map[string]time.Time // allocation id → lastUsed seen
+	at     time.Time            // the site's time
+	read   time.Time            // sessions and denials are written up to here
+}
+
+// NewWriter starts the log tree of site in opts.Out (must be new or empty;
+// only Out, RollSize and RollAge of opts are used: the site is given). The
+// tree starts at since: when since is before the site's present time, what
+// the site still knows of that past is written first, the access denials
+// it recorded and the last use of each allocation, which is the only
+// session of that time the QRS still shows (so the days before the site's
+// present have every denial but not every session).
+func NewWriter(site *sim.Site, opts Options, since time.Time) (*Writer, error) {
+	if opts.Out == "" {
+		return nil, errors.New("sim logs: no output folder (pass --out DIR)")
+	}
+	if entries, err := os.ReadDir(opts.Out); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("sim logs: %s is not empty; give a new folder so no log is mixed with another site's", opts.Out)
+	}
 	if opts.RollSize <= 0 {
 		opts.RollSize = 8 << 20
 	}
 	if opts.RollAge <= 0 {
 		opts.RollAge = 12 * time.Hour
 	}
-	start := opts.End.AddDate(0, 0, -opts.Days)
-	site, err := sim.New(sim.Options{Seed: opts.Seed, Users: opts.Users, HistoryDays: 30, Scenario: opts.Scenario,
-		Now: func() time.Time { return start }})
-	if err != nil {
-		return nil, err
+	now := site.Now()
+	since = since.UTC()
+	if since.After(now) {
+		return nil, fmt.Errorf("sim logs: the logs cannot start at %s, after the site's time %s", since.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	node := site.Hostname()
 	host := strings.ToUpper(strings.SplitN(node, ".", 2)[0])
@@ -140,65 +186,106 @@ func Generate(opts Options) (*Truth, error) {
 	g.engine = &stream{g: g, service: "Engine", area: "Trace", logType: "Session", header: sessionHeader}
 	g.perf = &stream{g: g, service: "Engine", area: "Trace", logType: "Performance", header: perfHeader}
 	g.sched = &stream{g: g, service: "Scheduler", area: "Audit", logType: "AuditActivity", header: activityHeader}
-
-	truth := &Truth{Site: "sim", Node: node, From: start, To: opts.End}
-	type dayKey struct {
-		day time.Time
-		typ license.Type
+	// The site simulates each hour when its clock passes the hour's end, so
+	// the events of the hour under way are read with the first step.
+	read := now.Truncate(time.Hour)
+	if since.After(read) {
+		read = since
 	}
-	active := map[dayKey]map[string]int{}
-	allUsers := map[string]bool{}
-
-	last := map[string]time.Time{} // allocation id → lastUsed seen
+	w := &Writer{g: g, truth: &Truth{Site: "sim", Node: node, From: since}, active: map[dayKey]map[string]int{},
+		users: map[string]bool{}, last: map[string]time.Time{}, at: now, read: read}
 	for _, u := range site.GroundTruth().Users {
-		if u.AllocationID != "" {
-			last[u.AllocationID] = u.LastUsed
+		if u.AllocationID == "" || !u.LastUsed.Before(read) && u.LastUsed.Before(now) {
+			continue // a use in the hour under way is written by the first step
+		}
+		w.last[u.AllocationID] = u.LastUsed
+		if !u.LastUsed.Before(since) && u.LastUsed.Before(read) {
+			w.session(u)
 		}
 	}
-	for t := start; t.Before(opts.End); t = t.Add(time.Hour) {
-		site.Advance(time.Hour)
-		hourEnd := t.Add(time.Hour)
+	if since.Before(read) {
+		for _, d := range site.Denials(since, read) {
+			g.denial(d)
+		}
+		if err := g.flush(read); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// session writes u's session at its lastUsed and counts it in the truth.
+func (w *Writer) session(u sim.UserState) {
+	typ := typeOf(u.Type)
+	user := u.UserDirectory + `\` + u.UserID
+	w.g.session(u, user, typ, u.LastUsed)
+	k := dayKey{license.Day(u.LastUsed), typ}
+	if w.active[k] == nil {
+		w.active[k] = map[string]int{}
+	}
+	w.active[k][user]++
+	w.users[user] = true
+	w.truth.Sessions++
+}
+
+// Advance moves the site forward by d, one hour at a time (the first and
+// last steps end on the hour and at the end), and writes the sessions,
+// denials and engine counters of each step.
+func (w *Writer) Advance(d time.Duration) error {
+	g, site := w.g, w.g.site
+	to := w.at.Add(d)
+	for t := w.at; t.Before(to); {
+		next := t.Truncate(time.Hour).Add(time.Hour)
+		if next.After(to) {
+			next = to
+		}
+		site.AdvanceTo(next)
+		lo := w.read
+		if next.Equal(next.Truncate(time.Hour)) {
+			w.read = next
+		}
 		for _, u := range site.GroundTruth().Users {
 			if u.AllocationID == "" || u.LastUsed.IsZero() || u.LastUsed.Year() < 2000 {
 				continue
 			}
-			prev, seen := last[u.AllocationID]
-			last[u.AllocationID] = u.LastUsed
-			if seen && !u.LastUsed.After(prev) || u.LastUsed.Before(t) || !u.LastUsed.Before(hourEnd) {
+			prev, seen := w.last[u.AllocationID]
+			w.last[u.AllocationID] = u.LastUsed
+			if seen && !u.LastUsed.After(prev) || u.LastUsed.Before(lo) || !u.LastUsed.Before(w.read) {
 				continue
 			}
-			typ := typeOf(u.Type)
-			user := u.UserDirectory + `\` + u.UserID
-			g.session(u, user, typ, u.LastUsed)
-			k := dayKey{license.Day(u.LastUsed), typ}
-			if active[k] == nil {
-				active[k] = map[string]int{}
-			}
-			active[k][user]++
-			allUsers[user] = true
-			truth.Sessions++
+			w.session(u)
 		}
-		for _, d := range site.Denials(t, hourEnd) {
+		for _, d := range site.Denials(lo, w.read) {
 			g.denial(d)
 		}
-		for m := 0; m < 60; m += 5 {
-			at := t.Add(time.Duration(m) * time.Minute)
+		for at := t.Add(-time.Nanosecond).Truncate(5 * time.Minute).Add(5 * time.Minute); at.Before(next); at = at.Add(5 * time.Minute) {
 			g.add(at, g.perf, id("perf", at.String()), map[string]string{"Level": "INFO", "Logger": "Performance.Engine",
 				"ActiveUsers": "0", "CPULoad": "3", "Message": "Performance counters"})
 		}
-		if err := g.flush(hourEnd); err != nil {
-			return nil, err
+		if err := g.flush(w.read); err != nil {
+			return err
 		}
+		t = next
 	}
-	if err := g.flush(opts.End.Add(24 * time.Hour)); err != nil {
+	w.at = to
+	return nil
+}
+
+// Close writes the rows still pending, the scheduler's audit and the script
+// logs of the reloads the site ran since the tree started, closes the
+// active files (they stay in Log\ as the live .txt) and writes truth.json.
+func (w *Writer) Close() (*Truth, error) {
+	g, truth := w.g, w.truth
+	truth.To = w.at
+	if err := g.flush(w.at.Add(24 * time.Hour)); err != nil {
 		return nil, err
 	}
 	// The scheduler's log is its own stream, so its rows can be written
 	// once the site's execution history is complete.
-	if err := g.tasks(start, opts.End, truth); err != nil {
+	if err := g.tasks(truth.From, w.at, truth); err != nil {
 		return nil, fmt.Errorf("sim logs: %w", err)
 	}
-	if err := g.flush(opts.End.Add(24 * time.Hour)); err != nil {
+	if err := g.flush(w.at.Add(24 * time.Hour)); err != nil {
 		return nil, err
 	}
 	for _, s := range []*stream{g.proxy, g.security, g.engine, g.perf, g.sched} {
@@ -206,7 +293,7 @@ func Generate(opts Options) (*Truth, error) {
 			return nil, err
 		}
 	}
-	for k, users := range active {
+	for k, users := range w.active {
 		n := 0
 		for _, c := range users {
 			n += c
@@ -220,14 +307,14 @@ func Generate(opts Options) (*Truth, error) {
 		}
 		return a.Type < b.Type
 	})
-	truth.Users = len(allUsers)
-	truth.Denials = denialTruth(site.Denials(start, opts.End))
+	truth.Users = len(w.users)
+	truth.Denials = denialTruth(g.site.Denials(truth.From, w.read))
 	truth.Files, truth.Bytes = g.files, g.bytes
 	b, err := json.MarshalIndent(truth, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(opts.Out, "truth.json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(g.opts.Out, "truth.json"), append(b, '\n'), 0o644); err != nil {
 		return nil, err
 	}
 	return truth, nil
@@ -391,3 +478,6 @@ func (g *generator) flush(until time.Time) error {
 	g.pending = append(g.pending[:0], g.pending[n:]...)
 	return nil
 }
+
+// Now is the site's time, up to which Advance has moved it.
+func (w *Writer) Now() time.Time { return w.at }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/qlog"
+	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/sim/simlogs"
 )
 
@@ -69,6 +70,69 @@ func TestLayoutAndDeterminism(t *testing.T) {
 	_, tr2 := gen()
 	if tr2.Bytes != tr.Bytes || tr2.Sessions != tr.Sessions || len(tr2.Denials) != len(tr.Denials) {
 		t.Errorf("not deterministic: %+v vs %+v", tr2, tr)
+	}
+}
+
+// A Writer over a site the caller already has (the demo's) starts the tree
+// in the site's past with every denial the site recorded there, then writes
+// each step the caller advances, from a time that is not on the hour; the
+// rows on disk are the truth's.
+func TestWriterOverAnExistingSite(t *testing.T) {
+	now := time.Date(2026, 3, 10, 17, 42, 13, 0, time.UTC)
+	site, err := sim.New(sim.Options{Seed: 5, Users: 120, HistoryDays: 200, Scenario: "at-capacity", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "logs")
+	since := now.AddDate(0, 0, -20)
+	w, err := simlogs.NewWriter(site, simlogs.Options{Out: dir}, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := w.Advance(24 * time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := now.Add(48 * time.Hour)
+	if !tr.From.Equal(since) || !tr.To.Equal(end) || !site.Now().Equal(end) {
+		t.Fatalf("truth from %v to %v, site at %v; want %v to %v", tr.From, tr.To, site.Now(), since, end)
+	}
+	want, before := 0, 0
+	for _, d := range site.DenialsPerDay(since, end) {
+		want += d.Total()
+		if d.Day.Before(now.Truncate(24 * time.Hour)) {
+			before += d.Total()
+		}
+	}
+	got := 0
+	for _, d := range tr.Denials {
+		got += d.Denials
+	}
+	if want == 0 || before == 0 || got != want {
+		t.Errorf("truth has %d denials, the site recorded %d (%d before the writer started)", got, want, before)
+	}
+	rows := 0
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || filepath.Base(p) == "truth.json" || filepath.Base(filepath.Dir(p)) == "Script" {
+			return nil
+		}
+		checkFile(t, p)
+		if strings.Contains(p, "AuditSecurity") {
+			b, _ := os.ReadFile(p)
+			rows += strings.Count(string(b), "access denied for User")
+		}
+		return nil
+	})
+	if rows != want {
+		t.Errorf("%d denial rows on disk, want %d", rows, want)
+	}
+	if _, err := simlogs.NewWriter(site, simlogs.Options{Out: t.TempDir()}, end.Add(time.Hour)); err == nil {
+		t.Error("a tree starting after the site's time was accepted")
 	}
 }
 
