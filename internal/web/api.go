@@ -62,6 +62,10 @@ const jsonType = "application/json; charset=utf-8"
 // request for this model, encoding v() only when no request has yet.
 func (h *handler) writeHeavyJSON(w http.ResponseWriter, r *http.Request, rep *report.Report, key string, v func() any) {
 	body, err := h.heavy.bytes(rep, key, func(w io.Writer) error { return encodeJSON(w, v()) })
+	if errors.Is(err, errEncoding) {
+		h.busy(w, r, true)
+		return
+	}
 	if err != nil {
 		h.apiBackendError(w, r, rep.Site, err)
 		return
@@ -368,6 +372,10 @@ func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
 	}
 	// The same writer as `licmon report --format json`.
 	body, err := h.heavy.bytes(rep, "report", func(w io.Writer) error { return report.WriteJSON(w, rep) })
+	if errors.Is(err, errEncoding) {
+		h.busy(w, r, true)
+		return
+	}
 	if err != nil {
 		h.apiBackendError(w, r, rep.Site, err)
 		return
