@@ -285,7 +285,7 @@ func TestRepairSurvivesRandomSIGKILL(t *testing.T) {
 func TestLogsImportSurvivesRandomSIGKILL(t *testing.T) {
 	rng, iterations := crashRand(t)
 	logs := filepath.Join(t.TempDir(), "logs")
-	if _, err := simlogs.Generate(simlogs.Options{Out: logs, Users: 300, Days: 40, Seed: 4, Scenario: "at-capacity"}); err != nil {
+	if _, err := simlogs.Generate(simlogs.Options{Out: logs, Users: 200, Days: 30, Seed: 4, Scenario: "at-capacity"}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
