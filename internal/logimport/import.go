@@ -181,10 +181,23 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 			err := st.RefreshLogDays(ctx, opts.Site, d, end)
 			wr.unlockStore()
 			if err != nil {
-				return res, fmt.Errorf("logs import: %w", err)
+				return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
 			}
 		}
 		res.From, res.To = wr.from, wr.to
+	}
+	// The files are recorded as imported only now that their days are
+	// refreshed: a store error or a kill before this point leaves them
+	// unrecorded, so the next import reads them again (their events are
+	// saved once) and refreshes their days, instead of skipping files
+	// whose daily figures were never computed.
+	if len(wr.files) > 0 {
+		wr.lockStore()
+		err := st.SaveLogBatch(ctx, opts.Site, &store.LogBatch{Files: wr.files})
+		wr.unlockStore()
+		if err != nil {
+			return res, fmt.Errorf("logs import: %w (run the import again: the files are read again and nothing is counted twice)", err)
+		}
 	}
 	res.Duration = time.Since(start)
 	return res, nil
@@ -205,6 +218,9 @@ type writer struct {
 	sessionAt map[string]int
 	useAt     map[useKey]int
 	lock      sync.Locker
+	// files are the records of the files read, saved after the refresh
+	// of their days (see Import).
+	files []store.LogFile
 }
 
 func (w *writer) lockStore() {
@@ -291,7 +307,7 @@ func (w *writer) add(ctx context.Context, b *store.LogBatch) error {
 	p.Commands = append(p.Commands, b.Commands...)
 	p.Tasks = append(p.Tasks, b.Tasks...)
 	p.Reloads = append(p.Reloads, b.Reloads...)
-	p.Files = append(p.Files, b.Files...)
+	w.files = append(w.files, b.Files...)
 	if p.Len() >= flushRows {
 		return w.flush(ctx)
 	}

@@ -23,9 +23,17 @@ import (
 // Load test of `licmon serve`: the real binary watches a simulated
 // 100k-user site (another process) and answers a fixed 200 requests per
 // second for LICMON_LOAD_SECONDS (default 60) over the dashboard, the API,
-// the report and the CSV. Every answer must be a 200 and the serve
-// process's memory must stay within the documented bound (300 MB,
-// docs/PERFORMANCE.md); the latency percentiles are logged. It takes a
+// the report and the CSV. Every page, check and light API answer must be a
+// 200; a whole-model answer (report, forecast, candidates, CSV) is a 200 or
+// the documented busy answer, 503 with Retry-After, when all
+// serve.max_heavy_requests slots stay taken for a second: that is serve
+// bounding its memory as designed, not a failure, so it is counted and
+// reported apart (docs/RELIABILITY.md); each of those answers must still
+// succeed at least once a second on average, so a heavy path that only
+// ever says busy fails. Any other status, a 503 without Retry-After, a
+// timeout or a request beyond the in-flight bound is an error.
+// The serve process's memory must stay within the documented bound
+// (300 MB, docs/PERFORMANCE.md); the latency percentiles are logged. It takes a
 // minute and a half, so it runs when LICMON_LOAD_TEST=1, which .ci/run sets;
 // under CI=true without it the test fails rather than skip.
 //
@@ -45,6 +53,11 @@ const (
 var loadPaths = []string{"/-/healthy", "/", "/sites/prod", "/api/v1/sites", "/api/v1/sites/prod", "/api/v1/sites/prod/check",
 	"/api/v1/sites/prod/forecast", "/api/v1/sites/prod/report", "/api/v1/sites/prod/candidates",
 	"/sites/prod/candidates.csv", "/metrics"}
+
+// heavyPaths carry a whole report model: serve answers them within
+// serve.max_heavy_requests slots, and 503 + Retry-After beyond.
+var heavyPaths = map[string]bool{"/api/v1/sites/prod/forecast": true, "/api/v1/sites/prod/report": true,
+	"/api/v1/sites/prod/candidates": true, "/sites/prod/candidates.csv": true}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -166,6 +179,7 @@ sites:
 		mu     sync.Mutex
 		lat    = map[string][]time.Duration{}
 		errs   = map[string]int{}
+		busy   = map[string]int{}
 		wg     sync.WaitGroup
 		flight = make(chan struct{}, loadMaxFlight)
 		maxRSS float64
@@ -193,16 +207,22 @@ sites:
 			defer func() { <-flight }()
 			start := time.Now()
 			resp, err := client.Get(base + p)
+			shed := false
 			if err == nil {
 				_, err = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if err == nil && resp.StatusCode != http.StatusOK {
+				shed = resp.StatusCode == http.StatusServiceUnavailable && heavyPaths[p] && resp.Header.Get("Retry-After") != ""
+				if err == nil && resp.StatusCode != http.StatusOK && !shed {
 					err = fmt.Errorf("status %d", resp.StatusCode)
 				}
 			}
 			d := time.Since(start)
 			mu.Lock()
 			defer mu.Unlock()
+			if shed {
+				busy[p]++
+				return
+			}
 			if err != nil {
 				errs[p+": "+err.Error()]++
 				return
@@ -242,13 +262,25 @@ loop:
 		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
 		all = append(all, l...)
 		if len(l) > 0 {
-			fmt.Fprintf(&report, "%-34s n=%-6d p50=%-9s p95=%-9s p99=%s\n", p, len(l), pct(l, 0.5), pct(l, 0.95), pct(l, 0.99))
+			fmt.Fprintf(&report, "%-34s n=%-6d p50=%-9s p95=%-9s p99=%s", p, len(l), pct(l, 0.5), pct(l, 0.95), pct(l, 0.99))
+			if heavyPaths[p] {
+				fmt.Fprintf(&report, "  busy (503 + Retry-After)=%d", busy[p])
+			}
+			report.WriteString("\n")
+		}
+		if heavyPaths[p] && len(l) < seconds {
+			t.Errorf("%s answered 200 %d times in %d s (busy %d times): a heavy answer must succeed at least once a second", p, len(l), seconds, busy[p])
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	if len(all) > 0 {
 		fmt.Fprintf(&report, "%-34s n=%-6d p50=%-9s p95=%-9s p99=%s\n", "all", len(all), pct(all, 0.5), pct(all, 0.95), pct(all, 0.99))
 	}
+	nbusy := 0
+	for _, n := range busy {
+		nbusy += n
+	}
+	fmt.Fprintf(&report, "%d of the whole-model requests answered busy (503 + Retry-After), not counted in the percentiles\n", nbusy)
 	fmt.Fprintf(&report, "%d requests in %ds at %d/s; serve RSS %.0f MB before, max %.0f MB during, %.0f MB after (VmHWM %.0f MB, including the first collection)\n",
 		sent, seconds, loadRate, rssBefore, maxRSS, rssAfter, hwm)
 	t.Log("\n" + report.String())

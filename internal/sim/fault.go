@@ -69,6 +69,10 @@ type Fault struct {
 	// e.g. "/qrs/reloadtask/full"; a trailing "*" matches the rest of the
 	// path ("/qrs/license/*"); empty matches every request.
 	Path string `yaml:"path"`
+	// Method, when set, limits the fault to requests of that HTTP method
+	// (GET, PUT, POST, DELETE), so a change can fail while the reads of
+	// the same path answer.
+	Method string `yaml:"method"`
 	// Kind is one of FaultKinds.
 	Kind string `yaml:"kind"`
 	// Status is the HTTP status of FaultStatus (default 500).
@@ -97,6 +101,9 @@ func validateFaults(fs []Fault) error {
 		}
 		if _, err := path.Match(strings.TrimSuffix(f.Path, "*"), ""); err != nil {
 			return fmt.Errorf("faults[%d].path %q: %w", i, f.Path, err)
+		}
+		if f.Method != "" && !slices.Contains([]string{"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"}, strings.ToUpper(f.Method)) {
+			return fmt.Errorf("faults[%d].method %q: use GET, PUT, POST, DELETE, PATCH or HEAD (empty: every method)", i, f.Method)
 		}
 		if f.Probability < 0 || f.Probability > 1 {
 			return fmt.Errorf("faults[%d].probability %v: use a share between 0 and 1 (0: every request)", i, f.Probability)
@@ -174,7 +181,7 @@ func (f *Faults) pick(r *http.Request) (Fault, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, x := range f.faults {
-		if x.tls() || !matchPath(x.Path, r.URL.Path) {
+		if x.tls() || !matchPath(x.Path, r.URL.Path) || (x.Method != "" && !strings.EqualFold(x.Method, r.Method)) {
 			continue
 		}
 		f.matched[i]++

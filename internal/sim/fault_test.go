@@ -171,3 +171,22 @@ faults:
 		t.Fatalf("probability 2: %v", err)
 	}
 }
+
+// A fault with a method fails only that method: a DELETE can fail while
+// the GETs of the same path answer. An unknown method is refused.
+func TestFaultMethod(t *testing.T) {
+	s := newSite(t, sim.Options{Faults: []sim.Fault{{Path: "/qrs/about", Method: "delete", Kind: sim.FaultStatus, Status: 500}}})
+	h := s.Faults().Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	var codes []int
+	for _, m := range []string{"GET", "DELETE", "PUT"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(m, "/qrs/about", nil))
+		codes = append(codes, rec.Code)
+	}
+	if want := []int{204, 500, 204}; !equalInts(codes, want) {
+		t.Fatalf("GET, DELETE, PUT got %v, want %v", codes, want)
+	}
+	if _, err := sim.NewFaults(1, sim.Fault{Method: "FETCH", Kind: sim.FaultStatus}); err == nil || !strings.Contains(err.Error(), `method "FETCH"`) {
+		t.Fatalf("unknown method: %v", err)
+	}
+}

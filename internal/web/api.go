@@ -75,6 +75,10 @@ func apiTime(t time.Time) time.Time {
 // request for this model, encoding v() only when no request has yet.
 func (h *handler) writeHeavyJSON(w http.ResponseWriter, r *http.Request, rep *report.Report, key string, v func() any) {
 	body, err := h.heavy.bytes(rep, key, func(w io.Writer) error { return encodeJSON(w, v()) })
+	if errors.Is(err, errEncoding) {
+		h.busy(w, r, true)
+		return
+	}
 	if err != nil {
 		h.apiBackendError(w, r, rep.Site, err)
 		return
@@ -391,6 +395,10 @@ func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
 	}
 	// The same writer as `licmon report --format json`.
 	body, err := h.heavy.bytes(rep, "report", func(w io.Writer) error { return report.WriteJSON(w, rep) })
+	if errors.Is(err, errEncoding) {
+		h.busy(w, r, true)
+		return
+	}
 	if err != nil {
 		h.apiBackendError(w, r, rep.Site, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -43,6 +44,10 @@ func (h *handler) candidatesCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := h.heavy.bytes(rep, "csv/"+kind, func(w io.Writer) error { return writeCandidatesCSV(w, candidatesOf(rep, kind)) })
+	if errors.Is(err, errEncoding) {
+		h.busy(w, r, false)
+		return
+	}
 	if err != nil {
 		h.backendError(w, r, name, err)
 		return

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -98,8 +99,7 @@ func (h *heavy) bytes(rep *report.Report, key string, encode func(io.Writer) err
 	a := es.answers[key]
 	if a != nil {
 		h.mu.Unlock()
-		<-a.done
-		return a.body, a.err
+		return a.wait(h.wait)
 	}
 	a = &encodedAnswer{done: make(chan struct{})}
 	es.answers[key] = a
@@ -121,6 +121,31 @@ func (h *heavy) bytes(rep *report.Report, key string, encode func(io.Writer) err
 	return a.body, a.err
 }
 
+// errEncoding is returned to a request that waited the heavy wait for
+// another request's encoding of the same answer: the answer is busy.
+var errEncoding = errors.New("the answer is still being encoded")
+
+// wait returns the answer once encoded, or errEncoding after d. Without the
+// bound, every request for a large answer that arrives while the first one
+// encodes it (seconds for a 100k-user candidates list on a busy machine)
+// piles up behind it: the serve load test saw them pass the client's 10 s
+// timeout and fill every connection.
+func (a *encodedAnswer) wait(d time.Duration) ([]byte, error) {
+	select {
+	case <-a.done:
+		return a.body, a.err
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-a.done:
+		return a.body, a.err
+	case <-t.C:
+		return nil, errEncoding
+	}
+}
+
 // heavySlot takes a heavy-request slot for an API answer; when none is
 // free it answers 503 itself and returns false. The caller must call
 // h.heavy.release() after a true.
@@ -128,16 +153,22 @@ func (h *handler) heavySlot(w http.ResponseWriter, r *http.Request, api bool) bo
 	if h.heavy.acquire(r) {
 		return true
 	}
+	h.busy(w, r, api)
+	return false
+}
+
+// busy answers 503 with Retry-After: every heavy-request slot stayed taken,
+// or the answer stayed in another request's encoding, for the heavy wait.
+func (h *handler) busy(w http.ResponseWriter, r *http.Request, api bool) {
 	w.Header().Set("Retry-After", "1")
 	msg := "licmon is answering " + strconv.Itoa(cap(h.heavy.slots)) + " large requests (report, licenses, forecast, candidates) already"
 	if api {
 		writeJSONError(w, http.StatusServiceUnavailable, "busy", msg,
 			"retry after a second; serve.max_heavy_requests in the config raises the limit")
-		return false
+		return
 	}
 	w.Header().Del("Content-Disposition") // the page is not the download
 	h.errorPage(w, r, http.StatusServiceUnavailable, "Busy", msg+". Try again in a moment.")
-	return false
 }
 
 // sendEncoded sends shared encoded bytes in a heavy-request slot, or a 503

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -144,5 +145,42 @@ func TestHeavyLimit(t *testing.T) {
 	wg.Wait()
 	if w := get(t, h, "/api/v1/sites/prod/forecast"); w.Code != http.StatusOK {
 		t.Errorf("after the slots freed: %d", w.Code)
+	}
+}
+
+// TestHeavyEncodingWaitBounded: while one request encodes a large answer,
+// the others for it wait at most the heavy wait and get the busy answer
+// (503 + Retry-After) instead of piling up behind the encoding; once it is
+// done they get the bytes.
+func TestHeavyEncodingWaitBounded(t *testing.T) {
+	f := fixture(t)
+	h := New(f, Options{Logger: slog.New(slog.DiscardHandler), HeavyWait: 20 * time.Millisecond}).(*handler)
+	f.mu.Lock()
+	rep := f.reports["prod"]
+	f.mu.Unlock()
+	started, finish := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// The first request's encoding, held until finish.
+		h.heavy.bytes(rep, "report", func(w io.Writer) error {
+			close(started)
+			<-finish
+			_, err := w.Write([]byte(`{"held":true}`))
+			return err
+		})
+	})
+	<-started
+	w := get(t, h, "/api/v1/sites/prod/report")
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("a request during another's encoding = %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	var e apiError
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Code != "busy" {
+		t.Errorf("busy body = %s (%v)", w.Body, err)
+	}
+	close(finish)
+	wg.Wait()
+	if w := get(t, h, "/api/v1/sites/prod/report"); w.Code != http.StatusOK || w.Body.String() != `{"held":true}` {
+		t.Errorf("after the encoding: %d %s", w.Code, w.Body)
 	}
 }
