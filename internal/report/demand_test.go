@@ -306,6 +306,7 @@ func TestUnknownIsNotZero(t *testing.T) {
 // unwrapped joins the wrapped lines of the text report back into one line
 // of single spaces, so a test can look for a phrase wherever it wraps.
 func unwrapped(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // TestGrowthAtTotalSaysWhatGrew: the demo showed Professional growing
 // "+23.7/+23.7" a month next to an allocation held flat at its total for
 // two months. At the total the growth is that of the series the forecast
