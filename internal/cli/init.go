@@ -94,22 +94,7 @@ func runInit(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, fmt.Errorf("%s exists: nothing written. Check it with 'licmon config check --config %s', or pass --force to replace it (the old file is kept as %s.bak)", target, target, target))
 	}
 
-	if sc.CertDir == "" && programData != "" {
-		if dirs := service.FindCertDirs(programData, host); len(dirs) > 0 {
-			sc.CertDir = dirs[0]
-			sc.CertFrom = "found in the QMC's certificate export folder by licmon init"
-			fmt.Fprintf(e.stdout, "licmon init: certificates found in %s\n", sc.CertDir)
-		}
-	}
-	if programData != "" {
-		if d := service.FindLogDir(programData); d != "" {
-			sc.LogDir = d
-			fmt.Fprintf(e.stdout, "licmon init: Qlik's log folder found: %s\n", d)
-		}
-	}
-	if sc.Server == "" && sc.CertDir != "" {
-		sc.Server = probeQRS(ctx, e, sc.CertDir, qrsCandidates(host), *timeout)
-	}
+	findOnThisMachine(ctx, e, &sc, programData, host, *timeout)
 	if tty := stdinTerminal(e); tty != nil && (sc.Server == "" || sc.CertDir == "") {
 		in := bufio.NewReader(tty)
 		if sc.Server == "" {
@@ -141,6 +126,28 @@ func runInit(ctx context.Context, e *env, args []string) int {
 	return runCheck(ctx, e, []string{"--config", target})
 }
 
+// findOnThisMachine fills in what sc lacks from a Qlik Sense node's
+// folders under programData: the QMC's certificate export, Qlik's Log
+// folder, and the local QRS (probed with those certificates).
+func findOnThisMachine(ctx context.Context, e *env, sc *service.StartingConfig, programData, host string, timeout time.Duration) {
+	if sc.CertDir == "" && programData != "" {
+		if dirs := service.FindCertDirs(programData, host); len(dirs) > 0 {
+			sc.CertDir = dirs[0]
+			sc.CertFrom = "found in the QMC's certificate export folder by licmon"
+			fmt.Fprintf(e.stdout, "licmon: certificates found in %s\n", sc.CertDir)
+		}
+	}
+	if sc.LogDir == "" && programData != "" {
+		if d := service.FindLogDir(programData); d != "" {
+			sc.LogDir = d
+			fmt.Fprintf(e.stdout, "licmon: Qlik's log folder found: %s\n", d)
+		}
+	}
+	if sc.Server == "" && sc.CertDir != "" {
+		sc.Server = probeQRS(ctx, e, sc.CertDir, qrsCandidates(host), timeout)
+	}
+}
+
 // probeQRS returns the first candidate whose QRS answers /qrs/about with
 // the certificates of certDir, or "" when none does.
 func probeQRS(ctx context.Context, e *env, certDir string, candidates []string, timeout time.Duration) string {
@@ -148,7 +155,7 @@ func probeQRS(ctx context.Context, e *env, certDir string, candidates []string, 
 		s := config.Site{Name: "init", Server: u, CertDir: certDir}
 		c, err := newClient(e, &s)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "licmon init: cannot use the certificates in %s: %v\n", certDir, err)
+			fmt.Fprintf(e.stdout, "licmon: cannot use the certificates in %s: %v\n", certDir, err)
 			return ""
 		}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
@@ -156,10 +163,10 @@ func probeQRS(ctx context.Context, e *env, certDir string, candidates []string, 
 		cancel()
 		c.CloseIdleConnections()
 		if err == nil {
-			fmt.Fprintf(e.stdout, "licmon init: QRS found at %s (Qlik Sense %s)\n", qrs.RedactURL(u), orDash(about.BuildVersion))
+			fmt.Fprintf(e.stdout, "licmon: QRS found at %s (Qlik Sense %s)\n", qrs.RedactURL(u), orDash(about.BuildVersion))
 			return u
 		}
-		fmt.Fprintf(e.stdout, "licmon init: no QRS at %s: %v\n", qrs.RedactURL(u), termtext.Clean(oneLine(err)))
+		fmt.Fprintf(e.stdout, "licmon: no QRS at %s: %v\n", qrs.RedactURL(u), termtext.Clean(oneLine(err)))
 	}
 	return ""
 }
