@@ -41,7 +41,7 @@ for t in $targets; do
   echo "== $t -> $out/$exe"
   CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" \
     go build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$out/$exe" ./cmd/licmon
-  go version -m "$out/$exe" > "$out/${name}_sbom.txt"
+  (cd "$out" && go version -m "$exe") > "$out/${name}_sbom.txt"
 done
 
 (
