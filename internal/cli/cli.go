@@ -56,6 +56,8 @@ func commands() []command {
 		{"sim", "serve a simulated Qlik Sense site (QRS over mutual TLS)", runSim},
 		{"demo", "run licmon end to end against a simulated site", runDemo},
 		{"config", "validate and print the configuration (config check)", runConfig},
+		{"init", "write a starting configuration for this machine, then check it", runInit},
+		{"service", "install and control licmon serve as a Windows service; healthcheck", runService},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", nil},
 	}

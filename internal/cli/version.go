@@ -10,6 +10,10 @@ import (
 // Version is set at release time with -ldflags "-X github.com/licmon/licmon/internal/cli.Version=v1.2.3".
 var Version = ""
 
+// Commit and Date are stamped by the release script (scripts/release.sh)
+// with -ldflags -X, like Version: the source commit and the build date.
+var Commit, Date = "", ""
+
 // version resolves the version from the linker flag, else from the module
 // build info with the VCS revision, so that a `go build` from a checkout
 // still says which commit it is.
@@ -54,6 +58,13 @@ Prints the licmon version, the Go version and the platform.
 	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
 		return code
 	}
-	fmt.Fprintf(e.stdout, "licmon %s %s %s/%s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	build := ""
+	if Commit != "" {
+		build += " commit " + Commit
+	}
+	if Date != "" {
+		build += " built " + Date
+	}
+	fmt.Fprintf(e.stdout, "licmon %s%s %s %s/%s\n", version(), build, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return ExitOK
 }
