@@ -1,6 +1,7 @@
 package logimport
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -125,8 +126,12 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// One buffer per worker for all its files: qlog and scriptlog
+			// read through a *bufio.Reader this large instead of making
+			// their own for each file.
+			br := bufio.NewReaderSize(nil, qlog.ReadBufferSize)
 			for it := range jobs {
-				w := &worker{ctx: ctx, out: out, warn: warn, now: opts.Now}
+				w := &worker{ctx: ctx, out: out, warn: warn, now: opts.Now, br: br}
 				r := w.read(it, done)
 				stats.Lock()
 				res.Skipped += r.skipped
@@ -319,6 +324,7 @@ type worker struct {
 	out  chan<- *store.LogBatch
 	warn func(file, text string)
 	now  func() time.Time
+	br   *bufio.Reader
 }
 
 type readResult struct {
@@ -361,9 +367,11 @@ func (w *worker) read(it item, done map[string]store.LogFile) readResult {
 	}
 	defer f.Close()
 	cr := &countingReader{r: f}
+	w.br.Reset(cr)
+	defer w.br.Reset(nil) // let go of the file
 	if isScript {
 		rec.Kind, rec.Node = "script log", ""
-		d, err := scriptlog.Diagnose(cr, scriptlog.Options{ContextLines: -1})
+		d, err := scriptlog.Diagnose(w.br, scriptlog.Options{ContextLines: -1})
 		if err != nil {
 			w.warn(it.key, "cannot read the script log: "+err.Error())
 			return r
@@ -388,7 +396,7 @@ func (w *worker) read(it item, done map[string]store.LogFile) readResult {
 		return r
 	}
 	rec.Kind, rec.Node = name.Kind.String(), name.Host
-	st, err := qlog.Extract(name, cr, func(b *qlog.Batch) error { return w.send(convert(b)) })
+	st, err := qlog.Extract(name, w.br, func(b *qlog.Batch) error { return w.send(convert(b)) })
 	r.bytes += cr.n
 	r.rows += int64(st.Rows)
 	rec.Rows = int64(st.Rows)
