@@ -168,6 +168,9 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	if werr == nil {
 		werr = wr.flush(ctx)
 	}
+	if err := wr.wait(); werr == nil {
+		werr = err
+	}
 	if werr == nil && ctx.Err() != nil {
 		werr = ctx.Err()
 	}
@@ -210,6 +213,10 @@ type writer struct {
 	sessionAt map[string]int
 	useAt     map[useKey]int
 	lock      sync.Locker
+	// saving reports the end of the save running in the background;
+	// spareBack is its batch, handed back as spare (capacity kept) by wait.
+	saving           chan error
+	spare, spareBack store.LogBatch
 }
 
 func (w *writer) lockStore() {
@@ -303,20 +310,45 @@ func (w *writer) add(ctx context.Context, b *store.LogBatch) error {
 	return nil
 }
 
+// flush hands the pending batch to the store in the background and starts
+// a new one, so merging the readers' next events overlaps SQLite's work on
+// the other core. At most one save runs at a time, so memory stays at two
+// batches; flush first waits for the previous save and returns its error.
 func (w *writer) flush(ctx context.Context) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	if w.pending.Len() == 0 {
 		return nil
 	}
-	w.lockStore()
-	err := w.st.SaveLogBatch(ctx, w.site, &w.pending)
-	w.unlockStore()
-	if err != nil {
-		return err
-	}
+	b := w.pending
+	w.pending, w.spare = w.spare, store.LogBatch{}
 	w.pending.Reset()
 	clear(w.sessionAt)
 	clear(w.useAt)
+	done := make(chan error, 1)
+	w.saving = done
+	go func() {
+		w.lockStore()
+		err := w.st.SaveLogBatch(ctx, w.site, &b)
+		w.unlockStore()
+		b.Reset()
+		w.spareBack = b
+		done <- err
+	}()
 	return nil
+}
+
+// wait waits for the background save, if one runs, and takes its batch
+// back for reuse.
+func (w *writer) wait() error {
+	if w.saving == nil {
+		return nil
+	}
+	err := <-w.saving
+	w.saving = nil
+	w.spare, w.spareBack = w.spareBack, store.LogBatch{}
+	return err
 }
 
 type worker struct {
