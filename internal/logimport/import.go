@@ -27,6 +27,9 @@ type Options struct {
 	Now func() time.Time
 	// MaxWarnings bounds Result.Warnings (0 = 200); the rest are counted.
 	MaxWarnings int
+	// BatchRows is the number of rows saved per transaction (0 =
+	// 50000); memory is bounded by two such batches, whatever the input.
+	BatchRows int
 	// WriteLock, when set, is held around every write to the store, so a
 	// daemon can keep its other writers (collections, check results) from
 	// waiting past SQLite's busy timeout behind a long import.
@@ -71,6 +74,9 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = flushRows
 	}
 	if opts.MaxWarnings <= 0 {
 		opts.MaxWarnings = 200
@@ -155,7 +161,7 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	}()
 	go func() { wg.Wait(); close(out) }()
 
-	wr := writer{st: st, site: opts.Site, res: res, lock: opts.WriteLock}
+	wr := writer{st: st, site: opts.Site, res: res, lock: opts.WriteLock, rows: opts.BatchRows}
 	var werr error
 	for b := range out {
 		if werr != nil {
@@ -204,6 +210,7 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 type writer struct {
 	st       store.LogStore
 	site     string
+	rows     int // rows per saved batch
 	res      *Result
 	pending  store.LogBatch
 	from, to time.Time
@@ -304,7 +311,7 @@ func (w *writer) add(ctx context.Context, b *store.LogBatch) error {
 	p.Tasks = append(p.Tasks, b.Tasks...)
 	p.Reloads = append(p.Reloads, b.Reloads...)
 	p.Files = append(p.Files, b.Files...)
-	if p.Len() >= flushRows {
+	if p.Len() >= w.rows {
 		return w.flush(ctx)
 	}
 	return nil
