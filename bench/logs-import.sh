@@ -4,12 +4,19 @@
 # on the same warm files, both cores, memory flat in the input; incremental
 # import of one new day on a year-old store under 2 s).
 #   USERS (default 1000) and DAYS (default 365) size the site.
+#   BASE (a git revision, e.g. main) also times that revision's import,
+#   alternating with this tree's, so both are measured under the same load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/out/logs; mkdir -p "$out"
 users=${USERS:-1000}; days=${DAYS:-365}
 go build -o "$out/licmon" ./cmd/licmon
 lic="$out/licmon"
+if [ -n "${BASE:-}" ]; then
+  rm -rf "$out/base" && mkdir -p "$out/base"
+  git archive "$BASE" | tar -x -C "$out/base"
+  (cd "$out/base" && go build -o ../licmon-base ./cmd/licmon)
+fi
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # One tree of days+1 days ending 2026-01-02; the year-old store holds all
@@ -31,16 +38,23 @@ for i in 1 2 3 4 5; do
 done | tee "$out/cat.txt"
 cat_s=$(median <"$out/cat.txt")
 
-echo "== full import into a new store, 3 runs"
+echo "== full import into a new store, 3 runs${BASE:+ (each followed by one of $BASE)}"
 for i in 1 2 3; do
-  rm -f "$out/full.db"*
-  /usr/bin/time -f "%e %M %U %S" -o "$out/full.time" "$lic" logs import --site bench --db "$out/full.db" "$tree" >"$out/full.out"
-  read -r wall rss user sys <"$out/full.time"
-  echo "$wall s wall, $user s user + $sys s sys, $rss KB max RSS"
-  echo "$wall" >>"$out/full.txt.$$"
+  for which in this ${BASE:+base}; do
+    bin="$lic"; [ "$which" = base ] && bin="$out/licmon-base"
+    rm -f "$out/full.db"*
+    /usr/bin/time -f "%e %M %U %S" -o "$out/full.time" "$bin" logs import --site bench --db "$out/full.db" "$tree" >"$out/full.out"
+    read -r wall rss user sys <"$out/full.time"
+    echo "$which: $wall s wall, $user s user + $sys s sys, $rss KB max RSS"
+    echo "$wall" >>"$out/full-$which.txt.$$"
+  done
 done
-imp_s=$(median <"$out/full.txt.$$"); rm -f "$out/full.txt.$$"
+imp_s=$(median <"$out/full-this.txt.$$"); rm -f "$out/full-this.txt.$$"
 echo "median: cat|wc $cat_s s ($(echo "$bytes / $cat_s / 1000000" | bc) MB/s), import $imp_s s ($(echo "$bytes / $imp_s / 1000000" | bc) MB/s), ratio import/cat = $(echo "scale=3; $cat_s / $imp_s" | bc)"
+if [ -n "${BASE:-}" ]; then
+  base_s=$(median <"$out/full-base.txt.$$"); rm -f "$out/full-base.txt.$$"
+  echo "median of $BASE: import $base_s s ($(echo "$bytes / $base_s / 1000000" | bc) MB/s); this tree is $(echo "scale=2; $base_s / $imp_s" | bc)x as fast"
+fi
 
 echo "== the reading side alone (qlog.Extract over the same files, one reader per core, no store), 3 runs"
 for i in 1 2 3; do

@@ -1,6 +1,7 @@
 package logimport
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,9 @@ type Options struct {
 	Now func() time.Time
 	// MaxWarnings bounds Result.Warnings (0 = 200); the rest are counted.
 	MaxWarnings int
+	// BatchRows is the number of rows saved per transaction (0 =
+	// 50000); memory is bounded by two such batches, whatever the input.
+	BatchRows int
 	// WriteLock, when set, is held around every write to the store, so a
 	// daemon can keep its other writers (collections, check results) from
 	// waiting past SQLite's busy timeout behind a long import.
@@ -70,6 +74,9 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = flushRows
 	}
 	if opts.MaxWarnings <= 0 {
 		opts.MaxWarnings = 200
@@ -125,8 +132,12 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// One buffer per worker for all its files: qlog and scriptlog
+			// read through a *bufio.Reader this large instead of making
+			// their own for each file.
+			br := bufio.NewReaderSize(nil, qlog.ReadBufferSize)
 			for it := range jobs {
-				w := &worker{ctx: ctx, out: out, warn: warn, now: opts.Now}
+				w := &worker{ctx: ctx, out: out, warn: warn, now: opts.Now, br: br}
 				r := w.read(it, done)
 				stats.Lock()
 				res.Skipped += r.skipped
@@ -150,7 +161,7 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	}()
 	go func() { wg.Wait(); close(out) }()
 
-	wr := writer{st: st, site: opts.Site, res: res, lock: opts.WriteLock}
+	wr := writer{st: st, site: opts.Site, res: res, lock: opts.WriteLock, rows: opts.BatchRows}
 	var werr error
 	for b := range out {
 		if werr != nil {
@@ -162,6 +173,9 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	}
 	if werr == nil {
 		werr = wr.flush(ctx)
+	}
+	if err := wr.wait(); werr == nil {
+		werr = err
 	}
 	if werr == nil && ctx.Err() != nil {
 		werr = ctx.Err()
@@ -209,6 +223,7 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 type writer struct {
 	st       store.LogStore
 	site     string
+	rows     int // rows per saved batch
 	res      *Result
 	pending  store.LogBatch
 	from, to time.Time
@@ -221,6 +236,10 @@ type writer struct {
 	// files are the records of the files read, saved after the refresh
 	// of their days (see Import).
 	files []store.LogFile
+	// saving reports the end of the save running in the background;
+	// spareBack is its batch, handed back as spare (capacity kept) by wait.
+	saving           chan error
+	spare, spareBack store.LogBatch
 }
 
 func (w *writer) lockStore() {
@@ -308,26 +327,51 @@ func (w *writer) add(ctx context.Context, b *store.LogBatch) error {
 	p.Tasks = append(p.Tasks, b.Tasks...)
 	p.Reloads = append(p.Reloads, b.Reloads...)
 	w.files = append(w.files, b.Files...)
-	if p.Len() >= flushRows {
+	if p.Len() >= w.rows {
 		return w.flush(ctx)
 	}
 	return nil
 }
 
+// flush hands the pending batch to the store in the background and starts
+// a new one, so merging the readers' next events overlaps SQLite's work on
+// the other core. At most one save runs at a time, so memory stays at two
+// batches; flush first waits for the previous save and returns its error.
 func (w *writer) flush(ctx context.Context) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	if w.pending.Len() == 0 {
 		return nil
 	}
-	w.lockStore()
-	err := w.st.SaveLogBatch(ctx, w.site, &w.pending)
-	w.unlockStore()
-	if err != nil {
-		return err
-	}
+	b := w.pending
+	w.pending, w.spare = w.spare, store.LogBatch{}
 	w.pending.Reset()
 	clear(w.sessionAt)
 	clear(w.useAt)
+	done := make(chan error, 1)
+	w.saving = done
+	go func() {
+		w.lockStore()
+		err := w.st.SaveLogBatch(ctx, w.site, &b)
+		w.unlockStore()
+		b.Reset()
+		w.spareBack = b
+		done <- err
+	}()
 	return nil
+}
+
+// wait waits for the background save, if one runs, and takes its batch
+// back for reuse.
+func (w *writer) wait() error {
+	if w.saving == nil {
+		return nil
+	}
+	err := <-w.saving
+	w.saving = nil
+	w.spare, w.spareBack = w.spareBack, store.LogBatch{}
+	return err
 }
 
 type worker struct {
@@ -335,6 +379,7 @@ type worker struct {
 	out  chan<- *store.LogBatch
 	warn func(file, text string)
 	now  func() time.Time
+	br   *bufio.Reader
 }
 
 type readResult struct {
@@ -377,9 +422,11 @@ func (w *worker) read(it item, done map[string]store.LogFile) readResult {
 	}
 	defer f.Close()
 	cr := &countingReader{r: f}
+	w.br.Reset(cr)
+	defer w.br.Reset(nil) // let go of the file
 	if isScript {
 		rec.Kind, rec.Node = "script log", ""
-		d, err := scriptlog.Diagnose(cr, scriptlog.Options{ContextLines: -1})
+		d, err := scriptlog.Diagnose(w.br, scriptlog.Options{ContextLines: -1})
 		if err != nil {
 			w.warn(it.key, "cannot read the script log: "+err.Error())
 			return r
@@ -404,7 +451,7 @@ func (w *worker) read(it item, done map[string]store.LogFile) readResult {
 		return r
 	}
 	rec.Kind, rec.Node = name.Kind.String(), name.Host
-	st, err := qlog.Extract(name, cr, func(b *qlog.Batch) error { return w.send(convert(b)) })
+	st, err := qlog.Extract(name, w.br, func(b *qlog.Batch) error { return w.send(convert(b)) })
 	r.bytes += cr.n
 	r.rows += int64(st.Rows)
 	rec.Rows = int64(st.Rows)

@@ -17,7 +17,13 @@ import (
 // gone wrong or not a log at all).
 const MaxLineLength = 1 << 20
 
-const readBufferSize = 256 << 10
+// ReadBufferSize is the reader's buffer. A caller reading many files can
+// pass a *bufio.Reader of at least this size, reset for each file: the
+// reader then reads through it instead of allocating its own (a fresh
+// buffer per small file was most of an import's allocations).
+const ReadBufferSize = 256 << 10
+
+const readBufferSize = ReadBufferSize
 
 // maxWarnings bounds the warnings kept per file; further ones are counted.
 const maxWarnings = 20
