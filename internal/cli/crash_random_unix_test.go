@@ -231,12 +231,22 @@ func TestRepairSurvivesRandomSIGKILL(t *testing.T) {
 	cfg := filepath.Join(dir, "licmon.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("db: %s\nsites:\n  - name: sim\n    server: %s\n    cert_dir: %s\n", db, site.URL, site.CertDir)), 0o600)
 	seen := map[string]bool{}
+	// How long a whole repair takes here (well under a second on an idle
+	// machine, several under load), so the kills fall inside a run.
+	start := time.Now()
+	if killed, stderr := killAfter(t, cfg, 2*time.Minute, "repair", "connections", "--site", "sim", "--config", cfg,
+		"--user", `CORP\svctiming`, "--backup", filepath.Join(dir, "backup-timing.json"), "--yes"); killed {
+		t.Fatalf("a whole repair took 2 minutes:\n%s", stderr)
+	}
+	whole := time.Since(start)
+	reached.take()
+	auditSince(t, db, "sim", seen)
 	kills := 0
 	for i := range iterations {
 		before := monitorConns(t, site)
 		backup := filepath.Join(dir, fmt.Sprintf("backup%d.json", i))
 		// A different user each time, so every run has all 13 to change.
-		delay := time.Duration(rng.Int64N(int64(1200 * time.Millisecond)))
+		delay := time.Duration(rng.Int64N(int64(whole)))
 		killed, stderr := killAfter(t, cfg, delay, "repair", "connections", "--site", "sim", "--config", cfg,
 			"--user", fmt.Sprintf(`CORP\svc%d`, i), "--backup", backup, "--yes")
 		if killed {

@@ -173,6 +173,17 @@ sites:
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	// And after the first check: before it /check is a 404 by design,
+	// which the load would count as an error.
+	waitUntil(t, "the first check", loadSettle, func() bool {
+		resp, err := client.Get(base + "/api/v1/sites/prod/check")
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	rssBefore := procStatusMB(serve.Process.Pid, "VmRSS")
 
 	var (
