@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/qrs"
@@ -141,8 +142,20 @@ func TestUnreachable(t *testing.T) {
 // TestFix starts the failing task after the cause is fixed: the text, the
 // JSON and the Nagios line then describe the run that succeeded (failure
 // streak 0, the app just reloaded), not the run before the fix.
+// halfPast is a clock that starts at half past an hour and runs with the
+// wall clock. The --fix tests use it because the simulated site's hourly
+// trigger of this seed fires at five past: a fix at that minute overlaps the
+// scheduled (failing) run, which the simulator lets start beside the fix's
+// run where a real scheduler would refuse one of them (noted for the
+// simulator). The wall clock made TestFix fail one minute in sixty.
+func halfPast() func() time.Time {
+	start := time.Now()
+	at := time.Date(2026, 11, 27, 18, 30, 0, 0, time.UTC)
+	return func() time.Time { return at.Add(time.Since(start)) }
+}
+
 func TestFix(t *testing.T) {
-	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401"})
+	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401", Now: halfPast()})
 	before := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now})
 	if before.Task == nil || before.Task.FailureStreak < 2 || before.Status != check.Critical {
 		t.Fatalf("the scenario should fail repeatedly before the fix: %+v", before.Task)
@@ -229,7 +242,7 @@ func TestFix(t *testing.T) {
 // TestFixFails: a fix whose run fails again reports that run: the streak
 // grows by one and its script log is diagnosed.
 func TestFixFails(t *testing.T) {
-	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401"})
+	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401", Now: halfPast()})
 	before := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now})
 	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Fix: true, Now: site.Now,
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}})
