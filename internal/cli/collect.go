@@ -188,3 +188,18 @@ func printCollect(w io.Writer, r *collect.Result) {
 		fmt.Fprintf(w, "  new users without a seat while a type was full: %d, recorded as unmet demand (qrs-estimate, an estimate)\n", r.Denied)
 	}
 }
+
+// configAndStore loads the configuration file (for the store's path, and
+// the sites and defaults a command reads) and opens the store, the first
+// steps of every command that works on the history store.
+func configAndStore(ctx context.Context, cfgPath, dbPath string, readOnly bool) (*config.Config, store.Store, string, error) {
+	cfg, err := loadConfigFile(cfgPath)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	st, path, err := openStore(ctx, dbPath, cfg.DB, readOnly)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return cfg, st, path, nil
+}

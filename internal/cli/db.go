@@ -34,11 +34,7 @@ func runDB(ctx context.Context, e *env, args []string) int {
 	if ok, code := parseFlags(fs, args[1:], ExitUsage); !ok {
 		return code
 	}
-	cfg, err := loadConfigFile(*cfgPath)
-	if err != nil {
-		return fail(e, ExitError, err)
-	}
-	st, path, err := openStore(ctx, *dbPath, cfg.DB, true)
+	_, st, path, err := configAndStore(ctx, *cfgPath, *dbPath, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

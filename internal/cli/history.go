@@ -301,11 +301,7 @@ func runHistoryExport(ctx context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return fail(e, ExitUsage, fmt.Errorf("history export: unexpected argument %q (flags only; use --out FILE)", pos[0]))
 	}
-	cfg, err := loadConfigFile(*cfgPath)
-	if err != nil {
-		return fail(e, ExitError, err)
-	}
-	st, _, err := openStore(ctx, *dbPath, cfg.DB, true)
+	_, st, _, err := configAndStore(ctx, *cfgPath, *dbPath, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

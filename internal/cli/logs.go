@@ -114,20 +114,12 @@ func runLogsImport(ctx context.Context, e *env, args []string) int {
 	if len(paths) == 0 {
 		return fail(e, ExitUsage, errors.New("logs import: give at least one folder, .zip or log file (see licmon logs -h)"))
 	}
-	cfg, err := loadConfigFile(*cfgPath)
-	if err != nil {
-		return fail(e, ExitError, err)
-	}
-	st, path, err := openStore(ctx, *dbPath, cfg.DB, false)
+	cfg, st, path, err := configAndStore(ctx, *cfgPath, *dbPath, false)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
 	defer st.Close()
-	var configured []string
-	for _, s := range cfg.Sites {
-		configured = append(configured, s.Name)
-	}
-	name, err := logsSite(ctx, st, *site, configured)
+	name, err := logsSite(ctx, st, *site, cfg.SiteNames())
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}
@@ -198,20 +190,12 @@ func runLogsSummary(ctx context.Context, e *env, args []string) int {
 	if *format != "text" && *format != "json" {
 		return fail(e, ExitUsage, fmt.Errorf("logs summary: unknown --format %q: use text or json", *format))
 	}
-	cfg, err := loadConfigFile(*cfgPath)
-	if err != nil {
-		return fail(e, ExitError, err)
-	}
-	st, _, err := openStore(ctx, *dbPath, cfg.DB, true)
+	cfg, st, _, err := configAndStore(ctx, *cfgPath, *dbPath, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
 	defer st.Close()
-	var configured []string
-	for _, s := range cfg.Sites {
-		configured = append(configured, s.Name)
-	}
-	name, err := logsSite(ctx, st, *site, configured)
+	name, err := logsSite(ctx, st, *site, cfg.SiteNames())
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}

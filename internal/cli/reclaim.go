@@ -275,11 +275,7 @@ func runReclaimHistory(ctx context.Context, e *env, args []string) int {
 	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
 		return code
 	}
-	cfg, err := loadConfigFile(*cfgPath)
-	if err != nil {
-		return fail(e, ExitError, err)
-	}
-	st, _, err := openStore(ctx, *dbPath, cfg.DB, true)
+	_, st, _, err := configAndStore(ctx, *cfgPath, *dbPath, true)
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

@@ -3,6 +3,7 @@ package qlog
 import (
 	"bufio"
 	"errors"
+	"github.com/licmon/licmon/internal/samples"
 	"io"
 	"os"
 	"path/filepath"
@@ -198,12 +199,10 @@ func TestSchedulerRuns(t *testing.T) {
 // "User access … LicenseProfessionalAccessTypeId" line a professional use.
 func TestRealMessages(t *testing.T) {
 	path := filepath.Join("..", "..", "..", "shared", "samples", "real-2023-scheduler-repository-log-values.txt")
+	samples.Require(t, path)
 	f, err := os.Open(path)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("samples missing in CI: %v", err)
-		}
-		t.Skipf("samples not found: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var denials, uses, timedout int
