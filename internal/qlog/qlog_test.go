@@ -3,7 +3,6 @@ package qlog
 import (
 	"bufio"
 	"errors"
-	"github.com/licmon/licmon/internal/samples"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/samples"
 )
 
 const secHeader = "Sequence#\tProductVersion\tTimestamp\tHostname\tId\tDescription\tProxySessionId\tProxyPackageId\tRequestSequenceId\tUserDirectory\tUserId\tObjectId\tObjectName\tSecurityClass\tClientHostAddress\tService\tOrigin\tContext\tCommand\tResult\tMessage\tChecksum"
