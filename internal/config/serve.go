@@ -54,6 +54,11 @@ type Serve struct {
 	// licenses, forecast and candidates API, the CSV downloads) sent at
 	// once; more wait a second, then get 503 (default 4; read at start).
 	MaxHeavyRequests int `yaml:"max_heavy_requests,omitempty"`
+	// MaxCollections bounds the collections running at once across sites,
+	// each with the report model rebuilt after it; the others wait their
+	// turn. It bounds serve's memory while large sites collect; checks
+	// never wait for it (default 1; read at start).
+	MaxCollections int `yaml:"max_collections,omitempty"`
 }
 
 // ServeAuth is the optional authentication of the HTTP endpoints: a bearer
@@ -428,6 +433,9 @@ func (c *Config) validateServe() []error {
 	}
 	if s.MaxHeavyRequests < 0 || s.MaxHeavyRequests > 256 {
 		bad("serve.max_heavy_requests", fmt.Errorf("%d must be within 1–256 (0 or absent: the default 4)", s.MaxHeavyRequests))
+	}
+	if s.MaxCollections < 0 || s.MaxCollections > 64 {
+		bad("serve.max_collections", fmt.Errorf("%d must be within 1–64 (0 or absent: the default 1, one collection at a time)", s.MaxCollections))
 	}
 	if strings.Contains(s.Auth.Username, ":") {
 		bad("serve.auth.username", errors.New("must not contain ':'"))

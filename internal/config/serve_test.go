@@ -144,6 +144,8 @@ func TestServeBadConfigs(t *testing.T) {
 		{"basic without password", "serve:\n  auth: {username: a}\n", "basic auth needs both username and password"},
 		{"negative heavy limit", "serve:\n  max_heavy_requests: -1\n", "serve.max_heavy_requests: -1 must be within 1–256"},
 		{"heavy limit too high", "serve:\n  max_heavy_requests: 10000\n", "serve.max_heavy_requests: 10000 must be within 1–256"},
+		{"negative collection limit", "serve:\n  max_collections: -1\n", "serve.max_collections: -1 must be within 1–64"},
+		{"collection limit too high", "serve:\n  max_collections: 65\n", "serve.max_collections: 65 must be within 1–64"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

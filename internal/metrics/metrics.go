@@ -39,6 +39,9 @@ type Site struct {
 	// Logs is the scheduled log import's view; nil when the site has no
 	// logs folders.
 	Logs *Logs
+	// Checks is the daemon's view of its checks' schedule and storage; nil
+	// outside the daemon.
+	Checks *Checks
 }
 
 // Task is one reload task as the latest check saw it.
@@ -134,6 +137,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	describeLogs(ch)
+	describeChecks(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -184,6 +188,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(collectAtDesc, float64(s.LastCollect.Unix()), s.Name)
 		}
 		collectLogs(gauge, s)
+		collectChecks(ch, s)
 	}
 	gauge(reloadDesc, b2f(c.src.LastReloadSuccessful()))
 }

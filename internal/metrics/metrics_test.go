@@ -39,6 +39,7 @@ func fixture() fixed {
 				{Name: "Reload Operations Monitor", Status: 7, LastSuccess: success.Add(time.Hour)}},
 			Check:   &Run{Success: true, Duration: 1250 * time.Millisecond},
 			Collect: &Run{Success: true, Duration: 42 * time.Second},
+			Checks:  &Checks{Late: 2, Unsaved: 1},
 		},
 		{Name: "test", Check: &Run{Success: false, Duration: 30 * time.Second}},
 	}}

@@ -3,15 +3,18 @@ package serve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/report"
+	"github.com/licmon/licmon/internal/store"
 	"github.com/licmon/licmon/internal/web"
 )
 
 // backend adapts the server to web.Backend: everything comes from memory
-// except the check history, which is a small indexed read of the store.
+// except the check history, which is a small indexed read of the store
+// after the results still waiting to be stored.
 type backend struct{ s *Server }
 
 func (b *backend) site(name string) (*siteState, error) {
@@ -53,9 +56,23 @@ func (b *backend) CheckHistory(ctx context.Context, site string, limit int) ([]w
 	if err != nil {
 		return nil, err
 	}
-	rows, err := b.s.st.Checks(ctx, st.cfg.Name, limit)
-	if err != nil {
-		return nil, err
+	// The results still waiting for the store are the newest: they come
+	// first, so the history never misses a check the dashboard shows.
+	rows := b.s.checks.pending(st.cfg.Name)
+	if limit > 0 && len(rows) > limit {
+		rows = rows[:limit]
+	}
+	if limit <= 0 || len(rows) < limit {
+		stored, err := b.s.st.Checks(ctx, st.cfg.Name, limit-len(rows))
+		if err != nil {
+			return nil, err
+		}
+		// A result stored between the two reads is in both: keep one.
+		for _, c := range stored {
+			if !slices.ContainsFunc(rows, func(p store.CheckResult) bool { return p.ID == 0 && p.At.Unix() == c.At.Unix() }) {
+				rows = append(rows, c)
+			}
+		}
 	}
 	out := make([]web.CheckSummary, 0, len(rows))
 	for _, r := range rows {

@@ -126,7 +126,9 @@ func (m metricsSource) Sites() []metrics.Site {
 	rt := m.s.rt.Load()
 	out := make([]metrics.Site, 0, len(rt.sites))
 	for _, st := range rt.sites {
-		out = append(out, st.metricsSite())
+		ms := st.metricsSite()
+		ms.Checks.Unsaved, ms.Checks.Dropped = m.s.checks.counts(st.cfg.Name)
+		out = append(out, ms)
 	}
 	return out
 }

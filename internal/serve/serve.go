@@ -83,9 +83,15 @@ type Server struct {
 	schedDone   chan struct{}
 	runCtx      context.Context
 
-	// writeMu serialises collections and check saves: SQLite has one
-	// writer, and one 100k-user collection at a time also bounds memory.
+	// writeMu serialises the bulk writers of the daemon (a collection's
+	// save, the log import's batches, reclaim plans): SQLite has one writer
+	// and a long transaction would run the others into its busy timeout.
+	// Check results do not take it: they go through checks.
 	writeMu sync.Mutex
+	// checks stores check results in the background (checksave.go).
+	checks *checkQueue
+	// collectSlots bounds the collections running at once (slots.go).
+	collectSlots *slots
 }
 
 // New loads the configuration, opens the store, builds the clients and the
@@ -150,6 +156,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.rt.Store(rt)
 	s.reloadOK.Store(true)
+	s.checks = newCheckQueue(s.st, s.log.With("component", "checks"))
+	s.collectSlots = newSlots(cfg.Serve.MaxCollections)
 	s.handler = s.routes()
 
 	listen := opts.Listen
@@ -247,6 +255,11 @@ func (s *Server) Run(ctx context.Context) error {
 	engCtx, engCancel := context.WithCancel(context.WithoutCancel(ctx))
 	engDone := make(chan struct{})
 	go func() { s.engine.Run(engCtx); close(engDone) }()
+	// The check results' writer outlives the scheduler, so a result handed
+	// over by the last check is still written.
+	chkCtx, chkCancel := context.WithCancel(context.WithoutCancel(ctx))
+	chkDone := make(chan struct{})
+	go func() { s.checks.run(chkCtx); close(chkDone) }()
 
 	s.startScheduler(ctx)
 	for _, st := range s.rt.Load().sites {
@@ -286,6 +299,9 @@ loop:
 	for _, st := range s.rt.Load().sites {
 		st.client.CloseIdleConnections()
 	}
+	chkCancel()
+	<-chkDone
+	s.checks.flush(checkSaveFlush)
 	engCancel()
 	<-engDone
 	s.closeStore()

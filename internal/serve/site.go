@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,10 @@ type siteState struct {
 	report      *report.Report
 	warmed      bool
 	logs        *metrics.Logs // the scheduled log import; nil without logs folders
+	// lastCheckStart is when the latest check started (zero: none since
+	// serve started); lateChecks counts the checks found late.
+	lastCheckStart time.Time
+	lateChecks     int64
 }
 
 // carry copies the observations of a site across a reload.
@@ -43,7 +48,8 @@ func (s *siteState) carry() *siteState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &siteState{check: s.check, checkRun: s.checkRun, collectRun: s.collectRun, lastCollect: s.lastCollect,
-		collectErr: s.collectErr, counters: s.counters, report: s.report, warmed: s.warmed, logs: s.logs}
+		collectErr: s.collectErr, counters: s.counters, report: s.report, warmed: s.warmed, logs: s.logs,
+		lastCheckStart: s.lastCheckStart, lateChecks: s.lateChecks}
 }
 
 func (s *siteState) latestCheck() *check.Report {
@@ -66,8 +72,15 @@ func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options 
 		LogHeadLines: head, LogTailLines: tail, Now: s.opts.Now}
 }
 
-// runCheck checks a site, stores the result and evaluates the alerts.
+// runCheck checks a site, evaluates the alerts on the result at once and
+// hands the result to the background writer: the check never waits for the
+// store, whose one writer a long collection may hold.
 func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error {
+	start := s.opts.Now()
+	st.mu.Lock()
+	prev := st.lastCheckStart
+	st.lastCheckStart = start
+	st.mu.Unlock()
 	// The check's own deadline ends before the job's timeout, so a QRS too
 	// slow to answer is recorded as UNKNOWN with the reason, not dropped.
 	cctx, cancel := check.WithDeadline(ctx, st.cfg.Name, time.Duration(st.cfg.Timeout), false)
@@ -76,17 +89,20 @@ func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error
 	if ctx.Err() != nil {
 		return ctx.Err() // stopped (shutdown, reload): do not record a half check
 	}
+	sc := rt.cfg.Schedule
+	late := lateFinding(prev, start, s.opts.Now().Sub(start), sc.CheckInterval(), sc.CheckJitterOrDefault())
+	if late != nil {
+		// An OK finding: it is about licmon's schedule, not the License
+		// Monitor, so the site's status stays the License Monitor's.
+		r.Findings = append(r.Findings, *late)
+		s.log.Warn("late check", "site", st.cfg.Name, "why", strings.Join(late.Evidence, "; "))
+	}
 	var buf bytes.Buffer
 	if err := check.WriteJSON(&buf, []*check.Report{r}); err != nil {
 		return fmt.Errorf("encode check of %s: %w", st.cfg.Name, err)
 	}
-	s.writeMu.Lock()
-	_, serr := s.st.SaveCheck(ctx, store.CheckResult{Site: st.cfg.Name, At: r.CheckedAt, Status: r.Status.String(),
+	s.checks.add(store.CheckResult{Site: st.cfg.Name, At: r.CheckedAt, Status: r.Status.String(),
 		ExitCode: int(r.Status), JSON: buf.Bytes()})
-	s.writeMu.Unlock()
-	if serr != nil {
-		s.log.Warn("store the check", "site", st.cfg.Name, "err", serr)
-	}
 	reachable := true
 	for _, f := range r.Findings {
 		if f.Code == "qrs-unreachable" {
@@ -96,19 +112,59 @@ func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error
 	st.mu.Lock()
 	st.check = r
 	st.checkRun = &metrics.Run{Success: reachable, Duration: r.Took}
+	if late != nil {
+		st.lateChecks++
+	}
 	st.mu.Unlock()
 	s.evaluate(rt, st)
-	return serr
+	return nil
 }
 
-// runCollect collects a site, refreshes its counters and report model, and
-// evaluates the alerts.
+// lateFinding says when a check started later than its schedule allows
+// (a scheduled check did not run: the previous one was still going when it
+// was due, or licmon was paused) or ran so long that the next one may be
+// skipped; nil when it was on time. prev is the previous check's start
+// (zero: none since serve started).
+func lateFinding(prev, start time.Time, took, every, jitter time.Duration) *check.Finding {
+	// The scheduler's timers are not exact on a loaded machine.
+	grace := max(2*time.Second, every/20)
+	var ev []string
+	title := ""
+	if !prev.IsZero() {
+		if gap := start.Sub(prev); gap > every+jitter+grace {
+			title = fmt.Sprintf("licmon's check of this site ran %s late", (gap - every).Round(time.Second))
+			ev = append(ev, fmt.Sprintf("started %s after the previous check, which is more than the check interval (%s) and its jitter (up to %s): at least one scheduled check did not run",
+				gap.Round(time.Second), every, jitter))
+		}
+	}
+	if took > every-jitter {
+		if title == "" {
+			title = fmt.Sprintf("licmon's check of this site took %s, about as long as the check interval", took.Round(time.Second))
+		}
+		ev = append(ev, fmt.Sprintf("took %s, more than the check interval (%s) less its jitter (%s): the next check may be due while this one still runs, and is then skipped",
+			took.Round(time.Second), every, jitter))
+	}
+	if len(ev) == 0 {
+		return nil
+	}
+	return &check.Finding{Code: "check-late", Severity: check.OK, Title: title, Evidence: ev,
+		Hint: "this is about licmon's schedule, not the License Monitor: a slow QRS or an overloaded machine; raise schedule.check_every or schedule.check_timeout, and see licmon's log for \"previous run still going\""}
+}
+
+// runCollect collects a site in one of the collection slots, refreshes its
+// counters and report model in that same slot, and evaluates the alerts.
 func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) error {
-	s.writeMu.Lock()
+	release, waited, err := s.collectSlots.acquire(ctx)
+	if err != nil {
+		return slotWaitError(st.cfg.Name, waited, cap(s.collectSlots.ch), err)
+	}
+	defer release()
+	if waited > time.Second {
+		s.log.Info("collection starts after waiting for another site's", "site", st.cfg.Name, "waited", waited.Round(time.Second))
+	}
 	start := time.Now()
 	res, err := s.collectLocked(ctx, st)
 	took := time.Since(start)
-	s.writeMu.Unlock()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -128,7 +184,11 @@ func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) err
 	st.lastCollect = at
 	st.counters = counters
 	st.mu.Unlock()
+	// Still in the slot: the report model is about as big as the
+	// collection, so building it beside another site's collection would
+	// add the two.
 	s.refreshReport(ctx, st)
+	release()
 	s.evaluate(rt, st)
 	return nil
 }
@@ -144,7 +204,7 @@ func (s *Server) collectLocked(ctx context.Context, st *siteState) (*collect.Res
 		}
 		defer unlock()
 	}
-	return collect.Run(ctx, st.client, s.st, st.cfg.Name, s.opts.Now())
+	return collect.Run(ctx, st.client, writeLocked{Store: s.st, mu: &s.writeMu}, st.cfg.Name, s.opts.Now())
 }
 
 // warm loads what the store already knows about a site at start, so that
@@ -172,7 +232,14 @@ func (s *Server) warm(ctx context.Context, st *siteState) {
 		}
 	}
 	st.mu.Unlock()
+	// Building the model of a large site costs as much memory as a
+	// collection: it takes a collection slot.
+	release, _, err := s.collectSlots.acquire(ctx)
+	if err != nil {
+		return
+	}
 	s.refreshReport(ctx, st)
+	release()
 	s.evaluate(s.rt.Load(), st)
 }
 
@@ -240,7 +307,8 @@ func (s *Server) evaluate(rt *runtime, st *siteState) {
 func (st *siteState) metricsSite() metrics.Site {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun, LastCollect: st.lastCollect, Logs: st.logs}
+	m := metrics.Site{Name: st.cfg.Name, Counters: st.counters, Check: st.checkRun, Collect: st.collectRun, LastCollect: st.lastCollect, Logs: st.logs,
+		Checks: &metrics.Checks{Late: st.lateChecks}}
 	if m.Counters == nil && st.check != nil {
 		m.Counters = countersFromCheck(st.check.License)
 	}
