@@ -16,6 +16,7 @@ import (
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/report"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
 	"github.com/licmon/licmon/internal/store"
@@ -422,11 +423,26 @@ func TestCollectionsTakeTurns(t *testing.T) {
 				b.let(b.in()[done])
 				want := min(3, limit+done+1)
 				waitFor(t, fmt.Sprintf("%d collections started", want), func() bool { return len(b.in()) == want })
+				if limit == 1 && done == 0 {
+					// The first site's report model waits for the other
+					// collections: kept in memory, it would add to theirs.
+					if r := siteNamed(s, b.in()[0]).reportModel(); r != nil {
+						t.Errorf("the report model of %s was built while other collections waited", b.in()[0])
+					}
+				}
 			}
 			b.letAll()
 			waitFor(t, "every collection stored", func() bool {
 				_, m := get(t, base+"/metrics")
 				return allCollected(m)
+			})
+			waitFor(t, "every report model built", func() bool {
+				for _, st := range s.rt.Load().sites {
+					if st.reportModel() == nil {
+						return false
+					}
+				}
+				return true
 			})
 			if _, _, most := s.collectSlots.state(); most != limit {
 				t.Errorf("at most %d collections ran at once, want %d", most, limit)
@@ -442,4 +458,12 @@ func allCollected(m string) bool {
 		}
 	}
 	return true
+}
+
+func siteNamed(s *Server, name string) *siteState { return s.rt.Load().byKey[name] }
+
+func (s *siteState) reportModel() *report.Report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.report
 }

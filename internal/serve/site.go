@@ -152,9 +152,10 @@ func lateFinding(prev, start time.Time, took, every, jitter time.Duration) *chec
 }
 
 // runCollect collects a site in one of the collection slots, refreshes its
-// counters and report model in that same slot, and evaluates the alerts.
+// counters and then its report model, also in a slot, and evaluates the
+// alerts after each.
 func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) error {
-	release, waited, err := s.collectSlots.acquire(ctx)
+	release, waited, err := s.collectSlots.acquire(ctx, true)
 	if err != nil {
 		return slotWaitError(st.cfg.Name, waited, cap(s.collectSlots.ch), err)
 	}
@@ -184,9 +185,21 @@ func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) err
 	st.lastCollect = at
 	st.counters = counters
 	st.mu.Unlock()
-	// Still in the slot: the report model is about as big as the
-	// collection, so building it beside another site's collection would
-	// add the two.
+	s.evaluate(rt, st) // the new counters (available seats) at once
+	if n := s.collectSlots.collectionsWaiting(); n > 0 {
+		// A report model of a large site is tens of megabytes, and it
+		// would stay in memory while the next site collects: build it
+		// after the collections that wait (the slots serve in order).
+		release()
+		s.log.Info("report model rebuilt after the collections waiting", "site", st.cfg.Name, "collections_waiting", n)
+		release, _, err = s.collectSlots.acquire(ctx, false)
+		if err != nil {
+			s.log.Warn("report model not rebuilt: the collection job ended while other sites collected; it is rebuilt after the next collection",
+				"site", st.cfg.Name, "err", err)
+			return nil
+		}
+		defer release()
+	}
 	s.refreshReport(ctx, st)
 	release()
 	s.evaluate(rt, st)
@@ -234,7 +247,7 @@ func (s *Server) warm(ctx context.Context, st *siteState) {
 	st.mu.Unlock()
 	// Building the model of a large site costs as much memory as a
 	// collection: it takes a collection slot.
-	release, _, err := s.collectSlots.acquire(ctx)
+	release, _, err := s.collectSlots.acquire(ctx, false)
 	if err != nil {
 		return
 	}

@@ -16,15 +16,18 @@ import (
 // much again, so three sites collecting at once would need three times that.
 const DefaultMaxCollections = 1
 
-// slots bounds the heavy work running at once across sites: a collection
-// and the report model rebuilt after it, and the report models built at
-// start. Checks never take a slot.
+// slots bounds the heavy work running at once across sites: collections
+// and the report models built after them and at start. Checks never take
+// a slot.
 type slots struct {
 	ch chan struct{}
 
 	mu               sync.Mutex
 	waiting, running int
-	maxRunning       int // the most ever running at once (tests)
+	// collections counts the waiting that are collections (the others
+	// are report models to build).
+	collections int
+	maxRunning  int // the most ever running at once (tests)
 }
 
 func newSlots(n int) *slots {
@@ -34,23 +37,32 @@ func newSlots(n int) *slots {
 	return &slots{ch: make(chan struct{}, n)}
 }
 
-// acquire waits for a free slot or the end of ctx; what waited is returned
-// so the caller can say it.
-func (s *slots) acquire(ctx context.Context) (release func(), waited time.Duration, err error) {
+// acquire waits for a free slot or the end of ctx, in the order of arrival
+// (a channel's senders are served first come, first served); what waited
+// is returned so the caller can say it. collection tells a collection from
+// a report model to build.
+func (s *slots) acquire(ctx context.Context, collection bool) (release func(), waited time.Duration, err error) {
 	start := time.Now()
+	n := 0
+	if collection {
+		n = 1
+	}
 	s.mu.Lock()
 	s.waiting++
+	s.collections += n
 	s.mu.Unlock()
 	select {
 	case s.ch <- struct{}{}:
 	case <-ctx.Done():
 		s.mu.Lock()
 		s.waiting--
+		s.collections -= n
 		s.mu.Unlock()
 		return nil, time.Since(start), ctx.Err()
 	}
 	s.mu.Lock()
 	s.waiting--
+	s.collections -= n
 	s.running++
 	s.maxRunning = max(s.maxRunning, s.running)
 	s.mu.Unlock()
@@ -63,6 +75,13 @@ func (s *slots) acquire(ctx context.Context) (release func(), waited time.Durati
 			<-s.ch
 		})
 	}, time.Since(start), nil
+}
+
+// collectionsWaiting returns how many collections wait for a slot.
+func (s *slots) collectionsWaiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.collections
 }
 
 // state returns how many wait, how many run and the most that ever ran at once.
