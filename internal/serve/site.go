@@ -38,18 +38,21 @@ type siteState struct {
 	warmed      bool
 	logs        *metrics.Logs // the scheduled log import; nil without logs folders
 	// lastCheckStart is when the latest check started (zero: none since
-	// serve started); lateChecks counts the checks found late.
+	// serve started or was reloaded); lateChecks counts the checks found
+	// late.
 	lastCheckStart time.Time
 	lateChecks     int64
 }
 
-// carry copies the observations of a site across a reload.
+// carry copies the observations of a site across a reload. The start of
+// the latest check is not carried: the new schedule (its interval may have
+// changed) checks at once, which is not a late check.
 func (s *siteState) carry() *siteState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &siteState{check: s.check, checkRun: s.checkRun, collectRun: s.collectRun, lastCollect: s.lastCollect,
 		collectErr: s.collectErr, counters: s.counters, report: s.report, warmed: s.warmed, logs: s.logs,
-		lastCheckStart: s.lastCheckStart, lateChecks: s.lateChecks}
+		lateChecks: s.lateChecks}
 }
 
 func (s *siteState) latestCheck() *check.Report {
