@@ -2,9 +2,10 @@
 # `licmon serve` watching three simulated 100k-user sites during their first
 # collections: peak RSS (VmHWM) of the serve process, and whether every check
 # scheduled in that window ran and was stored. Each run starts serve on a new
-# store, checks every 30 s, waits for the three first collections, lets the
-# report models build for SETTLE seconds, stops serve and counts the stored
-# check results (`licmon db stats`). The same runs are made side by side with
+# store, checks every 30 s, waits for the three first collections and (for
+# the candidate, which logs them) the three report models, then SETTLE
+# seconds more, stops serve and counts the stored check results (`licmon db
+# stats`) and the checks skipped or failed (serve's log). The same runs are made side by side with
 # a reference build of REF (default: main; REF=none skips it) against the
 # same simulated sites; the medians are printed at the end.
 #
@@ -67,6 +68,14 @@ YAML
     if ! kill -0 "$pid" 2>/dev/null; then cat "$dir/serve.log"; exit 1; fi
   done
   local collected=$(( $(date +%s) - start ))
+  if [ "$label" = new ]; then
+    # The report models are built after the collections that waited.
+    until [ "$(grep -c 'msg="report model built"' "$dir/serve.log")" -ge 3 ]; do
+      sleep 2
+      if ! kill -0 "$pid" 2>/dev/null; then cat "$dir/serve.log"; exit 1; fi
+    done
+  fi
+  local models=$(( $(date +%s) - start ))
   sleep "$SETTLE"
   end=$(date +%s)
   local peak after late unsaved
@@ -81,14 +90,17 @@ YAML
   fi
   kill -TERM "$pid"
   wait "$pid" || true
-  # Every check the scheduler was due to run in the window: one at start
-  # per site, then one per interval.
-  local due=$(( 3 * (1 + (end - start) / EVERY) ))
+  # The checks the scheduler was due to start in the window, per site one
+  # at start and one per interval, each delayed by up to a tenth of the
+  # interval (jitter) and the process start: a range.
+  local due_min=$(( 3 * (1 + (end - start - EVERY / 10 - 2) / EVERY) )) due_max=$(( 3 * (1 + (end - start) / EVERY) ))
+  local due=$due_min
+  [ "$due_max" != "$due_min" ] && due="$due_min-$due_max"
   local stored skipped failed
   stored=$("$WORK/licmon" db stats --db "$dir/licmon.db" | awk '$1 == "check_results" {print $2}')
   skipped=$(grep -c 'previous run still going.*job=check' "$dir/serve.log" || true)
   failed=$(grep -c 'run failed.*job=check\|check result not stored' "$dir/serve.log" || true)
-  echo "$label $run peak=$peak after=$after collected_s=$collected window_s=$((end - start)) checks_due=$due stored=$stored skipped=$skipped failed=$failed late=$late unsaved_at_end=$unsaved" | tee -a "$WORK/results"
+  echo "$label $run peak=$peak after=$after collected_s=$collected models_s=$models window_s=$((end - start)) checks_due=$due stored=$stored skipped=$skipped failed=$failed late=$late unsaved_at_end=$unsaved" | tee -a "$WORK/results"
 }
 
 for run in $(seq "$RUNS"); do

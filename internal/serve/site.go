@@ -263,6 +263,7 @@ func (s *Server) warm(ctx context.Context, st *siteState) {
 // candidates) from the store. It runs after each collection only, so page
 // views never pay for it.
 func (s *Server) refreshReport(ctx context.Context, st *siteState) {
+	start := time.Now()
 	r, err := report.Build(ctx, s.st, st.cfg.Name, report.Options{NoBacktest: true})
 	if err != nil {
 		if !errors.Is(err, store.ErrUnknownSite) {
@@ -273,6 +274,7 @@ func (s *Server) refreshReport(ctx context.Context, st *siteState) {
 	st.mu.Lock()
 	st.report = r
 	st.mu.Unlock()
+	s.log.Info("report model built", "site", st.cfg.Name, "took", time.Since(start).Round(time.Millisecond))
 }
 
 // runOut turns the report's forecasts into the forecast results the alert
