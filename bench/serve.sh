@@ -5,18 +5,21 @@
 # store, checks every 30 s, waits for the three first collections and (for
 # the candidate, which logs them) the three report models, then SETTLE
 # seconds more, stops serve and counts the stored check results (`licmon db
-# stats`) and the checks skipped or failed (serve's log). The same runs are made side by side with
-# a reference build of REF (default: main; REF=none skips it) against the
-# same simulated sites; the medians are printed at the end.
+# stats`) and the checks skipped or failed (serve's log). The same runs are
+# made side by side with a reference build of REF against the same simulated
+# sites; the medians are printed at the end.
 #
 # Usage: bench/serve.sh [users] [settle-seconds]    (defaults 100000 and 30)
-# Environment: RUNS (default 3), REF (git revision, default main),
-#   LOAD=1 also runs the bounded dashboard/API load against the candidate.
+# Environment: RUNS (default 3); REF, the reference's git revision (default
+#   6f7dd38: main before checks stopped waiting for the store; REF=none
+#   skips it); LOAD=1 also runs the bounded dashboard/API load against the
+#   candidate after the last run; SERVE_GODEBUG=gctrace=1 adds the largest
+#   live heap of each run (from the garbage collector's trace).
 set -euo pipefail
 USERS=${1:-100000}
 SETTLE=${2:-30}
 RUNS=${RUNS:-3}
-REF=${REF:-main}
+REF=${REF:-6f7dd38}
 EVERY=30
 cd "$(dirname "$0")/.."
 WORK=$(mktemp -d)
@@ -61,7 +64,7 @@ YAML
   done
   local start end
   start=$(date +%s)
-  "$bin" serve --config "$dir/licmon.yaml" >"$dir/serve.log" 2>&1 &
+  GODEBUG=${SERVE_GODEBUG:-} "$bin" serve --config "$dir/licmon.yaml" >"$dir/serve.log" 2>&1 &
   local pid=$!
   until [ "$(metric 'licmon_collect_success')" = 3 ]; do
     sleep 2
@@ -100,7 +103,12 @@ YAML
   stored=$("$WORK/licmon" db stats --db "$dir/licmon.db" | awk '$1 == "check_results" {print $2}')
   skipped=$(grep -c 'previous run still going.*job=check' "$dir/serve.log" || true)
   failed=$(grep -c 'run failed.*job=check\|check result not stored' "$dir/serve.log" || true)
-  echo "$label $run peak=$peak after=$after collected_s=$collected models_s=$models window_s=$((end - start)) checks_due=$due stored=$stored skipped=$skipped failed=$failed late=$late unsaved_at_end=$unsaved" | tee -a "$WORK/results"
+  # With SERVE_GODEBUG=gctrace=1: the largest heap left live by a GC.
+  local live=""
+  if grep -q '^gc ' "$dir/serve.log"; then
+    live=" max_live_heap=$(grep '^gc ' "$dir/serve.log" | grep -o '[0-9]*->[0-9]*->[0-9]* MB' | awk -F'->' '{print $3 + 0}' | sort -n | tail -1)MB"
+  fi
+  echo "$label $run peak=$peak after=$after collected_s=$collected models_s=$models window_s=$((end - start)) checks_due=$due stored=$stored skipped=$skipped failed=$failed late=$late unsaved_at_end=$unsaved$live" | tee -a "$WORK/results"
 }
 
 for run in $(seq "$RUNS"); do
