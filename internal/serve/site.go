@@ -151,7 +151,7 @@ func lateFinding(prev, start time.Time, took, every, jitter time.Duration) *chec
 		return nil
 	}
 	return &check.Finding{Code: "check-late", Severity: check.OK, Title: title, Evidence: ev,
-		Hint: "this is about licmon's schedule, not the License Monitor: a slow QRS or an overloaded machine; raise schedule.check_every or schedule.check_timeout, and see licmon's log for \"previous run still going\""}
+		Hint: "this is about licmon's schedule, not the License Monitor: a slow QRS or an overloaded machine; if it recurs, raise schedule.check_every (licmon's log says \"previous run still going\" for each check skipped)"}
 }
 
 // runCollect collects a site in one of the collection slots, refreshes its
