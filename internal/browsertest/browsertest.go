@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -108,6 +110,78 @@ func Screenshot(ctx context.Context, t testing.TB, name string) string {
 	t.Logf("screenshot %s", file)
 	return file
 }
+
+// A4 is the paper Print lays pages out for: 210 mm less 12 mm margins on
+// each side is 186 mm, 703 CSS pixels; Letter's printable width is about
+// the same (8.5 in less margins), so what fits A4 fits Letter.
+const (
+	a4Width, a4Height   = 8.27, 11.69 // inches
+	a4PrintableCSSWidth = 703
+)
+
+// Print renders the current page as printed on A4 (print media, at the
+// paper's printable width, the reader's screen in dark mode, which must not
+// reach the paper) and returns what would spoil the printout: navigation
+// that is printed, a dark background, and LayoutProblems with no font-size
+// floor. The PDF goes to $LICMON_ARTIFACTS/name.pdf, and a screenshot of
+// the page in print media to name.png. The page is left in
+// screen media afterwards.
+func Print(ctx context.Context, t testing.TB, name string) []string {
+	t.Helper()
+	dark := []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print", Features: dark}); err != nil {
+		t.Fatalf("print media: %v", err)
+	}
+	defer func() {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Errorf("screen media: %v", err)
+		}
+	}()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(a4PrintableCSSWidth, 1000)); err != nil {
+		t.Fatalf("print viewport: %v", err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](printJS))
+	if err != nil {
+		t.Fatalf("print check: %v", err)
+	}
+	out = append(out, LayoutProblems(ctx, t, 0)...)
+	if dir := os.Getenv(ArtifactsEnv); dir != "" {
+		Screenshot(ctx, t, name) // print media at the paper's width, for a quick look
+		yes := true
+		res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: a4Width, PaperHeight: a4Height, PrintBackground: &yes, PreferCSSPageSize: &yes})
+		if err != nil {
+			t.Fatalf("print to PDF: %v", err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name+".pdf")
+		if err := os.WriteFile(file, res.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("printout %s", file)
+	}
+	return out
+}
+
+const printJS = `(() => {
+  const out = [];
+  const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  document.querySelectorAll('nav, header, .skip').forEach(el => {
+    if (shown(el)) out.push('printed navigation: ' + el.tagName.toLowerCase() + ' "' + el.textContent.trim().slice(0, 40) + '"');
+  });
+  const luminance = c => {
+    const m = c.match(/rgba?\(([\d.]+), ([\d.]+), ([\d.]+)(?:, ([\d.]+))?\)/);
+    if (!m || (m[4] !== undefined && parseFloat(m[4]) < 0.05)) return 1;
+    return (0.2126 * m[1] + 0.7152 * m[2] + 0.0722 * m[3]) / 255;
+  };
+  for (const el of [document.documentElement, document.body, ...document.body.querySelectorAll('*')]) {
+    if (el.closest('svg') || !shown(el)) continue;
+    const bg = getComputedStyle(el).backgroundColor;
+    if (luminance(bg) < 0.6) out.push('dark background ' + bg + ' on ' + el.tagName.toLowerCase() + '.' + (el.getAttribute('class') || ''));
+  }
+  return out;
+})()`
 
 // LayoutProblems checks the page as rendered and returns what a reader
 // would trip over, each in words:

@@ -108,7 +108,7 @@ func drawLegend(w *buf, items []legendItem) {
 		case swDashed:
 			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-dasharray="6 4"`)
 		case swRecon:
-			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-opacity="0.55" stroke-dasharray="2 3"`)
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-opacity="0.6" stroke-dasharray="4 3"`)
 		case swThreshold:
 			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-dasharray="4 3"`)
 		}

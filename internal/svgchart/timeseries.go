@@ -232,7 +232,7 @@ func (c *TimeSeriesChart) layout() *tsLayout {
 	}
 
 	l.legend = c.legendItems(l)
-	l.legendRows = layoutLegend(l.legend, l.left, l.right, l.top)
+	l.legendRows = layoutLegend(l.legend, 8, l.right, l.top)
 	l.top += float64(l.legendRows) * legendRow
 	if l.legendRows > 0 {
 		l.top += 2
@@ -616,7 +616,7 @@ func drawSeries(w *buf, l *tsLayout, i int) {
 	if len(recon.d) > 0 {
 		w.s(`<path class="sc-line sc-reconstructed" data-series="s`, itoa(i), `r" d="`, string(recon.d), `" fill="none" stroke="`)
 		w.esc(col)
-		w.s(`" stroke-width="2" stroke-opacity="0.55" stroke-dasharray="2 3"/>`)
+		w.s(`" stroke-width="2" stroke-opacity="0.6" stroke-dasharray="4 3"/>`)
 	}
 	// Dots make short series and isolated points visible; long series would only get noisy,
 	// and a step line (a total) holds its value between changes, so its days are not points.

@@ -22,7 +22,8 @@ import (
 // trip over (browsertest.LayoutProblems: sideways scrolling, text below
 // 11 px on desktop and 10 px on a phone, SVG text as drawn, chart labels
 // that overlap each other or the plot, legends that differ from what the
-// chart draws) and writes a full-page screenshot to $LICMON_ARTIFACTS.
+// chart draws) and writes a full-page screenshot to $LICMON_ARTIFACTS; then
+// it prints the overview and two site pages to A4 (browsertest.Print).
 func TestScreenshots(t *testing.T) {
 	browsertest.Path(t)
 	if testing.Short() {
@@ -71,4 +72,20 @@ func TestScreenshots(t *testing.T) {
 			}
 		})
 	}
+	// Printed on A4 (the same fits Letter): no navigation, no dark
+	// background even when the screen is dark, nothing wider than the paper.
+	t.Run("print", func(t *testing.T) {
+		ctx, cancel := chromedp.NewContext(browsertest.Allocator(t, 1400, 1000))
+		defer cancel()
+		ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
+		defer cancelTimeout()
+		for _, p := range pages[:3] {
+			if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+				t.Fatalf("%s: %v", p.path, err)
+			}
+			for _, problem := range browsertest.Print(ctx, t, "dashboard-"+p.name+"-a4") {
+				t.Errorf("%s printed: %s", p.path, problem)
+			}
+		}
+	})
 }
