@@ -217,3 +217,20 @@ func TestLegendAfterDownsampling(t *testing.T) {
 		t.Errorf("without downsampling the legend is %v, want the reconstructed entry too", legend)
 	}
 }
+
+// TestGaugeHasTrackAndValueOnly: a gauge draws two arcs, the track and
+// the value, and no unexplained bands around them.
+func TestGaugeHasTrackAndValueOnly(t *testing.T) {
+	for _, g := range []*Gauge{gauge40, gauge85, gauge101, {Label: "Analyzer Capacity", Value: 12852, Max: 20000, Of: "minutes"}} {
+		svg := renderString(t, g)
+		if n := strings.Count(svg, "<path"); n != 2 || !strings.Contains(svg, "sc-gauge-track") || !strings.Contains(svg, "sc-gauge-bar") {
+			t.Errorf("%s: %d paths, want the track and the value arc", g.Label, n)
+		}
+		_, texts := parse(t, svg)
+		for _, s := range texts {
+			if textWidth(s, fontSmall) > 160-8 && !strings.HasSuffix(s, "%") {
+				t.Errorf("%s: %q is wider than the gauge", g.Label, s)
+			}
+		}
+	}
+}

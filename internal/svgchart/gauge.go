@@ -143,10 +143,8 @@ func (g *Gauge) build() []byte {
 	}
 	sw := math.Max(6, r/4)
 	cy := 20 + sw/2 + r
-	defHt := cy + 6 + float64(len(lines))*legendRow
-	if g.RunOut != "" {
-		defHt += legendRow
-	}
+	runOut := wrapText(g.RunOut, wd-8, fontSmall)
+	defHt := cy + 6 + float64(len(lines)+len(runOut))*legendRow
 	ht := sizeOr(g.Height, int(math.Ceil(defHt)))
 	if g.Height > 0 && cy > ht-8 { // a box too low for the width: shrink the arc to fit
 		r = math.Max(10, ht-28-sw/2)
@@ -203,8 +201,9 @@ func (g *Gauge) build() []byte {
 		w.text("sc-gauge-of", cx, y, "middle", small+` fill="`+colMuted+`"`, ln)
 		y += legendRow
 	}
-	if g.RunOut != "" {
-		w.text("sc-gauge-runout", cx, y, "middle", small+` fill="`+colText+`"`, g.RunOut)
+	for _, ln := range runOut {
+		w.text("sc-gauge-runout", cx, y, "middle", small+` fill="`+colText+`"`, ln)
+		y += legendRow
 	}
 	w.close()
 	return w.b
