@@ -83,6 +83,16 @@ func Viewport(ctx context.Context, t testing.TB, width, height int) {
 	}
 }
 
+// DarkScheme makes the tab's pages render as for a reader whose system is
+// in dark mode (prefers-color-scheme: dark), on screen.
+func DarkScheme(ctx context.Context, t testing.TB) {
+	t.Helper()
+	dark := []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: dark}); err != nil {
+		t.Fatalf("dark scheme: %v", err)
+	}
+}
+
 // ArtifactsEnv names the directory screenshots are written to (CI sets
 // it); without it the tests check the pages but keep no pictures.
 const ArtifactsEnv = "LICMON_ARTIFACTS"

@@ -18,7 +18,7 @@ import (
 // TestScreenshots renders every kind of dashboard page in headless
 // chromium at 1400 px (desktop) and 390 px (phone): the overview, a site
 // whose License Monitor fails, a healthy site, a site at capacity and a
-// site after its first collection. On each it checks what a reader would
+// site after its first collection (and two of them in dark mode). On each it checks what a reader would
 // trip over (browsertest.LayoutProblems: sideways scrolling, text below
 // 11 px on desktop and 10 px on a phone, SVG text as drawn, chart labels
 // that overlap each other or the plot, legends that differ from what the
@@ -47,13 +47,23 @@ func TestScreenshots(t *testing.T) {
 	for _, vp := range []struct {
 		width, height int
 		minPx         float64
-	}{{1400, 1000, 11}, {390, 844, 10}} {
-		t.Run(strconv.Itoa(vp.width), func(t *testing.T) {
+		dark          bool
+	}{{1400, 1000, 11, false}, {390, 844, 10, false}, {1400, 1000, 11, true}} {
+		name := strconv.Itoa(vp.width)
+		if vp.dark {
+			name += "-dark"
+		}
+		t.Run(name, func(t *testing.T) {
 			ctx, cancel := chromedp.NewContext(browsertest.Allocator(t, vp.width, vp.height))
 			defer cancel()
 			ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
 			defer cancelTimeout()
 			browsertest.Viewport(ctx, t, vp.width, vp.height)
+			pages := pages
+			if vp.dark { // the scheme changes colours only: two pages show them all
+				browsertest.DarkScheme(ctx, t)
+				pages = pages[1:3]
+			}
 			for _, p := range pages {
 				if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 					t.Fatalf("%s: %v", p.path, err)
@@ -65,7 +75,7 @@ func TestScreenshots(t *testing.T) {
 				if !strings.Contains(text, p.want) {
 					t.Errorf("%s: page lacks %q", p.path, p.want)
 				}
-				browsertest.Screenshot(ctx, t, "dashboard-"+p.name+"-"+strconv.Itoa(vp.width))
+				browsertest.Screenshot(ctx, t, "dashboard-"+p.name+"-"+name)
 				for _, problem := range browsertest.LayoutProblems(ctx, t, vp.minPx) {
 					t.Errorf("%s at %d px: %s", p.path, vp.width, problem)
 				}
