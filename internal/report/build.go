@@ -11,7 +11,6 @@ import (
 
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
-	"github.com/licmon/licmon/internal/store"
 )
 
 const day = 24 * time.Hour
@@ -19,7 +18,7 @@ const day = 24 * time.Hour
 // Build computes the report of one site from the history store only (it
 // never talks to the QRS). Build is deterministic for a given store, site
 // and Options.
-func Build(ctx context.Context, st store.Store, site string, opts Options) (*Report, error) {
+func Build(ctx context.Context, st Source, site string, opts Options) (*Report, error) {
 	o, err := opts.resolve()
 	if err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
@@ -138,14 +137,14 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 }
 
 // resolveAsOf returns the report moment and the collection it reads.
-func resolveAsOf(ctx context.Context, st store.Store, site string, asOf time.Time) (time.Time, time.Time, error) {
+func resolveAsOf(ctx context.Context, st Source, site string, asOf time.Time) (time.Time, time.Time, error) {
 	if asOf.IsZero() {
 		t, err := st.LatestSnapshotTime(ctx, site)
 		if err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, err)
 		}
 		if t.IsZero() {
-			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, store.ErrUnknownSite)
+			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, license.ErrUnknownSite)
 		}
 		return t.UTC(), t.UTC(), nil
 	}
@@ -159,7 +158,7 @@ func resolveAsOf(ctx context.Context, st store.Store, site string, asOf time.Tim
 			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: no collection on or before %s; history starts %s",
 				site, asOf.Format(time.DateOnly), first[0].At.Format(time.DateOnly))
 		}
-		return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, store.ErrUnknownSite)
+		return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, license.ErrUnknownSite)
 	}
 	return asOf.UTC(), cs[len(cs)-1].At.UTC(), nil
 }
@@ -177,7 +176,7 @@ type inputs struct {
 	lastMonthKnown bool
 }
 
-func load(ctx context.Context, st store.Store, site string, at time.Time, counters []license.Counters) (*inputs, error) {
+func load(ctx context.Context, st Source, site string, at time.Time, counters []license.Counters) (*inputs, error) {
 	in := &inputs{counters: counters, users: map[string]license.User{}, authoring: map[string]license.Authoring{}}
 	var (
 		wg   sync.WaitGroup
