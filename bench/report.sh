@@ -15,7 +15,9 @@
 #   300k   the same with 300,000 users.
 #
 # STORES picks some (default "3y sim 300k"), RUNS the runs per store
-# (default 5). Every run prints the wall time, the CPU time (user+sys) and
+# (default 5). REF=<commit> also times the licmon of that commit (built
+# from git archive) in the same runs, before and after: the change measured
+# under the same load. Every run prints the wall time, the CPU time (user+sys) and
 # the peak RSS of licmon report as text and as JSON, and the reference's
 # wall and CPU time; then the medians. The machine's load average is printed
 # with each run: the figures of a busy machine are not those of an idle one.
@@ -27,6 +29,11 @@ days=${DAYS:-1095}
 stores=${STORES:-3y sim 300k}
 go build -o "$out/licmon" ./cmd/licmon
 go build -o "$out/rawread" ./bench/rawread
+if [ -n "${REF:-}" ]; then
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  git archive "$REF" | tar -x -C "$tmp"
+  (cd "$tmp" && go build -o "$OLDPWD/$out/licmon-ref" ./cmd/licmon)
+fi
 
 build_3y() { # $1 = db file
   [ "$days" = 1095 ] || export LICMON_BENCH_DAYS=$days
@@ -67,12 +74,21 @@ for store in $stores; do
       line="$line | $fmt ${wall}s cpu ${cpu}s $((rss / 1024))MB $(du -k "$out/report-$store.$fmt" | cut -f1)KB"
       echo "$fmt $wall $cpu $rss" >>"$runsf"
     done
+    if [ -n "${REF:-}" ]; then
+      for fmt in text json; do
+        /usr/bin/time -f "%e %U %S %M" -o "$out/time.txt" "$out/licmon-ref" report --db "$db" --site "$site" --format "$fmt" >"$out/report-$store-ref.$fmt"
+        read -r wall usr sys rss <"$out/time.txt"
+        cpu=$(echo "$usr + $sys" | bc)
+        line="$line | $REF $fmt ${wall}s cpu ${cpu}s $((rss / 1024))MB $(du -k "$out/report-$store-ref.$fmt" | cut -f1)KB"
+        echo "$REF-$fmt $wall $cpu $rss" >>"$runsf"
+      done
+    fi
     ref=$("$out/rawread" --db "$db" --site "$site")
     rw=$(echo "$ref" | sed -E 's/.*wall ([0-9.]+) s.*/\1/'); rc=$(echo "$ref" | sed -E 's/.*cpu ([0-9.]+) s.*/\1/')
     echo "ref $rw $rc 0" >>"$runsf"
     echo "run $i: $line | reference ${rw}s cpu ${rc}s (${ref%%;*})"
   done
-  for k in text json ref; do
+  for k in text json ${REF:+$REF-text $REF-json} ref; do
     echo "median of $runs, $store $k: wall $(awk -v k=$k '$1 == k {print $2}' "$runsf" | med)s, cpu $(awk -v k=$k '$1 == k {print $3}' "$runsf" | med)s, max RSS $(awk -v k=$k '$1 == k {print int($4/1024)}' "$runsf" | med)MB"
   done
 done
