@@ -26,7 +26,8 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Headroom  string
 		Reclaim   []Candidate
 		More      int
-	}{Report: r, Headroom: fmt.Sprintf("%.0f", r.Settings.HeadroomPct)}
+		Counts    CandidateCounts
+	}{Report: r, Headroom: fmt.Sprintf("%.0f", r.Settings.HeadroomPct), Counts: r.Candidates.Sizes()}
 	for _, t := range r.Types {
 		tv := typeView{TypeReport: t, Runout: runoutText(t.Forecast), Backtst: backtestText(t.Forecast.Backtest, unitOf(t))}
 		if c := HistoryChart(r, &t); c != nil {
@@ -34,11 +35,8 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		v.Types = append(v.Types, tv)
 	}
-	v.Reclaim = r.Candidates.Reclaim
-	if len(v.Reclaim) > 25 {
-		v.More = len(v.Reclaim) - 25
-		v.Reclaim = v.Reclaim[:25]
-	}
+	v.Reclaim = r.Candidates.Reclaim[:min(len(r.Candidates.Reclaim), DefaultCandidateLimit)]
+	v.More = v.Counts.Reclaim - len(v.Reclaim)
 	return page.Execute(w, v)
 }
 
@@ -135,10 +133,10 @@ var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE ht
 
 <h2 style="font-size:17px;margin:24px 0 8px 0">Candidates</h2>
 <ul style="margin:0 0 8px 0;padding-left:20px">
-<li>{{len .Candidates.Reclaim}} allocations unused for at least {{.Settings.InactivityDays}} days (reclaim)</li>
-<li>{{len .Candidates.Downgrade}} Professional users with no authoring in {{.Settings.AuthoringDays}} days (downgrade to Analyzer)</li>
-<li>{{len .Candidates.Dual}} users holding both Professional and Analyzer</li>
-<li>{{len .Candidates.Capacity}} capacity users at or above {{.Settings.AnalyzerMinutes}} minutes a month (an Analyzer seat costs less)</li>
+<li>{{.Counts.Reclaim}} allocations unused for at least {{.Settings.InactivityDays}} days (reclaim)</li>
+<li>{{.Counts.Downgrade}} Professional users with no authoring in {{.Settings.AuthoringDays}} days (downgrade to Analyzer)</li>
+<li>{{.Counts.Dual}} users holding both Professional and Analyzer</li>
+<li>{{.Counts.Capacity}} capacity users at or above {{.Settings.AnalyzerMinutes}} minutes a month (an Analyzer seat costs less)</li>
 </ul>
 {{if .Reclaim}}<div style="overflow-x:auto"><table style="border-collapse:collapse;width:100%;font-size:13px">
 <tr><th style="` + headL + `">User</th><th style="` + headL + `">Type</th><th style="` + head + `">Last used</th><th style="` + head + `">Idle days</th></tr>

@@ -128,16 +128,9 @@ type ActivePoint struct {
 	Count  int64
 }
 
-// Collection is one recorded collection.
-type Collection struct {
-	ID          int64
-	Site        string
-	At          time.Time
-	Users       int
-	Allocations int
-	// Changes is the number of per-user rows that changed (ChangeSummary.Total).
-	Changes int
-}
+// Collection is one recorded collection (the type lives in license so
+// that the report, which must not import the store, reads the same one).
+type Collection = license.Collection
 
 // SaveResult describes what SaveSnapshot did.
 type SaveResult struct {
@@ -276,8 +269,9 @@ var (
 	// to its UserCount: users were deleted since the previous collection,
 	// so the caller must read all users and save again.
 	ErrPartialUsers = errors.New("the changed users do not add up to the user count: users were deleted; read all users")
-	// ErrUnknownSite means the store has no history for the named site.
-	ErrUnknownSite = errors.New("no history for this site (run licmon collect first)")
+	// ErrUnknownSite means the store has no history for the named site
+	// (license.ErrUnknownSite: the report wraps the same error).
+	ErrUnknownSite = license.ErrUnknownSite
 	// ErrInvalidSnapshot means the snapshot itself is malformed.
 	ErrInvalidSnapshot = errors.New("invalid snapshot")
 )
