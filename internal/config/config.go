@@ -95,6 +95,9 @@ type Site struct {
 	// ArchivedLogs share, a node's Log folder) that serve imports on a
 	// schedule (schedule.logs_every), as licmon logs import does.
 	Logs []string `yaml:"logs,omitempty"`
+	// Labels (env: prod, region: emea) let serve.sites split a large
+	// fleet across serve instances (ha.go).
+	Labels map[string]string `yaml:"labels,omitempty"`
 }
 
 // DisplayServer is Server for output: a password written into the URL
@@ -355,6 +358,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
 	}
 	errs = append(errs, c.validateServe()...)
+	errs = append(errs, c.validateHA()...)
 	errs = append(errs, c.validateReclaim()...)
 	return errors.Join(errs...)
 }
