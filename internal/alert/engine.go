@@ -119,11 +119,21 @@ func New(opts Options) (*Engine, error) {
 
 // Run delivers queued alerts until ctx ends, then waits for the channel
 // workers (whose in-flight sends see ctx cancelled) and saves the state.
-func (e *Engine) Run(ctx context.Context) {
+func (e *Engine) Run(ctx context.Context) { e.Start(ctx)() }
+
+// Start is Run that returns once the channel workers accept alerts, so
+// Update right after it delivers; wait blocks until the engine stopped.
+func (e *Engine) Start(ctx context.Context) (wait func()) {
 	e.mu.Lock()
 	e.ctx = ctx
 	e.startWorkers(e.opts.Notifiers)
 	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() { e.stop(ctx); close(done) }()
+	return func() { <-done }
+}
+
+func (e *Engine) stop(ctx context.Context) {
 	<-ctx.Done()
 	e.mu.Lock()
 	for _, w := range e.workers {
