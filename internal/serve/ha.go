@@ -67,7 +67,15 @@ type electorState struct {
 }
 
 func (e electorState) Load(ctx context.Context) ([]byte, error) { return e.el.LoadState(ctx, e.name) }
-func (e electorState) Save(ctx context.Context, b []byte) error { return e.el.SaveState(ctx, e.name, b) }
+
+// Save drops the write of an instance that no longer leads: the state is
+// its successor's now, and its final save at the handover is no error.
+func (e electorState) Save(ctx context.Context, b []byte) error {
+	if err := e.el.SaveState(ctx, e.name, b); err != nil && !errors.Is(err, leader.ErrNotLeader) {
+		return err
+	}
+	return nil
+}
 
 // campaign runs for the server's life: it waits to lead, does the leader's
 // work while it leads, and campaigns again when leadership is lost.
@@ -214,12 +222,12 @@ func (s *Server) loadCheck(ctx context.Context, st *siteState) {
 	if cur := st.latestCheck(); cur != nil && !rows[0].At.After(cur.CheckedAt.Truncate(time.Second)) {
 		return
 	}
-	var rs []*check.Report
-	if err := json.Unmarshal(rows[0].JSON, &rs); err != nil || len(rs) != 1 || rs[0] == nil {
+	// runCheck stores check.WriteJSON of one report: the report itself.
+	r := new(check.Report)
+	if err := json.Unmarshal(rows[0].JSON, r); err != nil {
 		s.log.Warn("the stored check is unreadable", "site", st.cfg.Name, "at", rows[0].At, "err", err)
 		return
 	}
-	r := rs[0]
 	r.Took = time.Duration(r.TookMS) * time.Millisecond
 	st.mu.Lock()
 	st.check = r

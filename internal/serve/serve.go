@@ -423,7 +423,7 @@ func (s *Server) startScheduler(ctx context.Context) {
 				CatchUp: func(ctx context.Context, now time.Time) bool {
 					return s.collectMissed(ctx, st.cfg.Name, schedule.PrevDaily(now, hour, minute, loc))
 				},
-				Run:     func(ctx context.Context) error { return s.runCollect(ctx, rt, st) }})
+				Run: func(ctx context.Context) error { return s.runCollect(ctx, rt, st) }})
 		if reclaimScheduled(rt.cfg, st.cfg.Name) {
 			rh, rm, _ := config.ParseClock(rt.cfg.Reclaim.Schedule.At)
 			jobs = append(jobs, schedule.Job{Site: st.cfg.Name, Name: "reclaim", Hour: rh, Minute: rm, Location: loc,
