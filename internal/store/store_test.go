@@ -55,45 +55,47 @@ func small(seed uint64, at time.Time) *license.Snapshot {
 
 func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 	ctx := context.Background()
-	for v := 1; v < store.LatestSchema(); v++ {
-		t.Run("from v"+string(rune('0'+v)), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "licmon.db")
-			old, err := store.Open(ctx, path, store.WithMaxVersion(store.Options{}, v))
-			if err != nil {
-				t.Fatal(err)
-			}
-			snap := small(1, t0)
-			mustSave(t, old, snap)
-			old.Close()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		for v := 1; v < store.LatestSchema(); v++ {
+			t.Run("from v"+string(rune('0'+v)), func(t *testing.T) {
+				path := b.location(t)
+				old, err := store.Open(ctx, path, store.WithMaxVersion(store.Options{}, v))
+				if err != nil {
+					t.Fatal(err)
+				}
+				snap := small(1, t0)
+				mustSave(t, old, snap)
+				old.Close()
 
-			s, err := store.Open(ctx, path, store.Options{})
-			if err != nil {
-				t.Fatalf("reopen and migrate: %v", err)
-			}
-			defer s.Close()
-			st, err := s.Stats(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Schema != store.LatestSchema() {
-				t.Errorf("schema after migration = %d, want %d", st.Schema, store.LatestSchema())
-			}
-			got, err := s.AllocationsAt(ctx, "prod", t0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(normalized(t, snap).Allocations, got); diff != "" {
-				t.Errorf("data after migration (-want +got):\n%s", diff)
-			}
-			// The features of the later schema work on the migrated file.
-			if _, err := s.SaveCheck(ctx, store.CheckResult{Site: "prod", At: t0, Status: "ok", JSON: []byte(`{}`)}); err != nil {
-				t.Errorf("SaveCheck after migration: %v", err)
-			}
-			if _, err := s.ActiveUsers(ctx, "prod", license.Professional, t0.AddDate(0, -1, 0), t0, store.Day); err != nil {
-				t.Errorf("ActiveUsers after migration: %v", err)
-			}
-		})
-	}
+				s, err := store.Open(ctx, path, store.Options{})
+				if err != nil {
+					t.Fatalf("reopen and migrate: %v", err)
+				}
+				defer s.Close()
+				st, err := s.Stats(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Schema != store.LatestSchema() {
+					t.Errorf("schema after migration = %d, want %d", st.Schema, store.LatestSchema())
+				}
+				got, err := s.AllocationsAt(ctx, "prod", t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(normalized(t, snap).Allocations, got); diff != "" {
+					t.Errorf("data after migration (-want +got):\n%s", diff)
+				}
+				// The features of the later schema work on the migrated file.
+				if _, err := s.SaveCheck(ctx, store.CheckResult{Site: "prod", At: t0, Status: "ok", JSON: []byte(`{}`)}); err != nil {
+					t.Errorf("SaveCheck after migration: %v", err)
+				}
+				if _, err := s.ActiveUsers(ctx, "prod", license.Professional, t0.AddDate(0, -1, 0), t0, store.Day); err != nil {
+					t.Errorf("ActiveUsers after migration: %v", err)
+				}
+			})
+		}
+	})
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -275,33 +277,41 @@ func TestChecks(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	s, path := openTemp(t, store.Options{})
-	ctx := context.Background()
-	snap := small(3, t0)
-	mustSave(t, s, snap)
-	st, err := s.Stats(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := map[string]int64{}
-	for _, tb := range st.Tables {
-		rows[tb.Name] = tb.Rows
-		if tb.Rows > 0 && tb.Bytes <= 0 {
-			t.Errorf("table %s has %d rows and %d bytes", tb.Name, tb.Rows, tb.Bytes)
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s, path := b.open(t, store.Options{})
+		ctx := context.Background()
+		snap := small(3, t0)
+		mustSave(t, s, snap)
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if rows["allocation_versions"] != int64(len(snap.Allocations)) || rows["user_versions"] != int64(len(snap.Users)) ||
-		rows["collections"] != 1 || rows["counters"] != int64(len(snap.Counters)) {
-		t.Errorf("row counts %v", rows)
-	}
-	if st.Path != path || st.FileBytes == 0 || len(st.Sites) != 1 || st.Sites[0].Collections != 1 || !st.Sites[0].First.Equal(t0) {
-		t.Errorf("Stats = %+v", st)
-	}
-	// The DSN pragmas took effect: the database is in WAL mode.
-	if _, err := os.Stat(path + "-wal"); err != nil {
-		t.Errorf("no WAL file next to the open database: %v", err)
-	}
-	t.Logf("dbstat available: %v", st.BytesExact)
+		rows := map[string]int64{}
+		for _, tb := range st.Tables {
+			rows[tb.Name] = tb.Rows
+			if tb.Rows > 0 && tb.Bytes <= 0 {
+				t.Errorf("table %s has %d rows and %d bytes", tb.Name, tb.Rows, tb.Bytes)
+			}
+		}
+		if rows["allocation_versions"] != int64(len(snap.Allocations)) || rows["user_versions"] != int64(len(snap.Users)) ||
+			rows["collections"] != 1 || rows["counters"] != int64(len(snap.Counters)) {
+			t.Errorf("row counts %v", rows)
+		}
+		if st.Path != store.RedactDSN(path) || st.FileBytes == 0 || len(st.Sites) != 1 || st.Sites[0].Collections != 1 || !st.Sites[0].First.Equal(t0) {
+			t.Errorf("Stats = %+v", st)
+		}
+		if b.name == "postgres" {
+			if st.Engine != "PostgreSQL" || !st.BytesExact || st.PageSize != 0 {
+				t.Errorf("PostgreSQL stats = %+v, want exact sizes from pg_total_relation_size and no pages", st)
+			}
+			return
+		}
+		// The DSN pragmas took effect: the database is in WAL mode.
+		if _, err := os.Stat(path + "-wal"); err != nil {
+			t.Errorf("no WAL file next to the open database: %v", err)
+		}
+		t.Logf("dbstat available: %v", st.BytesExact)
+	})
 }
 
 func TestSitesAndCollections(t *testing.T) {
