@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -47,8 +49,47 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if table, ok := strings.CutPrefix(query, copyPrefix); ok && len(args) == 1 {
+		if src, ok := args[0].Value.(*copyRows); ok {
+			n, err := c.Conn.Conn().CopyFrom(ctx, pgx.Identifier{table}, src.cols, src)
+			return driver.RowsAffected(n), err
+		}
+	}
 	return c.Conn.ExecContext(ctx, rebind(dialectPostgres, query), args)
 }
+
+// copyPrefix marks an Exec that is a bulk load: "COPY table" with one
+// argument, a *copyRows. The connection runs it as PostgreSQL's COPY FROM
+// (binary), in the transaction of the Exec, which database/sql has no
+// other way to reach; a bulk insert of 100 000 rows takes a fraction of
+// the time of multi-row INSERTs.
+const copyPrefix = "COPY "
+
+// copyRows streams insertN's rows into COPY (pgx.CopyFromSource).
+type copyRows struct {
+	cols []string
+	n, i int
+	row  func(i int, dst []any) []any
+	cur  []any
+}
+
+func (r *copyRows) Next() bool {
+	if r.i >= r.n {
+		return false
+	}
+	r.cur = r.row(r.i, r.cur[:0])
+	for k, v := range r.cur {
+		if b, ok := v.(bool); ok { // 0/1 integers, as CheckNamedValue
+			r.cur[k] = b2i(b)
+		}
+	}
+	r.i++
+	return true
+}
+
+func (r *copyRows) Values() ([]any, error) { return r.cur, nil }
+
+func (r *copyRows) Err() error { return nil }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	return c.Conn.QueryContext(ctx, rebind(dialectPostgres, query), args)
