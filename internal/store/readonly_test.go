@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/licmon/licmon/internal/pgtest"
 	"github.com/licmon/licmon/internal/store"
 )
 
@@ -57,32 +58,38 @@ func TestReadOnlyOpen(t *testing.T) {
 // "SQL logic error".
 func TestDamagedStore(t *testing.T) {
 	ctx := context.Background()
-	s, path := openTemp(t, store.Options{})
-	mustSave(t, s, small(1, t0))
-	s.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DROP TABLE counters"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	for _, ro := range []bool{true, false} {
-		_, err := store.Open(ctx, path, store.Options{ReadOnly: ro})
-		if !errors.Is(err, store.ErrDamaged) {
-			t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s, path := b.open(t, store.Options{})
+		mustSave(t, s, small(1, t0))
+		s.Close()
+		if b.name == "postgres" {
+			pgtest.Exec(t, path, "DROP TABLE counters")
+		} else {
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec("DROP TABLE counters"); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
 		}
-		msg := err.Error()
-		for _, want := range []string{path, "damaged or not a licmon database", "counters", "backup"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("read-only %v: %q lacks %q", ro, msg, want)
+		for _, ro := range []bool{true, false} {
+			_, err := store.Open(ctx, path, store.Options{ReadOnly: ro})
+			if !errors.Is(err, store.ErrDamaged) {
+				t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
+			}
+			msg := err.Error()
+			for _, want := range []string{store.RedactDSN(path), "damaged or not a licmon database", "counters", "backup"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("read-only %v: %q lacks %q", ro, msg, want)
+				}
+			}
+			if strings.Contains(msg, "SQL logic error") {
+				t.Errorf("raw SQLite error: %q", msg)
 			}
 		}
-		if strings.Contains(msg, "SQL logic error") {
-			t.Errorf("raw SQLite error: %q", msg)
-		}
-	}
+	})
 }
 
 // TestStoreFileModes checks that a new store and its folder are readable
@@ -120,27 +127,29 @@ func TestStoreFileModes(t *testing.T) {
 // site and store is refused with the message a user needs, another site is
 // not, and the lock is free again after release.
 func TestLockCollect(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "licmon.db")
-	release, err := store.LockCollect(db, "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = store.LockCollect(db, "Prod")
-	if !errors.Is(err, store.ErrCollectRunning) {
-		t.Fatalf("second lock: %v, want ErrCollectRunning", err)
-	}
-	if want := "another licmon collect is running for site Prod (store " + db + "); try again when it ends"; err.Error() != want {
-		t.Errorf("message = %q\nwant      %q", err, want)
-	}
-	other, err := store.LockCollect(db, "test")
-	if err != nil {
-		t.Fatalf("another site: %v", err)
-	}
-	other()
-	release()
-	again, err := store.LockCollect(db, "prod")
-	if err != nil {
-		t.Fatalf("after release: %v", err)
-	}
-	again()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		db := b.location(t)
+		release, err := store.LockCollect(db, "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = store.LockCollect(db, "Prod")
+		if !errors.Is(err, store.ErrCollectRunning) {
+			t.Fatalf("second lock: %v, want ErrCollectRunning", err)
+		}
+		if want := "another licmon collect is running for site Prod (store " + store.RedactDSN(db) + "); try again when it ends"; err.Error() != want {
+			t.Errorf("message = %q\nwant      %q", err, want)
+		}
+		other, err := store.LockCollect(db, "test")
+		if err != nil {
+			t.Fatalf("another site: %v", err)
+		}
+		other()
+		release()
+		again, err := store.LockCollect(db, "prod")
+		if err != nil {
+			t.Fatalf("after release: %v", err)
+		}
+		again()
+	})
 }
