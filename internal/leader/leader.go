@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"sync"
 )
@@ -52,16 +51,6 @@ func DefaultInstance() string {
 		host = "unknown-host"
 	}
 	return fmt.Sprintf("%s-%d", host, os.Getpid())
-}
-
-// Key is the advisory lock key of a shard: a 64-bit FNV-1a hash of a
-// licmon-specific prefix and the shard name, so it neither depends on the
-// order instances start in nor collides with other applications' keys in
-// practice.
-func Key(shard string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("licmon serve leader\x00" + shard))
-	return int64(h.Sum64())
 }
 
 // Single is the elector of a store only one machine uses (SQLite): the

@@ -13,21 +13,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/licmon/licmon/internal/leader"
+	"github.com/licmon/licmon/internal/pgtest"
 )
 
-// postgresDSN returns the test database of LICMON_TEST_POSTGRES: a skip on
-// a developer's machine without one, a failure in CI.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("LICMON_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("LICMON_TEST_POSTGRES is not set: CI must start a PostgreSQL (.ci/run) for the leader election tests")
-		}
-		t.Skip("LICMON_TEST_POSTGRES is not set (a DSN such as postgres://postgres@127.0.0.1:5432/licmon_test): leader election tests need a PostgreSQL")
-	}
-	return dsn
-}
+// postgresDSN is a schema of its own on the test server: a skip on a
+// developer's machine without one, a failure in CI.
+func postgresDSN(t *testing.T) string { return pgtest.Schema(t) }
 
 // shard is a shard name no other test (or earlier run) uses.
 func shard(t *testing.T) string {
@@ -91,15 +82,6 @@ func TestSingleAlwaysLeads(t *testing.T) {
 	}
 	s.Close()
 	<-lctx.Done()
-}
-
-func TestKeyPerShard(t *testing.T) {
-	if leader.Key("all") != leader.Key("all") {
-		t.Fatal("the key of a shard changes between calls: two instances would not compete")
-	}
-	if leader.Key("all") == leader.Key("names=prod") {
-		t.Fatal("two shards share a lock key")
-	}
 }
 
 func TestDefaultInstanceNamesHostAndPid(t *testing.T) {
@@ -238,6 +220,17 @@ func TestPostgresStateIsFencedByTheLock(t *testing.T) {
 	}
 	if err := b.SaveState(t.Context(), name, []byte(`{"v":3}`)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// One shard name in two stores (two schemas of one database) elects two
+// leaders: the lock key is per schema.
+func TestPostgresSchemasElectApart(t *testing.T) {
+	a, b := newPG(t, postgresDSN(t), "all", "a"), newPG(t, postgresDSN(t), "all", "b")
+	within(t, campaign(t.Context(), a), "the first store's campaign")
+	within(t, campaign(t.Context(), b), "the second store's campaign")
+	if !a.Leading() || !b.Leading() {
+		t.Fatal("two stores in one database did not both get a leader")
 	}
 }
 

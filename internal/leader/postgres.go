@@ -32,10 +32,12 @@ const HandoverWithin = KeepaliveLoss + DefaultPoll
 
 // PostgresOptions configure a Postgres elector.
 type PostgresOptions struct {
-	// DSN is the PostgreSQL connection string (postgres://... or
-	// key=value). A password may come from it, from Password, from a
-	// passfile or from PGPASSWORD; it is never logged.
-	DSN string
+	// Config is the connection (serve parses the store's DSN with
+	// store.PostgresConfig, which applies db_password_file). When nil, DSN
+	// is parsed: postgres://... or key=value, a password from it, from
+	// Password, a passfile or PGPASSWORD; it is never logged.
+	Config *pgx.ConnConfig
+	DSN    string
 	// Password, when set, overrides the DSN's.
 	Password string
 	// Shard names the sites this instance runs; instances with the same
@@ -56,7 +58,7 @@ type PostgresOptions struct {
 // (its work is cancelled through the context Campaign returned).
 type Postgres struct {
 	cfg             *pgx.ConnConfig
-	key             int64
+	key             int64 // the shard's lock key in the session's schema; set by connectLocked
 	instance, shard string
 	poll            time.Duration
 	log             *slog.Logger
@@ -72,10 +74,15 @@ type Postgres struct {
 // NewPostgres returns an elector over the database of opts.DSN. It does
 // not connect: Campaign does, and keeps trying while the database is away.
 func NewPostgres(opts PostgresOptions) (*Postgres, error) {
-	cfg, err := pgx.ParseConfig(opts.DSN)
-	if err != nil {
-		// pgx's parse errors mask the password already; say what to fix.
-		return nil, fmt.Errorf("leader election: the PostgreSQL connection string is not valid (postgres://user@host:5432/db or key=value): %w", err)
+	cfg := opts.Config
+	if cfg == nil {
+		var err error
+		if cfg, err = pgx.ParseConfig(opts.DSN); err != nil {
+			// pgx's parse errors mask the password already; say what to fix.
+			return nil, fmt.Errorf("leader election: the PostgreSQL connection string is not valid (postgres://user@host:5432/db or key=value): %w", err)
+		}
+	} else {
+		cfg = cfg.Copy()
 	}
 	if opts.Password != "" {
 		cfg.Password = opts.Password
@@ -94,7 +101,7 @@ func NewPostgres(opts PostgresOptions) (*Postgres, error) {
 	}
 	// pg_stat_activity then shows which instance holds the lock.
 	cfg.RuntimeParams["application_name"] = truncate("licmon serve "+opts.Instance, 63)
-	return &Postgres{cfg: cfg, key: Key(opts.Shard), instance: opts.Instance, shard: opts.Shard,
+	return &Postgres{cfg: cfg, instance: opts.Instance, shard: opts.Shard,
 		poll: opts.Poll, log: opts.Logger.With("component", "leader", "instance", opts.Instance, "shard", opts.Shard)}, nil
 }
 
@@ -195,6 +202,13 @@ func (p *Postgres) connectLocked(ctx context.Context) error {
 	if err := createState(ctx, conn); err != nil {
 		conn.Close(context.Background())
 		return err
+	}
+	// The key names the shard within the store's schema (the DSN's
+	// search_path): two licmon stores in one database elect apart, as
+	// their write locks are apart.
+	if err := conn.QueryRow(ctx, "SELECT hashtextextended('licmon serve leader ' || current_schema() || ' ' || $1, 0)", p.shard).Scan(&p.key); err != nil {
+		conn.Close(context.Background())
+		return fmt.Errorf("compute the leader lock key: %w", err)
 	}
 	p.conn = conn
 	return nil

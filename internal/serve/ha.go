@@ -19,13 +19,6 @@ import (
 // the leader's latest checks, collections and alerts from the store.
 const DefaultFollowEvery = 30 * time.Second
 
-// isPostgres reports whether the store is a PostgreSQL DSN (several serve
-// instances may share it) rather than a SQLite file.
-func isPostgres(db string) bool {
-	l := strings.ToLower(db)
-	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
-}
-
 // selectSites applies serve.sites: the shard of the fleet this instance runs.
 func selectSites(cfg *config.Config, sites []config.Site) ([]config.Site, error) {
 	sel := cfg.Serve.Sites.Select(sites)
@@ -47,10 +40,15 @@ func (s *Server) newElector(cfg *config.Config, db string) (leader.Elector, erro
 		instance = leader.DefaultInstance()
 	}
 	shard := cfg.Serve.Sites.Shard()
-	if !isPostgres(db) {
+	if !store.IsPostgres(db) {
 		return leader.NewSingle(instance, shard), nil
 	}
-	return leader.NewPostgres(leader.PostgresOptions{DSN: db, Shard: shard, Instance: instance,
+	// The store's own parsing: db_password_file, PGPASSWORD, a passfile.
+	pc, err := store.PostgresConfig(db)
+	if err != nil {
+		return nil, err
+	}
+	return leader.NewPostgres(leader.PostgresOptions{Config: pc, Shard: shard, Instance: instance,
 		Poll: cfg.Serve.LeaderPollOrDefault(), Logger: s.log})
 }
 

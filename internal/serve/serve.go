@@ -141,7 +141,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		if !isPostgres(dbPath) {
+		if !store.IsPostgres(dbPath) {
 			if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 				return nil, fmt.Errorf("create store folder: %w", err)
 			}
@@ -150,9 +150,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.ownsSt = true
-		if !isPostgres(dbPath) {
-			s.dbPath = dbPath // the file beside which collection locks live
-		}
+		s.dbPath = dbPath // collection locks: a file beside it, or an advisory lock
 	}
 	s.el = opts.Elector
 	if s.el == nil {
