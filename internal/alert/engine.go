@@ -140,11 +140,11 @@ func (e *Engine) stop(ctx context.Context) {
 		close(w.queue)
 	}
 	e.workers = nil
+	// Stopped: a Reconfigure now starts no workers, and Run may be called
+	// again (a serve instance that leads again).
+	e.ctx = nil
 	e.mu.Unlock()
 	e.wg.Wait()
-	e.mu.Lock()
-	e.ctx = nil // Run may be called again (a serve instance leading again)
-	e.mu.Unlock()
 	if err := e.Save(); err != nil {
 		e.opts.Logger.Warn("save alert state", "err", err)
 	}
@@ -152,6 +152,7 @@ func (e *Engine) stop(ctx context.Context) {
 
 // startWorkers starts one delivery goroutine per channel. Callers hold e.mu.
 func (e *Engine) startWorkers(ns []notify.Notifier) {
+	ctx, retry := e.ctx, e.opts.Retry
 	e.workers = map[string]*worker{}
 	for _, n := range ns {
 		w := &worker{n: n, queue: make(chan job, queueSize)}
@@ -160,7 +161,7 @@ func (e *Engine) startWorkers(ns []notify.Notifier) {
 		go func() {
 			defer e.wg.Done()
 			for j := range w.queue {
-				err := notify.Send(e.ctx, w.n, j.alert, e.opts.Retry)
+				err := notify.Send(ctx, w.n, j.alert, retry)
 				e.delivered(j, err)
 			}
 		}()
