@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/licmon/licmon/internal/license"
+	"github.com/licmon/licmon/internal/pgtest"
 	"github.com/licmon/licmon/internal/store"
 )
 
@@ -98,29 +98,35 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 // order) is applied on open.
 func TestMigrationGapApplied(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "licmon.db")
-	s, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DROP TABLE denials_daily"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = 4"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	s, err = store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatalf("reopen with a gap: %v", err)
-	}
-	defer s.Close()
-	if err := s.SaveDenials(ctx, "prod", license.DenialsFromLogs, []license.DenialDay{{Day: time.Now(), Type: license.Professional, Denials: 1}}); err != nil {
-		t.Fatalf("the missing migration was not applied: %v", err)
-	}
+	forEachBackend(t, func(t *testing.T, b backend) {
+		path := b.location(t)
+		s, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if b.name == "postgres" {
+			pgtest.Exec(t, path, "DROP TABLE denials_daily", "DELETE FROM schema_migrations WHERE version = 4")
+		} else {
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec("DROP TABLE denials_daily"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = 4"); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+		}
+		s, err = store.Open(ctx, path, store.Options{})
+		if err != nil {
+			t.Fatalf("reopen with a gap: %v", err)
+		}
+		defer s.Close()
+		if err := s.SaveDenials(ctx, "prod", license.DenialsFromLogs, []license.DenialDay{{Day: time.Now(), Type: license.Professional, Denials: 1}}); err != nil {
+			t.Fatalf("the missing migration was not applied: %v", err)
+		}
+	})
 }
