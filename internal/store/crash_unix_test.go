@@ -60,54 +60,51 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(3) // the hook should have killed us
 }
 
-// TestSaveSurvivesSIGKILL kills a process in the middle of a save, at each
-// stage, on both backends: the store is as of the previous collection and
-// takes the next one.
-func TestSaveSurvivesSIGKILL(t *testing.T) {
+func TestSaveSurvivesSIGKILL(t *testing.T) { forEachBackend(t, testSaveSurvivesSIGKILL) }
+
+func testSaveSurvivesSIGKILL(t *testing.T, be backend) {
 	s1, _ := crashSnapshots()
 	want := normalized(t, s1)
-	forEachBackend(t, func(t *testing.T, b backend) {
-		for _, stage := range []string{"begin", "allocations", "users", "before-commit"} {
-			t.Run(stage, func(t *testing.T) {
-				path := b.location(t)
-				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-				cmd.Env = append(os.Environ(), envCrashDB+"="+path, envCrashStage+"="+stage)
-				out, err := cmd.CombinedOutput()
-				ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-				if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-					t.Fatalf("child did not die by SIGKILL at %q: %v\n%s", stage, err, out)
-				}
-				ctx := context.Background()
-				s, err := store.Open(ctx, path, store.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
-				later := t0.Add(48 * time.Hour)
-				got, err := s.AllocationsAt(ctx, "prod", later)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(want.Allocations, got); diff != "" {
-					t.Fatalf("allocations after crash differ from snapshot 1 (-want +got):\n%s", diff)
-				}
-				users, _ := s.UsersAt(ctx, "prod", later)
-				if diff := cmp.Diff(want.Users, users); diff != "" {
-					t.Fatalf("users after crash (-want +got):\n%s", diff)
-				}
-				daily, err := s.DailyCounters(ctx, "prod", license.Professional, t0, later)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(daily) != 1 || !daily[0].Day.Equal(license.Day(t0)) || daily[0].Allocated != want.Counters[0].Allocated {
-					t.Fatalf("daily counters after crash = %+v, want only snapshot 1's day", daily)
-				}
-				// The store is usable: saving snapshot 2 now works.
-				_, s2 := crashSnapshots()
-				if _, err := s.SaveSnapshot(ctx, s2); err != nil {
-					t.Fatalf("save after crash: %v", err)
-				}
-			})
-		}
-	})
+	for _, stage := range []string{"begin", "allocations", "users", "before-commit"} {
+		t.Run(stage, func(t *testing.T) {
+			path := be.location(t)
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+			cmd.Env = append(os.Environ(), envCrashDB+"="+path, envCrashStage+"="+stage)
+			out, err := cmd.CombinedOutput()
+			ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+				t.Fatalf("child did not die by SIGKILL at %q: %v\n%s", stage, err, out)
+			}
+			ctx := context.Background()
+			s, err := store.Open(ctx, path, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			later := t0.Add(48 * time.Hour)
+			got, err := s.AllocationsAt(ctx, "prod", later)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.Allocations, got); diff != "" {
+				t.Fatalf("allocations after crash differ from snapshot 1 (-want +got):\n%s", diff)
+			}
+			users, _ := s.UsersAt(ctx, "prod", later)
+			if diff := cmp.Diff(want.Users, users); diff != "" {
+				t.Fatalf("users after crash (-want +got):\n%s", diff)
+			}
+			daily, err := s.DailyCounters(ctx, "prod", license.Professional, t0, later)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(daily) != 1 || !daily[0].Day.Equal(license.Day(t0)) || daily[0].Allocated != want.Counters[0].Allocated {
+				t.Fatalf("daily counters after crash = %+v, want only snapshot 1's day", daily)
+			}
+			// The store is usable: saving snapshot 2 now works.
+			_, s2 := crashSnapshots()
+			if _, err := s.SaveSnapshot(ctx, s2); err != nil {
+				t.Fatalf("save after crash: %v", err)
+			}
+		})
+	}
 }
