@@ -52,7 +52,7 @@ one() { # backend
   if [ "$b" = sqlite ]; then
     db="$out/pg-bench.db"; rm -f "$db" "$db-wal" "$db-shm"
   else
-    db=$pgdb; "${psql[@]}" -q -c "DROP SCHEMA IF EXISTS licmon_bench CASCADE" -c "CREATE SCHEMA licmon_bench"
+    db=$pgdb; PGOPTIONS="-c client_min_messages=warning" "${psql[@]}" -q -c "DROP SCHEMA IF EXISTS licmon_bench CASCADE" -c "CREATE SCHEMA licmon_bench"
   fi
   for pass in first following; do
     measure "$b" "collect-$pass" "$out/licmon" collect --server https://localhost:14246 --cert-dir "$out/certs-pg" --site bench --db "$db"
