@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -51,4 +52,24 @@ func (b backend) openAt(t testing.TB, loc string, opts store.Options) store.Stor
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// exec runs statements on the store at loc behind the store's back (to
+// damage it), with the backend's own driver.
+func (b backend) exec(t testing.TB, loc string, stmts ...string) {
+	t.Helper()
+	if b.name == "postgres" {
+		pgtest.Exec(t, loc, stmts...)
+		return
+	}
+	db, err := sql.Open("sqlite", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, st := range stmts {
+		if _, err := db.Exec(st); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
 }

@@ -228,19 +228,19 @@ func (s *sqlStore) dataTables() ([]string, error) {
 func sameSchema(ctx context.Context, src, dst *sql.Tx, schema *int) error {
 	versions := func(tx *sql.Tx) (string, int, error) {
 		var vs []string
-		max := 0
+		last := 0
 		err := scanAll(ctx, tx, "SELECT version FROM schema_migrations ORDER BY version", nil, func(r *sql.Rows) error {
 			var v int
 			if err := r.Scan(&v); err != nil {
 				return err
 			}
 			vs = append(vs, strconv.Itoa(v))
-			max = v
+			last = v
 			return nil
 		})
-		return strings.Join(vs, ","), max, err
+		return strings.Join(vs, ","), last, err
 	}
-	a, max, err := versions(src)
+	a, last, err := versions(src)
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func sameSchema(ctx context.Context, src, dst *sql.Tx, schema *int) error {
 	if a != b {
 		return fmt.Errorf("the stores have different schemas (source migrations %s, destination %s): open both with this licmon first", a, b)
 	}
-	*schema = max
+	*schema = last
 	return nil
 }
 

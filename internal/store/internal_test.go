@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/licmon/licmon/internal/pgtest"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -83,7 +85,6 @@ func TestMigrationsAreNumbered(t *testing.T) {
 // store may be migrated by a binary with 1–3 and 7, then by one that also
 // has 4–6: those must still be applied.
 func TestMigrationGaps(t *testing.T) {
-	ctx := t.Context()
 	all, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,15 @@ func TestMigrationGaps(t *testing.T) {
 	}
 	early := append(append([]migration(nil), base...), mk(7, "t7"))
 	later := append(append([]migration(nil), base...), mk(4, "t4"), mk(5, "t5"), mk(6, "t6"), mk(7, "t7"))
-	path := t.TempDir() + "/gaps.db"
+	// On both engines: the PostgreSQL leg skips without a server, except in
+	// CI (pgtest).
+	for name, path := range map[string]func() string{"sqlite": func() string { return t.TempDir() + "/gaps.db" }, "postgres": func() string { return pgtest.Schema(t) }} {
+		t.Run(name, func(t *testing.T) { migrationGaps(t, path(), early, later) })
+	}
+}
+
+func migrationGaps(t *testing.T, path string, early, later []migration) {
+	ctx := t.Context()
 	st, err := Open(ctx, path, Options{migrations: early})
 	if err != nil {
 		t.Fatal(err)

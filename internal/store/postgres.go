@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -112,6 +113,11 @@ func PostgresConfig(dsn string) (*pgx.ConnConfig, error) {
 		}
 		cfg.Password = pw
 	}
+	if cfg.ConnectTimeout == 0 {
+		// An unreachable server fails in seconds, not at the OS's TCP
+		// timeout; connect_timeout in the DSN overrides it.
+		cfg.ConnectTimeout = 15 * time.Second
+	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
@@ -189,7 +195,8 @@ func pgOpenErr(where string, err error) error {
 // site's lower-case name, so the lock holds across hosts (several serve
 // instances) and a killed process releases it with its connection.
 func lockCollectPostgres(dsn, site string) (release func(), held bool, err error) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	conn, err := ConnectPostgres(ctx, dsn)
 	if err != nil {
 		return nil, false, err
@@ -204,5 +211,6 @@ func lockCollectPostgres(dsn, site string) (release func(), held bool, err error
 		conn.Close(ctx)
 		return nil, true, nil
 	}
+	// The connection outlives ctx: it holds the lock until release.
 	return func() { conn.Close(context.Background()) }, false, nil
 }

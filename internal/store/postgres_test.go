@@ -193,3 +193,19 @@ func TestPostgresWritersAreSerialised(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresForeignSchema: a schema holding another application's tables
+// is not taken for a licmon store, and nothing is created in it.
+func TestPostgresForeignSchema(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	pgtest.Exec(t, dsn, "CREATE TABLE orders (id BIGINT PRIMARY KEY)")
+	for _, ro := range []bool{false, true} {
+		_, err := store.Open(context.Background(), dsn, store.Options{ReadOnly: ro})
+		if !errors.Is(err, store.ErrNotLicmonDB) || !strings.Contains(err.Error(), "no licmon schema") {
+			t.Errorf("read-only %v: %v, want ErrNotLicmonDB", ro, err)
+		}
+	}
+	// Fails the test (pgtest.Exec) if licmon created a table there.
+	pgtest.Exec(t, dsn, `DO $$ BEGIN IF (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()) <> 1
+		THEN RAISE EXCEPTION 'licmon created tables in a foreign schema'; END IF; END $$`)
+}

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/licmon/licmon/internal/pgtest"
 	"github.com/licmon/licmon/internal/store"
 )
 
@@ -56,40 +54,29 @@ func TestReadOnlyOpen(t *testing.T) {
 // TestDamagedStore drops a table and checks that opening the store names
 // the file, says it is damaged and what to do, instead of SQLite's raw
 // "SQL logic error".
-func TestDamagedStore(t *testing.T) {
+func TestDamagedStore(t *testing.T) { forEachBackend(t, testDamagedStore) }
+
+func testDamagedStore(t *testing.T, be backend) {
 	ctx := context.Background()
-	forEachBackend(t, func(t *testing.T, b backend) {
-		s, path := b.open(t, store.Options{})
-		mustSave(t, s, small(1, t0))
-		s.Close()
-		if b.name == "postgres" {
-			pgtest.Exec(t, path, "DROP TABLE counters")
-		} else {
-			db, err := sql.Open("sqlite", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.Exec("DROP TABLE counters"); err != nil {
-				t.Fatal(err)
-			}
-			db.Close()
+	s, path := be.open(t, store.Options{})
+	mustSave(t, s, small(1, t0))
+	s.Close()
+	be.exec(t, path, "DROP TABLE counters")
+	for _, ro := range []bool{true, false} {
+		_, err := store.Open(ctx, path, store.Options{ReadOnly: ro})
+		if !errors.Is(err, store.ErrDamaged) {
+			t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
 		}
-		for _, ro := range []bool{true, false} {
-			_, err := store.Open(ctx, path, store.Options{ReadOnly: ro})
-			if !errors.Is(err, store.ErrDamaged) {
-				t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
-			}
-			msg := err.Error()
-			for _, want := range []string{store.RedactDSN(path), "damaged or not a licmon database", "counters", "backup"} {
-				if !strings.Contains(msg, want) {
-					t.Errorf("read-only %v: %q lacks %q", ro, msg, want)
-				}
-			}
-			if strings.Contains(msg, "SQL logic error") {
-				t.Errorf("raw SQLite error: %q", msg)
+		msg := err.Error()
+		for _, want := range []string{store.RedactDSN(path), "damaged or not a licmon database", "counters", "backup"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("read-only %v: %q lacks %q", ro, msg, want)
 			}
 		}
-	})
+		if strings.Contains(msg, "SQL logic error") {
+			t.Errorf("raw SQLite error: %q", msg)
+		}
+	}
 }
 
 // TestStoreFileModes checks that a new store and its folder are readable
@@ -126,30 +113,30 @@ func TestStoreFileModes(t *testing.T) {
 // TestLockCollect checks the collection lock: a second lock of the same
 // site and store is refused with the message a user needs, another site is
 // not, and the lock is free again after release.
-func TestLockCollect(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend) {
-		db := b.location(t)
-		release, err := store.LockCollect(db, "prod")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = store.LockCollect(db, "Prod")
-		if !errors.Is(err, store.ErrCollectRunning) {
-			t.Fatalf("second lock: %v, want ErrCollectRunning", err)
-		}
-		if want := "another licmon collect is running for site Prod (store " + store.RedactDSN(db) + "); try again when it ends"; err.Error() != want {
-			t.Errorf("message = %q\nwant      %q", err, want)
-		}
-		other, err := store.LockCollect(db, "test")
-		if err != nil {
-			t.Fatalf("another site: %v", err)
-		}
-		other()
-		release()
-		again, err := store.LockCollect(db, "prod")
-		if err != nil {
-			t.Fatalf("after release: %v", err)
-		}
-		again()
-	})
+func TestLockCollect(t *testing.T) { forEachBackend(t, testLockCollect) }
+
+func testLockCollect(t *testing.T, be backend) {
+	db := be.location(t)
+	release, err := store.LockCollect(db, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.LockCollect(db, "Prod")
+	if !errors.Is(err, store.ErrCollectRunning) {
+		t.Fatalf("second lock: %v, want ErrCollectRunning", err)
+	}
+	if want := "another licmon collect is running for site Prod (store " + store.RedactDSN(db) + "); try again when it ends"; err.Error() != want {
+		t.Errorf("message = %q\nwant      %q", err, want)
+	}
+	other, err := store.LockCollect(db, "test")
+	if err != nil {
+		t.Fatalf("another site: %v", err)
+	}
+	other()
+	release()
+	again, err := store.LockCollect(db, "prod")
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again()
 }
