@@ -208,6 +208,18 @@ channels:
 	waitUntil(t, "a's first check, collection and alert", time.Minute, func() bool {
 		return len(checks()) >= 1 && len(collections()) == 1 && alerts() == 1
 	})
+	// The kill comes after a recorded the delivery (its API shows lastSent
+	// once the state is saved): an alert whose delivery the leader's death
+	// cuts off is sent again by design, since nobody knows it arrived.
+	waitUntil(t, "a recording the delivery", time.Minute, func() bool {
+		resp, err := http.Get(a.base + "/api/v1/alerts")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `"lastSent":"`)
+	})
 	if b.leads() || !strings.Contains(b.metrics(), `licmon_leader{instance="b",shard="all"} 0`) {
 		t.Fatal("b does not stand by while a leads")
 	}
@@ -240,16 +252,17 @@ channels:
 	if len(cs) != 2 || !cs[0].At.Before(killed) || cs[1].At.Before(slot) {
 		t.Errorf("collections %v: want the start's catch-up before the kill and the %s slot's after it, once each", cs, slot.Format("15:04"))
 	}
-	// Checks (newest first) follow each other by the interval (less the
-	// jitter and the one-second precision of the store) and none is lost
-	// across the kill (a lost one would leave a gap of two intervals).
+	// Checks (newest first) follow each other by about the interval: none
+	// twice at the handover (a gap of a second or two) and none lost across
+	// the kill (a gap of two intervals). The bounds leave room for a loaded
+	// machine's late timers.
 	chk := checks()
 	for _, c := range chk {
 		t.Logf("check at %s", c.At.Format(time.TimeOnly))
 	}
 	for i := 0; i+1 < len(chk); i++ {
 		gap := chk[i].At.Sub(chk[i+1].At)
-		if gap < every-2*time.Second || gap > every*3/2 {
+		if gap < every/2 || gap > every*3/2 {
 			t.Errorf("checks at %s and %s are %s apart, want about %s", chk[i+1].At.Format(time.TimeOnly), chk[i].At.Format(time.TimeOnly), gap, every)
 		}
 	}
