@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -217,8 +218,21 @@ channels:
 			return false
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return strings.Contains(string(b), `"lastSent":"`)
+		var got struct {
+			Alerts []struct {
+				Key      string  `json:"key"`
+				LastSent *string `json:"lastSent"`
+			} `json:"alerts"`
+		}
+		if json.NewDecoder(resp.Body).Decode(&got) != nil {
+			return false
+		}
+		for _, al := range got.Alerts {
+			if al.Key == "sim/lm-task-failed" && al.LastSent != nil {
+				return true
+			}
+		}
+		return false
 	})
 	if b.leads() || !strings.Contains(b.metrics(), `licmon_leader{instance="b",shard="all"} 0`) {
 		t.Fatal("b does not stand by while a leads")
