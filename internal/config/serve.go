@@ -54,6 +54,11 @@ type Serve struct {
 	// licenses, forecast and candidates API, the CSV downloads) sent at
 	// once; more wait a second, then get 503 (default 4; read at start).
 	MaxHeavyRequests int `yaml:"max_heavy_requests,omitempty"`
+	// Instance, LeaderPoll and Sites run several serve instances on one
+	// PostgreSQL store (ha.go).
+	Instance   string       `yaml:"instance,omitempty"`
+	LeaderPoll Duration     `yaml:"leader_poll,omitempty"`
+	Sites      SiteSelector `yaml:"sites,omitempty"`
 }
 
 // ServeAuth is the optional authentication of the HTTP endpoints: a bearer
@@ -343,6 +348,7 @@ func (c *Config) expandServe(baseDir string, lookupEnv func(string) (string, boo
 	}
 	str("serve.listen", &c.Serve.Listen)
 	str("serve.external_url", &c.Serve.ExternalURL)
+	str("serve.instance", &c.Serve.Instance)
 	path("serve.tls_cert_file", &c.Serve.TLSCertFile)
 	path("serve.tls_key_file", &c.Serve.TLSKeyFile)
 	path("serve.alert_state", &c.Serve.AlertState)

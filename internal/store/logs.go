@@ -326,7 +326,7 @@ func (s *sqlStore) RefreshLogDays(ctx context.Context, site string, from, to tim
 				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user AND u.day > d.day ORDER BY u.day LIMIT 1),
 				'') AS typ
 			FROM (SELECT day, user, COUNT(*) AS n FROM log_sessions WHERE site_id = ? AND day >= ? AND day <= ? GROUP BY day, user) d
-		) GROUP BY day, typ`), siteID, siteID, siteID, siteID, f, t); err != nil {
+		) AS per_user GROUP BY day, typ`), siteID, siteID, siteID, siteID, f, t); err != nil {
 		return fmt.Errorf("refresh log days of %s: %w", site, err)
 	}
 	var days []license.DenialDay

@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,8 +12,10 @@ import (
 	"github.com/licmon/licmon/internal/store"
 )
 
-func TestLogBatchIdempotentAndDaily(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestLogBatchIdempotentAndDaily(t *testing.T) { forEachBackend(t, testLogBatchIdempotentAndDaily) }
+
+func testLogBatchIdempotentAndDaily(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	b := &store.LogBatch{
@@ -94,25 +94,17 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 
 // A migration missing below the latest recorded one (branches land in any
 // order) is applied on open.
-func TestMigrationGapApplied(t *testing.T) {
+func TestMigrationGapApplied(t *testing.T) { forEachBackend(t, testMigrationGapApplied) }
+
+func testMigrationGapApplied(t *testing.T, be backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "licmon.db")
+	path := be.location(t)
 	s, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DROP TABLE denials_daily"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = 4"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	be.exec(t, path, "DROP TABLE denials_daily", "DELETE FROM schema_migrations WHERE version = 4")
 	s, err = store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatalf("reopen with a gap: %v", err)

@@ -10,9 +10,9 @@ import (
 )
 
 // Store is licmon's license history. Every command reads and writes history
-// through it; the only implementation today is SQLite over database/sql, and
-// the interface is shaped so a PostgreSQL backend can be added without
-// touching callers.
+// through it. One implementation over database/sql serves SQLite (a file,
+// the default) and PostgreSQL (a postgres:// DSN), with the same queries
+// and the same behaviour (see dialect.go).
 //
 // Times passed in may be in any location; times returned are UTC. All times
 // are kept at one-second precision.
@@ -204,8 +204,14 @@ type CheckResult struct {
 
 // Stats describes the database for `licmon store stats` style output.
 type Stats struct {
-	Path      string
-	FileBytes int64 // main file + WAL
+	// Path is the SQLite file, or the PostgreSQL DSN without its password.
+	Path string
+	// Engine is "SQLite" or "PostgreSQL".
+	Engine string
+	// FileBytes is the main file + WAL (SQLite), or the bytes of the
+	// store's tables with their indexes (PostgreSQL).
+	FileBytes int64
+	// PageSize, Pages and FreePages are SQLite's; zero on PostgreSQL.
 	PageSize  int64
 	Pages     int64
 	FreePages int64
