@@ -70,7 +70,7 @@ func Copy(ctx context.Context, from, to string, opts CopyOptions) (*CopyResult, 
 	src, dst := srcSt.(*sqlStore), dstSt.(*sqlStore)
 	res := &CopyResult{From: src.path, To: dst.path, FromEngine: src.engine(), ToEngine: dst.engine()}
 
-	tables, err := src.dataTables()
+	tables, err := src.dataTables(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("copy store: %w", err)
 	}
@@ -148,7 +148,7 @@ func TableChecksums(ctx context.Context, db string) ([]TableCopy, error) {
 	}
 	defer st.Close()
 	s := st.(*sqlStore)
-	tables, err := s.dataTables()
+	tables, err := s.dataTables(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -185,43 +185,43 @@ func (s *sqlStore) snapshotLevel() sql.IsolationLevel {
 	return sql.LevelDefault
 }
 
-// dataTables lists the store's tables in the order the migrations created
-// them, which is an order their foreign keys allow: parents first.
-// schema_migrations is not data: each store records its own.
-func (s *sqlStore) dataTables() ([]string, error) {
+// dataTables lists the store's tables but schema_migrations (each store
+// records its own) in the order the migrations created them, which is an
+// order their foreign keys allow: parents first. Tables the database has
+// and no CREATE TABLE names (a rename) come last.
+func (s *sqlStore) dataTables(ctx context.Context) ([]string, error) {
 	migs, err := s.migrationList()
 	if err != nil {
 		return nil, err
 	}
-	var order []string
-	seen := map[string]bool{}
+	have, err := s.tableNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	delete(have, "schema_migrations")
+	var out []string
 	for _, m := range migs {
 		for _, st := range splitStatements(m.sql) {
-			f := strings.Fields(strings.ToUpper(st))
-			if len(f) > 2 && f[0] == "CREATE" && f[1] == "TABLE" {
-				i := 2
-				if len(f) > 5 && f[2] == "IF" && f[3] == "NOT" && f[4] == "EXISTS" {
-					i = 5
-				}
-				n := strings.ToLower(strings.Trim(strings.TrimRight(f[i], "("), `"`))
-				if !seen[n] {
-					seen[n] = true
-					order = append(order, n)
-				}
+			f := strings.Fields(strings.ToLower(st))
+			if len(f) < 3 || f[0] != "create" || f[1] != "table" {
+				continue
 			}
-			if len(f) > 2 && f[0] == "DROP" && f[1] == "TABLE" {
-				n := strings.ToLower(strings.Trim(f[len(f)-1], `";`))
-				delete(seen, n)
+			n := f[2]
+			if len(f) > 5 && f[2] == "if" && f[3] == "not" && f[4] == "exists" {
+				n = f[5]
+			}
+			if n = strings.Trim(strings.TrimRight(n, "(;"), `"`); have[n] {
+				out = append(out, n)
+				delete(have, n)
 			}
 		}
 	}
-	var out []string
-	for _, t := range order {
-		if seen[t] {
-			out = append(out, t)
-		}
+	rest := make([]string, 0, len(have))
+	for n := range have {
+		rest = append(rest, n)
 	}
-	return out, nil
+	sort.Strings(rest)
+	return append(out, rest...), nil
 }
 
 // sameSchema checks that both stores have applied the same migrations.

@@ -91,8 +91,8 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	for _, tc := range res.Tables {
-		if tc.Rows == 0 {
-			t.Errorf("table %s: no rows copied (Fill must write every table for this test to mean something)", tc.Name)
+		if tc.Rows == 0 && !strings.HasPrefix(tc.Name, "log_") {
+			t.Errorf("table %s: no rows copied (Fill must write every table but log ones for this test to mean something)", tc.Name)
 		}
 	}
 	if _, err := store.Copy(ctx, pg, b, store.CopyOptions{}); err != nil {
