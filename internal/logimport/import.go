@@ -350,8 +350,21 @@ func plan(ctx context.Context, items []item, done map[string]store.LogFile, at m
 		}
 		jobs = append(jobs, j)
 	}
-	// Large files first, so one big file does not run alone at the end.
-	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].it.size > jobs[j].it.size })
+	// Rolled files in the order they were closed, so the files of the same
+	// days (the proxy's, the security audit's, the engine's) are read
+	// together and their rows merge into one row per user and day before
+	// they are saved; the active files and those without a time last,
+	// largest first.
+	sort.SliceStable(jobs, func(i, j int) bool {
+		a, b := jobs[i].it.name.Closed, jobs[j].it.name.Closed
+		if a.IsZero() != b.IsZero() {
+			return !a.IsZero()
+		}
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return jobs[i].it.size > jobs[j].it.size
+	})
 	return jobs, settled
 }
 

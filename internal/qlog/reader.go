@@ -501,7 +501,7 @@ var escaper = strings.NewReplacer("\t", "\u21d4", "\n", "\u2193", "\f", "\u2192"
 // (Reader.Resume) and read each row once. ok is false while the file has
 // no complete data row.
 func Identity(r io.Reader) (id string, ok bool, err error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 4<<10) // a longer line is read in parts
 	h := fnv.New64a()
 	n := 0
 	for lines := 0; lines < 2; {

@@ -51,3 +51,12 @@ func TestMergeLogBatch(t *testing.T) {
 		t.Errorf("denial days: %+v", b.DenialDays)
 	}
 }
+
+func TestDayText(t *testing.T) {
+	for _, tm := range []time.Time{time.Date(2026, 1, 2, 23, 59, 0, 0, time.UTC), time.Date(999, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 1, 0, 30, 0, 0, time.FixedZone("x", 3600)), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if got, want := dayText(tm), tm.UTC().Format(time.DateOnly); got != want {
+			t.Errorf("dayText(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}

@@ -219,7 +219,17 @@ func logKey(s string) int64 {
 	return int64(h)
 }
 
-func dayText(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+// dayText is t's UTC day as YYYY-MM-DD (what time.DateOnly formats,
+// without the formatter: it runs for every saved row).
+func dayText(t time.Time) string {
+	y, m, d := t.UTC().Date()
+	if y < 0 || y > 9999 {
+		return t.UTC().Format(time.DateOnly)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
 
 func nullTime(t time.Time) any {
 	if t.IsZero() {
@@ -720,10 +730,8 @@ func mergeLogBatch(b *LogBatch) {
 		return x.Day.Equal(y.Day) && x.Type == y.Type && x.User == y.User && x.SessionLimit == y.SessionLimit
 	}, func(into *LogDenialDay, x LogDenialDay) { into.Denials += x.Denials })
 	// The day's latest use names the type.
-	slices.SortStableFunc(b.Uses, func(x, y LogUse) int {
-		return cmp.Or(cmp.Compare(x.User, y.User), license.Day(x.At).Compare(license.Day(y.At)), x.At.Compare(y.At))
-	})
-	b.Uses = mergeSorted(b.Uses, func(x, y LogUse) bool { return x.User == y.User && license.Day(x.At).Equal(license.Day(y.At)) },
+	slices.SortFunc(b.Uses, func(x, y LogUse) int { return cmp.Or(cmp.Compare(x.User, y.User), x.At.Compare(y.At)) })
+	b.Uses = mergeSorted(b.Uses, func(x, y LogUse) bool { return x.User == y.User && unixDay(x.At) == unixDay(y.At) },
 		func(into *LogUse, x LogUse) { *into = x })
 	sortByKey(b.Commands, func(x LogCommand) string { return x.ID })
 	sortByKey(b.Tasks, func(x LogTaskRun) string { return x.ID })
@@ -733,6 +741,15 @@ func mergeLogBatch(b *LogBatch) {
 			into.Start = x.Start
 		}
 	})
+}
+
+// unixDay is the UTC day of t as days since 1970.
+func unixDay(t time.Time) int64 {
+	d := t.Unix()
+	if d < 0 {
+		d -= 86399
+	}
+	return d / 86400
 }
 
 func boolInt(b bool) int {
