@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times `licmon logs import` on the log tree of a simulated site at capacity
-# (issue 13 targets: import throughput at least a quarter of `cat FILES | wc -c`
+# (issue 11 targets: import throughput at least a quarter of `cat FILES | wc -c`
 # on the same warm files, both cores, memory flat in the input; incremental
 # import of one new day on a year-old store under 2 s).
 #   USERS (default 1000) and DAYS (default 365) size the site.
@@ -29,6 +29,7 @@ fi
 mapfile -t files < <(find "$tree" -name '*.log' -o -name '*.txt')
 bytes=$(cat "${files[@]}" | wc -c)
 echo "tree: ${#files[@]} files, $bytes bytes, $users users, $((days + 1)) days"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load at the start:$(uptime | sed 's/.*load average://')"
 
 cat "${files[@]}" >/dev/null  # warm the page cache
 echo "== cat FILES | wc -c (the floor any reader pays), 5 runs"
@@ -47,13 +48,14 @@ for i in 1 2 3; do
     read -r wall rss user sys <"$out/full.time"
     echo "$which: $wall s wall, $user s user + $sys s sys, $rss KB max RSS"
     echo "$wall" >>"$out/full-$which.txt.$$"
+    echo "$user + $sys" | bc >>"$out/cpu-$which.txt.$$"
   done
 done
-imp_s=$(median <"$out/full-this.txt.$$"); rm -f "$out/full-this.txt.$$"
-echo "median: cat|wc $cat_s s ($(echo "$bytes / $cat_s / 1000000" | bc) MB/s), import $imp_s s ($(echo "$bytes / $imp_s / 1000000" | bc) MB/s), ratio import/cat = $(echo "scale=3; $cat_s / $imp_s" | bc)"
+imp_s=$(median <"$out/full-this.txt.$$"); cpu_s=$(median <"$out/cpu-this.txt.$$"); rm -f "$out/full-this.txt.$$" "$out/cpu-this.txt.$$"
+echo "median: cat|wc $cat_s s ($(echo "$bytes / $cat_s / 1000000" | bc) MB/s), import $imp_s s ($(echo "$bytes / $imp_s / 1000000" | bc) MB/s), ratio import/cat = $(echo "scale=3; $cat_s / $imp_s" | bc); import CPU $cpu_s s (user + sys)"
 if [ -n "${BASE:-}" ]; then
-  base_s=$(median <"$out/full-base.txt.$$"); rm -f "$out/full-base.txt.$$"
-  echo "median of $BASE: import $base_s s ($(echo "$bytes / $base_s / 1000000" | bc) MB/s); this tree is $(echo "scale=2; $base_s / $imp_s" | bc)x as fast"
+  base_s=$(median <"$out/full-base.txt.$$"); base_cpu=$(median <"$out/cpu-base.txt.$$"); rm -f "$out/full-base.txt.$$" "$out/cpu-base.txt.$$"
+  echo "median of $BASE: import $base_s s ($(echo "$bytes / $base_s / 1000000" | bc) MB/s), CPU $base_cpu s; this tree is $(echo "scale=2; $base_s / $imp_s" | bc)x as fast, $(echo "scale=2; $base_cpu / $cpu_s" | bc)x less CPU"
 fi
 
 echo "== the reading side alone (qlog.Extract over the same files, one reader per core, no store), 3 runs"
@@ -79,3 +81,4 @@ for i in 1 2 3; do
   read -r wall rss <"$out/inc.time"
   echo "$wall s wall, $rss KB max RSS: $(sed -n 2p "$out/inc.out")"
 done
+echo "load at the end:$(uptime | sed 's/.*load average://')"

@@ -3,6 +3,7 @@ package logimport_test
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -286,4 +287,82 @@ func listTree(t *testing.T, root string) []string {
 		return nil
 	})
 	return out
+}
+
+// The active .txt is imported while it is written; it is then rolled to a
+// .log in the archive and a new .txt starts. Each row counts once: the
+// .log is read from where the .txt stopped.
+func TestActiveThenRolledCountOnce(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := ""
+	for i := 1; i <= 5; i++ {
+		rows += proxyRow(i, "20260302T0"+itoa(i)+"1512.000+0000", "r"+itoa(i), "s"+itoa(i), "u"+itoa(i))
+	}
+	first3 := strings.Join(strings.SplitAfter(rows, "\r\n")[:3], "")
+	active := "Log/Proxy/Audit/N1_AuditActivity_Proxy.txt"
+	write(active, proxyHeader+first3+"4\tv\t2026")
+	st := openStore(t)
+	sessions := func() int64 {
+		t.Helper()
+		if _, err := logimport.Import(ctx, st, []string{root}, logimport.Options{Site: "s"}); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := st.LogSummary(ctx, "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum.Sessions
+	}
+	if n := sessions(); n != 3 {
+		t.Fatalf("the active file: %d sessions, want 3", n)
+	}
+	// Rolled: the .log holds all five rows, the new .txt a sixth.
+	if err := os.Remove(filepath.Join(root, active)); err != nil {
+		t.Fatal(err)
+	}
+	write("ArchivedLogs/n1/Proxy/Audit/N1_AuditActivity_Proxy_2026-03-02T12.00.00Z.log", proxyHeader+rows)
+	write(active, proxyHeader+proxyRow(1, "20260302T131512.000+0000", "r6", "s6", "u6"))
+	if n := sessions(); n != 6 {
+		t.Fatalf("after the roll: %d sessions, want 6", n)
+	}
+	if n := sessions(); n != 6 {
+		t.Fatalf("imported again: %d sessions, want 6", n)
+	}
+}
+
+// Two imports of the same logs at once (serve's schedule and a manual
+// run) count nothing twice: a batch whose rows the other saved first is
+// refused, and the next import completes the figures.
+func TestConcurrentImportsCountOnce(t *testing.T) {
+	ctx := context.Background()
+	dir, truth := generate(t, 200, 20)
+	st := openStore(t)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := logimport.Import(ctx, st, []string{dir}, logimport.Options{Site: "sim", BatchRows: 2000})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		err := <-errs
+		t.Logf("import: %v", err)
+		if err != nil && !errors.Is(err, store.ErrLogStreamMoved) && !strings.Contains(err.Error(), "locked") {
+			t.Errorf("an import beside another: %v", err)
+		}
+	}
+	if _, err := logimport.Import(ctx, st, []string{dir}, logimport.Options{Site: "sim"}); err != nil {
+		t.Fatal(err)
+	}
+	checkTruth(t, st, truth)
 }
