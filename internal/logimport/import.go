@@ -212,19 +212,13 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 		return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
 	}
 	if !from.IsZero() {
-		// A month at a time, so the aggregation's memory does not grow
-		// with years of logs.
-		for d := from; !d.After(to); d = d.AddDate(0, 0, 31) {
-			end := d.AddDate(0, 0, 30)
-			if end.After(to) {
-				end = to
-			}
-			wr.lockStore()
-			err := st.RefreshLogDays(ctx, opts.Site, d, end)
-			wr.unlockStore()
-			if err != nil {
-				return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
-			}
+		// One pass: the figures of a day are a few rows per type, so the
+		// refresh's memory does not grow with the range.
+		wr.lockStore()
+		err := st.RefreshLogDays(ctx, opts.Site, from, to)
+		wr.unlockStore()
+		if err != nil {
+			return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
 		}
 	}
 	if wr.touched {
@@ -438,7 +432,6 @@ type writer struct {
 	first, last int64
 	touched     bool
 	userDay     map[userDayKey]int
-	useAt       map[useKey]int
 	denial      map[denialKey]int
 	stream      map[string]int
 	lock        sync.Locker
@@ -451,11 +444,6 @@ type writer struct {
 type userDayKey struct {
 	day  int64
 	user string
-}
-
-type useKey struct {
-	user string
-	day  int64
 }
 
 type denialKey struct {
@@ -497,7 +485,7 @@ func dayTime(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
 func (w *writer) add(ctx context.Context, b *part) error {
 	p := &w.pending
 	if w.userDay == nil {
-		w.userDay, w.useAt, w.denial, w.stream = map[userDayKey]int{}, map[useKey]int{}, map[denialKey]int{}, map[string]int{}
+		w.userDay, w.denial, w.stream = map[userDayKey]int{}, map[denialKey]int{}, map[string]int{}
 	}
 	w.res.Sessions += int64(len(b.sessions))
 	w.res.Uses += int64(len(b.uses))
@@ -520,15 +508,16 @@ func (w *writer) add(ctx context.Context, b *part) error {
 		}
 	}
 	for _, u := range b.uses {
-		k := useKey{u.User, w.day(u.At)}
-		if i, ok := w.useAt[k]; ok {
-			if !u.At.Before(p.Uses[i].At) {
-				p.Uses[i] = store.LogUse{User: u.User, At: u.At, Type: u.Type} // the day's latest use names the type
-			}
-			continue
+		k := userDayKey{w.day(u.At), u.User}
+		i, ok := w.userDay[k]
+		if !ok {
+			i = len(p.UserDays)
+			w.userDay[k] = i
+			p.UserDays = append(p.UserDays, store.LogUserDay{Day: dayTime(k.day), User: u.User})
 		}
-		w.useAt[k] = len(p.Uses)
-		p.Uses = append(p.Uses, store.LogUse{User: u.User, At: u.At, Type: u.Type})
+		if x := &p.UserDays[i]; x.Type == "" || !u.At.Before(x.TypeAt) {
+			x.Type, x.TypeAt = u.Type, u.At // the day's latest use names the type
+		}
 	}
 	for _, d := range b.denials {
 		k := denialKey{w.day(d.At), d.Type, d.User, d.SessionLimit}
@@ -582,7 +571,6 @@ func (w *writer) flush(ctx context.Context) error {
 	w.pending, w.spare = w.spare, store.LogBatch{}
 	w.pending.Reset()
 	clear(w.userDay)
-	clear(w.useAt)
 	clear(w.denial)
 	clear(w.stream)
 	done := make(chan error, 1)

@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"testing"
 	"time"
+
+	"github.com/licmon/licmon/internal/license"
 )
 
 // Stores written by earlier versions keyed events with hash/fnv's FNV-1a:
@@ -27,7 +29,8 @@ func TestMergeLogBatch(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
 	for _, k := range []string{"d", "a", "c", "b", "a", "e"} {
 		b.Commands = append(b.Commands, LogCommand{ID: k, User: "u" + k})
-		b.UserDays = append(b.UserDays, LogUserDay{Day: day(2), User: "u" + k, Sessions: 1, EngineSessions: 2})
+		b.UserDays = append(b.UserDays, LogUserDay{Day: day(2), User: "u" + k, Sessions: 1, EngineSessions: 2,
+			Type: license.Type("t" + k), TypeAt: day(2).Add(time.Duration(len(b.UserDays)) * time.Hour)})
 		b.DenialDays = append(b.DenialDays, LogDenialDay{Day: day(1), User: "u" + k, Denials: 3})
 	}
 	mergeLogBatch(b)
@@ -44,7 +47,8 @@ func TestMergeLogBatch(t *testing.T) {
 	if len(b.Commands) != 5 || seen["a"] != 1 || seen["e"] != 1 {
 		t.Errorf("commands: the copy of a row is saved once: %v", seen)
 	}
-	if len(b.UserDays) != 5 || b.UserDays[0].User != "ua" || b.UserDays[0].Sessions != 2 || b.UserDays[0].EngineSessions != 4 {
+	if len(b.UserDays) != 5 || b.UserDays[0].User != "ua" || b.UserDays[0].Sessions != 2 || b.UserDays[0].EngineSessions != 4 ||
+		!b.UserDays[0].TypeAt.Equal(day(2).Add(4*time.Hour)) {
 		t.Errorf("user days: %+v", b.UserDays)
 	}
 	if len(b.DenialDays) != 5 || b.DenialDays[0].User != "ua" || b.DenialDays[0].Denials != 6 {

@@ -65,7 +65,6 @@ var ErrLogStreamMoved = errors.New("another import of the same logs saved rows s
 // each stream's From and Consumed.
 type LogBatch struct {
 	UserDays   []LogUserDay
-	Uses       []LogUse
 	DenialDays []LogDenialDay
 	Commands   []LogCommand
 	Tasks      []LogTaskRun
@@ -78,23 +77,28 @@ type LogBatch struct {
 
 // Len is the number of rows the batch writes.
 func (b *LogBatch) Len() int {
-	return len(b.UserDays) + len(b.Uses) + len(b.DenialDays) + len(b.Commands) + len(b.Tasks) + len(b.Reloads) + len(b.Streams) + len(b.Files)
+	return len(b.UserDays) + len(b.DenialDays) + len(b.Commands) + len(b.Tasks) + len(b.Reloads) + len(b.Streams) + len(b.Files)
 }
 
 // Reset empties the batch, keeping its capacity.
 func (b *LogBatch) Reset() {
-	b.UserDays, b.Uses, b.DenialDays, b.Commands = b.UserDays[:0], b.Uses[:0], b.DenialDays[:0], b.Commands[:0]
+	b.UserDays, b.DenialDays, b.Commands = b.UserDays[:0], b.DenialDays[:0], b.Commands[:0]
 	b.Tasks, b.Reloads, b.Streams, b.Files = b.Tasks[:0], b.Reloads[:0], b.Streams[:0], b.Files[:0]
 }
 
 // LogUserDay is the sessions of one user started on one UTC day: proxy
 // sessions, and engine sessions apart (the engine's count stands in where
-// the proxy's is 0: a node whose proxy logs are missing).
+// the proxy's is 0: a node whose proxy logs are missing); and the access
+// type of the user's latest license use that day that names one (Type ""
+// when none), used at TypeAt. A user's type on a day without such a use is
+// that of their latest earlier one, else of their first later one.
 type LogUserDay struct {
 	Day            time.Time
 	User           string
 	Sessions       int64
 	EngineSessions int64
+	Type           license.Type
+	TypeAt         time.Time
 }
 
 // LogDenialDay is the denials of one user on one UTC day of one type ("" =
@@ -117,13 +121,6 @@ type LogStream struct {
 	Consumed int64
 	Tail     string
 	Rows     int64
-}
-
-// LogUse is a license use naming the user's access type.
-type LogUse struct {
-	User string
-	At   time.Time
-	Type license.Type
 }
 
 // LogCommand is a license command of the repository security audit log.
@@ -328,19 +325,19 @@ func (s *sqlStore) SaveLogBatch(ctx context.Context, site string, b *LogBatch) e
 }
 
 func (s *sqlStore) saveLogRows(ctx context.Context, tx *sql.Tx, siteID int64, b *LogBatch) error {
-	if err := s.insertN(ctx, tx, "log_user_days", []string{"site_id", "day", "user_name", "sessions", "engine_sessions"}, len(b.UserDays),
+	// A day's type is that of its latest use naming one.
+	if err := s.insertN(ctx, tx, "log_user_days", []string{"site_id", "user_name", "day", "sessions", "engine_sessions", "type", "type_at"}, len(b.UserDays),
 		func(i int, dst []any) []any {
 			x := b.UserDays[i]
-			return append(dst, siteID, dayText(x.Day), x.User, x.Sessions, x.EngineSessions)
-		}, `ON CONFLICT (site_id, day, user_name) DO UPDATE SET sessions = log_user_days.sessions + excluded.sessions,
-			engine_sessions = log_user_days.engine_sessions + excluded.engine_sessions`); err != nil {
-		return err
-	}
-	if err := s.insertN(ctx, tx, "log_uses", []string{"site_id", "user", "day", "type"}, len(b.Uses),
-		func(i int, dst []any) []any {
-			x := b.Uses[i]
-			return append(dst, siteID, x.User, dayText(x.At), string(x.Type))
-		}, `ON CONFLICT (site_id, user, day) DO UPDATE SET type = excluded.type`); err != nil {
+			at := int64(0)
+			if x.Type != "" {
+				at = x.TypeAt.Unix()
+			}
+			return append(dst, siteID, x.User, dayText(x.Day), x.Sessions, x.EngineSessions, string(x.Type), at)
+		}, `ON CONFLICT (site_id, user_name, day) DO UPDATE SET sessions = log_user_days.sessions + excluded.sessions,
+			engine_sessions = log_user_days.engine_sessions + excluded.engine_sessions,
+			type = CASE WHEN excluded.type <> '' AND excluded.type_at >= log_user_days.type_at THEN excluded.type ELSE log_user_days.type END,
+			type_at = CASE WHEN excluded.type <> '' AND excluded.type_at >= log_user_days.type_at THEN excluded.type_at ELSE log_user_days.type_at END`); err != nil {
 		return err
 	}
 	if err := s.insertN(ctx, tx, "log_denial_days", []string{"site_id", "day", "type", "user_name", "session_limit", "denials"}, len(b.DenialDays),
@@ -386,8 +383,9 @@ func (s *sqlStore) saveLogRows(ctx context.Context, tx *sql.Tx, siteID int64, b 
 }
 
 // pendingDays lists the days whose daily figures the batch changes: those
-// of its sessions, denials and uses (a use sets the type of the user's
-// days around it), sorted.
+// of its sessions, denials and uses, sorted. (A use also sets the type of
+// the user's days around it that have none; those are refreshed when an
+// import touches them.)
 func pendingDays(b *LogBatch) []string {
 	set := map[string]bool{}
 	for _, x := range b.UserDays {
@@ -395,9 +393,6 @@ func pendingDays(b *LogBatch) []string {
 	}
 	for _, x := range b.DenialDays {
 		set[dayText(x.Day)] = true
-	}
-	for _, x := range b.Uses {
-		set[dayText(x.At)] = true
 	}
 	out := make([]string, 0, len(set))
 	for d := range set {
@@ -442,15 +437,17 @@ func (s *sqlStore) RefreshLogDays(ctx context.Context, site string, from, to tim
 	// A user's type on a day is that of their latest use on or before it,
 	// else of their first later use (a user seen before any usage row). The
 	// day's sessions are the proxy's, or the engine's where the proxy logs
-	// show none.
+	// show none; a day with a use and no session is no activity.
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO log_active_daily (site_id, day, type, users, sessions)
 		SELECT ?, day, typ, COUNT(*), SUM(n) FROM (
 			SELECT d.day AS day, CASE WHEN d.sessions > 0 THEN d.sessions ELSE d.engine_sessions END AS n, COALESCE(
-				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user_name AND u.day <= d.day ORDER BY u.day DESC LIMIT 1),
-				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user_name AND u.day > d.day ORDER BY u.day LIMIT 1),
+				(SELECT u.type FROM log_user_days u WHERE u.site_id = d.site_id AND u.user_name = d.user_name AND u.day <= d.day AND u.type <> ''
+					ORDER BY u.day DESC LIMIT 1),
+				(SELECT u.type FROM log_user_days u WHERE u.site_id = d.site_id AND u.user_name = d.user_name AND u.day > d.day AND u.type <> ''
+					ORDER BY u.day LIMIT 1),
 				'') AS typ
-			FROM log_user_days d WHERE d.site_id = ? AND d.day >= ? AND d.day <= ?
-		) x GROUP BY day, typ`), siteID, siteID, siteID, siteID, f, t); err != nil {
+			FROM log_user_days d WHERE d.site_id = ? AND d.day >= ? AND d.day <= ? AND (d.sessions > 0 OR d.engine_sessions > 0)
+		) x GROUP BY day, typ`), siteID, siteID, f, t); err != nil {
 		return fmt.Errorf("refresh log days of %s: %w", site, err)
 	}
 	var days []license.DenialDay
@@ -534,7 +531,7 @@ func (s *sqlStore) LogSummary(ctx context.Context, site string) (*LogSummary, er
 		return nil, fmt.Errorf("log summary of %s: %w", site, err)
 	}
 	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COALESCE(SUM(CASE WHEN sessions > 0 THEN sessions ELSE engine_sessions END), 0),
-		COUNT(DISTINCT LOWER(user_name)) FROM log_user_days WHERE site_id = ?`), siteID)
+		COUNT(DISTINCT LOWER(user_name)) FROM log_user_days WHERE site_id = ? AND (sessions > 0 OR engine_sessions > 0)`), siteID)
 	if err := row.Scan(&sfrom, &sto, &sum.Sessions, &sum.Users); err != nil {
 		return nil, fmt.Errorf("log summary of %s: %w", site, err)
 	}
@@ -716,12 +713,15 @@ func (f LogFile) Key() string { return f.Path }
 // same key (one statement may not update a row twice in PostgreSQL).
 func mergeLogBatch(b *LogBatch) {
 	slices.SortFunc(b.UserDays, func(x, y LogUserDay) int {
-		return cmp.Or(x.Day.Compare(y.Day), cmp.Compare(x.User, y.User))
+		return cmp.Or(cmp.Compare(x.User, y.User), x.Day.Compare(y.Day))
 	})
-	b.UserDays = mergeSorted(b.UserDays, func(x, y LogUserDay) bool { return x.Day.Equal(y.Day) && x.User == y.User },
+	b.UserDays = mergeSorted(b.UserDays, func(x, y LogUserDay) bool { return x.User == y.User && x.Day.Equal(y.Day) },
 		func(into *LogUserDay, x LogUserDay) {
 			into.Sessions += x.Sessions
 			into.EngineSessions += x.EngineSessions
+			if x.Type != "" && (into.Type == "" || !x.TypeAt.Before(into.TypeAt)) {
+				into.Type, into.TypeAt = x.Type, x.TypeAt
+			}
 		})
 	slices.SortFunc(b.DenialDays, func(x, y LogDenialDay) int {
 		return cmp.Or(x.Day.Compare(y.Day), cmp.Compare(x.Type, y.Type), cmp.Compare(x.User, y.User), cmp.Compare(boolInt(x.SessionLimit), boolInt(y.SessionLimit)))
@@ -729,10 +729,6 @@ func mergeLogBatch(b *LogBatch) {
 	b.DenialDays = mergeSorted(b.DenialDays, func(x, y LogDenialDay) bool {
 		return x.Day.Equal(y.Day) && x.Type == y.Type && x.User == y.User && x.SessionLimit == y.SessionLimit
 	}, func(into *LogDenialDay, x LogDenialDay) { into.Denials += x.Denials })
-	// The day's latest use names the type.
-	slices.SortFunc(b.Uses, func(x, y LogUse) int { return cmp.Or(cmp.Compare(x.User, y.User), x.At.Compare(y.At)) })
-	b.Uses = mergeSorted(b.Uses, func(x, y LogUse) bool { return x.User == y.User && unixDay(x.At) == unixDay(y.At) },
-		func(into *LogUse, x LogUse) { *into = x })
 	sortByKey(b.Commands, func(x LogCommand) string { return x.ID })
 	sortByKey(b.Tasks, func(x LogTaskRun) string { return x.ID })
 	b.Commands = mergeSorted(b.Commands, func(x, y LogCommand) bool { return x.ID == y.ID }, func(*LogCommand, LogCommand) {})
@@ -741,15 +737,6 @@ func mergeLogBatch(b *LogBatch) {
 			into.Start = x.Start
 		}
 	})
-}
-
-// unixDay is the UTC day of t as days since 1970.
-func unixDay(t time.Time) int64 {
-	d := t.Unix()
-	if d < 0 {
-		d -= 86399
-	}
-	return d / 86400
 }
 
 func boolInt(b bool) int {

@@ -21,12 +21,13 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	b := &store.LogBatch{
 		UserDays: []store.LogUserDay{
-			{Day: at(2, 0), User: `CORP\anna`, Sessions: 1},
-			{Day: at(2, 0), User: `CORP\bob`, Sessions: 1},
+			{Day: at(2, 0), User: `CORP\anna`, Sessions: 1, Type: license.Professional, TypeAt: at(2, 9)},
+			{Day: at(2, 0), User: `CORP\bob`, Sessions: 1, Type: license.Analyzer, TypeAt: at(2, 10)},
 			{Day: at(3, 0), User: `CORP\anna`, Sessions: 1},
 			{Day: at(3, 0), User: `CORP\carl`, Sessions: 1},
+			// A use with no session that day: gil's type, not activity.
+			{Day: at(3, 0), User: `CORP\gil`, Type: license.Analyzer, TypeAt: at(3, 8)},
 		},
-		Uses: []store.LogUse{{User: `CORP\anna`, At: at(2, 9), Type: license.Professional}, {User: `CORP\bob`, At: at(2, 10), Type: license.Analyzer}},
 		DenialDays: []store.LogDenialDay{
 			{Day: at(2, 0), User: `CORP\dan`, Type: license.Professional, Denials: 2},
 			{Day: at(2, 0), User: `CORP\eve`, Type: license.Professional, Denials: 1},
@@ -48,10 +49,13 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 		t.Fatalf("the same stretch saved twice: %v", err)
 	}
 	// The stream's next stretch: engine summaries of anna's sessions (the
-	// proxy's count stands) and of fay, whose node's proxy log is missing.
+	// proxy's count stands) and of fay, whose node's proxy log is missing;
+	// an earlier use of bob's that day names another type (the latest use
+	// of the day names it).
 	if err := s.SaveLogBatch(ctx, "prod", &store.LogBatch{
-		UserDays: []store.LogUserDay{{Day: at(2, 0), User: `CORP\anna`, EngineSessions: 2}, {Day: at(3, 0), User: `CORP\fay`, EngineSessions: 1}},
-		Streams:  []store.LogStream{{Ident: "n1_auditactivity_proxy:1", From: 400, Consumed: 500, Tail: "0b", Rows: 2}},
+		UserDays: []store.LogUserDay{{Day: at(2, 0), User: `CORP\anna`, EngineSessions: 2}, {Day: at(3, 0), User: `CORP\fay`, EngineSessions: 1},
+			{Day: at(2, 0), User: `CORP\bob`, Type: license.Professional, TypeAt: at(2, 8)}},
+		Streams: []store.LogStream{{Ident: "n1_auditactivity_proxy:1", From: 400, Consumed: 500, Tail: "0b", Rows: 2}},
 	}); err != nil {
 		t.Fatal(err)
 	}

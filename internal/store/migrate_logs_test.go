@@ -33,6 +33,7 @@ func TestMigrationToLogAggregates(t *testing.T) {
 		{`INSERT INTO log_denials (site_id, key, at, day, user, type, session_limit, message, node) VALUES
 			(?, 1, 1, '2026-03-02', 'CORP\dan', 'professional', 0, 'm', 'n1'), (?, 2, 2, '2026-03-02', 'CORP\dan', 'professional', 0, 'm', 'n1'),
 			(?, 3, 3, '2026-03-02', 'CORP\anna', '', 1, 'm', 'n1')`, 3},
+		{`INSERT INTO log_uses (site_id, user, day, type) VALUES (?, 'CORP\anna', '2026-03-02', 'professional')`, 1},
 		{`INSERT INTO log_files (site_id, path, size, checksum, kind, node, rows_read, warnings, imported_at) VALUES
 			(?, 'n1/Proxy/Audit/x.log', 10, 'c', 'proxy activity', 'n1', 7, 0, 0)`, 1},
 	} {
@@ -60,7 +61,7 @@ func TestMigrationToLogAggregates(t *testing.T) {
 		t.Fatal(err)
 	}
 	act, err := st.LogActivity(ctx, "prod", day, day.AddDate(0, 0, 1))
-	if err != nil || len(act) != 2 || act[0].Users != 1 || act[0].Sessions != 2 {
+	if err != nil || len(act) != 2 || act[0].Users != 1 || act[0].Sessions != 2 || act[0].Type != license.Professional {
 		t.Errorf("activity after the migration: %+v %v", act, err)
 	}
 	files, err := st.LogFiles(ctx, "prod")

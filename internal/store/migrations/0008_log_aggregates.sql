@@ -11,14 +11,19 @@
 
 -- Sessions per user and UTC day of their start: proxy "Start session" rows,
 -- and engine session summaries apart (a proxy session opens one or more
--- engine sessions; the engine's count is used where the proxy's is 0).
+-- engine sessions; the engine's count is used where the proxy's is 0); and
+-- the access type of the user's latest license use of the day that names
+-- one ('' = none that day; type_at: when, Unix seconds). Keyed by user
+-- first: a user's type on a day is looked up from their earlier days.
 CREATE TABLE log_user_days (
     site_id         INTEGER NOT NULL REFERENCES sites(id),
-    day             TEXT NOT NULL,
     user_name       TEXT NOT NULL,
+    day             TEXT NOT NULL,
     sessions        BIGINT NOT NULL,
     engine_sessions BIGINT NOT NULL,
-    PRIMARY KEY (site_id, day, user_name)
+    type            TEXT NOT NULL,
+    type_at         BIGINT NOT NULL,
+    PRIMARY KEY (site_id, user_name, day)
 ) WITHOUT ROWID;
 
 -- Access denials per UTC day, type ('' = the message names none), user and
@@ -59,13 +64,19 @@ ALTER TABLE log_files ADD COLUMN ident TEXT NOT NULL DEFAULT '';
 
 -- The rows of schema 6, aggregated. Their files keep their records, so they
 -- are not read again while they do not change.
-INSERT INTO log_user_days (site_id, day, user_name, sessions, engine_sessions)
-    SELECT site_id, day, user, COUNT(*), 0 FROM log_sessions GROUP BY site_id, day, user;
+INSERT INTO log_user_days (site_id, user_name, day, sessions, engine_sessions, type, type_at)
+    SELECT site_id, user, day, COUNT(*), 0, '', 0 FROM log_sessions GROUP BY site_id, user, day;
+
+INSERT INTO log_user_days (site_id, user_name, day, sessions, engine_sessions, type, type_at)
+    SELECT site_id, user, day, 0, 0, type, 0 FROM log_uses WHERE true
+    ON CONFLICT (site_id, user_name, day) DO UPDATE SET type = excluded.type;
 
 INSERT INTO log_denial_days (site_id, day, type, user_name, session_limit, denials)
     SELECT site_id, day, type, user, session_limit, COUNT(*) FROM log_denials
     GROUP BY site_id, day, type, user, session_limit;
 
 DROP TABLE log_sessions;
+
+DROP TABLE log_uses;
 
 DROP TABLE log_denials;
