@@ -38,6 +38,12 @@ for i in 1 2 3 4 5; do
   echo "$e - $s" | bc
 done | tee "$out/cat.txt"
 cat_s=$(median <"$out/cat.txt")
+# CPU time of the pipeline (cat and wc), which a loaded machine does not
+# inflate as it does wall time: with the import's CPU time, it bounds what
+# an idle machine would give.
+/usr/bin/time -f "%U %S" -o "$out/cat.time" bash -c 'cat "$@" | wc -c >/dev/null' _ "${files[@]}"
+read -r cu cs <"$out/cat.time"
+echo "cat|wc CPU: $cu s user + $cs s sys"
 
 echo "== full import into a new store, 3 runs${BASE:+ (each followed by one of $BASE)}"
 for i in 1 2 3; do
