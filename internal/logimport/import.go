@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"runtime"
 	"slices"
 	"sort"
@@ -296,6 +297,7 @@ func plan(ctx context.Context, items []item, done map[string]store.LogFile, at m
 		}()
 	}
 	wg.Wait()
+	legacy := legacyActive(done)
 	groups := map[string][]*planned{}
 	var order []string
 	for _, p := range ps {
@@ -322,11 +324,7 @@ func plan(ctx context.Context, items []item, done map[string]store.LogFile, at m
 		})
 		s, seen := at[id]
 		if !seen {
-			// A file recorded before streams (schema 6) that grew: its
-			// rows up to the recorded size were counted then.
-			if prev, ok := done[g[0].key]; ok && prev.Ident == "" && prev.Size < g[0].size && prev.Kind != "not a log" {
-				s = store.LogStream{Ident: id, Consumed: prev.Size}
-			}
+			s.Consumed = legacyOffset(g[0], done, legacy)
 		}
 		if g[0].size <= s.Consumed && seen {
 			for _, p := range g {
@@ -360,6 +358,47 @@ func plan(ctx context.Context, items []item, done map[string]store.LogFile, at m
 		return jobs[i].it.size > jobs[j].it.size
 	})
 	return jobs, settled
+}
+
+// legacyActive indexes the records of active .txt files imported before
+// streams existed (schema 6, whose rows were deduplicated by their Id) by
+// host, log type and service.
+func legacyActive(done map[string]store.LogFile) map[string][]store.LogFile {
+	out := map[string][]store.LogFile{}
+	for _, f := range done {
+		if f.Ident != "" || f.Kind == "not a log" || f.Kind == "script log" {
+			continue
+		}
+		if n, ok := qlog.ParseFileName(path.Base(f.Path)); ok && !n.Rolled {
+			k := strings.ToLower(n.Host + "_" + n.LogType + "_" + n.Service)
+			out[k] = append(out[k], f)
+		}
+	}
+	return out
+}
+
+// legacyOffset is where a stream no import has recorded starts to hold
+// rows not counted yet: 0, or the size of an active .txt imported before
+// streams existed (schema 6) that p continues, the same file grown or the
+// .log it was rolled to (the checksum p had at that size is the one
+// recorded then). Its rows up to there were counted by that import.
+func legacyOffset(p *planned, done map[string]store.LogFile, legacy map[string][]store.LogFile) int64 {
+	if prev, ok := done[p.key]; ok && prev.Ident == "" && prev.Size < p.size && prev.Kind != "not a log" {
+		return prev.Size // the same path, grown
+	}
+	if p.sumAt == nil {
+		return 0
+	}
+	var best int64
+	for _, f := range legacy[strings.ToLower(p.name.Host+"_"+p.name.LogType+"_"+p.name.Service)] {
+		if f.Size <= best || f.Size > p.size || f.Path == p.key {
+			continue
+		}
+		if sum, err := p.sumAt(f.Size); err == nil && sum == f.Checksum {
+			best = f.Size
+		}
+	}
+	return best
 }
 
 // planOne reads what plan needs of one file: its name, its checksum when

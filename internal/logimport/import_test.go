@@ -366,3 +366,64 @@ func TestConcurrentImportsCountOnce(t *testing.T) {
 	}
 	checkTruth(t, st, truth)
 }
+
+// A store of schema 6 recorded an active .txt (its rows were deduplicated
+// by Id then, and the migration kept their counts); after the upgrade the
+// .txt grows on one node and is rolled to a .log on another: neither
+// counts the rows the old import counted again.
+func TestLegacyActiveFileContinued(t *testing.T) {
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "logs")
+	rows := ""
+	for i := 1; i <= 5; i++ {
+		rows += proxyRow(i, "20260302T0"+itoa(i)+"1512.000+0000", "r"+itoa(i), "s"+itoa(i), "u"+itoa(i))
+	}
+	first3 := proxyHeader + strings.Join(strings.SplitAfter(rows, "\r\n")[:3], "")
+	st := openStore(t)
+	for _, node := range []string{"n1", "n2"} {
+		p := filepath.Join(root, node, "Log", "Proxy", "Audit", strings.ToUpper(node)+"_AuditActivity_Proxy.txt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := strings.ReplaceAll(first3, "\tN1\t", "\t"+strings.ToUpper(node)+"\t")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := logimport.FileSum(p, int64(len(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the schema-6 import left: the file's record (no stream) and
+		// its three sessions.
+		var days []store.LogUserDay
+		for i := 1; i <= 3; i++ {
+			days = append(days, store.LogUserDay{Day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), User: node + `\u` + itoa(i), Sessions: 1})
+		}
+		if err := st.SaveLogBatch(ctx, "s", &store.LogBatch{UserDays: days, Files: []store.LogFile{{
+			Path: "logs/" + node + "/Log/Proxy/Audit/" + filepath.Base(p), Size: int64(len(body)), Checksum: sum, Kind: "proxy activity", Node: node, Rows: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := proxyHeader + rows
+	// n1: the .txt grew. n2: it was rolled to a .log (and a new .txt begun).
+	if err := os.WriteFile(filepath.Join(root, "n1", "Log", "Proxy", "Audit", "N1_AuditActivity_Proxy.txt"), []byte(full), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n2 := filepath.Join(root, "n2", "Log", "Proxy", "Audit")
+	if err := os.Remove(filepath.Join(n2, "N2_AuditActivity_Proxy.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n2, "N2_AuditActivity_Proxy_2026-03-02T12.00.00Z.log"), []byte(strings.ReplaceAll(full, "\tN1\t", "\tN2\t")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := logimport.Import(ctx, st, []string{root}, logimport.Options{Site: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := st.LogSummary(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sessions != 10 {
+		t.Errorf("%d sessions, want 5 per node", sum.Sessions)
+	}
+}
