@@ -63,7 +63,9 @@ CREATE TABLE log_pending_days (
 ALTER TABLE log_files ADD COLUMN ident TEXT NOT NULL DEFAULT '';
 
 -- The rows of schema 6, aggregated. Their files keep their records, so they
--- are not read again while they do not change.
+-- are not read again while they do not change; an active .txt of them that
+-- grows, or the .log it is rolled to, is read from its recorded size
+-- (internal/logimport).
 INSERT INTO log_user_days (site_id, user_name, day, sessions, engine_sessions, type, type_at)
     SELECT site_id, user, day, COUNT(*), 0, '', 0 FROM log_sessions GROUP BY site_id, user, day;
 
