@@ -366,7 +366,7 @@ func plan(ctx context.Context, items []item, done map[string]store.LogFile, at m
 func legacyActive(done map[string]store.LogFile) map[string][]store.LogFile {
 	out := map[string][]store.LogFile{}
 	for _, f := range done {
-		if f.Ident != "" || f.Kind == "not a log" || f.Kind == "script log" {
+		if f.Ident != "" || f.Rows == 0 || f.Kind == "not a log" || f.Kind == "script log" {
 			continue
 		}
 		if n, ok := qlog.ParseFileName(path.Base(f.Path)); ok && !n.Rolled {
@@ -383,7 +383,9 @@ func legacyActive(done map[string]store.LogFile) map[string][]store.LogFile {
 // .log it was rolled to (the checksum p had at that size is the one
 // recorded then). Its rows up to there were counted by that import.
 func legacyOffset(p *planned, done map[string]store.LogFile, legacy map[string][]store.LogFile) int64 {
-	if prev, ok := done[p.key]; ok && prev.Ident == "" && prev.Size < p.size && prev.Kind != "not a log" {
+	// Rows > 0: a file recorded with no row yet (its first row
+	// incomplete) has no stream either, and is read from the start.
+	if prev, ok := done[p.key]; ok && prev.Ident == "" && prev.Rows > 0 && prev.Size < p.size && prev.Kind != "not a log" {
 		return prev.Size // the same path, grown
 	}
 	if p.sumAt == nil {
