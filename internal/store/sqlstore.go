@@ -368,7 +368,7 @@ func (s *sqlStore) checkTables(ctx context.Context) error {
 				if i >= len(f) {
 					return ""
 				}
-				return strings.ToLower(strings.Trim(strings.TrimRight(f[i], "("), `"`+"`"))
+				return strings.ToLower(strings.Trim(strings.TrimRight(f[i], "(;"), `"`+"`"))
 			}
 			switch {
 			case len(f) > 2 && f[0] == "CREATE" && f[1] == "TABLE":
