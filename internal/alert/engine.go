@@ -55,10 +55,26 @@ type Options struct {
 	// StatePath is the JSON file that keeps the state across restarts;
 	// "" keeps it in memory only.
 	StatePath string
+	// State, when set, keeps the state instead of StatePath: the store that
+	// several serve instances share, so a new leader knows what its
+	// predecessor sent.
+	State StateStore
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// StateStore keeps the engine's state (a JSON document) somewhere other
+// than a file of this machine.
+type StateStore interface {
+	// Load returns the saved state, nil when there is none.
+	Load(ctx context.Context) ([]byte, error)
+	// Save replaces the saved state.
+	Save(ctx context.Context, state []byte) error
+}
+
+// stateTimeout bounds one read or write of a StateStore.
+const stateTimeout = 10 * time.Second
 
 // Engine deduplicates, repeats, resolves and delivers alerts. All methods
 // are safe for concurrent use; none blocks on a receiver.
@@ -103,17 +119,30 @@ func New(opts Options) (*Engine, error) {
 
 // Run delivers queued alerts until ctx ends, then waits for the channel
 // workers (whose in-flight sends see ctx cancelled) and saves the state.
-func (e *Engine) Run(ctx context.Context) {
+func (e *Engine) Run(ctx context.Context) { e.Start(ctx)() }
+
+// Start is Run that returns once the channel workers accept alerts, so
+// Update right after it delivers; wait blocks until the engine stopped.
+func (e *Engine) Start(ctx context.Context) (wait func()) {
 	e.mu.Lock()
 	e.ctx = ctx
 	e.startWorkers(e.opts.Notifiers)
 	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() { e.stop(ctx); close(done) }()
+	return func() { <-done }
+}
+
+func (e *Engine) stop(ctx context.Context) {
 	<-ctx.Done()
 	e.mu.Lock()
 	for _, w := range e.workers {
 		close(w.queue)
 	}
 	e.workers = nil
+	// Stopped: a Reconfigure now starts no workers, and Run may be called
+	// again (a serve instance that leads again).
+	e.ctx = nil
 	e.mu.Unlock()
 	e.wg.Wait()
 	if err := e.Save(); err != nil {
@@ -123,6 +152,7 @@ func (e *Engine) Run(ctx context.Context) {
 
 // startWorkers starts one delivery goroutine per channel. Callers hold e.mu.
 func (e *Engine) startWorkers(ns []notify.Notifier) {
+	ctx, retry := e.ctx, e.opts.Retry
 	e.workers = map[string]*worker{}
 	for _, n := range ns {
 		w := &worker{n: n, queue: make(chan job, queueSize)}
@@ -131,7 +161,7 @@ func (e *Engine) startWorkers(ns []notify.Notifier) {
 		go func() {
 			defer e.wg.Done()
 			for j := range w.queue {
-				err := notify.Send(e.ctx, w.n, j.alert, e.opts.Retry)
+				err := notify.Send(ctx, w.n, j.alert, retry)
 				e.delivered(j, err)
 			}
 		}()
@@ -373,16 +403,60 @@ type stateFile struct {
 	Active  map[string]*Active `json:"active"`
 }
 
-func (e *Engine) load() error {
+// Reload replaces the active alerts with the saved state: a serve
+// instance that becomes the leader takes over what its predecessor sent,
+// and a standby shows the leader's alerts. Deliveries in flight are kept.
+func (e *Engine) Reload() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	active := e.active
+	e.active = map[string]*Active{}
+	if err := e.load(); err != nil {
+		e.active = active
+		return err
+	}
+	for k, a := range active {
+		if n := e.active[k]; n != nil {
+			for ch, d := range a.Channels {
+				if d.Pending && n.Channels[ch] != nil {
+					n.Channels[ch].Pending = true
+				}
+			}
+		}
+	}
+	e.dirty = false
+	return nil
+}
+
+// readState returns the saved state, nil when there is none.
+func (e *Engine) readState() ([]byte, error) {
+	if e.opts.State != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
+		defer cancel()
+		b, err := e.opts.State.Load(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read alert state: %w", err)
+		}
+		return b, nil
+	}
 	if e.opts.StatePath == "" {
-		return nil
+		return nil, nil
 	}
 	b, err := os.ReadFile(e.opts.StatePath)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("read alert state: %w", err)
+		return nil, fmt.Errorf("read alert state: %w", err)
+	}
+	return b, nil
+}
+
+// load reads the saved state into e.active. Callers hold e.mu (or own e).
+func (e *Engine) load() error {
+	b, err := e.readState()
+	if err != nil || b == nil {
+		return err
 	}
 	var st stateFile
 	if err := json.Unmarshal(b, &st); err != nil || st.Version != 1 {
@@ -414,12 +488,21 @@ func (e *Engine) Save() error {
 // saveLocked writes the state atomically (temp file + rename) so a crash
 // never leaves half a file. Callers hold e.mu.
 func (e *Engine) saveLocked() error {
-	if e.opts.StatePath == "" || !e.dirty {
+	if (e.opts.StatePath == "" && e.opts.State == nil) || !e.dirty {
 		return nil
 	}
 	b, err := json.MarshalIndent(stateFile{Version: 1, Active: e.active}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode alert state: %w", err)
+	}
+	if e.opts.State != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
+		defer cancel()
+		if err := e.opts.State.Save(ctx, b); err != nil {
+			return fmt.Errorf("write alert state: %w", err)
+		}
+		e.dirty = false
+		return nil
 	}
 	dir := filepath.Dir(e.opts.StatePath)
 	tmp, err := os.CreateTemp(dir, ".licmon-alerts-*.json")

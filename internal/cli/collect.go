@@ -89,7 +89,7 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 		}
 		printCollect(e.stdout, r)
 	}
-	fmt.Fprintf(e.stdout, "store: %s\n", path)
+	fmt.Fprintf(e.stdout, "store: %s\n", store.RedactDSN(path))
 	return code
 }
 

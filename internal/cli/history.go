@@ -175,7 +175,7 @@ func runHistoryImport(ctx context.Context, e *env, args []string) int {
 	}
 	printImport(e.stdout, name, siteName, file, len(days), res, *dryRun)
 	if !*dryRun {
-		fmt.Fprintf(e.stdout, "store: %s\n", path)
+		fmt.Fprintf(e.stdout, "store: %s\n", store.RedactDSN(path))
 	}
 	return ExitOK
 }

@@ -126,7 +126,7 @@ func runLogsImport(ctx context.Context, e *env, args []string) int {
 	softMemoryLimit()
 	res, err := logimport.Import(ctx, st, paths, logimport.Options{Site: name, Workers: *workers})
 	if res != nil {
-		printLogImport(e.stdout, name, path, res)
+		printLogImport(e.stdout, name, store.RedactDSN(path), res)
 	}
 	if err != nil {
 		return fail(e, ExitError, err)

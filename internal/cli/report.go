@@ -18,7 +18,7 @@ import (
 const reportUsage = `
 Usage: licmon report [--site NAME] [--db PATH] [--config FILE] [--as-of DATE]
                      [--horizon 12mo] [--format text|json|csv|html] [--wide]
-                     [--out FILE]
+                     [--candidates] [--out FILE]
 
 Answers from the history store alone (no connection to Qlik Sense): how each
 license type grows, when it runs out (with an 80% interval and the error the
@@ -29,12 +29,19 @@ users holding both types and capacity users who would be cheaper on an
 Analyzer seat. Reconstructed history (lower bounds) is shown as such and
 left out of the forecasts unless --include-reconstructed.
 
+The candidate lists of a large site run to tens of thousands of users: text
+and HTML show their counts (HTML also the first 20 to reclaim), JSON the
+counts and the first 20 of each list. --candidates gives every candidate:
+with --format csv one row per user and list, with --format json the lists
+in full.
+
 Examples:
   licmon report --site prod
   licmon report --site prod --horizon 2027-03-31 --headroom 15
   licmon report --site prod --format html --out license-report.html
   licmon report --site prod --format csv --candidates --out candidates.csv
   licmon report --site prod --as-of 2026-01-31 --format json
+  licmon report --site prod --format json --candidates --out report-full.json
 `
 
 func runReport(ctx context.Context, e *env, args []string) int {
@@ -46,7 +53,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	horizon := fs.String("horizon", "12mo", "planning `horizon`: 6mo, 12mo, 1y, 26w, 180d or a date such as 2027-03-31")
 	format := fs.String("format", "text", "output `format`: text, json, csv or html")
 	out := fs.String("out", "", "write to this `file` instead of stdout")
-	candidates := fs.Bool("candidates", false, "with --format csv: one row per user of every candidate list instead of one row per type")
+	candidates := fs.Bool("candidates", false, "every candidate: with --format csv one row per user of every list instead of one row per type, with --format json the full lists instead of the first 20 of each")
 	inactive := fs.Int("inactive-days", report.DefaultInactivityDays, "reclaim allocations unused for at least this many `days`")
 	headroom := fs.Float64("headroom", report.DefaultHeadroomPct, "safety margin on forecast demand, in `percent`")
 	authoring := fs.Int("authoring-days", report.DefaultAuthoringDays, "Professional users with no authoring in this many `days` are downgrade candidates")
@@ -68,11 +75,15 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if *wide && *format != "text" {
 		return fail(e, ExitUsage, errors.New("report: --wide is a layout of --format text (JSON, CSV and HTML have every figure already)"))
 	}
-	if *candidates && *format != "csv" {
-		return fail(e, ExitUsage, errors.New("report: --candidates needs --format csv (JSON and HTML include the lists already)"))
+	if *candidates && *format != "csv" && *format != "json" {
+		return fail(e, ExitUsage, fmt.Errorf("report: --candidates needs --format csv or json (--format %s shows the counts; csv and json list every candidate)", *format))
 	}
 	opts := report.Options{InactivityDays: *inactive, HeadroomPct: *headroom, NoHeadroom: *headroom == 0,
-		AuthoringDays: *authoring, AnalyzerMinutes: *minutes, IncludeReconstructed: *recon, KeepMarkers: []string{}}
+		AuthoringDays: *authoring, AnalyzerMinutes: *minutes, IncludeReconstructed: *recon, KeepMarkers: []string{},
+		CandidateLimit: report.DefaultCandidateLimit}
+	if *candidates {
+		opts.CandidateLimit = 0 // every candidate
+	}
 	for _, k := range strings.Split(*keep, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			opts.KeepMarkers = append(opts.KeepMarkers, k)

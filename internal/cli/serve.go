@@ -18,6 +18,11 @@ the results, sends alerts (webhook, Slack, Teams, e-mail), and serves the
 dashboard, the JSON API (/api/v1/...), Prometheus /metrics, /-/healthy and
 /-/ready. SIGHUP or POST /-/reload re-reads the configuration without
 dropping the listener; on error the previous configuration stays.
+
+On a PostgreSQL store several instances may share the database: one leads
+(runs the schedules, sends the alerts) and the others serve and take over
+within a minute when it dies (serve.instance, serve.leader_poll; serve.sites
+splits the sites into shards, each with its own leader).
 ` + connUsage + `
 Examples:
   licmon serve --config licmon.yaml

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/qrs"
+	"github.com/licmon/licmon/internal/store"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -42,8 +43,13 @@ const DefaultTask = "Reload License Monitor"
 
 // Config is the whole configuration file.
 type Config struct {
-	// DB is the path of the history store; empty means the OS default.
+	// DB is the path of the history store (an SQLite file), or a
+	// postgres:// DSN; empty means the OS default.
 	DB string `yaml:"db,omitempty"`
+	// DBPasswordFile is a file holding the PostgreSQL password (one line).
+	// Loading passes it to the store as the DSN's password_file parameter,
+	// so the password is read only when the store opens.
+	DBPasswordFile string `yaml:"db_password_file,omitempty"`
 	// Sites are the Qlik Sense sites licmon watches, for example dev, test and prod.
 	Sites []Site `yaml:"sites,omitempty"`
 	// Check holds the defaults of `licmon check`.
@@ -95,6 +101,9 @@ type Site struct {
 	// ArchivedLogs share, a node's Log folder) that serve imports on a
 	// schedule (schedule.logs_every), as licmon logs import does.
 	Logs []string `yaml:"logs,omitempty"`
+	// Labels (env: prod, region: emea) let serve.sites split a large
+	// fleet across serve instances (ha.go).
+	Labels map[string]string `yaml:"labels,omitempty"`
 }
 
 // DisplayServer is Server for output: a password written into the URL
@@ -261,7 +270,17 @@ func (c *Config) expand(baseDir string, lookupEnv func(string) (string, bool)) e
 			*p = filepath.Join(baseDir, *p)
 		}
 	}
-	path("db", &c.DB)
+	if store.IsPostgres(c.DB) {
+		str("db", &c.DB) // a DSN, not a path relative to the config
+	} else {
+		path("db", &c.DB)
+	}
+	path("db_password_file", &c.DBPasswordFile)
+	if err == nil && c.DBPasswordFile != "" {
+		if c.DB, err = store.WithPasswordFile(c.DB, c.DBPasswordFile); err != nil {
+			err = fmt.Errorf("db_password_file: %w", err)
+		}
+	}
 	path("check.save_logs", &c.Check.SaveLogs)
 	str("check.task", &c.Check.Task)
 	for i := range c.Sites {
@@ -355,6 +374,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
 	}
 	errs = append(errs, c.validateServe()...)
+	errs = append(errs, c.validateHA()...)
 	errs = append(errs, c.validateReclaim()...)
 	return errors.Join(errs...)
 }
@@ -478,6 +498,7 @@ func (c *Config) TaskFor(s *Site) string {
 // Masked returns a copy with every secret replaced, for printing.
 func (c *Config) Masked() *Config {
 	m := *c
+	m.DB = store.RedactDSN(c.DB)
 	m.Sites = make([]Site, len(c.Sites))
 	for i, s := range c.Sites {
 		if u, err := url.Parse(s.Server); err == nil {

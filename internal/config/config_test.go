@@ -3,6 +3,7 @@ package config_test
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,6 +219,47 @@ func TestReclaimSection(t *testing.T) {
 		_, err := config.Parse(strings.NewReader(in), ".", func(string) (string, bool) { return "", false })
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err %v, want %q", in, err, want)
+		}
+	}
+}
+
+// TestPostgresDB checks a PostgreSQL db: the DSN is not taken for a path
+// relative to the config, its password is never printed, and
+// db_password_file reaches the store as the DSN's password_file.
+func TestPostgresDB(t *testing.T) {
+	site := "sites:\n  - name: prod\n    server: https://qlik.example.com:4242\n    cert_dir: certs\n"
+	dir := t.TempDir()
+	c, err := config.Parse(strings.NewReader("db: postgres://licmon:${PW}@db.example.com/licmon\n"+site), dir, env(map[string]string{"PW": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != "postgres://licmon:s3cret@db.example.com/licmon" {
+		t.Errorf("db = %q", c.DB)
+	}
+	var out strings.Builder
+	if err := c.Masked().WriteYAML(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "postgres://licmon:*****@db.example.com/licmon") {
+		t.Errorf("config check shows the database password:\n%s", out.String())
+	}
+
+	c, err = config.Parse(strings.NewReader("db: postgres://licmon@db.example.com/licmon?sslmode=require\ndb_password_file: dbpass\n"+site), dir, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil || u.Query().Get("password_file") != filepath.Join(dir, "dbpass") || u.Query().Get("sslmode") != "require" || u.Host != "db.example.com" {
+		t.Errorf("db with db_password_file = %q (%v)", c.DB, err)
+	}
+
+	for in, want := range map[string]string{
+		"db: licmon.db\ndb_password_file: dbpass\n":                      "db_password_file is for a PostgreSQL db",
+		"db: postgres://licmon:pw@db/licmon\ndb_password_file: dbpass\n": "keep one",
+	} {
+		_, err := config.Parse(strings.NewReader(in+site), dir, env(nil))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), ":pw@") {
+			t.Errorf("%q: %v, want an error saying %q", in, err, want)
 		}
 	}
 }

@@ -59,6 +59,11 @@ type Serve struct {
 	// turn. It bounds serve's memory while large sites collect; checks
 	// never wait for it (default 1; read at start).
 	MaxCollections int `yaml:"max_collections,omitempty"`
+	// Instance, LeaderPoll and Sites run several serve instances on one
+	// PostgreSQL store (ha.go).
+	Instance   string       `yaml:"instance,omitempty"`
+	LeaderPoll Duration     `yaml:"leader_poll,omitempty"`
+	Sites      SiteSelector `yaml:"sites,omitempty"`
 }
 
 // ServeAuth is the optional authentication of the HTTP endpoints: a bearer
@@ -348,6 +353,7 @@ func (c *Config) expandServe(baseDir string, lookupEnv func(string) (string, boo
 	}
 	str("serve.listen", &c.Serve.Listen)
 	str("serve.external_url", &c.Serve.ExternalURL)
+	str("serve.instance", &c.Serve.Instance)
 	path("serve.tls_cert_file", &c.Serve.TLSCertFile)
 	path("serve.tls_key_file", &c.Serve.TLSKeyFile)
 	path("serve.alert_state", &c.Serve.AlertState)

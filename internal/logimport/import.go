@@ -3,11 +3,15 @@ package logimport
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"runtime"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,12 +51,14 @@ func (w Warning) String() string { return w.File + ": " + w.Text }
 // Result says what an import did.
 type Result struct {
 	// Files is the number of log files found; Skipped were imported before
-	// (same size and checksum); Read were read now; NotLogs had a log
-	// extension but no service-log or script-log name, or no header.
+	// (same size and checksum); Read were imported now (read, or found to
+	// be a shorter copy of a file read: an active .txt and its rolled .log
+	// are read once); NotLogs had a log extension but no service-log or
+	// script-log name, or no header.
 	Files, Skipped, Read, NotLogs int
 	// Bytes is the size of the files read.
 	Bytes int64
-	// Rows is the number of service-log rows read.
+	// Rows is the number of service-log rows read (each copy's rows once).
 	Rows                                                 int64
 	Sessions, Uses, Denials, Commands, TaskRuns, Reloads int64
 	// From and To are the first and last UTC days the import touched.
@@ -119,28 +125,36 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	for _, f := range known {
 		done[f.Key()] = f
 	}
-	// Large files first, so one big file does not run alone at the end.
-	sort.SliceStable(items, func(i, j int) bool { return items[i].size > items[j].size })
+	streams, err := st.LogStreams(ctx, opts.Site)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[string]store.LogStream, len(streams))
+	for _, s := range streams {
+		at[s.Ident] = s
+	}
+	now := opts.Now().UTC()
+	jobs, settled := plan(ctx, items, done, at, workers, warn, now, res)
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("logs import: %w", ctx.Err())
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan item)
-	out := make(chan *store.LogBatch, workers*2)
+	jobc := make(chan job)
+	out := make(chan *part, workers*2)
 	var wg sync.WaitGroup
 	var stats sync.Mutex
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// One buffer per worker for all its files: qlog and scriptlog
-			// read through a *bufio.Reader this large instead of making
-			// their own for each file.
-			br := bufio.NewReaderSize(nil, qlog.ReadBufferSize)
-			for it := range jobs {
-				w := &worker{ctx: ctx, out: out, warn: warn, now: opts.Now, br: br}
-				r := w.read(it, done)
+			// One buffer and one table of user names per worker for all its
+			// files.
+			w := &worker{now: now, ctx: ctx, out: out, warn: warn, br: bufio.NewReaderSize(nil, qlog.ReadBufferSize), names: qlog.NewNames()}
+			for j := range jobc {
+				r := w.read(j)
 				stats.Lock()
-				res.Skipped += r.skipped
 				res.Read += r.read
 				res.NotLogs += r.notLog
 				res.Bytes += r.bytes
@@ -150,10 +164,19 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 		}()
 	}
 	go func() {
-		defer close(jobs)
-		for _, it := range items {
+		defer close(jobc)
+		if len(settled) > 0 {
+			// Files already in the store under a copy read before: recorded
+			// with the first batch.
 			select {
-			case jobs <- it:
+			case out <- &part{files: settled}:
+			case <-ctx.Done():
+				return
+			}
+		}
+		for _, j := range jobs {
+			select {
+			case jobc <- j:
 			case <-ctx.Done():
 				return
 			}
@@ -163,11 +186,11 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 
 	wr := writer{st: st, site: opts.Site, res: res, lock: opts.WriteLock, rows: opts.BatchRows}
 	var werr error
-	for b := range out {
+	for p := range out {
 		if werr != nil {
 			continue // drain so the workers end
 		}
-		if werr = wr.add(ctx, b); werr != nil {
+		if werr = wr.add(ctx, p); werr != nil {
 			cancel()
 		}
 	}
@@ -183,63 +206,292 @@ func Import(ctx context.Context, st store.LogStore, paths []string, opts Options
 	if werr != nil {
 		return res, fmt.Errorf("logs import: %w (what was saved stays; run the import again to resume)", werr)
 	}
-	if !wr.from.IsZero() {
-		// A month at a time, so the aggregation's memory does not grow
-		// with years of logs.
-		for d := wr.from; !d.After(wr.to); d = d.AddDate(0, 0, 31) {
-			end := d.AddDate(0, 0, 30)
-			if end.After(wr.to) {
-				end = wr.to
-			}
-			wr.lockStore()
-			err := st.RefreshLogDays(ctx, opts.Site, d, end)
-			wr.unlockStore()
-			if err != nil {
-				return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
-			}
-		}
-		res.From, res.To = wr.from, wr.to
+	// The daily figures of every day a batch changed, this import's and
+	// those an import stopped before its refresh left pending.
+	from, to, err := st.LogPendingDays(ctx, opts.Site)
+	if err != nil && !errors.Is(err, store.ErrUnknownSite) {
+		return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
 	}
-	// The files are recorded as imported only now that their days are
-	// refreshed: a store error or a kill before this point leaves them
-	// unrecorded, so the next import reads them again (their events are
-	// saved once) and refreshes their days, instead of skipping files
-	// whose daily figures were never computed.
-	if len(wr.files) > 0 {
+	if !from.IsZero() {
+		// One pass: the figures of a day are a few rows per type, so the
+		// refresh's memory does not grow with the range.
 		wr.lockStore()
-		err := st.SaveLogBatch(ctx, opts.Site, &store.LogBatch{Files: wr.files})
+		err := st.RefreshLogDays(ctx, opts.Site, from, to)
 		wr.unlockStore()
 		if err != nil {
-			return res, fmt.Errorf("logs import: %w (run the import again: the files are read again and nothing is counted twice)", err)
+			return res, fmt.Errorf("logs import: %w (run the import again to compute the daily figures)", err)
 		}
+	}
+	if wr.touched {
+		res.From, res.To = dayTime(wr.first), dayTime(wr.last)
 	}
 	res.Duration = time.Since(start)
 	return res, nil
 }
 
+// job is one file to read: a script log, a service log without rows yet,
+// or the longest copy of a stream, read from where the stream stood, with
+// the records of its shorter copies (saved when it is read).
+type job struct {
+	it      planned
+	from    int64
+	tail    []byte
+	covered []store.LogFile
+}
+
+// planned is what the plan found out about one file.
+type planned struct {
+	item
+	sum     string
+	name    qlog.FileName
+	service bool
+	script  *qlog.ScriptLogName
+	ident   string
+}
+
+func (p planned) record(now time.Time) store.LogFile {
+	rec := store.LogFile{Path: p.key, Size: p.size, Checksum: p.sum, ImportedAt: now, Ident: p.ident}
+	if p.service {
+		rec.Kind, rec.Node = p.name.Kind.String(), p.name.Host
+	} else {
+		rec.Kind = "script log"
+	}
+	return rec
+}
+
+// plan sorts the files: those recorded with the same size and checksum are
+// skipped; service logs are grouped by identity (qlog.Identity), and only
+// the longest copy of each stream is read, from where the stream stood;
+// copies no longer than that are settled (recorded without reading).
+// Checksums and identities are read by workers goroutines.
+func plan(ctx context.Context, items []item, done map[string]store.LogFile, at map[string]store.LogStream, workers int,
+	warn func(file, text string), now time.Time, res *Result) (jobs []job, settled []store.LogFile) {
+	ps := make([]*planned, len(items))
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				next.Lock()
+				k := i
+				i++
+				next.Unlock()
+				if k >= len(items) {
+					return
+				}
+				p, skipped, notLog := planOne(items[k], done, warn)
+				mu.Lock()
+				if skipped {
+					res.Skipped++
+				}
+				if notLog {
+					res.NotLogs++
+				}
+				mu.Unlock()
+				ps[k] = p
+			}
+		}()
+	}
+	wg.Wait()
+	legacy := legacyActive(done)
+	groups := map[string][]*planned{}
+	var order []string
+	for _, p := range ps {
+		switch {
+		case p == nil:
+		case p.ident == "":
+			jobs = append(jobs, job{it: *p})
+		default:
+			if groups[p.ident] == nil {
+				order = append(order, p.ident)
+			}
+			groups[p.ident] = append(groups[p.ident], p)
+		}
+	}
+	for _, id := range order {
+		g := groups[id]
+		// The longest copy holds every row of the others; of two as long,
+		// the rolled .log (it no longer changes).
+		sort.SliceStable(g, func(i, j int) bool {
+			if g[i].size != g[j].size {
+				return g[i].size > g[j].size
+			}
+			return g[i].name.Rolled && !g[j].name.Rolled
+		})
+		s, seen := at[id]
+		if !seen {
+			s.Consumed = legacyOffset(g[0], done, legacy)
+		}
+		if g[0].size <= s.Consumed && seen {
+			for _, p := range g {
+				settled = append(settled, p.record(now))
+			}
+			res.Read += len(g)
+			continue
+		}
+		j := job{it: *g[0], from: s.Consumed}
+		if seen {
+			j.tail, _ = hex.DecodeString(s.Tail)
+		}
+		for _, p := range g[1:] {
+			j.covered = append(j.covered, p.record(now))
+		}
+		jobs = append(jobs, j)
+	}
+	// Rolled files in the order they were closed, so the files of the same
+	// days (the proxy's, the security audit's, the engine's) are read
+	// together and their rows merge into one row per user and day before
+	// they are saved; the active files and those without a time last,
+	// largest first.
+	sort.SliceStable(jobs, func(i, j int) bool {
+		a, b := jobs[i].it.name.Closed, jobs[j].it.name.Closed
+		if a.IsZero() != b.IsZero() {
+			return !a.IsZero()
+		}
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return jobs[i].it.size > jobs[j].it.size
+	})
+	return jobs, settled
+}
+
+// legacyActive indexes the records of active .txt files imported before
+// streams existed (schema 6, whose rows were deduplicated by their Id) by
+// host, log type and service.
+func legacyActive(done map[string]store.LogFile) map[string][]store.LogFile {
+	out := map[string][]store.LogFile{}
+	for _, f := range done {
+		if f.Ident != "" || f.Rows == 0 || f.Kind == "not a log" || f.Kind == "script log" {
+			continue
+		}
+		if n, ok := qlog.ParseFileName(path.Base(f.Path)); ok && !n.Rolled {
+			k := strings.ToLower(n.Host + "_" + n.LogType + "_" + n.Service)
+			out[k] = append(out[k], f)
+		}
+	}
+	return out
+}
+
+// legacyOffset is where a stream no import has recorded starts to hold
+// rows not counted yet: 0, or the size of an active .txt imported before
+// streams existed (schema 6) that p continues, the same file grown or the
+// .log it was rolled to (the checksum p had at that size is the one
+// recorded then). Its rows up to there were counted by that import.
+func legacyOffset(p *planned, done map[string]store.LogFile, legacy map[string][]store.LogFile) int64 {
+	// Rows > 0: a file recorded with no row yet (its first row
+	// incomplete) has no stream either, and is read from the start.
+	if prev, ok := done[p.key]; ok && prev.Ident == "" && prev.Rows > 0 && prev.Size < p.size && prev.Kind != "not a log" {
+		return prev.Size // the same path, grown
+	}
+	if p.sumAt == nil {
+		return 0
+	}
+	var best int64
+	for _, f := range legacy[strings.ToLower(p.name.Host+"_"+p.name.LogType+"_"+p.name.Service)] {
+		if f.Size <= best || f.Size > p.size || f.Path == p.key {
+			continue
+		}
+		if sum, err := p.sumAt(f.Size); err == nil && sum == f.Checksum {
+			best = f.Size
+		}
+	}
+	return best
+}
+
+// planOne reads what plan needs of one file: its name, its checksum when
+// it was recorded before, its identity when it is a service log to read.
+func planOne(it item, done map[string]store.LogFile, warn func(file, text string)) (p *planned, skipped, notLog bool) {
+	name, isService := qlog.ParseFileName(it.base)
+	script, isScript := qlog.ParseScriptLogName(it.base)
+	if !isService && !isScript {
+		return nil, false, true
+	}
+	sum, err := it.sum()
+	if err != nil {
+		warn(it.key, "cannot read: "+err.Error())
+		return nil, false, false
+	}
+	if prev, ok := done[it.key]; ok && prev.Size == it.size && prev.Checksum == sum {
+		return nil, true, false
+	}
+	p = &planned{item: it, sum: sum, name: name, service: isService}
+	if !isService {
+		p.script = &script
+		return p, false, false
+	}
+	f, err := it.open()
+	if err != nil {
+		warn(it.key, "cannot open: "+err.Error())
+		return nil, false, false
+	}
+	defer f.Close()
+	id, ok, err := qlog.Identity(f)
+	if err != nil {
+		warn(it.key, "cannot read: "+err.Error())
+		return nil, false, false
+	}
+	if ok {
+		p.ident = strings.ToLower(name.Host+"_"+name.LogType+"_"+name.Service) + ":" + id
+	}
+	return p, false, false
+}
+
+// part is what a worker hands the writer: the events of a stretch of one
+// stream (from, end: offsets; rows read), the diagnosis of a script log,
+// the records of files done.
+type part struct {
+	ident     string
+	from, end int64
+	tail      string
+	rows      int64
+	sessions  []qlog.Session
+	uses      []qlog.Use
+	denials   []qlog.Denial
+	commands  []qlog.LicenseCommand
+	tasks     []qlog.TaskRun
+	reloads   []store.LogReload
+	files     []store.LogFile
+}
+
 // writer is the single goroutine that saves: SQLite has one writer anyway,
 // and batching many files' events into one transaction is what makes the
-// import fast.
+// import fast. It merges the events into per-user-day aggregates before
+// they are saved.
 type writer struct {
-	st       store.LogStore
-	site     string
-	rows     int // rows per saved batch
-	res      *Result
-	pending  store.LogBatch
-	from, to time.Time
-	// Rows for the same session or user-day are merged before they are
-	// saved: a session has a start, a stop and an engine summary, a user
-	// many uses a day, and each saved row costs far more than a map entry.
-	sessionAt map[string]int
-	useAt     map[useKey]int
-	lock      sync.Locker
-	// files are the records of the files read, saved after the refresh
-	// of their days (see Import).
-	files []store.LogFile
+	st      store.LogStore
+	site    string
+	rows    int // rows per saved batch
+	res     *Result
+	pending store.LogBatch
+	// first and last are the days the import touched (Unix days; valid
+	// when touched).
+	first, last int64
+	touched     bool
+	userDay     map[userDayKey]int
+	denial      map[denialKey]int
+	stream      map[string]int
+	lock        sync.Locker
 	// saving reports the end of the save running in the background;
 	// spareBack is its batch, handed back as spare (capacity kept) by wait.
 	saving           chan error
 	spare, spareBack store.LogBatch
+}
+
+type userDayKey struct {
+	day  int64
+	user string
+}
+
+type denialKey struct {
+	day          int64
+	typ          license.Type
+	user         string
+	sessionLimit bool
 }
 
 func (w *writer) lockStore() {
@@ -254,79 +506,91 @@ func (w *writer) unlockStore() {
 	}
 }
 
-type useKey struct {
-	user string
-	day  time.Time
+// day returns the UTC day of t as Unix days, noting it in the range the
+// import touched.
+func (w *writer) day(t time.Time) int64 {
+	d := t.Unix()
+	if d < 0 {
+		d -= 86399
+	}
+	d /= 86400
+	if !w.touched {
+		w.first, w.last, w.touched = d, d, true
+	}
+	w.first, w.last = min(w.first, d), max(w.last, d)
+	return d
 }
 
-func (w *writer) touch(t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	d := license.Day(t)
-	if w.from.IsZero() || d.Before(w.from) {
-		w.from = d
-	}
-	if d.After(w.to) {
-		w.to = d
-	}
-}
+func dayTime(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
 
-func (w *writer) add(ctx context.Context, b *store.LogBatch) error {
+func (w *writer) add(ctx context.Context, b *part) error {
 	p := &w.pending
-	for _, s := range b.Sessions {
-		if !s.Start.IsZero() {
-			w.touch(s.Start)
-		} else {
-			w.touch(s.Stop)
-		}
+	if w.userDay == nil {
+		w.userDay, w.denial, w.stream = map[userDayKey]int{}, map[denialKey]int{}, map[string]int{}
 	}
-	for _, u := range b.Uses {
-		w.touch(u.At)
-	}
-	for _, d := range b.Denials {
-		w.touch(d.At)
-	}
-	w.res.Sessions += int64(len(b.Sessions))
-	w.res.Uses += int64(len(b.Uses))
-	w.res.Denials += int64(len(b.Denials))
-	w.res.Commands += int64(len(b.Commands))
-	w.res.TaskRuns += int64(len(b.Tasks))
-	w.res.Reloads += int64(len(b.Reloads))
-	if w.sessionAt == nil {
-		w.sessionAt, w.useAt = map[string]int{}, map[useKey]int{}
-	}
-	for _, s := range b.Sessions {
-		i, ok := w.sessionAt[s.Key]
+	w.res.Sessions += int64(len(b.sessions))
+	w.res.Uses += int64(len(b.uses))
+	w.res.Denials += int64(len(b.denials))
+	w.res.Commands += int64(len(b.commands))
+	w.res.TaskRuns += int64(len(b.tasks))
+	w.res.Reloads += int64(len(b.reloads))
+	for _, s := range b.sessions {
+		k := userDayKey{w.day(s.At), s.User}
+		i, ok := w.userDay[k]
 		if !ok {
-			w.sessionAt[s.Key] = len(p.Sessions)
-			p.Sessions = append(p.Sessions, s)
-			continue
+			i = len(p.UserDays)
+			w.userDay[k] = i
+			p.UserDays = append(p.UserDays, store.LogUserDay{Day: dayTime(k.day), User: s.User})
 		}
-		m := &p.Sessions[i]
-		if !s.Start.IsZero() && (m.Start.IsZero() || s.Start.Before(m.Start)) {
-			m.Start = s.Start
-		}
-		if s.Stop.After(m.Stop) {
-			m.Stop = s.Stop
+		if s.Engine {
+			p.UserDays[i].EngineSessions++
+		} else {
+			p.UserDays[i].Sessions++
 		}
 	}
-	for _, u := range b.Uses {
-		k := useKey{u.User, license.Day(u.At)}
-		if i, ok := w.useAt[k]; ok {
-			if !u.At.Before(p.Uses[i].At) {
-				p.Uses[i] = u // the day's latest use names the type
-			}
-			continue
+	for _, u := range b.uses {
+		k := userDayKey{w.day(u.At), u.User}
+		i, ok := w.userDay[k]
+		if !ok {
+			i = len(p.UserDays)
+			w.userDay[k] = i
+			p.UserDays = append(p.UserDays, store.LogUserDay{Day: dayTime(k.day), User: u.User})
 		}
-		w.useAt[k] = len(p.Uses)
-		p.Uses = append(p.Uses, u)
+		if x := &p.UserDays[i]; x.Type == "" || !u.At.Before(x.TypeAt) {
+			x.Type, x.TypeAt = u.Type, u.At // the day's latest use names the type
+		}
 	}
-	p.Denials = append(p.Denials, b.Denials...)
-	p.Commands = append(p.Commands, b.Commands...)
-	p.Tasks = append(p.Tasks, b.Tasks...)
-	p.Reloads = append(p.Reloads, b.Reloads...)
-	w.files = append(w.files, b.Files...)
+	for _, d := range b.denials {
+		k := denialKey{w.day(d.At), d.Type, d.User, d.SessionLimit}
+		i, ok := w.denial[k]
+		if !ok {
+			i = len(p.DenialDays)
+			w.denial[k] = i
+			p.DenialDays = append(p.DenialDays, store.LogDenialDay{Day: dayTime(k.day), Type: d.Type, User: d.User, SessionLimit: d.SessionLimit})
+		}
+		p.DenialDays[i].Denials++
+	}
+	for _, c := range b.commands {
+		p.Commands = append(p.Commands, store.LogCommand{ID: c.ID, At: c.At, Command: c.Command, Result: c.Result, User: c.User, Message: c.Message, Node: c.Node})
+	}
+	for _, t := range b.tasks {
+		w.day(t.End)
+		p.Tasks = append(p.Tasks, store.LogTaskRun{ID: t.ID, TaskID: t.TaskID, Task: t.Task, AppID: t.AppID, App: t.App, Start: t.Start, End: t.End,
+			Status: t.Status, Result: t.Result, Message: t.Message, Node: t.Node})
+	}
+	p.Reloads = append(p.Reloads, b.reloads...)
+	if b.ident != "" && b.end > b.from {
+		if i, ok := w.stream[b.ident]; ok {
+			// The next stretch of a stream this batch holds: its parts come
+			// in order from the one worker reading it.
+			s := &p.Streams[i]
+			s.Consumed, s.Tail, s.Rows = b.end, b.tail, s.Rows+b.rows
+		} else {
+			w.stream[b.ident] = len(p.Streams)
+			p.Streams = append(p.Streams, store.LogStream{Ident: b.ident, From: b.from, Consumed: b.end, Tail: b.tail, Rows: b.rows})
+		}
+	}
+	p.Files = append(p.Files, b.files...)
 	if p.Len() >= w.rows {
 		return w.flush(ctx)
 	}
@@ -347,8 +611,9 @@ func (w *writer) flush(ctx context.Context) error {
 	b := w.pending
 	w.pending, w.spare = w.spare, store.LogBatch{}
 	w.pending.Reset()
-	clear(w.sessionAt)
-	clear(w.useAt)
+	clear(w.userDay)
+	clear(w.denial)
+	clear(w.stream)
 	done := make(chan error, 1)
 	w.saving = done
 	go func() {
@@ -375,19 +640,20 @@ func (w *writer) wait() error {
 }
 
 type worker struct {
-	ctx  context.Context
-	out  chan<- *store.LogBatch
-	warn func(file, text string)
-	now  func() time.Time
-	br   *bufio.Reader
+	now   time.Time // of the import records
+	ctx   context.Context
+	out   chan<- *part
+	warn  func(file, text string)
+	br    *bufio.Reader
+	names *qlog.Names
 }
 
 type readResult struct {
-	skipped, read, notLog int
-	bytes, rows           int64
+	read, notLog int
+	bytes, rows  int64
 }
 
-func (w *worker) send(b *store.LogBatch) error {
+func (w *worker) send(b *part) error {
 	select {
 	case w.out <- b:
 		return nil
@@ -396,25 +662,12 @@ func (w *worker) send(b *store.LogBatch) error {
 	}
 }
 
-// read imports one file, sending its events and then its file record.
-func (w *worker) read(it item, done map[string]store.LogFile) readResult {
+// read imports one file, sending its events and then its file record (and
+// those of the copies it covers).
+func (w *worker) read(j job) readResult {
 	var r readResult
-	name, isService := qlog.ParseFileName(it.base)
-	script, isScript := qlog.ParseScriptLogName(it.base)
-	if !isService && !isScript {
-		r.notLog++
-		return r
-	}
-	sum, err := it.sum()
-	if err != nil {
-		w.warn(it.key, "cannot read: "+err.Error())
-		return r
-	}
-	rec := store.LogFile{Path: it.key, Size: it.size, Checksum: sum, ImportedAt: w.now().UTC()}
-	if prev, ok := done[rec.Key()]; ok && prev.Size == it.size && prev.Checksum == sum {
-		r.skipped++
-		return r
-	}
+	it := j.it
+	rec := it.record(w.now)
 	f, err := it.open()
 	if err != nil {
 		w.warn(it.key, "cannot open: "+err.Error())
@@ -424,34 +677,48 @@ func (w *worker) read(it item, done map[string]store.LogFile) readResult {
 	cr := &countingReader{r: f}
 	w.br.Reset(cr)
 	defer w.br.Reset(nil) // let go of the file
-	if isScript {
-		rec.Kind, rec.Node = "script log", ""
+	if it.script != nil {
 		d, err := scriptlog.Diagnose(w.br, scriptlog.Options{ContextLines: -1})
 		if err != nil {
 			w.warn(it.key, "cannot read the script log: "+err.Error())
 			return r
 		}
+		p := &part{files: []store.LogFile{rec}}
 		if d.Outcome == scriptlog.OutcomeUnknown {
 			w.warn(it.key, "named like a script log but no line reads as one: skipped")
 			r.notLog++
 		} else {
-			rl := store.LogReload{File: it.base, AppID: script.AppID, Start: d.Start, End: d.End, Outcome: string(d.Outcome),
+			rl := store.LogReload{File: it.base, AppID: it.script.AppID, Start: d.Start, End: d.End, Outcome: string(d.Outcome),
 				Code: d.Code, Title: d.Title, Hint: d.Hint, Err: d.Error}
 			if !d.HasZone {
 				// Lines in local time without offset: the name's time is UTC.
-				rl.Start, rl.End = script.Started, script.Started.Add(d.Duration)
+				rl.Start, rl.End = it.script.Started, it.script.Started.Add(d.Duration)
 			}
-			if err := w.send(&store.LogBatch{Reloads: []store.LogReload{rl}}); err != nil {
-				return r
-			}
+			p.reloads = []store.LogReload{rl}
+			r.read++
 		}
-		r.read++
 		r.bytes += cr.n
-		_ = w.send(&store.LogBatch{Files: []store.LogFile{rec}})
+		_ = w.send(p)
 		return r
 	}
-	rec.Kind, rec.Node = name.Kind.String(), name.Host
-	st, err := qlog.Extract(name, w.br, func(b *qlog.Batch) error { return w.send(convert(b)) })
+	ident, from := it.ident, j.from
+	st, err := w.extract(it, ident, from, j.tail, &rec)
+	if errors.Is(err, qlog.ErrResumeMismatch) {
+		// The same first rows as a stream read before, other bytes where
+		// it stopped: not a copy of it. Read it whole as its own stream.
+		w.warn(it.key, "starts like a log read before but does not continue it: read in full as a log of its own")
+		if f2, err2 := it.open(); err2 == nil {
+			defer f2.Close()
+			cr.r, cr.n = f2, 0
+			w.br.Reset(cr)
+			ident = ident + "@" + it.key
+			rec.Ident = ident
+			j.covered = nil
+			st, err = w.extract(it, ident, 0, nil, &rec)
+		} else {
+			err = err2
+		}
+	}
 	r.bytes += cr.n
 	r.rows += int64(st.Rows)
 	rec.Rows = int64(st.Rows)
@@ -468,19 +735,33 @@ func (w *worker) read(it item, done map[string]store.LogFile) readResult {
 		r.notLog++
 		rec.Kind = "not a log"
 	case errors.Is(err, io.EOF) || err == nil:
-		r.read++
+		r.read += 1 + len(j.covered)
 	case w.ctx.Err() != nil:
 		return r
 	default:
-		w.warn(it.key, "read error after "+fmt.Sprint(st.Lines)+" lines: "+err.Error()+" (the rows before it are kept; the file is read again next time)")
+		w.warn(it.key, "read error after "+fmt.Sprint(st.Lines)+" lines: "+err.Error()+" (the rows before it are kept; the file is read again next time from there)")
 		return r
 	}
-	if st.IncompleteLastLine {
-		// Not recorded as done: the row will be complete when the file grows.
-		return r
-	}
-	_ = w.send(&store.LogBatch{Files: []store.LogFile{rec}})
+	_ = w.send(&part{files: append([]store.LogFile{rec}, j.covered...)})
 	return r
+}
+
+// extract reads a service log from offset from of its stream ident ("" for
+// a file with no row yet), sending its events as parts.
+func (w *worker) extract(it planned, ident string, from int64, tail []byte, rec *store.LogFile) (qlog.Stats, error) {
+	pos := from
+	return qlog.ExtractFrom(it.name, w.br, qlog.Options{From: from, Tail: tail, Names: w.names}, func(b *qlog.Batch) error {
+		p := &part{ident: ident, from: pos, end: b.End, tail: hex.EncodeToString(b.Tail), rows: int64(b.Rows),
+			sessions: slices.Clone(b.Sessions), uses: slices.Clone(b.Uses), denials: slices.Clone(b.Denials),
+			commands: slices.Clone(b.Commands), tasks: slices.Clone(b.Tasks)}
+		if ident == "" {
+			// No identity, no idempotence: such a file has no complete row,
+			// so there is nothing to save but its record.
+			p = &part{}
+		}
+		pos = b.End
+		return w.send(p)
+	})
 }
 
 type countingReader struct {
@@ -492,32 +773,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// convert copies a qlog batch (reused by the reader) into a store batch.
-func convert(b *qlog.Batch) *store.LogBatch {
-	out := &store.LogBatch{
-		Sessions: make([]store.LogSession, len(b.Sessions)),
-		Uses:     make([]store.LogUse, len(b.Uses)),
-		Denials:  make([]store.LogDenial, len(b.Denials)),
-		Commands: make([]store.LogCommand, len(b.Commands)),
-		Tasks:    make([]store.LogTaskRun, len(b.Tasks)),
-	}
-	for i, s := range b.Sessions {
-		out.Sessions[i] = store.LogSession{Key: s.Key, User: s.User, Node: s.Node, Start: s.Start, Stop: s.Stop}
-	}
-	for i, u := range b.Uses {
-		out.Uses[i] = store.LogUse{User: u.User, At: u.At, Type: u.Type}
-	}
-	for i, d := range b.Denials {
-		out.Denials[i] = store.LogDenial{ID: d.ID, At: d.At, User: d.User, Type: d.Type, SessionLimit: d.SessionLimit, Message: d.Message, Node: d.Node}
-	}
-	for i, c := range b.Commands {
-		out.Commands[i] = store.LogCommand{ID: c.ID, At: c.At, Command: c.Command, Result: c.Result, User: c.User, Message: c.Message, Node: c.Node}
-	}
-	for i, t := range b.Tasks {
-		out.Tasks[i] = store.LogTaskRun{ID: t.ID, TaskID: t.TaskID, Task: t.Task, AppID: t.AppID, App: t.App, Start: t.Start, End: t.End,
-			Status: t.Status, Result: t.Result, Message: t.Message, Node: t.Node}
-	}
-	return out
 }

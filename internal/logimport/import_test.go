@@ -3,6 +3,7 @@ package logimport_test
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -286,4 +287,148 @@ func listTree(t *testing.T, root string) []string {
 		return nil
 	})
 	return out
+}
+
+// The active .txt is imported while it is written; it is then rolled to a
+// .log in the archive and a new .txt starts. Each row counts once: the
+// .log is read from where the .txt stopped.
+func TestActiveThenRolledCountOnce(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := ""
+	for i := 1; i <= 5; i++ {
+		rows += proxyRow(i, "20260302T0"+itoa(i)+"1512.000+0000", "r"+itoa(i), "s"+itoa(i), "u"+itoa(i))
+	}
+	first3 := strings.Join(strings.SplitAfter(rows, "\r\n")[:3], "")
+	active := "Log/Proxy/Audit/N1_AuditActivity_Proxy.txt"
+	st := openStore(t)
+	// Just created: the first row is not complete yet.
+	write(active, proxyHeader+first3[:40])
+	sessions := func() int64 {
+		t.Helper()
+		if _, err := logimport.Import(ctx, st, []string{root}, logimport.Options{Site: "s"}); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := st.LogSummary(ctx, "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum.Sessions
+	}
+	if n := sessions(); n != 0 {
+		t.Fatalf("a half-written first row: %d sessions, want 0", n)
+	}
+	write(active, proxyHeader+first3+"4\tv\t2026")
+	if n := sessions(); n != 3 {
+		t.Fatalf("the active file: %d sessions, want 3", n)
+	}
+	// Rolled: the .log holds all five rows, the new .txt a sixth.
+	if err := os.Remove(filepath.Join(root, active)); err != nil {
+		t.Fatal(err)
+	}
+	write("ArchivedLogs/n1/Proxy/Audit/N1_AuditActivity_Proxy_2026-03-02T12.00.00Z.log", proxyHeader+rows)
+	write(active, proxyHeader+proxyRow(1, "20260302T131512.000+0000", "r6", "s6", "u6"))
+	if n := sessions(); n != 6 {
+		t.Fatalf("after the roll: %d sessions, want 6", n)
+	}
+	if n := sessions(); n != 6 {
+		t.Fatalf("imported again: %d sessions, want 6", n)
+	}
+}
+
+// Two imports of the same logs at once (serve's schedule and a manual
+// run) count nothing twice: a batch whose rows the other saved first is
+// refused, and the next import completes the figures.
+func TestConcurrentImportsCountOnce(t *testing.T) {
+	ctx := context.Background()
+	dir, truth := generate(t, 200, 20)
+	st := openStore(t)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := logimport.Import(ctx, st, []string{dir}, logimport.Options{Site: "sim", BatchRows: 2000})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		err := <-errs
+		t.Logf("import: %v", err)
+		if err != nil && !errors.Is(err, store.ErrLogStreamMoved) && !strings.Contains(err.Error(), "locked") {
+			t.Errorf("an import beside another: %v", err)
+		}
+	}
+	if _, err := logimport.Import(ctx, st, []string{dir}, logimport.Options{Site: "sim"}); err != nil {
+		t.Fatal(err)
+	}
+	checkTruth(t, st, truth)
+}
+
+// A store of schema 6 recorded an active .txt (its rows were deduplicated
+// by Id then, and the migration kept their counts); after the upgrade the
+// .txt grows on one node and is rolled to a .log on another: neither
+// counts the rows the old import counted again.
+func TestLegacyActiveFileContinued(t *testing.T) {
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "logs")
+	rows := ""
+	for i := 1; i <= 5; i++ {
+		rows += proxyRow(i, "20260302T0"+itoa(i)+"1512.000+0000", "r"+itoa(i), "s"+itoa(i), "u"+itoa(i))
+	}
+	first3 := proxyHeader + strings.Join(strings.SplitAfter(rows, "\r\n")[:3], "")
+	st := openStore(t)
+	for _, node := range []string{"n1", "n2"} {
+		p := filepath.Join(root, node, "Log", "Proxy", "Audit", strings.ToUpper(node)+"_AuditActivity_Proxy.txt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := strings.ReplaceAll(first3, "\tN1\t", "\t"+strings.ToUpper(node)+"\t")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := logimport.FileSum(p, int64(len(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the schema-6 import left: the file's record (no stream) and
+		// its three sessions.
+		var days []store.LogUserDay
+		for i := 1; i <= 3; i++ {
+			days = append(days, store.LogUserDay{Day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), User: node + `\u` + itoa(i), Sessions: 1})
+		}
+		if err := st.SaveLogBatch(ctx, "s", &store.LogBatch{UserDays: days, Files: []store.LogFile{{
+			Path: "logs/" + node + "/Log/Proxy/Audit/" + filepath.Base(p), Size: int64(len(body)), Checksum: sum, Kind: "proxy activity", Node: node, Rows: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := proxyHeader + rows
+	// n1: the .txt grew. n2: it was rolled to a .log (and a new .txt begun).
+	if err := os.WriteFile(filepath.Join(root, "n1", "Log", "Proxy", "Audit", "N1_AuditActivity_Proxy.txt"), []byte(full), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n2 := filepath.Join(root, "n2", "Log", "Proxy", "Audit")
+	if err := os.Remove(filepath.Join(n2, "N2_AuditActivity_Proxy.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n2, "N2_AuditActivity_Proxy_2026-03-02T12.00.00Z.log"), []byte(strings.ReplaceAll(full, "\tN1\t", "\tN2\t")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := logimport.Import(ctx, st, []string{root}, logimport.Options{Site: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := st.LogSummary(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sessions != 10 {
+		t.Errorf("%d sessions, want 5 per node", sum.Sessions)
+	}
 }

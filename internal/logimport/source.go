@@ -22,6 +22,9 @@ type item struct {
 	// sum computes the checksum that, with the size, decides whether the
 	// file was imported already.
 	sum func() (string, error)
+	// sumAt computes the checksum the file had when it was size bytes
+	// long (nil for a zip member): does it continue a file recorded then?
+	sumAt func(size int64) (string, error)
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -108,8 +111,9 @@ func collectFile(p, key string, fi fs.FileInfo, warn func(file, text string), ad
 	}
 	size := fi.Size()
 	add(item{key: key, base: filepath.Base(p), size: size,
-		open: func() (io.ReadCloser, error) { return os.Open(p) },
-		sum:  func() (string, error) { return fileSum(p, size) }})
+		open:  func() (io.ReadCloser, error) { return os.Open(p) },
+		sum:   func() (string, error) { return fileSum(p, size) },
+		sumAt: func(n int64) (string, error) { return fileSum(p, n) }})
 	return nil
 }
 

@@ -76,6 +76,13 @@ type Run struct {
 	NoDuration bool
 }
 
+// Leadership is implemented by a Source that runs among several serve
+// instances: which instance it is, the shard of sites it belongs to, and
+// whether it leads (runs the schedules and sends the alerts).
+type Leadership interface {
+	Leader() (instance, shard string, leading bool)
+}
+
 // Source is read at every scrape. The daemon implements it.
 type Source interface {
 	// Sites returns the state of every configured site.
@@ -119,6 +126,7 @@ var (
 	collectDurDesc     = prometheus.NewDesc(ns+"_collect_duration_seconds", "Duration of the latest collection; absent when it was read from the store at start (the store keeps no duration).", site, nil)
 	collectAtDesc      = prometheus.NewDesc(ns+"_collect_last_timestamp_seconds", "Time of the latest stored collection, Unix seconds (the API's lastCollect); absent before the first.", site, nil)
 	reloadDesc         = prometheus.NewDesc(ns+"_config_last_reload_successful", "1 when the last configuration reload succeeded.", nil, nil)
+	leaderDesc         = prometheus.NewDesc(ns+"_leader", "1 when this serve instance leads its shard of sites (runs the checks, collections, log imports and alerts), 0 when it stands by and serves what the leader stored.", []string{"instance", "shard"}, nil)
 )
 
 // Collector is a prometheus.Collector over a Source.
@@ -133,7 +141,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d.desc
 	}
 	for _, d := range []*prometheus.Desc{runOutDesc, unmetDesc, waitingDesc, capacityDesc, taskStatusDesc, taskSuccessDesc, checkSuccessDesc,
-		checkDurationDesc, collectSuccessDesc, collectDurDesc, collectAtDesc, reloadDesc} {
+		checkDurationDesc, collectSuccessDesc, collectDurDesc, collectAtDesc, reloadDesc, leaderDesc} {
 		ch <- d
 	}
 	describeLogs(ch)
@@ -191,6 +199,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		collectChecks(ch, s)
 	}
 	gauge(reloadDesc, b2f(c.src.LastReloadSuccessful()))
+	if l, ok := c.src.(Leadership); ok {
+		instance, shard, leading := l.Leader()
+		gauge(leaderDesc, b2f(leading), instance, shard)
+	}
 }
 
 func b2f(b bool) float64 {

@@ -1,6 +1,7 @@
 package qlog
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -10,15 +11,15 @@ import (
 	"github.com/licmon/licmon/internal/license"
 )
 
-// Session is one user session, or the half of it one file holds: a proxy
-// session keyed by its ProxySessionId (Start session / Stop session rows),
-// or an engine session summary (Session_Engine, which names the same proxy
-// session). Start or Stop is zero when this file does not hold it.
+// Session is the start of one user session: a proxy "Start session" row,
+// or an engine session summary (Session_Engine, one row per engine session
+// when it ends, with the time it started). A proxy session opens one or
+// more engine sessions, so the two are counted apart (Engine) and a reader
+// of both uses the engine's only where the proxy's are missing.
 type Session struct {
-	Key         string
-	User        string // DIR\user as logged
-	Start, Stop time.Time
-	Node        string
+	User   string    // DIR\user as logged
+	At     time.Time // start
+	Engine bool
 }
 
 // Use is a license use that names the user's access type (a security-audit
@@ -31,8 +32,6 @@ type Use struct {
 
 // Denial is one access request the license turned away.
 type Denial struct {
-	// ID is the row's Id (the same in the active .txt and the rolled .log).
-	ID   string
 	At   time.Time
 	User string
 	// Type is the access type that had no free seat; "" when the message
@@ -41,8 +40,6 @@ type Denial struct {
 	// SessionLimit marks the five-parallel-sessions denial of a user who
 	// holds a seat.
 	SessionLimit bool
-	Message      string
-	Node         string
 }
 
 // LicenseCommand is a license-related security-audit row that is neither a
@@ -72,13 +69,19 @@ type TaskRun struct {
 }
 
 // Batch is a slice of extracted events, handed over every BatchSize events
-// so memory stays flat however large the file.
+// so memory stays flat however large the file, and at the end of the file.
 type Batch struct {
 	Sessions []Session
 	Uses     []Use
 	Denials  []Denial
 	Commands []LicenseCommand
 	Tasks    []TaskRun
+	// Rows is the number of rows read since the previous batch; End is the
+	// Reader's Offset after them and Tail its Tail (valid until emit
+	// returns): a later read of the file can Resume there.
+	Rows int
+	End  int64
+	Tail []byte
 }
 
 // Len is the number of events in the batch.
@@ -88,6 +91,7 @@ func (b *Batch) Len() int {
 
 func (b *Batch) reset() {
 	b.Sessions, b.Uses, b.Denials, b.Commands, b.Tasks = b.Sessions[:0], b.Uses[:0], b.Denials[:0], b.Commands[:0], b.Tasks[:0]
+	b.Rows = 0
 }
 
 // BatchSize is the number of events per Batch.
@@ -96,13 +100,35 @@ const BatchSize = 8192
 // maxMessage caps stored message texts.
 const maxMessage = 500
 
+// Options tune ExtractFrom.
+type Options struct {
+	// From and Tail resume a file read before (Reader.Resume): only the
+	// rows after byte offset From are read.
+	From int64
+	Tail []byte
+	// Names interns user names across the files a caller reads (nil = one
+	// table for this file).
+	Names *Names
+}
+
 // Extract reads the service log r, whose file name says name, and hands its
-// events to emit in batches (the batch is reused after emit returns). It
-// returns the reader's statistics; the error is ErrNotServiceLog, a read
+// events to emit in batches (the batch is reused after emit returns; the
+// last one, possibly empty, ends the file). It returns the reader's
+// statistics; the error is ErrNotServiceLog, ErrResumeMismatch, a read
 // error, or emit's error. Files of KindOther are read through (their rows
 // are counted) without extracting anything.
 func Extract(name FileName, r io.Reader, emit func(*Batch) error) (Stats, error) {
-	x := extractor{rd: NewReader(r), name: name, emit: emit, starts: map[string]time.Time{}}
+	return ExtractFrom(name, r, Options{}, emit)
+}
+
+// ExtractFrom is Extract with options.
+func ExtractFrom(name FileName, r io.Reader, opts Options, emit func(*Batch) error) (Stats, error) {
+	if opts.Names == nil {
+		opts.Names = NewNames()
+	}
+	x := extractor{rd: NewReader(r), name: name, emit: emit, starts: map[string]time.Time{}, names: opts.Names}
+	x.rd.Resume(opts.From, opts.Tail)
+	x.rd.countOnly = !name.Kind.extracted()
 	err := x.run()
 	st := x.rd.Stats()
 	if x.badTime > 0 {
@@ -116,6 +142,40 @@ func Extract(name FileName, r io.Reader, emit func(*Batch) error) (Stats, error)
 	return st, err
 }
 
+// extracted reports whether Extract takes events from files of kind k.
+func (k Kind) extracted() bool {
+	switch k {
+	case KindProxyActivity, KindSecurity, KindEngineSession, KindSchedulerActivity:
+		return true
+	}
+	return false
+}
+
+// Names interns user names: a site has thousands of users and millions of
+// rows naming them, so each name is one string, not one per row. The table
+// is bounded (cleared when full), so memory stays flat.
+type Names struct {
+	m   map[string]string
+	buf []byte
+}
+
+// NewNames returns an empty table.
+func NewNames() *Names { return &Names{m: map[string]string{}} }
+
+const maxNames = 1 << 16
+
+func (n *Names) intern(b []byte) string {
+	if s, ok := n.m[string(b)]; ok {
+		return s
+	}
+	if len(n.m) >= maxNames {
+		clear(n.m)
+	}
+	s := string(b)
+	n.m[s] = s
+	return s
+}
+
 type extractor struct {
 	rd      *Reader
 	name    FileName
@@ -123,6 +183,8 @@ type extractor struct {
 	b       Batch
 	starts  map[string]time.Time // scheduler: task key → triggered at
 	badTime int
+	names   *Names
+	low     []byte // the lower-cased message of the current row
 
 	cTime, cHost, cID, cDesc, cCommand, cResult, cMessage    int
 	cUserDir, cUserID, cProxySession, cObjectID, cObjectName int
@@ -152,14 +214,15 @@ func (x *extractor) run() error {
 		if err != nil {
 			return err
 		}
+		x.b.Rows++
 		if first {
 			x.cols()
 			first = false
 		}
-		if x.name.Kind == KindOther || x.name.Kind == KindLicenseTrace || x.name.Kind == KindSchedulerSystem {
+		if !x.name.Kind.extracted() {
 			continue
 		}
-		at, ok := ParseTime(string(row.Bytes(x.cTime)))
+		at, ok := parseTime(row.Bytes(x.cTime))
 		if !ok {
 			x.badTime++
 			continue
@@ -175,16 +238,19 @@ func (x *extractor) run() error {
 			x.scheduler(row, at)
 		}
 		if x.b.Len() >= BatchSize {
-			if err := x.emit(&x.b); err != nil {
+			if err := x.flush(); err != nil {
 				return err
 			}
-			x.b.reset()
 		}
 	}
-	if x.b.Len() > 0 {
-		return x.emit(&x.b)
-	}
-	return nil
+	return x.flush()
+}
+
+func (x *extractor) flush() error {
+	x.b.End, x.b.Tail = x.rd.Offset(), x.rd.Tail()
+	err := x.emit(&x.b)
+	x.b.reset()
+	return err
 }
 
 func (x *extractor) node(row *Row) string {
@@ -210,14 +276,54 @@ func (x *extractor) command(row *Row) (cmd, result string) {
 	return cmd, result
 }
 
-func user(dir, id string) string {
-	if id == "" || strings.EqualFold(id, "Not available") {
+// raw returns the value of column col as bytes without copying when it
+// needs no decoding (ASCII, so no escape and no Latin-1), else the decoded
+// String (a copy).
+func raw(row *Row, col int) []byte {
+	b := row.Bytes(col)
+	for _, c := range b {
+		if c >= 0x80 {
+			return []byte(row.String(col))
+		}
+	}
+	return b
+}
+
+// commandBytes is command without copies: the Command and Result columns,
+// or the Description's "Command=…;Result=…".
+func commandBytes(row *Row, cCommand, cResult, cDesc int) (cmd, result []byte) {
+	cmd, result = raw(row, cCommand), raw(row, cResult)
+	if len(cmd) == 0 || len(result) == 0 {
+		desc := raw(row, cDesc)
+		for range 2 {
+			part, rest, _ := bytes.Cut(desc, []byte{';'})
+			k, v, _ := bytes.Cut(part, []byte{'='})
+			k = bytes.TrimSpace(k)
+			switch {
+			case len(cmd) == 0 && bytes.EqualFold(k, []byte("command")):
+				cmd = v
+			case len(result) == 0 && bytes.EqualFold(k, []byte("result")):
+				result = v
+			}
+			desc = rest
+		}
+	}
+	return cmd, result
+}
+
+var notAvailable = []byte("Not available")
+
+// user interns DIR\user ("" when the id is missing).
+func (x *extractor) user(dir, id []byte) string {
+	if len(id) == 0 || bytes.EqualFold(id, notAvailable) {
 		return ""
 	}
-	if dir == "" || strings.EqualFold(dir, "Not available") {
-		return id
+	if len(dir) == 0 || bytes.EqualFold(dir, notAvailable) {
+		return x.names.intern(id)
 	}
-	return dir + `\` + id
+	n := x.names
+	n.buf = append(append(append(n.buf[:0], dir...), '\\'), id...)
+	return n.intern(n.buf)
 }
 
 // internal reports service accounts (INTERNAL\sa_*), which use no license.
@@ -225,44 +331,32 @@ func internal(u string) bool {
 	return len(u) > 9 && strings.EqualFold(u[:9], `INTERNAL\`)
 }
 
-func validSession(id string) bool { return len(id) > 1 }
+func validSession(id []byte) bool { return len(id) > 1 }
 
 func (x *extractor) proxy(row *Row, at time.Time) {
-	cmd, _ := x.command(row)
-	var start bool
-	switch {
-	case strings.EqualFold(cmd, "Start session"):
-		start = true
-	case strings.EqualFold(cmd, "Stop session"):
-	default:
+	cmd, _ := commandBytes(row, x.cCommand, x.cResult, x.cDesc)
+	// Stop session rows add nothing: the session was counted at its start.
+	if !bytes.EqualFold(cmd, []byte("Start session")) || !validSession(row.Bytes(x.cProxySession)) {
 		return
 	}
-	key := row.String(x.cProxySession)
-	u := user(row.String(x.cUserDir), row.String(x.cUserID))
-	if !validSession(key) || u == "" || internal(u) {
+	u := x.user(raw(row, x.cUserDir), raw(row, x.cUserID))
+	if u == "" || internal(u) {
 		return
 	}
-	s := Session{Key: key, User: u, Node: x.node(row)}
-	if start {
-		s.Start = at
-	} else {
-		s.Stop = at
-	}
-	x.b.Sessions = append(x.b.Sessions, s)
+	x.b.Sessions = append(x.b.Sessions, Session{User: u, At: at})
 }
 
 func (x *extractor) engine(row *Row, at time.Time) {
-	key := row.String(x.cProxySession)
-	u := user(row.String(x.cActiveDir), row.String(x.cActiveID))
-	if !validSession(key) || u == "" || internal(u) {
+	if !validSession(row.Bytes(x.cProxySession)) {
 		return // reload and other internal engine sessions
 	}
-	s := Session{Key: key, User: u, Stop: at, Node: x.node(row)}
-	if st, ok := ParseTime(row.String(x.cSessionStart)); ok {
-		s.Start = st
-		if d, ok := ParseDuration(row.String(x.cSessionDuration)); ok {
-			s.Stop = st.Add(d)
-		}
+	u := x.user(raw(row, x.cActiveDir), raw(row, x.cActiveID))
+	if u == "" || internal(u) {
+		return
+	}
+	s := Session{User: u, At: at, Engine: true}
+	if st, ok := parseTime(row.Bytes(x.cSessionStart)); ok {
+		s.At = st
 	}
 	x.b.Sessions = append(x.b.Sessions, s)
 }
@@ -283,44 +377,49 @@ func clipText(s string) string {
 	return s
 }
 
+var (
+	bLicense = []byte("license")
+	bAccess  = []byte("access")
+	bDenied  = []byte("denied")
+	b403     = []byte("403")
+)
+
 func (x *extractor) security(row *Row, at time.Time) {
-	cmd, result := x.command(row)
-	msg := row.String(x.cMessage)
-	lm, isLicense := ParseLicenseMessage(msg)
-	lowCmd := strings.ToLower(cmd)
-	licenseCmd := strings.Contains(lowCmd, "license") || strings.Contains(lowCmd, "access")
-	if !isLicense && !licenseCmd {
-		return
+	cmd, result := commandBytes(row, x.cCommand, x.cResult, x.cDesc)
+	msg := raw(row, x.cMessage)
+	x.low = asciiLower(x.low[:0], msg)
+	lm, isLicense := parseLicenseMessage(msg, x.low)
+	if !isLicense {
+		lowCmd := asciiLower(nil, cmd)
+		if !bytes.Contains(lowCmd, bLicense) && !bytes.Contains(lowCmd, bAccess) {
+			return
+		}
 	}
-	colUser := user(row.String(x.cUserDir), row.String(x.cUserID))
-	u := lm.User
-	if u == "" {
-		u = colUser
+	u := ""
+	if len(lm.user) > 0 {
+		u = x.names.intern(lm.user)
+	} else {
+		u = x.user(raw(row, x.cUserDir), raw(row, x.cUserID))
 	}
-	id := x.rowID(row, at)
-	node := x.node(row)
-	denied := lm.Denied() || (result == "403" && strings.Contains(strings.ToLower(msg), "denied"))
-	use := !denied && lm.Type != "" && u != "" && !internal(u) && !strings.EqualFold(lm.Operation, "Timedout")
-	if !use && !denied {
-		// A use that names the user's type is kept as a Use (per user and
-		// day) and a denial as a Denial; storing them as commands too would
-		// double the writes of the busiest log for nothing.
-		x.b.Commands = append(x.b.Commands, LicenseCommand{ID: id, At: at, Command: cmd, Result: result, User: u,
-			Message: clipText(msg), Node: node})
-	}
+	denied := lm.denied() || (bytes.Equal(result, b403) && bytes.Contains(x.low, bDenied))
 	if denied {
-		x.b.Denials = append(x.b.Denials, Denial{ID: id, At: at, User: u, Type: lm.Type, SessionLimit: lm.SessionLimit,
-			Message: clipText(msg), Node: node})
+		x.b.Denials = append(x.b.Denials, Denial{At: at, User: u, Type: lm.typ, SessionLimit: lm.sessionLimit})
 		return
 	}
-	if !use {
+	if lm.typ != "" && u != "" && !internal(u) && !bytes.EqualFold(lm.operation, []byte("Timedout")) {
+		useAt := at
+		if t, ok := parseTime(lm.lastUsed); ok {
+			useAt = t
+		}
+		x.b.Uses = append(x.b.Uses, Use{At: useAt, User: u, Type: lm.typ})
 		return
 	}
-	useAt := at
-	if t, ok := ParseTime(lm.LastUsed); ok {
-		useAt = t
-	}
-	x.b.Uses = append(x.b.Uses, Use{At: useAt, User: u, Type: lm.Type})
+	// Neither a denial nor a use naming the user's type: an allocation
+	// change, maintenance, a use without a type, a released usage.
+	c, r := x.command(row)
+	msgText := row.String(x.cMessage)
+	x.b.Commands = append(x.b.Commands, LicenseCommand{ID: x.rowID(row, at), At: at, Command: c, Result: r, User: u,
+		Message: clipText(msgText), Node: x.node(row)})
 }
 
 func (x *extractor) scheduler(row *Row, at time.Time) {

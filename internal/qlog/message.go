@@ -1,6 +1,7 @@
 package qlog
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/licmon/licmon/internal/license"
@@ -29,14 +30,15 @@ type LicenseMessage struct {
 }
 
 // keyValue returns the quoted value after key (lower case, ending in ':')
-// in msg, whose lower-cased copy is low: `Key: 'value'` or `Key: "value"`.
-// The key must start a word, so "user:" does not match inside "AuditUser:".
-func keyValue(msg, low, key string) (string, bool) {
+// in msg, whose ASCII-lower-cased copy is low: `Key: 'value'` or
+// `Key: "value"`. The key must start a word, so "user:" does not match
+// inside "AuditUser:".
+func keyValue(msg, low []byte, key string) ([]byte, bool) {
 	from := 0
 	for {
-		i := strings.Index(low[from:], key)
+		i := bytes.Index(low[from:], []byte(key))
 		if i < 0 {
-			return "", false
+			return nil, false
 		}
 		i += from
 		from = i + len(key)
@@ -50,9 +52,9 @@ func keyValue(msg, low, key string) (string, bool) {
 		if j >= len(msg) || (msg[j] != '\'' && msg[j] != '"') {
 			continue
 		}
-		end := strings.IndexAny(msg[j+1:], `'"`)
+		end := bytes.IndexAny(msg[j+1:], `'"`)
 		if end < 0 {
-			return "", false
+			return nil, false
 		}
 		return msg[j+1 : j+1+end], true
 	}
@@ -60,59 +62,91 @@ func keyValue(msg, low, key string) (string, bool) {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
+// asciiLower appends b with ASCII letters lower-cased to dst: the same
+// length as b, so an index into it is an index into b (strings.ToLower can
+// change the length of non-ASCII text).
+func asciiLower(dst, b []byte) []byte {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 // kindPrefixes maps the access kind a usage message starts with to a type;
 // longer prefixes first ("Analyzer time" before "Analyzer").
 var kindPrefixes = []struct {
-	prefix string
+	prefix []byte
 	typ    license.Type
 }{
-	{"analyzer time access", license.AnalyzerCapacity},
-	{"analyzer capacity access", license.AnalyzerCapacity},
-	{"professional access", license.Professional},
-	{"analyzer access", license.Analyzer},
-	{"login access", license.LoginAccess},
-	{"user access pass", license.UserAccess},
+	{[]byte("analyzer time access"), license.AnalyzerCapacity},
+	{[]byte("analyzer capacity access"), license.AnalyzerCapacity},
+	{[]byte("professional access"), license.Professional},
+	{[]byte("analyzer access"), license.Analyzer},
+	{[]byte("login access"), license.LoginAccess},
+	{[]byte("user access pass"), license.UserAccess},
 }
+
+var accessTypeIDs = []struct {
+	id  []byte
+	typ license.Type
+}{{[]byte("licenseprofessionalaccesstypeid"), license.Professional}, {[]byte("licenseanalyzeraccesstypeid"), license.Analyzer},
+	{[]byte("licenseuseraccesstypeid"), license.UserAccess}, {[]byte("licenseloginaccesstypeid"), license.LoginAccess}}
+
+// licenseMsg is LicenseMessage with its values as slices of the message.
+type licenseMsg struct {
+	typ                                  license.Type
+	user, sessionID, operation, lastUsed []byte
+	sessionLimit                         bool
+}
+
+func (m licenseMsg) denied() bool { return bytes.EqualFold(m.operation, []byte("UsageDenied")) }
 
 // ParseLicenseMessage reads a security-audit Message. ok is false when the
 // text is not a license usage message at all.
 func ParseLicenseMessage(msg string) (m LicenseMessage, ok bool) {
-	low := strings.ToLower(msg)
+	b := []byte(msg)
+	lm, ok := parseLicenseMessage(b, asciiLower(nil, b))
+	return LicenseMessage{Type: lm.typ, User: string(lm.user), SessionID: string(lm.sessionID), Operation: string(lm.operation),
+		LastUsed: string(lm.lastUsed), SessionLimit: lm.sessionLimit}, ok
+}
+
+// parseLicenseMessage is ParseLicenseMessage over bytes, low being msg
+// lower-cased by asciiLower; it copies nothing.
+func parseLicenseMessage(msg, low []byte) (m licenseMsg, ok bool) {
 	for _, k := range kindPrefixes {
-		if strings.HasPrefix(low, k.prefix) {
-			m.Type = k.typ
+		if bytes.HasPrefix(low, k.prefix) {
+			m.typ = k.typ
 			ok = true
 			break
 		}
 	}
-	if i := strings.Index(low, "license"); i >= 0 && strings.Contains(low[i:], "accesstypeid") {
+	if i := bytes.Index(low, bLicense); i >= 0 && bytes.Contains(low[i:], []byte("accesstypeid")) {
 		// "User access, User: 'X', Last used: …, LicenseProfessionalAccessTypeId: …":
 		// the allocation the use was recorded on names the type.
-		for _, k := range []struct {
-			id  string
-			typ license.Type
-		}{{"licenseprofessionalaccesstypeid", license.Professional}, {"licenseanalyzeraccesstypeid", license.Analyzer},
-			{"licenseuseraccesstypeid", license.UserAccess}, {"licenseloginaccesstypeid", license.LoginAccess}} {
-			if strings.Contains(low[i:], k.id) {
-				m.Type, ok = k.typ, true
+		for _, k := range accessTypeIDs {
+			if bytes.Contains(low[i:], k.id) {
+				m.typ, ok = k.typ, true
 				break
 			}
 		}
 	}
-	if strings.HasPrefix(low, "access was denied for user") {
+	if bytes.HasPrefix(low, []byte("access was denied for user")) {
 		ok = true
-		m.SessionLimit = strings.Contains(low, "sessioncount")
+		m.sessionLimit = bytes.Contains(low, []byte("sessioncount"))
 	}
-	if strings.HasPrefix(low, "user access") && m.Type == "" {
+	if bytes.HasPrefix(low, []byte("user access")) && m.typ == "" {
 		ok = true
 	}
 	if !ok {
 		return m, false
 	}
-	m.User, _ = keyValue(msg, low, "user:")
-	m.SessionID, _ = keyValue(msg, low, "sessionid:")
-	m.Operation, _ = keyValue(msg, low, "operationtype:")
-	m.LastUsed, _ = keyValue(msg, low, "last used:")
+	m.user, _ = keyValue(msg, low, "user:")
+	m.sessionID, _ = keyValue(msg, low, "sessionid:")
+	m.operation, _ = keyValue(msg, low, "operationtype:")
+	m.lastUsed, _ = keyValue(msg, low, "last used:")
 	return m, true
 }
 

@@ -3,10 +3,12 @@ package qlog
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +116,7 @@ func TestReaderLenient(t *testing.T) {
 		t.Fatalf("denials: %+v", b.Denials)
 	}
 	d := b.Denials[0]
-	if d.User != `CORP\anna` || d.Type != license.Professional || !d.At.Equal(time.Date(2024, 3, 5, 8, 15, 12, 317e6, time.UTC)) || d.ID != "id-1" {
+	if d.User != `CORP\anna` || d.Type != license.Professional || !d.At.Equal(time.Date(2024, 3, 5, 8, 15, 12, 317e6, time.UTC)) {
 		t.Errorf("first denial: %+v", d)
 	}
 	if b.Denials[1].Type != license.LoginAccess || b.Denials[1].User != `CORP\bob` || b.Denials[2].Type != license.Analyzer {
@@ -166,15 +168,17 @@ func TestProxyAndEngineSessions(t *testing.T) {
 		"1\tv\t20240305T091512.317+0100\tnode1\ta\tCommand=Start session;Result=0;ResultText=Success\tc0deAAA\tp\t0\tCORP\tanna\t\t\tProxy\t\t/hub/\tStart session\t0\tStart session for user 'CORP\\anna'\tz\n" +
 		"2\tv\t20240305T091600.000+0100\tnode1\tb\tCommand=Start session;Result=0;ResultText=Success\t0\t0\t0\tINTERNAL\tsa_api\t\t\tProxy\t\t\tStart session\t0\tinternal\tz\n" +
 		"3\tv\t20240305T111512.000+0100\tnode1\tc\tCommand=Stop session;Result=0;ResultText=Success\tc0deAAA\tp\t0\tCORP\tanna\t\t\tProxy\t\t\tStop session\t0\tStop session for user 'CORP\\anna'\tz\n"
+	// The start counts the session; the internal account's and the stop
+	// add nothing.
 	b, _ := extractAll(t, "NODE1_AuditActivity_Proxy.txt", body)
-	if len(b.Sessions) != 2 || b.Sessions[0].Key != "c0deAAA" || b.Sessions[0].Start.IsZero() || b.Sessions[1].Stop.IsZero() || b.Sessions[0].User != `CORP\anna` {
+	if len(b.Sessions) != 1 || !b.Sessions[0].At.Equal(time.Date(2024, 3, 5, 8, 15, 12, 317e6, time.UTC)) || b.Sessions[0].User != `CORP\anna` || b.Sessions[0].Engine {
 		t.Fatalf("proxy sessions: %+v", b.Sessions)
 	}
 	eng := "Sequence#\tTimestamp\tLevel\tHostname\tId\tActiveUserDirectory\tActiveUserId\tAppId\tApp Title\tProxySessionId\tSessionId\tSession Start\tSession Duration\tCPU Spent (s)\tMessage\tId2\n" +
 		"1\t20240305T120000.000+0100\tINFO\tnode1\te1\tCORP\tanna\tapp\tSales\tc0deAAA\ts1\t20240305T091600.000+0100\t02:00:00\t1.5\t\tz\n" +
 		"2\t20240305T120000.000+0100\tINFO\tnode1\te2\tINTERNAL\tsa_scheduler\tapp\tSales\t0\ts2\t20240305T091600.000+0100\t00:01:00\t1.5\t\tz\n"
 	b, _ = extractAll(t, "NODE1_Session_Engine.txt", eng)
-	if len(b.Sessions) != 1 || !b.Sessions[0].Stop.Equal(time.Date(2024, 3, 5, 10, 16, 0, 0, time.UTC)) {
+	if len(b.Sessions) != 1 || !b.Sessions[0].At.Equal(time.Date(2024, 3, 5, 8, 16, 0, 0, time.UTC)) || !b.Sessions[0].Engine || b.Sessions[0].User != `CORP\anna` {
 		t.Fatalf("engine sessions: %+v", b.Sessions)
 	}
 }
@@ -291,5 +295,57 @@ func TestStreamingMemoryFlat(t *testing.T) {
 	}
 	if !st.IncompleteLastLine {
 		t.Error("the generated input ends mid-row; the reader must say so")
+	}
+}
+
+// The active .txt read early and the rolled .log it became have one
+// identity; the .log resumed where the .txt ended gives only the rows
+// written since, and a file that does not continue those bytes is refused.
+func TestIdentityAndResume(t *testing.T) {
+	row := func(seq int, user string) string {
+		return strconv.Itoa(seq) + "\tv\t20240305T0915" + fmt.Sprintf("%02d", seq) + ".000+0000\tN1\tid-" + strconv.Itoa(seq) +
+			"\tCommand=License user access;Result=403;ResultText=Error\t0\t0\t0\tCORP\t" + user + "\t\t\t\t\tRepository\t\t\t\t\t" +
+			"Professional access denied for User: 'CORP\\" + user + "', OperationType: 'UsageDenied'\tff\r\n"
+	}
+	txt := secHeader + "\r\n" + row(1, "anna") + row(2, "bob") + "3\tv\t2024"
+	log := secHeader + "\r\n" + row(1, "anna") + row(2, "bob") + row(3, "carl") + row(4, "dan")
+	idTxt, ok1, err1 := Identity(strings.NewReader(txt))
+	idLog, ok2, err2 := Identity(strings.NewReader(log))
+	if err1 != nil || err2 != nil || !ok1 || !ok2 || idTxt != idLog {
+		t.Fatalf("identity: %q %v %v, %q %v %v", idTxt, ok1, err1, idLog, ok2, err2)
+	}
+	if _, ok, _ := Identity(strings.NewReader(secHeader + "\r\n")); ok {
+		t.Fatal("a file with no data row has no identity yet")
+	}
+	if other, _, _ := Identity(strings.NewReader(secHeader + "\r\n" + row(1, "zoe"))); other == idTxt {
+		t.Fatal("another first row, the same identity")
+	}
+	read := func(body string, opts Options) ([]string, int64, []byte, error) {
+		var users []string
+		var end int64
+		var tail []byte
+		_, err := ExtractFrom(FileName{Kind: KindSecurity}, strings.NewReader(body), opts, func(b *Batch) error {
+			for _, d := range b.Denials {
+				users = append(users, d.User)
+			}
+			end, tail = b.End, append([]byte(nil), b.Tail...)
+			return nil
+		})
+		return users, end, tail, err
+	}
+	users, end, tail, err := read(txt, Options{})
+	if err != nil || strings.Join(users, ",") != `CORP\anna,CORP\bob` || end != int64(len(secHeader+"\r\n"+row(1, "anna")+row(2, "bob"))) {
+		t.Fatalf("the .txt: %v %d %v", users, end, err)
+	}
+	users, _, _, err = read(log, Options{From: end, Tail: tail})
+	if err != nil || strings.Join(users, ",") != `CORP\carl,CORP\dan` {
+		t.Fatalf("the .log resumed: %v %v", users, err)
+	}
+	forged := secHeader + "\r\n" + row(1, "anna") + row(2, "bot") + row(3, "carl")
+	if _, _, _, err := read(forged, Options{From: end, Tail: tail}); !errors.Is(err, ErrResumeMismatch) {
+		t.Fatalf("other bytes before the resume point: %v", err)
+	}
+	if _, _, _, err := read(secHeader+"\r\n"+row(1, "anna"), Options{From: end, Tail: tail}); !errors.Is(err, ErrResumeMismatch) {
+		t.Fatalf("a shorter file: %v", err)
 	}
 }

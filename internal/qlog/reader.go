@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -85,6 +86,55 @@ type Reader struct {
 	row     Row
 	stats   Stats
 	err     error
+	// off is the number of bytes of the complete lines read (BOM and header
+	// included); tail holds the last tailN of them, so a later read can
+	// check that a file still starts with what was read (see Resume).
+	off   int64
+	tail  [TailSize]byte
+	tailN int
+	// from and fromTail are the Resume point, skipped to after the header.
+	from     int64
+	fromTail []byte
+	// countOnly makes Next check only the Sequence# of rows nobody reads
+	// the fields of (Extract of a file kind it takes nothing from).
+	countOnly bool
+}
+
+// TailSize is the number of bytes before the resume point that Resume
+// compares (Tail returns as many).
+const TailSize = 64
+
+// ErrResumeMismatch means the bytes before the resume point are not those
+// read before: the file is not the one the offset was recorded for.
+var ErrResumeMismatch = errors.New("the file does not continue the rows read before (the bytes before the resume point differ)")
+
+// Resume makes the reader skip, after the header, to byte offset off (an
+// earlier Offset of the same file or of a shorter copy of it) and return
+// only the rows after it; tail is what Tail returned at that offset, and
+// Next fails with ErrResumeMismatch when the file holds other bytes there
+// or is shorter. Call it before the first Next.
+func (r *Reader) Resume(off int64, tail []byte) {
+	r.from, r.fromTail = off, tail
+}
+
+// Offset is the number of bytes of the complete lines read so far: the
+// end of the last row Next returned, or of a line it skipped after it.
+func (r *Reader) Offset() int64 { return r.off }
+
+// Tail returns the last bytes (up to TailSize) before Offset, valid until
+// the next call of Next.
+func (r *Reader) Tail() []byte { return r.tail[TailSize-r.tailN:] }
+
+// pushTail records p as the bytes just before the new offset.
+func (r *Reader) pushTail(p []byte) {
+	if len(p) >= TailSize {
+		copy(r.tail[:], p[len(p)-TailSize:])
+		r.tailN = TailSize
+		return
+	}
+	copy(r.tail[:], r.tail[len(p):])
+	copy(r.tail[TailSize-len(p):], p)
+	r.tailN = min(TailSize, r.tailN+len(p))
 }
 
 // NewReader returns a Reader of the service log r.
@@ -121,9 +171,11 @@ func (r *Reader) warn(line int, format string, args ...any) {
 // consumed and returned as nil with tooLong set.
 func (r *Reader) readLine() (line []byte, complete, tooLong bool, err error) {
 	r.long = r.long[:0]
+	var raw int64 // bytes of a line longer than the buffer read before b
 	for {
 		b, err := r.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
+			raw += int64(len(b))
 			if len(r.long)+len(b) <= MaxLineLength {
 				r.long = append(r.long, b...)
 			} else {
@@ -136,6 +188,7 @@ func (r *Reader) readLine() (line []byte, complete, tooLong bool, err error) {
 			}
 			continue
 		}
+		last := b // the end of the line, for the offset and the tail
 		if len(r.long) > 0 || tooLong {
 			if !tooLong && len(r.long)+len(b) <= MaxLineLength {
 				r.long = append(r.long, b...)
@@ -154,6 +207,15 @@ func (r *Reader) readLine() (line []byte, complete, tooLong bool, err error) {
 			}
 			return nil, false, false, err
 		}
+		r.off += raw + int64(len(last))
+		switch {
+		case tooLong:
+			r.tailN = 0 // only the end of an over-long line is at hand
+			r.pushTail(last)
+			return nil, true, true, nil
+		default:
+			r.pushTail(b) // b is the whole line (r.long for a long one)
+		}
 		b = b[:len(b)-1]
 		if n := len(b); n > 0 && b[n-1] == '\r' {
 			b = b[:n-1]
@@ -168,9 +230,11 @@ func (r *Reader) start() error {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		_, _ = r.br.Discard(3)
+		r.off = 3
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		big := head[0] == 0xFE
 		_, _ = r.br.Discard(2)
+		r.off = 2 // offsets count the transcoded bytes after it
 		r.br = bufio.NewReaderSize(scriptlog.NewUTF16Reader(r.br, big), readBufferSize)
 		r.stats.UTF16 = true
 		r.warn(0, "the file is UTF-16, Qlik writes UTF-8: transcoded")
@@ -200,6 +264,36 @@ func (r *Reader) start() error {
 	}
 	r.seqCol = r.Col("sequence#")
 	r.row.r = r
+	if r.from > r.off {
+		return r.skipTo(r.from, r.fromTail)
+	}
+	return nil
+}
+
+// skipTo reads past the bytes up to offset off (counting their lines, so
+// warnings keep their line numbers) and checks the tail before it.
+func (r *Reader) skipTo(off int64, tail []byte) error {
+	for r.off < off {
+		n := int(min(off-r.off, int64(r.br.Size())))
+		b, err := r.br.Peek(n)
+		if len(b) > 0 {
+			nl := bytes.Count(b, []byte{'\n'})
+			r.line += nl
+			r.stats.Lines += nl
+			r.pushTail(b)
+			_, _ = r.br.Discard(len(b))
+			r.off += int64(len(b))
+		}
+		if err != nil && r.off < off {
+			if errors.Is(err, io.EOF) {
+				return ErrResumeMismatch
+			}
+			return fmt.Errorf("read service log: %w", err)
+		}
+	}
+	if !bytes.Equal(r.Tail()[max(0, r.tailN-len(tail)):], tail) || len(tail) > r.tailN {
+		return ErrResumeMismatch
+	}
 	return nil
 }
 
@@ -244,7 +338,20 @@ func (r *Reader) Next() (*Row, error) {
 			r.warn(r.line, "binary data (NUL bytes): skipped")
 			continue
 		}
-		r.row.split(line)
+		if r.countOnly && r.seqCol <= 0 {
+			// Nothing reads the fields: check the Sequence# (the first
+			// column, as Qlik writes it) without splitting the rest.
+			r.row.fields = r.row.fields[:0]
+			if r.seqCol == 0 {
+				first := line
+				if i := bytes.IndexByte(line, '\t'); i >= 0 {
+					first = line[:i]
+				}
+				r.row.fields = append(r.row.fields, first)
+			}
+		} else {
+			r.row.split(line)
+		}
 		if r.seqCol >= 0 && !isDigits(r.row.Bytes(r.seqCol)) {
 			r.stats.Skipped++
 			if r.stats.Skipped-boolInt(r.stats.IncompleteLastLine) <= 3 {
@@ -252,7 +359,7 @@ func (r *Reader) Next() (*Row, error) {
 			}
 			continue
 		}
-		if len(r.row.fields) != len(r.header) {
+		if len(r.row.fields) != len(r.header) && !r.countOnly {
 			r.stats.ColumnMismatch++
 			if r.stats.ColumnMismatch == 1 {
 				r.warn(r.line, "%d fields where the header has %d columns (missing read as empty, extra ignored; further rows like this are only counted)", len(r.row.fields), len(r.header))
@@ -384,3 +491,38 @@ func Escape(s string) string {
 }
 
 var escaper = strings.NewReplacer("\t", "\u21d4", "\n", "\u2193", "\f", "\u2192", "\r", "\u21b5")
+
+// Identity reads the start of a service log and returns what identifies
+// its rows in whichever copy holds them: a hash of the header and the
+// first data row (which holds the row's Id and time). The active .txt and
+// the rolled .log it becomes, in the Log folder or the archive, start with
+// the same two lines, one a prefix of the other; so a reader that records
+// how far it read a file under its identity can take up any copy there
+// (Reader.Resume) and read each row once. ok is false while the file has
+// no complete data row.
+func Identity(r io.Reader) (id string, ok bool, err error) {
+	br := bufio.NewReaderSize(r, 4<<10) // a longer line is read in parts
+	h := fnv.New64a()
+	n := 0
+	for lines := 0; lines < 2; {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			h.Write(b)
+			if n += len(b); n > 2*MaxLineLength {
+				return "", false, nil // not a log: no two lines in 2 MB
+			}
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return "", false, nil
+			}
+			return "", false, err
+		}
+		h.Write(b)
+		if len(bytes.TrimSpace(b)) > 0 {
+			lines++
+		}
+	}
+	return fmt.Sprintf("%016x", h.Sum64()), true, nil
+}

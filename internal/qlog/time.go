@@ -7,8 +7,12 @@ import "time"
 // the offset with a colon), and the dashed ISO form YYYY-MM-DDThh:mm:ss[...]
 // some columns (Session Start, Last used) may use. Without an offset the
 // time is read as UTC. ok is false for anything else.
-func ParseTime(s string) (time.Time, bool) {
-	p := parser{s: s}
+func ParseTime(s string) (time.Time, bool) { return parseTime(s) }
+
+// parseTime is ParseTime over a string or the bytes of a row, which it
+// does not copy.
+func parseTime[T string | []byte](s T) (time.Time, bool) {
+	p := parser[T]{s: s}
 	y, mo, d := p.num(4), 0, 0
 	dashed := p.peek() == '-'
 	if dashed {
@@ -72,20 +76,20 @@ func ParseTime(s string) (time.Time, bool) {
 	return t.Add(-time.Duration(off) * time.Second), true
 }
 
-type parser struct {
-	s   string
+type parser[T string | []byte] struct {
+	s   T
 	i   int
 	bad bool
 }
 
-func (p *parser) peek() byte {
+func (p *parser[T]) peek() byte {
 	if p.i < len(p.s) {
 		return p.s[p.i]
 	}
 	return 0
 }
 
-func (p *parser) expect(c byte) {
+func (p *parser[T]) expect(c byte) {
 	if p.peek() != c {
 		p.bad = true
 		return
@@ -93,7 +97,7 @@ func (p *parser) expect(c byte) {
 	p.i++
 }
 
-func (p *parser) num(n int) int {
+func (p *parser[T]) num(n int) int {
 	v := 0
 	for k := 0; k < n; k++ {
 		if p.i >= len(p.s) || p.s[p.i] < '0' || p.s[p.i] > '9' {

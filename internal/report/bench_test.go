@@ -32,7 +32,7 @@ func BenchmarkReport100k3y(b *testing.B) {
 	defer st.Close()
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := Build(ctx, st, "prod", Options{Seed: 1})
+		r, err := Build(ctx, st, "prod", Options{Seed: 1, CandidateLimit: DefaultCandidateLimit}) // as licmon report
 		if err != nil {
 			b.Fatal(err)
 		}

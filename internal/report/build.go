@@ -11,7 +11,6 @@ import (
 
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
-	"github.com/licmon/licmon/internal/store"
 )
 
 const day = 24 * time.Hour
@@ -19,7 +18,7 @@ const day = 24 * time.Hour
 // Build computes the report of one site from the history store only (it
 // never talks to the QRS). Build is deterministic for a given store, site
 // and Options.
-func Build(ctx context.Context, st store.Store, site string, opts Options) (*Report, error) {
+func Build(ctx context.Context, st Source, site string, opts Options) (*Report, error) {
 	o, err := opts.resolve()
 	if err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
@@ -104,9 +103,10 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 		}
 		r.License = li
 	}
+	pop := newPopulation(in.allocs, in.users, o.KeepMarkers, asOf)
 	for i := range r.Types {
 		if r.Types[i].PerUser && !fromHistory { // imported counts name no users: usage unknown
-			r.Types[i].Usage = usage(in.allocs, r.Types[i].Type, asOf)
+			r.Types[i].Usage = usage(pop, r.Types[i].Type)
 		}
 	}
 	for _, t := range r.Types {
@@ -118,34 +118,36 @@ func Build(ctx context.Context, st store.Store, site string, opts Options) (*Rep
 		r.Notes = append(r.Notes, "reconstructed history (lower bounds rebuilt from allocation dates) is shown dashed and left out of the forecasts; --include-reconstructed fits on it too, but it never buys seats on its own")
 	}
 
-	ex := newExclusions(in.users, o.KeepMarkers)
-	r.Candidates.Reclaim = reclaimCandidates(in.allocs, in.users, ex, asOf, o.InactivityDays)
-	reclaimSet := map[string]bool{}
-	for _, c := range r.Candidates.Reclaim {
-		reclaimSet[c.AllocationID] = true
-	}
-	r.Candidates.Downgrade = downgradeCandidates(in.allocs, in.users, in.authoring, ex, reclaimSet, asOf, o.AuthoringDays)
+	limit := o.CandidateLimit
+	c := &r.Candidates
+	var reclaimed []bool
+	c.Reclaim, c.Counts.Reclaim, reclaimed = reclaimCandidates(pop, o.InactivityDays, limit)
+	c.Downgrade, c.Counts.Downgrade = downgradeCandidates(pop, in.authoring, reclaimed, o.AuthoringDays, limit)
 	r.UnmetDemand = unmetDemand(r.Types)
-	r.Plan = plan(r.Types, in.allocs, ex, asOf, o.InactivityDays, o.HeadroomPct, int64(len(r.Candidates.Downgrade)))
+	r.Plan = plan(r.Types, pop, o.InactivityDays, o.HeadroomPct, int64(c.Counts.Downgrade))
 	for _, d := range o.WhatIfDays {
-		r.WhatIf = append(r.WhatIf, whatIf(r.Types, in.allocs, ex, asOf, d, o.HeadroomPct))
+		r.WhatIf = append(r.WhatIf, whatIf(r.Types, pop, d, o.HeadroomPct))
 	}
 	r.Notes = append(r.Notes, planNotes(r.Types, r.Plan)...)
-	r.Candidates.Dual = dualCandidates(in.allocs, in.users)
+	c.Dual, c.Counts.Dual = dualCandidates(pop, limit)
 	r.Capacity = capacityMonth(in.counters, in.capNow, in.capLast, in.lastMonthKnown, dataAt)
-	r.Candidates.Capacity = capacityCandidates(in.capNow, in.capLast, in.users, in.allocs, o.AnalyzerMinutes, asOf)
+	c.Capacity, c.Counts.Capacity = capacityCandidates(in.capNow, in.capLast, pop, o.AnalyzerMinutes, limit)
+	c.Complete = limit <= 0 || max(c.Counts.Reclaim, c.Counts.Downgrade, c.Counts.Dual, c.Counts.Capacity) <= limit
+	if !c.Complete {
+		c.Limit = limit
+	}
 	return r, nil
 }
 
 // resolveAsOf returns the report moment and the collection it reads.
-func resolveAsOf(ctx context.Context, st store.Store, site string, asOf time.Time) (time.Time, time.Time, error) {
+func resolveAsOf(ctx context.Context, st Source, site string, asOf time.Time) (time.Time, time.Time, error) {
 	if asOf.IsZero() {
 		t, err := st.LatestSnapshotTime(ctx, site)
 		if err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, err)
 		}
 		if t.IsZero() {
-			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, store.ErrUnknownSite)
+			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, license.ErrUnknownSite)
 		}
 		return t.UTC(), t.UTC(), nil
 	}
@@ -159,7 +161,7 @@ func resolveAsOf(ctx context.Context, st store.Store, site string, asOf time.Tim
 			return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: no collection on or before %s; history starts %s",
 				site, asOf.Format(time.DateOnly), first[0].At.Format(time.DateOnly))
 		}
-		return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, store.ErrUnknownSite)
+		return time.Time{}, time.Time{}, fmt.Errorf("build report for %s: %w", site, license.ErrUnknownSite)
 	}
 	return asOf.UTC(), cs[len(cs)-1].At.UTC(), nil
 }
@@ -169,7 +171,7 @@ type inputs struct {
 	counters        []license.Counters
 	lic             *license.SiteLicense
 	allocs          []license.Allocation
-	users           map[string]license.User
+	users           []license.User
 	authoring       map[string]license.Authoring
 	capNow, capLast []license.CapacityUse
 	// lastMonthKnown: a collection of the previous month recorded its
@@ -177,12 +179,11 @@ type inputs struct {
 	lastMonthKnown bool
 }
 
-func load(ctx context.Context, st store.Store, site string, at time.Time, counters []license.Counters) (*inputs, error) {
-	in := &inputs{counters: counters, users: map[string]license.User{}, authoring: map[string]license.Authoring{}}
+func load(ctx context.Context, st Source, site string, at time.Time, counters []license.Counters) (*inputs, error) {
+	in := &inputs{counters: counters}
 	var (
 		wg   sync.WaitGroup
 		errs [4]error
-		us   []license.User
 		au   []license.Authoring
 	)
 	wg.Add(3)
@@ -194,7 +195,7 @@ func load(ctx context.Context, st store.Store, site string, at time.Time, counte
 	}()
 	go func() {
 		defer wg.Done()
-		if us, errs[1] = st.UsersAt(ctx, site, at); errs[1] != nil {
+		if in.users, errs[1] = st.UsersAt(ctx, site, at); errs[1] != nil {
 			errs[1] = fmt.Errorf("read users of %s: %w", site, errs[1])
 		}
 	}()
@@ -229,9 +230,7 @@ func load(ctx context.Context, st store.Store, site string, at time.Time, counte
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
-	for _, u := range us {
-		in.users[u.ID] = u
-	}
+	in.authoring = make(map[string]license.Authoring, len(au))
 	for _, a := range au {
 		in.authoring[a.UserGUID] = a
 	}
@@ -272,14 +271,15 @@ func monthStart(t time.Time) time.Time {
 }
 
 // usage counts allocations of typ by last use, as of asOf.
-func usage(allocs []license.Allocation, typ license.Type, asOf time.Time) *Usage {
+func usage(p *population, typ license.Type) *Usage {
 	u := &Usage{}
 	var created90 int64
-	for _, a := range allocs {
+	asOf := p.asOf
+	for i, a := range p.allocs {
 		if a.Type != typ || a.Quarantined {
 			continue
 		}
-		idle := idleDays(a, asOf)
+		idle := p.idle[i]
 		switch {
 		case a.LastUsed.IsZero():
 			u.NeverUsed++
@@ -344,22 +344,6 @@ func ptr(t time.Time) *time.Time {
 	return &u
 }
 
-// exclusions decides which users are never reclaimed or downgraded.
-type exclusions struct {
-	keep    map[string]bool
-	markers []string
-}
-
-func newExclusions(users map[string]license.User, markers []string) exclusions {
-	ex := exclusions{keep: map[string]bool{}, markers: markers}
-	for id, u := range users {
-		if why := excludedWhy(u, markers); why != "" {
-			ex.keep[id] = true
-		}
-	}
-	return ex
-}
-
 // excludedWhy says why a user is excluded, or "" when not.
 func excludedWhy(u license.User, markers []string) string {
 	if strings.EqualFold(u.Directory, "INTERNAL") {
@@ -388,10 +372,4 @@ func excludedWhy(u license.User, markers []string) string {
 		}
 	}
 	return ""
-}
-
-// excluded reports whether an allocation is kept: its user is excluded, or
-// its user record is INTERNAL by the allocation's own directory.
-func (ex exclusions) excluded(a license.Allocation) bool {
-	return ex.keep[a.UserGUID] || strings.EqualFold(a.Directory, "INTERNAL")
 }

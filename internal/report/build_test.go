@@ -332,11 +332,12 @@ func TestQuarantineEffect(t *testing.T) {
 		{ID: "a", Type: license.Analyzer, UserGUID: "u1", Created: asOf.AddDate(-1, 0, 0), LastUsed: asOf.AddDate(0, 0, -3)},
 		{ID: "b", Type: license.Analyzer, UserGUID: "u2", Created: asOf.AddDate(-1, 0, 0), LastUsed: asOf.AddDate(0, 0, -10)},
 	}
-	free, later, excl := reclaimable(allocs, exclusions{keep: map[string]bool{}}, license.Analyzer, asOf, 2)
+	pop := newPopulation(allocs, nil, nil, asOf)
+	free, later, excl := reclaimable(pop, license.Analyzer, 2)
 	if free != 2 || later != 1 || excl != 0 {
 		t.Fatalf("free %d later %d excluded %d, want 2 1 0", free, later, excl)
 	}
-	cs := reclaimCandidates(allocs, nil, exclusions{keep: map[string]bool{}}, asOf, 2)
+	cs, _, _ := reclaimCandidates(pop, 2, 0)
 	if cs[1].FreesAfter == nil || !cs[1].FreesAfter.Equal(asOf.AddDate(0, 0, 7)) || cs[0].FreesAfter != nil {
 		t.Fatalf("frees after: %+v", cs)
 	}

@@ -1,20 +1,19 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
 )
 
-func candidateOf(kind string, a license.Allocation, users map[string]license.User, asOf time.Time) Candidate {
+func candidateOf(kind string, a license.Allocation, p *population, idle int) Candidate {
 	c := Candidate{Kind: kind, UserGUID: a.UserGUID, Directory: a.Directory, UserID: a.UserID, Type: a.Type,
-		AllocationID: a.ID, Created: ptr(a.Created), LastUsed: ptr(a.LastUsed), IdleDays: idleDays(a, asOf)}
-	if c.IdleDays == 1<<30 {
-		c.IdleDays = -1
-	}
-	if u, ok := users[a.UserGUID]; ok {
+		AllocationID: a.ID, Created: ptr(a.Created), LastUsed: ptr(a.LastUsed), IdleDays: shownIdle(idle)}
+	if u, ok := p.user(a.UserGUID); ok {
 		c.Name = u.Name
 		if c.Directory == "" {
 			c.Directory, c.UserID = u.Directory, u.UserID
@@ -23,48 +22,104 @@ func candidateOf(kind string, a license.Allocation, users map[string]license.Use
 	return c
 }
 
-// reclaimCandidates lists allocations unused for at least days, after
-// exclusions, most idle first (never used before used).
-func reclaimCandidates(allocs []license.Allocation, users map[string]license.User, ex exclusions, asOf time.Time, days int) []Candidate {
-	out := []Candidate{}
-	for _, a := range allocs {
-		if !a.Type.PerUser() || a.Quarantined || ex.excluded(a) || idleDays(a, asOf) < days {
+// shownIdle is idle days as a candidate shows them: -1 when unknown (never
+// used, no creation date).
+func shownIdle(idle int) int {
+	if idle == 1<<30 {
+		return -1
+	}
+	return idle
+}
+
+// ranked is an allocation on a candidate list with the key it is sorted
+// by: lists are sorted as small keys, and only the entries shown are made
+// into Candidates (a 100k-user site has tens of thousands of candidates,
+// of which the report shows twenty).
+type ranked struct {
+	i    int // index in population.allocs
+	key  int
+	typ  int
+	guid string
+	id   string
+}
+
+// firstRanked returns the first limit of rs (all when limit ≤ 0) in order:
+// by key (descending when desc), then type, user GUID and allocation ID.
+// With a limit it keeps only the best limit entries as it goes, so a list of
+// tens of thousands is never sorted to show twenty.
+func firstRanked(rs []ranked, desc bool, limit int) []ranked {
+	less := func(a, b ranked) int {
+		if a.key != b.key {
+			if desc {
+				return cmp.Compare(b.key, a.key)
+			}
+			return cmp.Compare(a.key, b.key)
+		}
+		if a.typ != b.typ {
+			return cmp.Compare(a.typ, b.typ)
+		}
+		if a.guid != b.guid {
+			return strings.Compare(a.guid, b.guid)
+		}
+		return strings.Compare(a.id, b.id)
+	}
+	if limit <= 0 || len(rs) <= limit {
+		slices.SortFunc(rs, less)
+		return rs
+	}
+	top := make([]ranked, 0, limit+1)
+	for _, r := range rs {
+		if len(top) == limit && less(r, top[limit-1]) >= 0 {
 			continue
 		}
-		c := candidateOf(KindReclaim, a, users, asOf)
+		i, _ := slices.BinarySearchFunc(top, r, less)
+		top = slices.Insert(top, i, r)
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	return top
+}
+
+// reclaimCandidates lists allocations unused for at least days, after
+// exclusions, most idle first (never used before used): the first limit
+// of them (all when limit ≤ 0), how many there are, and which allocations
+// are on the list.
+func reclaimCandidates(p *population, days, limit int) ([]Candidate, int, []bool) {
+	on := make([]bool, len(p.allocs))
+	var rs []ranked
+	for i, a := range p.allocs {
+		if !a.Type.PerUser() || a.Quarantined || p.kept[i] || p.idle[i] < days {
+			continue
+		}
+		on[i] = true
+		rs = append(rs, ranked{i: i, key: p.idle[i], typ: typeOrder(a.Type), guid: a.UserGUID, id: a.ID})
+	}
+	n := len(rs)
+	out := make([]Candidate, 0, shown(n, limit))
+	for _, r := range firstRanked(rs, true, limit) {
+		a := p.allocs[r.i]
+		c := candidateOf(KindReclaim, a, p, p.idle[r.i])
 		if a.LastUsed.IsZero() {
 			c.Reason = fmt.Sprintf("never used since it was allocated %s", dateOr(a.Created, "at an unknown date"))
 		} else {
 			c.Reason = fmt.Sprintf("not used for %d days (last used %s)", c.IdleDays, a.LastUsed.UTC().Format(time.DateOnly))
 		}
-		if inQuarantineWindow(a, asOf) {
-			c.FreesAfter = ptr(asOf.Add(QuarantineDays * day))
+		if inQuarantineWindow(a, p.asOf) {
+			c.FreesAfter = ptr(p.asOf.Add(QuarantineDays * day))
 			c.Reason += fmt.Sprintf("; used within %d days, so the seat frees only after the quarantine", QuarantineDays)
 		}
 		out = append(out, c)
 	}
-	sortCandidates(out)
-	return out
+	return out, n, on
 }
 
-func sortCandidates(cs []Candidate) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		ai, bi := a.IdleDays, b.IdleDays
-		if ai < 0 {
-			ai = 1 << 30
-		}
-		if bi < 0 {
-			bi = 1 << 30
-		}
-		if ai != bi {
-			return ai > bi
-		}
-		if a.Type != b.Type {
-			return typeOrder(a.Type) < typeOrder(b.Type)
-		}
-		return a.UserGUID < b.UserGUID
-	})
+// shown is how many of n candidates a list cut to limit holds.
+func shown(n, limit int) int {
+	if limit > 0 {
+		return min(n, limit)
+	}
+	return n
 }
 
 func dateOr(t time.Time, s string) string {
@@ -78,12 +133,13 @@ func dateOr(t time.Time, s string) string {
 // already reclaim candidates) with no authoring signal in the window: no
 // content they own changed since then. Users who own content with no known
 // change date are left out: the data cannot show they stopped authoring.
-func downgradeCandidates(allocs []license.Allocation, users map[string]license.User, auth map[string]license.Authoring,
-	ex exclusions, reclaim map[string]bool, asOf time.Time, days int) []Candidate {
-	out := []Candidate{}
-	cut := asOf.Add(-time.Duration(days) * day)
-	for _, a := range allocs {
-		if a.Type != license.Professional || a.Quarantined || reclaim[a.ID] || ex.excluded(a) {
+// Most active users first (the largest saving per user); the first limit
+// of them (all when limit ≤ 0) and how many there are.
+func downgradeCandidates(p *population, auth map[string]license.Authoring, reclaimed []bool, days, limit int) ([]Candidate, int) {
+	cut := p.asOf.Add(-time.Duration(days) * day)
+	var rs []ranked
+	for i, a := range p.allocs {
+		if a.Type != license.Professional || a.Quarantined || reclaimed[i] || p.kept[i] {
 			continue
 		}
 		au, has := auth[a.UserGUID]
@@ -94,7 +150,15 @@ func downgradeCandidates(allocs []license.Allocation, users map[string]license.U
 		if owns && au.LastAuthored.IsZero() {
 			continue
 		}
-		c := candidateOf(KindDowngrade, a, users, asOf)
+		rs = append(rs, ranked{i: i, key: shownIdle(p.idle[i]), guid: a.UserGUID, id: a.ID})
+	}
+	n := len(rs)
+	out := make([]Candidate, 0, shown(n, limit))
+	for _, r := range firstRanked(rs, false, limit) {
+		a := p.allocs[r.i]
+		au, has := auth[a.UserGUID]
+		owns := has && au.AppsOwned+au.AppsPublished+au.ObjectsOwned+au.ObjectsPublished+au.DataConnectionsOwned > 0
+		c := candidateOf(KindDowngrade, a, p, p.idle[r.i])
 		if has {
 			c.LastAuthored = ptr(au.LastAuthored)
 			c.AppsOwned, c.ObjectsOwned, c.Connections = au.AppsOwned, au.ObjectsOwned, au.DataConnectionsOwned
@@ -108,73 +172,77 @@ func downgradeCandidates(allocs []license.Allocation, users map[string]license.U
 		}
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].IdleDays != out[j].IdleDays {
-			return out[i].IdleDays < out[j].IdleDays // most active users first: the largest saving per user
-		}
-		return out[i].UserGUID < out[j].UserGUID
-	})
-	return out
+	return out, n
 }
 
 // dualCandidates lists users holding both a Professional and an Analyzer
-// allocation: the Analyzer one is redundant.
-func dualCandidates(allocs []license.Allocation, users map[string]license.User) []Candidate {
-	prof := map[string]bool{}
-	for _, a := range allocs {
+// allocation: the Analyzer one is redundant. By user; the first limit (all
+// when limit ≤ 0) and how many there are.
+func dualCandidates(p *population, limit int) ([]Candidate, int) {
+	prof := make(map[string]bool, len(p.allocs)/2)
+	for _, a := range p.allocs {
 		if a.Type == license.Professional && !a.Quarantined {
 			prof[a.UserGUID] = true
 		}
 	}
-	out := []Candidate{}
-	for _, a := range allocs {
+	var rs []ranked
+	for i, a := range p.allocs {
 		if a.Type != license.Analyzer || a.Quarantined || !prof[a.UserGUID] || a.UserGUID == "" {
 			continue
 		}
-		c := candidateOf(KindDual, a, users, time.Time{})
+		rs = append(rs, ranked{i: i, guid: a.UserGUID, id: a.ID})
+	}
+	n := len(rs)
+	out := make([]Candidate, 0, shown(n, limit))
+	for _, r := range firstRanked(rs, false, limit) {
+		c := candidateOf(KindDual, p.allocs[r.i], p, 0)
 		c.IdleDays = 0
 		c.Reason = "holds both Professional and Analyzer; release the Analyzer allocation"
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].UserGUID < out[j].UserGUID })
-	return out
+	return out, n
 }
 
 // capacityCandidates lists analyzer-capacity users whose minutes in the
 // last complete month, or so far this month, reach the break-even of an
 // Analyzer seat, largest first. Users who already hold an Analyzer or
-// Professional allocation are left out.
-func capacityCandidates(now, last []license.CapacityUse, users map[string]license.User, allocs []license.Allocation,
-	breakEven int64, asOf time.Time) []Candidate {
-	seat := map[string]bool{}
-	for _, a := range allocs {
-		if (a.Type == license.Professional || a.Type == license.Analyzer) && !a.Quarantined {
-			seat[a.UserGUID] = true
-		}
-	}
+// Professional allocation are left out. The first limit (all when limit ≤
+// 0) and how many there are.
+func capacityCandidates(now, last []license.CapacityUse, p *population, breakEven int64, limit int) ([]Candidate, int) {
 	best := map[string]license.CapacityUse{}
 	for _, list := range [][]license.CapacityUse{last, now} {
 		for _, c := range list {
-			if c.Minutes >= breakEven && c.Minutes > best[c.UserGUID].Minutes && !seat[c.UserGUID] {
+			if c.Minutes >= breakEven && c.Minutes > best[c.UserGUID].Minutes {
 				best[c.UserGUID] = c
 			}
 		}
 	}
+	// Only the few users over the break-even are looked up among the
+	// allocations: a set of every seat holder would be most of the site.
+	for _, a := range p.allocs {
+		if (a.Type == license.Professional || a.Type == license.Analyzer) && !a.Quarantined {
+			delete(best, a.UserGUID)
+		}
+	}
 	out := []Candidate{}
 	for id, c := range best {
-		u := users[id]
+		u, _ := p.user(id)
 		out = append(out, Candidate{Kind: KindCapacity, UserGUID: id, Directory: u.Directory, UserID: u.UserID, Name: u.Name,
 			Type: license.AnalyzerCapacity, Minutes: c.Minutes, MinutesMonth: c.Month, IdleDays: 0,
 			Reason: fmt.Sprintf("used %d capacity minutes in %s, at or above the %d minutes one Analyzer seat costs; allocate an Analyzer seat",
 				c.Minutes, c.Month, breakEven)})
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Minutes != out[j].Minutes {
-			return out[i].Minutes > out[j].Minutes
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if a.Minutes != b.Minutes {
+			return cmp.Compare(b.Minutes, a.Minutes)
 		}
-		return out[i].UserGUID < out[j].UserGUID
+		return strings.Compare(a.UserGUID, b.UserGUID)
 	})
-	return out
+	n := len(out)
+	if limit > 0 && n > limit {
+		out = out[:limit]
+	}
+	return out, n
 }
 
 // capacityMonth is the analyzer-capacity burn of the month of asOf.

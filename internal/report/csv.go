@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -74,6 +75,9 @@ func WriteCSV(w io.Writer, r *Report) error {
 // WriteCandidatesCSV writes every candidate list, one row per user and
 // list (kind: reclaim, downgrade, dual, capacity).
 func WriteCandidatesCSV(w io.Writer, r *Report) error {
+	if c := r.Candidates; c.Limit > 0 && c.Sizes() != (CandidateCounts{len(c.Reclaim), len(c.Downgrade), len(c.Dual), len(c.Capacity)}) {
+		return fmt.Errorf("the candidate lists of this report were cut to %d entries each; build it with every candidate (Options.CandidateLimit 0, licmon report --candidates)", c.Limit)
+	}
 	cw := csvout.NewWriter(w)
 	_ = cw.Write(CandidateCSVHeader)
 	for _, list := range [][]Candidate{r.Candidates.Reclaim, r.Candidates.Downgrade, r.Candidates.Dual, r.Candidates.Capacity} {

@@ -10,7 +10,6 @@ import (
 	"github.com/licmon/licmon/internal/demand"
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
-	"github.com/licmon/licmon/internal/store"
 )
 
 // historyYears bounds how far back the report reads daily points.
@@ -35,7 +34,7 @@ const minPlateauDays = 7
 
 // forecastType fills the history, growth, unmet demand and forecast of one
 // type.
-func forecastType(ctx context.Context, st store.Store, site string, tr *TypeReport, asOf, end time.Time, o Options) error {
+func forecastType(ctx context.Context, st Source, site string, tr *TypeReport, asOf, end time.Time, o Options) error {
 	from := asOf.AddDate(-historyYears, 0, 0)
 	pts, err := st.CounterSeries(ctx, site, tr.Type, from, asOf)
 	if err != nil {

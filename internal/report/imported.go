@@ -7,16 +7,15 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
-	"github.com/licmon/licmon/internal/store"
 )
 
 // historyOnly tells whether the report rests on imported history alone:
 // the site has no collection on or before asOf (zero: ever) but imported
 // days. Then the report is made at the end of asOf, or of the last imported
 // day, and its data are those of the last imported day on or before it.
-func historyOnly(ctx context.Context, st store.Store, site string, asOf time.Time) (at, dataAt time.Time, ok bool, err error) {
+func historyOnly(ctx context.Context, st Source, site string, asOf time.Time) (at, dataAt time.Time, ok bool, err error) {
 	first, last, err := st.ImportedRange(ctx, site)
-	if errors.Is(err, store.ErrUnknownSite) || (err == nil && first.IsZero()) {
+	if errors.Is(err, license.ErrUnknownSite) || (err == nil && first.IsZero()) {
 		return time.Time{}, time.Time{}, false, nil
 	}
 	if err != nil {
@@ -45,7 +44,7 @@ func historyOnly(ctx context.Context, st store.Store, site string, asOf time.Tim
 
 // countersFromHistory stands in for a collection's counters: each type's
 // last daily point on or before at.
-func countersFromHistory(ctx context.Context, st store.Store, site string, at time.Time) ([]license.Counters, error) {
+func countersFromHistory(ctx context.Context, st Source, site string, at time.Time) ([]license.Counters, error) {
 	var out []license.Counters
 	for _, typ := range license.Types() {
 		pts, err := st.CounterSeries(ctx, site, typ, at.AddDate(-historyYears, 0, 0), at)

@@ -10,11 +10,15 @@ import (
 // when a field is removed or its meaning changes; new fields may be added
 // within a version. `licmon serve` returns the same model from its JSON API.
 //
+// Version 3: candidate lists carry their first DefaultCandidateLimit
+// entries unless asked for in full (candidates.complete, candidates.limit),
+// and candidates.counts has the sizes of the full lists.
+//
 // Version 2: unknown figures are null instead of 0 (growth, last month's
 // capacity minutes, forecast interval bounds), unmetDemand is per type with
 // its source (unmetDemand.denials is gone), and plan demand may rest on
 // demand at capacity rather than allocation.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Report is everything `licmon report` knows about one site as of one day:
 // per-type figures, forecasts, the purchase plan, reclaim what-ifs and the
@@ -320,13 +324,60 @@ const (
 	KindCapacity  = "capacity"  // capacity minutes above an Analyzer seat's break-even
 )
 
-// Candidates are the per-user lists behind the plan. Lists are sorted (most
-// idle first, or most minutes first) and complete.
+// DefaultCandidateLimit is how many entries of each candidate list the
+// report JSON (`licmon report --format json` without --candidates) and the
+// API's report carry; the counts are always complete, and the full lists
+// are behind --candidates and the paged candidates endpoint.
+const DefaultCandidateLimit = 20
+
+// Candidates are the per-user lists behind the plan, sorted (most idle
+// first, or most minutes first). Counts are always the full lists' sizes;
+// the lists themselves are complete only when Complete is true, else each
+// holds its first Limit entries.
 type Candidates struct {
-	Reclaim   []Candidate `json:"reclaim"`
-	Downgrade []Candidate `json:"downgrade"`
-	Dual      []Candidate `json:"dual"`
-	Capacity  []Candidate `json:"capacity"`
+	Complete bool `json:"complete"`
+	// Limit is the most entries a list holds when Complete is false.
+	Limit     int             `json:"limit,omitempty"`
+	Counts    CandidateCounts `json:"counts"`
+	Reclaim   []Candidate     `json:"reclaim"`
+	Downgrade []Candidate     `json:"downgrade"`
+	Dual      []Candidate     `json:"dual"`
+	Capacity  []Candidate     `json:"capacity"`
+}
+
+// CandidateCounts are the sizes of the complete candidate lists.
+type CandidateCounts struct {
+	Reclaim   int `json:"reclaim"`
+	Downgrade int `json:"downgrade"`
+	Dual      int `json:"dual"`
+	Capacity  int `json:"capacity"`
+}
+
+// Sizes are the sizes of the full lists: Counts, or a list's length where
+// that is more (a model built by hand, without counts, holds its lists
+// whole).
+func (c Candidates) Sizes() CandidateCounts {
+	return CandidateCounts{Reclaim: max(c.Counts.Reclaim, len(c.Reclaim)), Downgrade: max(c.Counts.Downgrade, len(c.Downgrade)),
+		Dual: max(c.Counts.Dual, len(c.Dual)), Capacity: max(c.Counts.Capacity, len(c.Capacity))}
+}
+
+// WithCandidateLimit returns r with each candidate list cut to its first
+// limit entries (a shallow copy: r is not changed), or r itself when
+// limit ≤ 0 or no list is longer. The API's report is the model serve
+// keeps, cut so.
+func (r *Report) WithCandidateLimit(limit int) *Report {
+	c := r.Candidates
+	if limit <= 0 || max(len(c.Reclaim), len(c.Downgrade), len(c.Dual), len(c.Capacity)) <= limit {
+		return r
+	}
+	cut := func(l []Candidate) []Candidate { return l[:min(len(l), limit)] }
+	out := *r
+	out.Candidates = Candidates{Limit: limit, Counts: c.Sizes(),
+		Reclaim: cut(c.Reclaim), Downgrade: cut(c.Downgrade), Dual: cut(c.Dual), Capacity: cut(c.Capacity)}
+	if c.Limit > 0 {
+		out.Candidates.Limit = min(limit, c.Limit)
+	}
+	return &out
 }
 
 // Candidate is one user on a candidate list, with the facts that put them

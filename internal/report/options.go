@@ -67,6 +67,11 @@ type Options struct {
 	Bootstrap int
 	// NoBacktest skips the backtests (the dashboard may want speed).
 	NoBacktest bool
+	// CandidateLimit, when > 0, keeps only the first CandidateLimit
+	// entries of each candidate list (Candidates.Counts stay complete):
+	// the lists of a large site are tens of thousands of users, which a
+	// report that shows twenty need not build. Zero keeps every candidate.
+	CandidateLimit int
 }
 
 func (o Options) resolve() (Options, error) {

@@ -13,17 +13,17 @@ import (
 // would release, after exclusions: free now, free only after the quarantine
 // (used within the quarantine period, so their seat stays counted for
 // QuarantineDays after release), and kept by exclusions.
-func reclaimable(allocs []license.Allocation, ex exclusions, typ license.Type, asOf time.Time, days int) (free, later, excluded int64) {
-	for _, a := range allocs {
-		if a.Type != typ || a.Quarantined || idleDays(a, asOf) < days {
+func reclaimable(p *population, typ license.Type, days int) (free, later, excluded int64) {
+	for i, a := range p.allocs {
+		if a.Type != typ || a.Quarantined || p.idle[i] < days {
 			continue
 		}
-		if ex.excluded(a) {
+		if p.kept[i] {
 			excluded++
 			continue
 		}
 		free++
-		if inQuarantineWindow(a, asOf) {
+		if inQuarantineWindow(a, p.asOf) {
 			later++
 		}
 	}
@@ -150,7 +150,7 @@ func planType(t license.Type) bool { return t != license.AnalyzerCapacity }
 
 // plan computes the lines and, when there are downgrade candidates and
 // Analyzer seats, the same plan with them moved to Analyzer.
-func plan(types []TypeReport, allocs []license.Allocation, ex exclusions, asOf time.Time, days int, headroom float64, downgrades int64) Plan {
+func plan(types []TypeReport, pop *population, days int, headroom float64, downgrades int64) Plan {
 	var p Plan
 	hasAnalyzer := false
 	for _, t := range types {
@@ -163,7 +163,7 @@ func plan(types []TypeReport, allocs []license.Allocation, ex exclusions, asOf t
 		}
 		var free, later int64
 		if t.PerUser {
-			free, later, _ = reclaimable(allocs, ex, t.Type, asOf, days)
+			free, later, _ = reclaimable(pop, t.Type, days)
 		}
 		p.Lines = append(p.Lines, planLine(t, free, later, headroom, 0))
 		shift := 0.0
@@ -238,13 +238,13 @@ func join(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
-func whatIf(types []TypeReport, allocs []license.Allocation, ex exclusions, asOf time.Time, days int, headroom float64) WhatIf {
+func whatIf(types []TypeReport, pop *population, days int, headroom float64) WhatIf {
 	w := WhatIf{Days: days}
 	for _, t := range types {
 		if !t.PerUser {
 			continue
 		}
-		free, later, excl := reclaimable(allocs, ex, t.Type, asOf, days)
+		free, later, excl := reclaimable(pop, t.Type, days)
 		l := planLine(t, free, later, headroom, 0)
 		w.Types = append(w.Types, WhatIfType{Type: t.Type, Free: free, Later: later, Excluded: excl, Buy: l.Buy})
 	}

@@ -94,10 +94,10 @@ func WriteTextWith(w io.Writer, r *Report, o TextOptions) error {
 		}
 	}
 
-	c := r.Candidates
+	c := r.Candidates.Sizes()
 	b.WriteString("\n")
 	t.para("CANDIDATES: ", "  ", fmt.Sprintf("%d to reclaim (unused ≥ %d days), %d Professional→Analyzer (no authoring in %d days), %d holding both Professional and Analyzer, %d capacity %s over %d minutes a month",
-		len(c.Reclaim), r.Settings.InactivityDays, len(c.Downgrade), r.Settings.AuthoringDays, len(c.Dual), len(c.Capacity), plural(len(c.Capacity), "user", "users"), r.Settings.AnalyzerMinutes))
+		c.Reclaim, r.Settings.InactivityDays, c.Downgrade, r.Settings.AuthoringDays, c.Dual, c.Capacity, plural(c.Capacity, "user", "users"), r.Settings.AnalyzerMinutes))
 	fmt.Fprintln(b, "  (the lists: licmon report --format csv --candidates)")
 
 	if cp := r.Capacity; cp != nil {

@@ -34,6 +34,12 @@ type Job struct {
 	// RunAtStart runs an interval job once at start (after its jitter)
 	// instead of waiting a full interval.
 	RunAtStart bool
+	// Last, for an interval job, returns when the job last ran according
+	// to something that outlives this scheduler (the store): the first run
+	// is then due one interval after it, or at start (RunAtStart) when that
+	// has passed. A serve instance that takes the lead so neither repeats
+	// nor skips its predecessor's runs.
+	Last func(ctx context.Context) time.Time
 	// CatchUp, for a daily job, is asked at start whether a run was missed
 	// (e.g. the last collection in the store is older than a day); if so the
 	// job runs at once.
@@ -135,7 +141,13 @@ func (s *Scheduler) loop(ctx context.Context, i int) {
 	j := &s.jobs[i]
 	start := s.opts.Now()
 	var due time.Time
+	var last time.Time
+	if j.Every > 0 && j.Last != nil {
+		last = j.Last(ctx)
+	}
 	switch {
+	case j.Every > 0 && !last.IsZero() && last.Add(j.Every).After(start):
+		due = last.Add(j.Every + s.jitter(j))
 	case j.Every > 0 && j.RunAtStart:
 		due = start.Add(s.jitter(j))
 	case j.Every > 0:
@@ -149,7 +161,10 @@ func (s *Scheduler) loop(ctx context.Context, i int) {
 	// base is the unjittered slot of an interval job, so jitter never
 	// accumulates into drift.
 	base := start
-	if j.Every > 0 && !j.RunAtStart {
+	switch {
+	case j.Every > 0 && !last.IsZero() && last.Add(j.Every).After(start):
+		base = last.Add(j.Every)
+	case j.Every > 0 && !j.RunAtStart:
 		base = start.Add(j.Every)
 	}
 	for {
@@ -252,6 +267,20 @@ func (s *Scheduler) setNext(i int, t time.Time) {
 	s.mu.Lock()
 	s.stats[i].Next = t
 	s.mu.Unlock()
+}
+
+// PrevDaily returns the last hour:minute in loc at or before now: the slot
+// a daily run is owed for.
+func PrevDaily(now time.Time, hour, minute int, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.Local
+	}
+	n := now.In(loc)
+	t := time.Date(n.Year(), n.Month(), n.Day(), hour, minute, 0, 0, loc)
+	if t.After(now) {
+		t = time.Date(n.Year(), n.Month(), n.Day()-1, hour, minute, 0, 0, loc)
+	}
+	return t
 }
 
 // NextDaily returns the first hour:minute in loc strictly after now. On a

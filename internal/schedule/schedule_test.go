@@ -290,3 +290,42 @@ func equal(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+// A scheduler that starts where another left off (a new leader) runs the
+// interval job one interval after the last recorded run, not at once, and
+// at once when that run is more than an interval old.
+func TestIntervalContinuesFromTheLastRecordedRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		var r recorder
+		recent := func(context.Context) time.Time { return t0.Add(-2 * time.Minute) }
+		s := New([]Job{{Site: "prod", Name: "check", Every: 5 * time.Minute, RunAtStart: true, Last: recent, Run: r.run(0)}}, Options{})
+		runFor(s, 9*time.Minute)
+		if got, want := r.offsets(t0), []time.Duration{3 * time.Minute, 8 * time.Minute}; !equal(got, want) {
+			t.Fatalf("runs at %v, want %v", got, want)
+		}
+
+		t1 := time.Now()
+		var old recorder
+		stale := func(context.Context) time.Time { return t1.Add(-7 * time.Minute) }
+		s = New([]Job{{Site: "prod", Name: "check", Every: 5 * time.Minute, RunAtStart: true, Last: stale, Run: old.run(0)}}, Options{})
+		runFor(s, 6*time.Minute)
+		if got, want := old.offsets(t1), []time.Duration{0, 5 * time.Minute}; !equal(got, want) {
+			t.Fatalf("after a stale last run: runs at %v, want %v", got, want)
+		}
+	})
+}
+
+func TestPrevDaily(t *testing.T) {
+	loc := time.UTC
+	at := func(h, m int) time.Time { return time.Date(2025, 5, 2, h, m, 0, 0, loc) }
+	if got := PrevDaily(at(2, 30), 2, 0, loc); !got.Equal(at(2, 0)) {
+		t.Errorf("after today's slot: %v", got)
+	}
+	if got := PrevDaily(at(2, 0), 2, 0, loc); !got.Equal(at(2, 0)) {
+		t.Errorf("at the slot: %v", got)
+	}
+	if got := PrevDaily(at(1, 59), 2, 0, loc); !got.Equal(at(2, 0).AddDate(0, 0, -1)) {
+		t.Errorf("before today's slot: %v", got)
+	}
+}

@@ -101,3 +101,49 @@ func (d *Diagnosis) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(j)
 }
+
+// UnmarshalJSON reads the schema MarshalJSON writes, so a check stored as
+// JSON (serve's store) reads back with its diagnosis.
+func (d *Diagnosis) UnmarshalJSON(b []byte) error {
+	var j jsonDiagnosis
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	start, startZone := parseTime(j.Start)
+	end, _ := parseTime(j.End)
+	*d = Diagnosis{Outcome: j.Outcome, Code: j.Code, Title: j.Title, Severity: j.Severity, Hint: j.Hint,
+		Statement:  Statement{ScriptLine: j.Line, Text: j.Statement},
+		Connection: Connection{Name: j.Connection, Connected: j.Connected},
+		Error:      j.Error, HTTPStatus: j.HTTPStatus, File: j.File,
+		Start: start, End: end, HasZone: startZone, Duration: time.Duration(j.DurationMs) * time.Millisecond,
+		Header: Header{ServerVersion: j.Header.ServerVersion, ExecutedBy: j.Header.ExecutedBy,
+			UserDirectory: j.Header.UserDirectory, UserID: j.Header.UserID, ProcessID: j.Header.ProcessID, Other: j.Header.Other},
+		Counts: Counts(j.Counts)}
+	for _, l := range j.Context {
+		t, zone := parseTime(l.Time)
+		d.Context = append(d.Context, Line{N: l.N, Time: t, HasZone: zone, ScriptLine: l.ScriptLine, Kind: kindOf(l.Kind), Text: l.Text})
+	}
+	return nil
+}
+
+// parseTime reads FormatTime's two forms; a wall clock without zone is
+// kept in UTC, as the reader stores it.
+func parseTime(s *string) (t time.Time, hasZone bool) {
+	if s == nil || *s == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.000Z07:00", *s); err == nil {
+		return t, true
+	}
+	t, _ = time.Parse("2006-01-02T15:04:05", *s)
+	return t, false
+}
+
+func kindOf(s string) Kind {
+	for _, k := range []Kind{KindStatement, KindMessage, KindTrace} {
+		if k.String() == s {
+			return k
+		}
+	}
+	return KindGarbage
+}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/licmon/licmon/internal/alert"
 	"github.com/licmon/licmon/internal/config"
+	"github.com/licmon/licmon/internal/leader"
 	"github.com/licmon/licmon/internal/notify"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/schedule"
@@ -53,6 +54,12 @@ type Options struct {
 	Logger     *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Elector, when set, replaces the one serve builds: leader.Postgres on
+	// a PostgreSQL store, leader.Single otherwise (tests).
+	Elector leader.Elector
+	// FollowEvery is how often an instance that does not lead reads the
+	// store (default DefaultFollowEvery).
+	FollowEvery time.Duration
 }
 
 // runtime is everything a reload rebuilds.
@@ -92,6 +99,13 @@ type Server struct {
 	checks *checkQueue
 	// collectSlots bounds the collections running at once (slots.go).
 	collectSlots *slots
+
+	// el elects the instance that runs the schedules and sends the alerts
+	// (ha.go); leading mirrors it without a round trip, and leadCtx is the
+	// current leadership's context (nil when not leading; under reloadMu).
+	el      leader.Elector
+	leading atomic.Bool
+	leadCtx context.Context
 }
 
 // New loads the configuration, opens the store, builds the clients and the
@@ -114,6 +128,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if len(sites) == 0 {
 		return nil, errors.New("no site to watch: add sites to the config file or pass --server and --cert-dir")
 	}
+	if sites, err = selectSites(cfg, sites); err != nil {
+		return nil, err
+	}
 	rt, err := s.build(cfg, sites, nil)
 	if err != nil {
 		return nil, err
@@ -130,28 +147,45 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
-			return nil, fmt.Errorf("create store folder: %w", err)
+		if !store.IsPostgres(dbPath) {
+			if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+				return nil, fmt.Errorf("create store folder: %w", err)
+			}
 		}
 		if s.st, err = store.Open(ctx, dbPath, store.Options{}); err != nil {
 			return nil, err
 		}
 		s.ownsSt = true
-		s.dbPath = dbPath
+		s.dbPath = dbPath // collection locks: a file beside it, or an advisory lock
 	}
+	s.el = opts.Elector
+	if s.el == nil {
+		if s.el, err = s.newElector(cfg, dbPath); err != nil {
+			s.closeStore()
+			return nil, err
+		}
+	}
+	// Instances sharing a PostgreSQL share the alert state, so a new
+	// leader knows what was sent; one instance keeps it in a file.
+	var state alert.StateStore
 	statePath := cfg.Serve.AlertState
-	if statePath == "" && dbPath != "" {
+	if se, ok := s.el.(stateElector); ok {
+		state, statePath = electorState{se, "alerts " + s.el.Shard()}, ""
+		if cfg.Serve.AlertState != "" {
+			s.log.Warn("serve.alert_state is not used: on PostgreSQL the alert state is kept in the database, where the next leader finds it")
+		}
+	} else if statePath == "" && dbPath != "" {
 		statePath = dbPath + ".alerts.json"
 	}
 	ns, err := alert.Notifiers(cfg.Channels, s.notifyOptions())
 	if err != nil {
-		s.closeStore()
+		s.closeAll()
 		return nil, err
 	}
 	s.engine, err = alert.New(alert.Options{Config: cfg.Alerts, Notifiers: ns, Retry: cfg.Channels.Retry,
-		StatePath: statePath, Now: opts.Now, Logger: s.log.With("component", "alerts")})
+		StatePath: statePath, State: state, Now: opts.Now, Logger: s.log.With("component", "alerts")})
 	if err != nil {
-		s.closeStore()
+		s.closeAll()
 		return nil, err
 	}
 	s.rt.Store(rt)
@@ -168,11 +202,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		listen = config.DefaultListen
 	}
 	if err := config.CheckListen(listen); err != nil {
-		s.closeStore()
+		s.closeAll()
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	if s.ln, err = net.Listen("tcp", listen); err != nil {
-		s.closeStore()
+		s.closeAll()
 		return nil, fmt.Errorf("listen on %s: %w (another program uses the port? pass --listen host:port)", listen, err)
 	}
 	if !isLoopback(s.ln.Addr()) && !cfg.Serve.Auth.Enabled() {
@@ -190,6 +224,14 @@ func (s *Server) closeStore() {
 	if s.ownsSt && s.st != nil {
 		s.st.Close()
 	}
+}
+
+// closeAll closes the elector (giving up the lead) and the store.
+func (s *Server) closeAll() {
+	if s.el != nil {
+		s.el.Close()
+	}
+	s.closeStore()
 }
 
 // build makes a runtime from a configuration, reusing the in-memory state of
@@ -237,6 +279,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // accepting, requests in flight finish (up to 10s), the scheduler stops and
 // waits for its runs, the alert engine saves its state, the store closes.
 func (s *Server) Run(ctx context.Context) error {
+	// A failing listener ends the run as ctx does.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	s.runCtx = ctx
 	cfg := s.rt.Load().cfg
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second,
@@ -252,16 +297,17 @@ func (s *Server) Run(ctx context.Context) error {
 		serveErr <- err
 	}()
 
-	engCtx, engCancel := context.WithCancel(context.WithoutCancel(ctx))
-	engDone := make(chan struct{})
-	go func() { s.engine.Run(engCtx); close(engDone) }()
 	// The check results' writer outlives the scheduler, so a result handed
 	// over by the last check is still written.
 	chkCtx, chkCancel := context.WithCancel(context.WithoutCancel(ctx))
 	chkDone := make(chan struct{})
 	go func() { s.checks.run(chkCtx); close(chkDone) }()
-
-	s.startScheduler(ctx)
+	// The schedules and the alert deliveries run only while this instance
+	// leads (at once with one instance on SQLite); every instance serves.
+	leadDone := make(chan struct{})
+	go func() { s.campaign(ctx); close(leadDone) }()
+	followDone := make(chan struct{})
+	go func() { s.follow(ctx); close(followDone) }()
 	for _, st := range s.rt.Load().sites {
 		go s.warm(ctx, st)
 	}
@@ -270,7 +316,8 @@ func (s *Server) Run(ctx context.Context) error {
 		signal.Notify(hup, sigs...)
 		defer signal.Stop(hup)
 	}
-	s.log.Info("licmon serve started", "listen", s.ln.Addr().String(), "sites", len(s.rt.Load().sites))
+	s.log.Info("licmon serve started", "listen", s.ln.Addr().String(), "sites", len(s.rt.Load().sites),
+		"instance", s.el.Instance(), "shard", s.el.Shard())
 
 	var err error
 loop:
@@ -295,16 +342,18 @@ loop:
 	if serr := srv.Shutdown(shutCtx); serr != nil {
 		s.log.Warn("HTTP shutdown", "err", serr)
 	}
-	s.stopScheduler()
+	stop()
+	// The leadership ends with ctx: the scheduler stops and waits for its
+	// runs, the alert engine saves its state while the lock is still held.
+	<-leadDone
+	<-followDone
 	for _, st := range s.rt.Load().sites {
 		st.client.CloseIdleConnections()
 	}
 	chkCancel()
 	<-chkDone
 	s.checks.flush(checkSaveFlush)
-	engCancel()
-	<-engDone
-	s.closeStore()
+	s.closeAll()
 	return err
 }
 
@@ -331,6 +380,12 @@ func (s *Server) reload() error {
 	if len(sites) == 0 {
 		return errors.New("reload: the new configuration has no site")
 	}
+	if sh := cfg.Serve.Sites.Shard(); sh != s.el.Shard() {
+		return fmt.Errorf("reload: serve.sites changed from %s to %s: restart licmon serve to run another shard", s.el.Shard(), sh)
+	}
+	if sites, err = selectSites(cfg, sites); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	old := s.rt.Load()
 	rt, err := s.build(cfg, sites, old)
 	if err != nil {
@@ -346,8 +401,10 @@ func (s *Server) reload() error {
 		st.client.CloseIdleConnections() // replaced by the new clients
 	}
 	s.engine.Reconfigure(cfg.Alerts, ns, cfg.Channels.Retry)
+	if s.leadCtx != nil && s.leadCtx.Err() == nil {
+		s.startScheduler(s.leadCtx)
+	}
 	if s.runCtx != nil {
-		s.startScheduler(s.runCtx)
 		for _, st := range rt.sites {
 			if st.needsWarm() {
 				go s.warm(s.runCtx, st)
@@ -367,14 +424,25 @@ func (s *Server) startScheduler(ctx context.Context) {
 	}
 	var jobs []schedule.Job
 	for _, st := range rt.sites {
+		// A check is late against this schedule only: the first one of a
+		// new schedule (start, reload, a new leadership) is not.
+		st.mu.Lock()
+		st.lastCheckStart = time.Time{}
+		st.mu.Unlock()
 		jobs = append(jobs,
+			// A new leader continues the check interval from the store's
+			// latest check, and collects at once only when the latest
+			// collection is older than the latest collect_at slot.
 			schedule.Job{Site: st.cfg.Name, Name: "check", Every: sc.CheckInterval(), Jitter: sc.CheckJitterOrDefault(),
 				Timeout: sc.CheckTimeoutOrDefault(), RunAtStart: true,
-				Run: func(ctx context.Context) error { return s.runCheck(ctx, rt, st) }},
+				Last: func(ctx context.Context) time.Time { return s.lastCheck(ctx, st.cfg.Name) },
+				Run:  func(ctx context.Context) error { return s.runCheck(ctx, rt, st) }},
 			schedule.Job{Site: st.cfg.Name, Name: "collect", Hour: hour, Minute: minute, Location: loc,
 				Jitter: sc.CollectJitterOrDefault(), Timeout: sc.CollectTimeoutOrDefault(),
-				CatchUp: func(ctx context.Context, now time.Time) bool { return s.collectMissed(ctx, st.cfg.Name, now) },
-				Run:     func(ctx context.Context) error { return s.runCollect(ctx, rt, st) }})
+				CatchUp: func(ctx context.Context, now time.Time) bool {
+					return s.collectMissed(ctx, st.cfg.Name, schedule.PrevDaily(now, hour, minute, loc))
+				},
+				Run: func(ctx context.Context) error { return s.runCollect(ctx, rt, st) }})
 		if reclaimScheduled(rt.cfg, st.cfg.Name) {
 			rh, rm, _ := config.ParseClock(rt.cfg.Reclaim.Schedule.At)
 			jobs = append(jobs, schedule.Job{Site: st.cfg.Name, Name: "reclaim", Hour: rh, Minute: rm, Location: loc,
@@ -406,15 +474,17 @@ func (s *Server) stopScheduler() {
 	}
 }
 
-// collectMissed reports whether the daily collection was missed: the
-// latest collection in the store is older than a day, or there is none.
-func (s *Server) collectMissed(ctx context.Context, site string, now time.Time) bool {
+// collectMissed reports whether the daily collection of the latest slot
+// (collect_at today, or yesterday before it) was missed: the store has no
+// collection since it. It was not missed when an earlier leader, or this
+// instance before a restart, made it: it is not run twice.
+func (s *Server) collectMissed(ctx context.Context, site string, slot time.Time) bool {
 	last, err := s.st.LatestSnapshotTime(ctx, site)
 	if err != nil {
 		s.log.Warn("read the latest collection time", "site", site, "err", err)
 		return true
 	}
-	return last.IsZero() || now.Sub(last) > 24*time.Hour
+	return last.IsZero() || last.Before(slot)
 }
 
 // Ready reports whether every site had its first check, or the ready

@@ -26,6 +26,9 @@ import (
 type siteState struct {
 	cfg    config.Site
 	client Client
+	// refreshMu makes reads of the store's newer state one at a time, so a
+	// new collection's report model is built once.
+	refreshMu sync.Mutex
 
 	mu          sync.Mutex
 	check       *check.Report
@@ -37,16 +40,15 @@ type siteState struct {
 	report      *report.Report
 	warmed      bool
 	logs        *metrics.Logs // the scheduled log import; nil without logs folders
-	// lastCheckStart is when the latest check started (zero: none since
-	// serve started or was reloaded); lateChecks counts the checks found
-	// late.
+	// lastCheckStart is when the latest check of the current schedule
+	// started (zero: none yet); lateChecks counts the checks found late.
 	lastCheckStart time.Time
 	lateChecks     int64
 }
 
 // carry copies the observations of a site across a reload. The start of
-// the latest check is not carried: the new schedule (its interval may have
-// changed) checks at once, which is not a late check.
+// the latest check is not carried: lateness is judged against one schedule
+// (startScheduler resets it too).
 func (s *siteState) carry() *siteState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -224,38 +226,24 @@ func (s *Server) collectLocked(ctx context.Context, st *siteState) (*collect.Res
 }
 
 // warm loads what the store already knows about a site at start, so that
-// /metrics and the dashboard show licenses before the next collection.
+// /metrics and the dashboard show licenses (and, from another instance or
+// an earlier run, the latest check) before the next run.
 func (s *Server) warm(ctx context.Context, st *siteState) {
 	st.mu.Lock()
 	st.warmed = true
 	st.mu.Unlock()
-	last, err := s.st.LatestSnapshotTime(ctx, st.cfg.Name)
-	if err != nil || last.IsZero() {
-		return
-	}
-	counters, err := s.st.CountersAt(ctx, st.cfg.Name, last)
-	if err != nil {
-		s.log.Warn("read the latest counters", "site", st.cfg.Name, "err", err)
-		return
-	}
+	s.refresh(ctx, st, false)
 	st.mu.Lock()
-	if st.lastCollect.Before(last) {
-		st.counters, st.lastCollect = counters, last
-		if st.collectRun == nil {
-			// The store holds a successful collection: /metrics says so
-			// from the start instead of after serve's own first one.
-			st.collectRun = &metrics.Run{Success: true, NoDuration: true}
+	cold := st.report == nil && !st.lastCollect.IsZero()
+	st.mu.Unlock()
+	if cold {
+		// Building the model of a large site costs as much memory as a
+		// collection: it takes a collection slot.
+		if release, _, err := s.collectSlots.acquire(ctx, false); err == nil {
+			s.refreshReport(ctx, st)
+			release()
 		}
 	}
-	st.mu.Unlock()
-	// Building the model of a large site costs as much memory as a
-	// collection: it takes a collection slot.
-	release, _, err := s.collectSlots.acquire(ctx, false)
-	if err != nil {
-		return
-	}
-	s.refreshReport(ctx, st)
-	release()
 	s.evaluate(s.rt.Load(), st)
 }
 
@@ -263,18 +251,27 @@ func (s *Server) warm(ctx context.Context, st *siteState) {
 // candidates) from the store. It runs after each collection only, so page
 // views never pay for it.
 func (s *Server) refreshReport(ctx context.Context, st *siteState) {
+	if r := s.buildReport(ctx, st); r != nil {
+		st.mu.Lock()
+		st.report = r
+		st.mu.Unlock()
+	}
+}
+
+// buildReport builds the report model from the store; nil when it cannot.
+// The caller holds a collection slot: a large site's model costs as much
+// memory as a collection.
+func (s *Server) buildReport(ctx context.Context, st *siteState) *report.Report {
 	start := time.Now()
 	r, err := report.Build(ctx, s.st, st.cfg.Name, report.Options{NoBacktest: true})
 	if err != nil {
 		if !errors.Is(err, store.ErrUnknownSite) {
 			s.log.Warn("build the report model", "site", st.cfg.Name, "err", err)
 		}
-		return
+		return nil
 	}
-	st.mu.Lock()
-	st.report = r
-	st.mu.Unlock()
 	s.log.Info("report model built", "site", st.cfg.Name, "took", time.Since(start).Round(time.Millisecond))
+	return r
 }
 
 // runOut turns the report's forecasts into the forecast results the alert
@@ -309,8 +306,12 @@ func deref(v *float64) float64 {
 	return *v
 }
 
-// evaluate runs the alert rules on the site's latest state.
+// evaluate runs the alert rules on the site's latest state. Only the
+// leader evaluates: alerts are sent once whatever the number of instances.
 func (s *Server) evaluate(rt *runtime, st *siteState) {
+	if !s.leading.Load() {
+		return
+	}
 	st.mu.Lock()
 	in := alert.Input{Site: st.cfg.Name, Now: s.opts.Now(), Check: st.check, Counters: st.counters,
 		RunOut: runOut(st.report), ExternalURL: rt.cfg.Serve.ExternalURL}

@@ -3,20 +3,17 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/licmon/licmon/internal/store"
 )
 
-func TestPlansAndAudit(t *testing.T) {
+func TestPlansAndAudit(t *testing.T) { forEachBackend(t, testPlansAndAudit) }
+
+func testPlansAndAudit(t *testing.T, be backend) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := be.open(t, store.Options{})
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	id1, err := st.SavePlan(ctx, store.ActionPlan{Site: "prod", Kind: "reclaim", CreatedAt: t0, CreatedBy: "ann", Summary: []byte(`{"n":1}`), Body: []byte(`{"big":true}`)})
 	if err != nil {

@@ -32,7 +32,11 @@ func reconstructedSeries(t *testing.T, s store.Store) []license.DailyCounters {
 // The first collection's snapshot and its backfill are one transaction:
 // a failing backfill leaves nothing, not a collection without history.
 func TestSaveSnapshotBackfillIsAtomic(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+	forEachBackend(t, testSaveSnapshotBackfillIsAtomic)
+}
+
+func testSaveSnapshotBackfillIsAtomic(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	bad := func(*license.Snapshot) []license.DailyCounters {
 		return []license.DailyCounters{{Day: t0.AddDate(0, 0, -2), Type: "no-such-type"}}
@@ -69,7 +73,11 @@ func TestSaveSnapshotBackfillIsAtomic(t *testing.T) {
 // saved them in two transactions) gets it back at the next collection,
 // limited to the days before the first collection.
 func TestSaveSnapshotBackfillRestoresLostHistory(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+	forEachBackend(t, testSaveSnapshotBackfillRestoresLostHistory)
+}
+
+func testSaveSnapshotBackfillRestoresLostHistory(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	mustSave(t, s, small(1, t0)) // the old first save, its backfill lost
 	if got := reconstructedSeries(t, s); len(got) != 0 {
 		t.Fatalf("%d reconstructed points before the repair", len(got))

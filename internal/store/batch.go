@@ -22,6 +22,13 @@ func (s *sqlStore) insertRows(ctx context.Context, tx *sql.Tx, table string, col
 // appends row i's values to dst, so a 100 000-row insert never holds all
 // rows as interface values at once.
 func (s *sqlStore) insertN(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int, dst []any) []any, suffix string) error {
+	if s.dialect == dialectPostgres && suffix == "" && n > 0 {
+		// PostgreSQL's bulk load (pgconn.go).
+		if _, err := tx.ExecContext(ctx, copyPrefix+table, &copyRows{cols: cols, n: n, row: row}); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		return nil
+	}
 	per := max(maxBatchArgs/len(cols), 1)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "

@@ -22,8 +22,20 @@ func big(site string) *license.Snapshot {
 // BenchmarkFirstCollect100k: the first collect of a 100k-user site, including
 // the backfill (target < 10 s, < 300 MB). Each iteration is a new site in
 // the same file, so each is a true first save.
+// Each benchmark runs on SQLite and PostgreSQL (sub-benchmarks sqlite and
+// postgres; the second skips without LICMON_TEST_POSTGRES).
 func BenchmarkFirstCollect100k(b *testing.B) {
-	s, _ := openTemp(b, store.Options{})
+	benchEachBackend(b, benchFirstCollect100k)
+}
+
+func benchEachBackend(b *testing.B, f func(b *testing.B, be backend)) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { f(b, be) })
+	}
+}
+
+func benchFirstCollect100k(b *testing.B, be backend) {
+	s, _ := be.open(b, store.Options{})
 	ctx := context.Background()
 	base := big("x")
 	i := 0
@@ -43,7 +55,11 @@ func BenchmarkFirstCollect100k(b *testing.B) {
 
 // BenchmarkNextCollect100k: a following collect with ~5% changes (target < 3 s).
 func BenchmarkNextCollect100k(b *testing.B) {
-	s, _ := openTemp(b, store.Options{})
+	benchEachBackend(b, benchNextCollect100k)
+}
+
+func benchNextCollect100k(b *testing.B, be backend) {
+	s, _ := be.open(b, store.Options{})
 	ctx := context.Background()
 	snap := big("prod")
 	if _, err := s.SaveSnapshot(ctx, snap); err != nil {

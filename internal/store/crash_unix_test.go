@@ -60,12 +60,14 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(3) // the hook should have killed us
 }
 
-func TestSaveSurvivesSIGKILL(t *testing.T) {
+func TestSaveSurvivesSIGKILL(t *testing.T) { forEachBackend(t, testSaveSurvivesSIGKILL) }
+
+func testSaveSurvivesSIGKILL(t *testing.T, be backend) {
 	s1, _ := crashSnapshots()
 	want := normalized(t, s1)
 	for _, stage := range []string{"begin", "allocations", "users", "before-commit"} {
 		t.Run(stage, func(t *testing.T) {
-			path := t.TempDir() + "/licmon.db"
+			path := be.location(t)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 			cmd.Env = append(os.Environ(), envCrashDB+"="+path, envCrashStage+"="+stage)
 			out, err := cmd.CombinedOutput()

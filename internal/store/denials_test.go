@@ -13,8 +13,10 @@ import (
 	"github.com/licmon/licmon/internal/store"
 )
 
-func TestDenials(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestDenials(t *testing.T) { forEachBackend(t, testDenials) }
+
+func testDenials(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
 	pro := license.Professional

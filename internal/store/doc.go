@@ -29,13 +29,17 @@
 // seconds (UTC), days and months are "2006-01-02"/"2006-01" text, booleans
 // 0/1 integers, tags/roles/custom properties canonical JSON text.
 //
-// Queries use only portable SQL with ? placeholders (rebound to $n for
-// PostgreSQL), INSERT ... RETURNING and ON CONFLICT upserts, so a PostgreSQL
-// backend needs only its own DDL in migrations.
+// Queries use only portable SQL with ? placeholders, INSERT ... RETURNING
+// and ON CONFLICT upserts, so one implementation serves SQLite and
+// PostgreSQL (a postgres:// DSN): the PostgreSQL connection rebinds ? to $n
+// and quotes the column name user, the migrations' DDL is translated
+// (dialect.go), write transactions take an advisory lock as SQLite's
+// IMMEDIATE transactions take the write lock, and bulk inserts use COPY
+// (pgconn.go). The same conformance tests run on both.
 //
 // # Crash safety
 //
-// SaveSnapshot runs in one IMMEDIATE transaction on a WAL database: a
-// process killed at any point leaves the store exactly as of the previous
-// collection.
+// SaveSnapshot runs in one IMMEDIATE transaction on a WAL database (one
+// transaction on PostgreSQL): a process killed at any point leaves the store
+// exactly as of the previous collection.
 package store

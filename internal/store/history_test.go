@@ -13,7 +13,11 @@ import (
 )
 
 func TestSaveSameSnapshotTwiceChangesNothing(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+	forEachBackend(t, testSaveSameSnapshotTwiceChangesNothing)
+}
+
+func testSaveSameSnapshotTwiceChangesNothing(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	snap := small(7, t0)
 	first := mustSave(t, s, snap)
@@ -53,11 +57,13 @@ func TestSaveSameSnapshotTwiceChangesNothing(t *testing.T) {
 
 // TestHistoryEqualsEverySnapshot is the store's central property: for every
 // past collection, the state as of its time equals the snapshot saved then.
-func TestHistoryEqualsEverySnapshot(t *testing.T) {
+func TestHistoryEqualsEverySnapshot(t *testing.T) { forEachBackend(t, testHistoryEqualsEverySnapshot) }
+
+func testHistoryEqualsEverySnapshot(t *testing.T, be backend) {
 	ctx := context.Background()
 	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			s, _ := openTemp(t, store.Options{})
+			s, _ := be.open(t, store.Options{})
 			g := storetest.NewStream(seed)
 			snap := small(seed, t0)
 			var snaps []*license.Snapshot
@@ -112,8 +118,10 @@ func TestHistoryEqualsEverySnapshot(t *testing.T) {
 	}
 }
 
-func TestChangeSummary(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestChangeSummary(t *testing.T) { forEachBackend(t, testChangeSummary) }
+
+func testChangeSummary(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	u := func(id string) license.User { return license.User{ID: id, Directory: "D", UserID: id} }
 	a := func(id string, typ license.Type, user string) license.Allocation {
 		return license.Allocation{ID: id, Type: typ, UserGUID: user, Directory: "D", UserID: user, Created: t0.AddDate(0, -1, 0)}
@@ -146,8 +154,8 @@ func TestChangeSummary(t *testing.T) {
 
 // history builds a hand-made history with known answers:
 // Nov 1 08:00 and 20:00 (two collections on one day), Nov 2, Nov 4 (Nov 3 missed).
-func history(t *testing.T) store.Store {
-	s, _ := openTemp(t, store.Options{})
+func history(t *testing.T, be backend) store.Store {
+	s, _ := be.open(t, store.Options{})
 	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
 	alloc := func(id, user string, created, lastUsed time.Time) license.Allocation {
 		return license.Allocation{ID: id, Type: license.Professional, UserGUID: user, Directory: "D", UserID: user,
@@ -183,8 +191,10 @@ func history(t *testing.T) store.Store {
 	return s
 }
 
-func TestDailyCounters(t *testing.T) {
-	s := history(t)
+func TestDailyCounters(t *testing.T) { forEachBackend(t, testDailyCounters) }
+
+func testDailyCounters(t *testing.T, be backend) {
+	s := history(t, be)
 	got, err := s.DailyCounters(context.Background(), "prod", license.Professional,
 		time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -206,8 +216,10 @@ func TestDailyCounters(t *testing.T) {
 	}
 }
 
-func TestActiveUsers(t *testing.T) {
-	s := history(t)
+func TestActiveUsers(t *testing.T) { forEachBackend(t, testActiveUsers) }
+
+func testActiveUsers(t *testing.T, be backend) {
+	s := history(t, be)
 	ctx := context.Background()
 	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
 	got, err := s.ActiveUsers(ctx, "prod", license.Professional, day(10, 31), day(11, 4).Add(15*time.Hour), store.Day)
@@ -235,8 +247,10 @@ func TestActiveUsers(t *testing.T) {
 	}
 }
 
-func TestUnusedAllocations(t *testing.T) {
-	s := history(t)
+func TestUnusedAllocations(t *testing.T) { forEachBackend(t, testUnusedAllocations) }
+
+func testUnusedAllocations(t *testing.T, be backend) {
+	s := history(t, be)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 4, 12, 0, 0, 0, time.UTC)
 	got, err := s.UnusedAllocations(ctx, "prod", at, 7*24*time.Hour)
@@ -262,8 +276,10 @@ func TestUnusedAllocations(t *testing.T) {
 	}
 }
 
-func TestCapacityUse(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestCapacityUse(t *testing.T) { forEachBackend(t, testCapacityUse) }
+
+func testCapacityUse(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	snap := &license.Snapshot{Site: "prod", At: t0, Capacity: []license.CapacityUse{
 		{UserGUID: "u2", Month: "2026-11", Minutes: 12}, {UserGUID: "u1", Month: "2026-11", Minutes: 6}}}
@@ -290,7 +306,11 @@ func TestCapacityUse(t *testing.T) {
 }
 
 func TestQRSNeverSetDatesAreStoredAsZero(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+	forEachBackend(t, testQRSNeverSetDatesAreStoredAsZero)
+}
+
+func testQRSNeverSetDatesAreStoredAsZero(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	sentinel := time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
 	snap := &license.Snapshot{Site: "prod", At: t0, Allocations: []license.Allocation{

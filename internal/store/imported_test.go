@@ -46,9 +46,11 @@ func series(t *testing.T, s store.Store, site string, typ license.Type, from, to
 // TestImportPrecedence: in the series a measured collection beats an
 // imported value, which beats a reconstructed one; a row that contradicts
 // a collection is reported and not stored, one that agrees is fine.
-func TestImportPrecedence(t *testing.T) {
+func TestImportPrecedence(t *testing.T) { forEachBackend(t, testImportPrecedence) }
+
+func testImportPrecedence(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t, store.Options{})
+	s, _ := be.open(t, store.Options{})
 	mustSave(t, s, small(1, t0)) // 2026-11-02 06:00, the first collection
 	pro, ana := license.Professional, license.Analyzer
 	if err := s.SaveReconstructed(ctx, "prod", []license.DailyCounters{
@@ -111,9 +113,11 @@ func TestImportPrecedence(t *testing.T) {
 
 // TestImportIdempotent: the same rows twice change nothing; corrected rows
 // replace the earlier import of their days and leave the others.
-func TestImportIdempotent(t *testing.T) {
+func TestImportIdempotent(t *testing.T) { forEachBackend(t, testImportIdempotent) }
+
+func testImportIdempotent(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t, store.Options{})
+	s, _ := be.open(t, store.Options{})
 	var rows []license.HistoryDay
 	for d := 1; d <= 10; d++ {
 		rows = append(rows, license.HistoryDay{Day: utcDay(3, d), Type: license.Professional, Licensed: 50, Allocated: int64(30 + d),
@@ -164,9 +168,11 @@ func TestImportIdempotent(t *testing.T) {
 
 // TestImportOnlySite: a site with imported history and no collection is a
 // site like any other: listed, in the stats, with a series.
-func TestImportOnlySite(t *testing.T) {
+func TestImportOnlySite(t *testing.T) { forEachBackend(t, testImportOnlySite) }
+
+func testImportOnlySite(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t, store.Options{})
+	s, _ := be.open(t, store.Options{})
 	rows := []license.HistoryDay{
 		{Day: utcDay(1, 1), Type: license.UserAccess, Licensed: 40, Allocated: 30, Quarantined: 2, QuarantinedKnown: true},
 		{Day: utcDay(2, 1), Type: license.UserAccess, Licensed: 40, Allocated: 33},
@@ -214,9 +220,11 @@ func TestImportOnlySite(t *testing.T) {
 
 // TestImportRejectsBadRows: the store checks what it is given even though
 // the CSV reader already did, and stores nothing of a bad batch.
-func TestImportRejectsBadRows(t *testing.T) {
+func TestImportRejectsBadRows(t *testing.T) { forEachBackend(t, testImportRejectsBadRows) }
+
+func testImportRejectsBadRows(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t, store.Options{})
+	s, _ := be.open(t, store.Options{})
 	ok := license.HistoryDay{Day: utcDay(1, 1), Type: license.Analyzer, Licensed: 1, Allocated: 1}
 	for _, bad := range []license.HistoryDay{
 		{Day: utcDay(1, 2), Type: "tokens", Licensed: 1},

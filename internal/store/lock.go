@@ -15,16 +15,21 @@ var ErrCollectRunning = errors.New("another licmon collect is running")
 // `licmon serve`) do not race: the second would otherwise fail late with a
 // locked database or an out-of-order snapshot. The lock is an OS file lock
 // on dbPath.collect-SITE.lock, released by release or when the process
-// ends, so a killed collection never leaves a stale lock. When another
+// ends, so a killed collection never leaves a stale lock. On a PostgreSQL
+// store it is a session advisory lock instead, which holds across hosts. When another
 // process holds it the error wraps ErrCollectRunning and says what to do.
 func LockCollect(dbPath, site string) (release func(), err error) {
-	path := dbPath + ".collect-" + lockName(site) + ".lock"
-	release, held, err := lockFile(path)
+	var held bool
+	if IsPostgres(dbPath) {
+		release, held, err = lockCollectPostgres(dbPath, site)
+	} else {
+		release, held, err = lockFile(dbPath + ".collect-" + lockName(site) + ".lock")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock the collection of %s: %w", site, err)
 	}
 	if held {
-		return nil, fmt.Errorf("%w for site %s (store %s); try again when it ends", ErrCollectRunning, site, dbPath)
+		return nil, fmt.Errorf("%w for site %s (store %s); try again when it ends", ErrCollectRunning, site, RedactDSN(dbPath))
 	}
 	return release, nil
 }

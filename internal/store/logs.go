@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -15,19 +16,29 @@ import (
 
 // LogStore holds what `licmon logs import` reads from the Qlik Sense logs,
 // kept apart from the QRS history (it is measured from other evidence).
-// Saving is idempotent: every event is keyed by its log identity, so the
-// copies of a row in the active .txt and the rolled .log, and files read
-// twice, are stored once.
+// Sessions and denials are kept as per-user-day aggregates. Saving is
+// idempotent by stream: every service log is a stream named by its first
+// rows, and a batch adds its aggregates only if the offsets of its streams
+// are still where the import found them (see LogStream), so the copies of
+// a file in the active .txt and the rolled .log, and files read twice, are
+// counted once.
 type LogStore interface {
 	// LogFiles lists the files already imported for the site (none for an
 	// unknown site).
 	LogFiles(ctx context.Context, site string) ([]LogFile, error)
-	// SaveLogBatch stores events and file records in one transaction,
-	// creating the site if new.
+	// LogStreams lists how far each stream of the site was read.
+	LogStreams(ctx context.Context, site string) ([]LogStream, error)
+	// SaveLogBatch stores events, stream offsets and file records in one
+	// transaction, creating the site if new, and marks the days it changed
+	// as pending. It fails with ErrLogStreamMoved, saving nothing, when a
+	// stream is no longer at the batch's From.
 	SaveLogBatch(ctx context.Context, site string, b *LogBatch) error
+	// LogPendingDays returns the first and last of the days saved batches
+	// changed and no refresh has recomputed since (zero when none).
+	LogPendingDays(ctx context.Context, site string) (from, to time.Time, err error)
 	// RefreshLogDays recomputes the daily figures (active users and
 	// sessions per type, and the "logs" source of denials_daily) for the UTC
-	// days from..to, after an import touched them.
+	// days from..to and clears their pending marks.
 	RefreshLogDays(ctx context.Context, site string, from, to time.Time) error
 	// LogActivity returns the daily active users and sessions per type in
 	// [from, to] (UTC days), by day then type; Type "" is users whose type
@@ -45,14 +56,20 @@ type LogStore interface {
 	LogReloads(ctx context.Context, site string, failedOnly bool, limit int) ([]LogReload, error)
 }
 
-// LogBatch is a set of events to save.
+// ErrLogStreamMoved means a log stream was read further by another import
+// since this one looked: its rows were not saved a second time.
+var ErrLogStreamMoved = errors.New("another import of the same logs saved rows since this one started (two imports at once?); nothing of this batch was saved")
+
+// LogBatch is a set of events to save. UserDays and DenialDays are added
+// to what the store holds; they must come from the rows of Streams between
+// each stream's From and Consumed.
 type LogBatch struct {
-	Sessions []LogSession
-	Uses     []LogUse
-	Denials  []LogDenial
-	Commands []LogCommand
-	Tasks    []LogTaskRun
-	Reloads  []LogReload
+	UserDays   []LogUserDay
+	DenialDays []LogDenialDay
+	Commands   []LogCommand
+	Tasks      []LogTaskRun
+	Reloads    []LogReload
+	Streams    []LogStream
 	// Files are recorded as imported (save them in the batch after their
 	// last events, so a crash never records a file half read).
 	Files []LogFile
@@ -60,37 +77,50 @@ type LogBatch struct {
 
 // Len is the number of rows the batch writes.
 func (b *LogBatch) Len() int {
-	return len(b.Sessions) + len(b.Uses) + len(b.Denials) + len(b.Commands) + len(b.Tasks) + len(b.Reloads) + len(b.Files)
+	return len(b.UserDays) + len(b.DenialDays) + len(b.Commands) + len(b.Tasks) + len(b.Reloads) + len(b.Streams) + len(b.Files)
 }
 
 // Reset empties the batch, keeping its capacity.
 func (b *LogBatch) Reset() {
-	b.Sessions, b.Uses, b.Denials, b.Commands = b.Sessions[:0], b.Uses[:0], b.Denials[:0], b.Commands[:0]
-	b.Tasks, b.Reloads, b.Files = b.Tasks[:0], b.Reloads[:0], b.Files[:0]
+	b.UserDays, b.DenialDays, b.Commands = b.UserDays[:0], b.DenialDays[:0], b.Commands[:0]
+	b.Tasks, b.Reloads, b.Streams, b.Files = b.Tasks[:0], b.Reloads[:0], b.Streams[:0], b.Files[:0]
 }
 
-// LogSession is a user session or a half of one (Start or Stop zero).
-type LogSession struct {
-	Key, User, Node string
-	Start, Stop     time.Time
+// LogUserDay is the sessions of one user started on one UTC day: proxy
+// sessions, and engine sessions apart (the engine's count stands in where
+// the proxy's is 0: a node whose proxy logs are missing); and the access
+// type of the user's latest license use that day that names one (Type ""
+// when none), used at TypeAt. A user's type on a day without such a use is
+// that of their latest earlier one, else of their first later one.
+type LogUserDay struct {
+	Day            time.Time
+	User           string
+	Sessions       int64
+	EngineSessions int64
+	Type           license.Type
+	TypeAt         time.Time
 }
 
-// LogUse is a license use naming the user's access type.
-type LogUse struct {
-	User string
-	At   time.Time
-	Type license.Type
-}
-
-// LogDenial is one access denial; Type "" when the log does not name it.
-type LogDenial struct {
-	ID           string
-	At           time.Time
-	User         string
+// LogDenialDay is the denials of one user on one UTC day of one type ("" =
+// the log does not name it) and kind.
+type LogDenialDay struct {
+	Day          time.Time
 	Type         license.Type
+	User         string
 	SessionLimit bool
-	Message      string
-	Node         string
+	Denials      int64
+}
+
+// LogStream is how far one service-log stream was read: Consumed is the
+// byte offset after the last row counted, Tail the hex of the bytes before
+// it, Rows the rows counted. In a batch, From is the offset the import
+// found (0 for a new stream) and Rows the rows the batch adds.
+type LogStream struct {
+	Ident    string
+	From     int64
+	Consumed int64
+	Tail     string
+	Rows     int64
 }
 
 // LogCommand is a license command of the repository security audit log.
@@ -135,6 +165,8 @@ type LogFile struct {
 	Rows       int64
 	Warnings   int64
 	ImportedAt time.Time
+	// Ident is the stream the file belongs to ("" for a script log).
+	Ident string
 }
 
 // LogActiveDay is one day's activity of one type from the logs.
@@ -184,7 +216,17 @@ func logKey(s string) int64 {
 	return int64(h)
 }
 
-func dayText(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+// dayText is t's UTC day as YYYY-MM-DD (what time.DateOnly formats,
+// without the formatter: it runs for every saved row).
+func dayText(t time.Time) string {
+	y, m, d := t.UTC().Date()
+	if y < 0 || y > 9999 {
+		return t.UTC().Format(time.DateOnly)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
 
 func nullTime(t time.Time) any {
 	if t.IsZero() {
@@ -195,11 +237,11 @@ func nullTime(t time.Time) any {
 
 func (s *sqlStore) LogFiles(ctx context.Context, site string) ([]LogFile, error) {
 	var out []LogFile
-	err := scanAll(ctx, s.db, s.q(`SELECT f.path, f.size, f.checksum, f.kind, f.node, f.rows_read, f.warnings, f.imported_at
+	err := scanAll(ctx, s.db, s.q(`SELECT f.path, f.size, f.checksum, f.kind, f.node, f.rows_read, f.warnings, f.imported_at, f.ident
 		FROM log_files f JOIN sites s ON s.id = f.site_id WHERE s.name = ? ORDER BY f.path`), []any{site}, func(r *sql.Rows) error {
 		var f LogFile
 		var at int64
-		if err := r.Scan(&f.Path, &f.Size, &f.Checksum, &f.Kind, &f.Node, &f.Rows, &f.Warnings, &at); err != nil {
+		if err := r.Scan(&f.Path, &f.Size, &f.Checksum, &f.Kind, &f.Node, &f.Rows, &f.Warnings, &at, &f.Ident); err != nil {
 			return err
 		}
 		f.ImportedAt = time.Unix(at, 0).UTC()
@@ -208,6 +250,23 @@ func (s *sqlStore) LogFiles(ctx context.Context, site string) ([]LogFile, error)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list imported log files of %s: %w", site, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) LogStreams(ctx context.Context, site string) ([]LogStream, error) {
+	var out []LogStream
+	err := scanAll(ctx, s.db, s.q(`SELECT l.ident, l.consumed, l.tail, l.rows_read
+		FROM log_streams l JOIN sites s ON s.id = l.site_id WHERE s.name = ? ORDER BY l.ident`), []any{site}, func(r *sql.Rows) error {
+		var x LogStream
+		if err := r.Scan(&x.Ident, &x.Consumed, &x.Tail, &x.Rows); err != nil {
+			return err
+		}
+		out = append(out, x)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list log streams of %s: %w", site, err)
 	}
 	return out, nil
 }
@@ -225,16 +284,37 @@ func (s *sqlStore) SaveLogBatch(ctx context.Context, site string, b *LogBatch) e
 	if err != nil {
 		return err
 	}
-	if s.dialect == dialectSQLite {
-		// A batch's sorted inserts walk the event tables' B-trees from end
-		// to end; with SQLite's default 2 MB page cache each walk reads the
-		// pages again from the OS. 32 MB holds a year of a large site's
-		// event pages; it is a bound, not a cost that grows with the input.
-		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
-			return fmt.Errorf("save logs: %w", err)
+	// The streams first: a batch whose rows another import saved since
+	// this one looked is refused before anything is added.
+	for _, x := range b.Streams {
+		var n int64
+		if x.From > 0 {
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE log_streams SET consumed = ?, tail = ?, rows_read = rows_read + ?
+				WHERE site_id = ? AND ident = ? AND consumed = ?`), x.Consumed, x.Tail, x.Rows, siteID, x.Ident, x.From)
+			if err != nil {
+				return fmt.Errorf("save logs of %s: %w", site, err)
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return fmt.Errorf("save logs of %s: %w", site, err)
+			}
+		}
+		if n == 0 {
+			// A new stream; or, From > 0, a file recorded before streams
+			// (schema 6) whose rows up to From were counted then.
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO log_streams (site_id, ident, consumed, tail, rows_read) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (site_id, ident) DO NOTHING`), siteID, x.Ident, x.Consumed, x.Tail, x.Rows)
+			if err != nil {
+				return fmt.Errorf("save logs of %s: %w", site, err)
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return fmt.Errorf("save logs of %s: %w", site, err)
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("save logs of %s: stream %s: %w", site, x.Ident, ErrLogStreamMoved)
 		}
 	}
-	sortLogBatch(b)
+	mergeLogBatch(b)
 	if err := s.saveLogRows(ctx, tx, siteID, b); err != nil {
 		return fmt.Errorf("save logs of %s: %w", site, err)
 	}
@@ -245,32 +325,26 @@ func (s *sqlStore) SaveLogBatch(ctx context.Context, site string, b *LogBatch) e
 }
 
 func (s *sqlStore) saveLogRows(ctx context.Context, tx *sql.Tx, siteID int64, b *LogBatch) error {
-	if err := s.insertN(ctx, tx, "log_sessions", []string{"site_id", "key", "user", "day", "start", "stop", "node"}, len(b.Sessions),
+	// A day's type is that of its latest use naming one.
+	if err := s.insertN(ctx, tx, "log_user_days", []string{"site_id", "user_name", "day", "sessions", "engine_sessions", "type", "type_at"}, len(b.UserDays),
 		func(i int, dst []any) []any {
-			x := b.Sessions[i]
-			day := x.Start
-			if day.IsZero() {
-				day = x.Stop
+			x := b.UserDays[i]
+			at := int64(0)
+			if x.Type != "" {
+				at = x.TypeAt.Unix()
 			}
-			return append(dst, siteID, logKey(x.Key), x.User, dayText(day), nullTime(x.Start), nullTime(x.Stop), x.Node)
-		}, `ON CONFLICT (site_id, key) DO UPDATE SET
-			day = CASE WHEN excluded.start IS NOT NULL AND (log_sessions.start IS NULL OR excluded.start < log_sessions.start) THEN excluded.day ELSE log_sessions.day END,
-			start = CASE WHEN excluded.start IS NOT NULL AND (log_sessions.start IS NULL OR excluded.start < log_sessions.start) THEN excluded.start ELSE log_sessions.start END,
-			stop = CASE WHEN excluded.stop IS NOT NULL AND (log_sessions.stop IS NULL OR excluded.stop > log_sessions.stop) THEN excluded.stop ELSE log_sessions.stop END`); err != nil {
+			return append(dst, siteID, x.User, dayText(x.Day), x.Sessions, x.EngineSessions, string(x.Type), at)
+		}, `ON CONFLICT (site_id, user_name, day) DO UPDATE SET sessions = log_user_days.sessions + excluded.sessions,
+			engine_sessions = log_user_days.engine_sessions + excluded.engine_sessions,
+			type = CASE WHEN excluded.type <> '' AND excluded.type_at >= log_user_days.type_at THEN excluded.type ELSE log_user_days.type END,
+			type_at = CASE WHEN excluded.type <> '' AND excluded.type_at >= log_user_days.type_at THEN excluded.type_at ELSE log_user_days.type_at END`); err != nil {
 		return err
 	}
-	if err := s.insertN(ctx, tx, "log_uses", []string{"site_id", "user", "day", "type"}, len(b.Uses),
+	if err := s.insertN(ctx, tx, "log_denial_days", []string{"site_id", "day", "type", "user_name", "session_limit", "denials"}, len(b.DenialDays),
 		func(i int, dst []any) []any {
-			x := b.Uses[i]
-			return append(dst, siteID, x.User, dayText(x.At), string(x.Type))
-		}, `ON CONFLICT (site_id, user, day) DO UPDATE SET type = excluded.type`); err != nil {
-		return err
-	}
-	if err := s.insertN(ctx, tx, "log_denials", []string{"site_id", "key", "at", "day", "user", "type", "session_limit", "message", "node"}, len(b.Denials),
-		func(i int, dst []any) []any {
-			x := b.Denials[i]
-			return append(dst, siteID, logKey(x.ID), x.At.Unix(), dayText(x.At), x.User, string(x.Type), x.SessionLimit, x.Message, x.Node)
-		}, `ON CONFLICT (site_id, key) DO NOTHING`); err != nil {
+			x := b.DenialDays[i]
+			return append(dst, siteID, dayText(x.Day), string(x.Type), x.User, x.SessionLimit, x.Denials)
+		}, `ON CONFLICT (site_id, day, type, user_name, session_limit) DO UPDATE SET denials = log_denial_days.denials + excluded.denials`); err != nil {
 		return err
 	}
 	if err := s.insertN(ctx, tx, "log_license_commands", []string{"site_id", "key", "at", "command", "result", "user", "message", "node"}, len(b.Commands),
@@ -295,12 +369,55 @@ func (s *sqlStore) saveLogRows(ctx context.Context, tx *sql.Tx, siteID int64, b 
 			outcome = excluded.outcome, code = excluded.code, title = excluded.title, hint = excluded.hint, error = excluded.error`); err != nil {
 		return err
 	}
-	return s.insertN(ctx, tx, "log_files", []string{"site_id", "path", "size", "checksum", "kind", "node", "rows_read", "warnings", "imported_at"}, len(b.Files),
+	days := pendingDays(b)
+	if err := s.insertN(ctx, tx, "log_pending_days", []string{"site_id", "day"}, len(days),
+		func(i int, dst []any) []any { return append(dst, siteID, days[i]) }, `ON CONFLICT (site_id, day) DO NOTHING`); err != nil {
+		return err
+	}
+	return s.insertN(ctx, tx, "log_files", []string{"site_id", "path", "size", "checksum", "kind", "node", "rows_read", "warnings", "imported_at", "ident"}, len(b.Files),
 		func(i int, dst []any) []any {
 			x := b.Files[i]
-			return append(dst, siteID, x.Path, x.Size, x.Checksum, x.Kind, x.Node, x.Rows, x.Warnings, x.ImportedAt.Unix())
+			return append(dst, siteID, x.Path, x.Size, x.Checksum, x.Kind, x.Node, x.Rows, x.Warnings, x.ImportedAt.Unix(), x.Ident)
 		}, `ON CONFLICT (site_id, path) DO UPDATE SET size = excluded.size, checksum = excluded.checksum, kind = excluded.kind,
-			node = excluded.node, rows_read = excluded.rows_read, warnings = excluded.warnings, imported_at = excluded.imported_at`)
+			node = excluded.node, rows_read = excluded.rows_read, warnings = excluded.warnings, imported_at = excluded.imported_at, ident = excluded.ident`)
+}
+
+// pendingDays lists the days whose daily figures the batch changes: those
+// of its sessions, denials and uses, sorted. (A use also sets the type of
+// the user's days around it that have none; those are refreshed when an
+// import touches them.)
+func pendingDays(b *LogBatch) []string {
+	set := map[string]bool{}
+	for _, x := range b.UserDays {
+		set[dayText(x.Day)] = true
+	}
+	for _, x := range b.DenialDays {
+		set[dayText(x.Day)] = true
+	}
+	out := make([]string, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *sqlStore) LogPendingDays(ctx context.Context, site string) (from, to time.Time, err error) {
+	var f, t sql.NullString
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT MIN(p.day), MAX(p.day) FROM log_pending_days p JOIN sites s ON s.id = p.site_id WHERE s.name = ?`), site)
+	if err := row.Scan(&f, &t); err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("read pending log days of %s: %w", site, err)
+	}
+	if !f.Valid {
+		return time.Time{}, time.Time{}, nil
+	}
+	if from, err = time.Parse(time.DateOnly, f.String); err == nil {
+		to, err = time.Parse(time.DateOnly, t.String)
+	}
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("read pending log days of %s: %w", site, err)
+	}
+	return from, to, nil
 }
 
 func (s *sqlStore) RefreshLogDays(ctx context.Context, site string, from, to time.Time) error {
@@ -318,19 +435,23 @@ func (s *sqlStore) RefreshLogDays(ctx context.Context, site string, from, to tim
 		return fmt.Errorf("refresh log days of %s: %w", site, err)
 	}
 	// A user's type on a day is that of their latest use on or before it,
-	// else of their first later use (a user seen before any usage row).
+	// else of their first later use (a user seen before any usage row). The
+	// day's sessions are the proxy's, or the engine's where the proxy logs
+	// show none; a day with a use and no session is no activity.
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO log_active_daily (site_id, day, type, users, sessions)
 		SELECT ?, day, typ, COUNT(*), SUM(n) FROM (
-			SELECT d.day AS day, d.n AS n, COALESCE(
-				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user AND u.day <= d.day ORDER BY u.day DESC LIMIT 1),
-				(SELECT u.type FROM log_uses u WHERE u.site_id = ? AND u.user = d.user AND u.day > d.day ORDER BY u.day LIMIT 1),
+			SELECT d.day AS day, CASE WHEN d.sessions > 0 THEN d.sessions ELSE d.engine_sessions END AS n, COALESCE(
+				(SELECT u.type FROM log_user_days u WHERE u.site_id = d.site_id AND u.user_name = d.user_name AND u.day <= d.day AND u.type <> ''
+					ORDER BY u.day DESC LIMIT 1),
+				(SELECT u.type FROM log_user_days u WHERE u.site_id = d.site_id AND u.user_name = d.user_name AND u.day > d.day AND u.type <> ''
+					ORDER BY u.day LIMIT 1),
 				'') AS typ
-			FROM (SELECT day, user, COUNT(*) AS n FROM log_sessions WHERE site_id = ? AND day >= ? AND day <= ? GROUP BY day, user) d
-		) GROUP BY day, typ`), siteID, siteID, siteID, siteID, f, t); err != nil {
+			FROM log_user_days d WHERE d.site_id = ? AND d.day >= ? AND d.day <= ? AND (d.sessions > 0 OR d.engine_sessions > 0)
+		) x GROUP BY day, typ`), siteID, siteID, f, t); err != nil {
 		return fmt.Errorf("refresh log days of %s: %w", site, err)
 	}
 	var days []license.DenialDay
-	err = scanAll(ctx, tx, s.q(`SELECT day, type, COUNT(*), COUNT(DISTINCT NULLIF(LOWER(user), '')) FROM log_denials
+	err = scanAll(ctx, tx, s.q(`SELECT day, type, SUM(denials), COUNT(DISTINCT NULLIF(LOWER(user_name), '')) FROM log_denial_days
 		WHERE site_id = ? AND day >= ? AND day <= ? AND type <> '' GROUP BY day, type ORDER BY day, type`),
 		[]any{siteID, f, t}, func(r *sql.Rows) error {
 			var d license.DenialDay
@@ -352,14 +473,22 @@ func (s *sqlStore) RefreshLogDays(ctx context.Context, site string, from, to tim
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("refresh log days: %w", err)
 	}
-	// Keep only types licmon knows; a future Qlik kind is left in log_denials.
+	// Keep only types licmon knows; a future Qlik kind is left in log_denial_days.
 	known := days[:0]
 	for _, d := range days {
 		if d.Type.Valid() {
 			known = append(known, d)
 		}
 	}
-	return s.SaveDenials(ctx, site, license.DenialsFromLogs, known)
+	if err := s.SaveDenials(ctx, site, license.DenialsFromLogs, known); err != nil {
+		return err
+	}
+	// Cleared last: a crash before this leaves the days pending, and the
+	// next import recomputes them.
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM log_pending_days WHERE site_id = ? AND day >= ? AND day <= ?`), siteID, f, t); err != nil {
+		return fmt.Errorf("refresh log days of %s: %w", site, err)
+	}
+	return nil
 }
 
 func (s *sqlStore) LogActivity(ctx context.Context, site string, from, to time.Time) ([]LogActiveDay, error) {
@@ -394,17 +523,22 @@ func (s *sqlStore) LogSummary(ctx context.Context, site string) (*LogSummary, er
 	sum := &LogSummary{Denials: map[license.Type]int64{}}
 	var from, to sql.NullString
 	var sfrom, sto sql.NullString
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(rows_read), 0), COALESCE(SUM(warnings), 0) FROM log_files WHERE site_id = ?`), siteID)
+	// Rows: those counted in streams, and those of files recorded before
+	// streams existed (schema 6).
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN ident = '' THEN rows_read ELSE 0 END), 0) +
+		COALESCE((SELECT SUM(rows_read) FROM log_streams WHERE site_id = ?), 0), COALESCE(SUM(warnings), 0) FROM log_files WHERE site_id = ?`), siteID, siteID)
 	if err := row.Scan(&sum.Files, &sum.Rows, &sum.Warnings); err != nil {
 		return nil, fmt.Errorf("log summary of %s: %w", site, err)
 	}
-	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COUNT(*), COUNT(DISTINCT LOWER(user)) FROM log_sessions WHERE site_id = ?`), siteID)
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COALESCE(SUM(CASE WHEN sessions > 0 THEN sessions ELSE engine_sessions END), 0),
+		COUNT(DISTINCT LOWER(user_name)) FROM log_user_days WHERE site_id = ? AND (sessions > 0 OR engine_sessions > 0)`), siteID)
 	if err := row.Scan(&sfrom, &sto, &sum.Sessions, &sum.Users); err != nil {
 		return nil, fmt.Errorf("log summary of %s: %w", site, err)
 	}
-	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COUNT(DISTINCT NULLIF(LOWER(user), '')),
-		COALESCE(SUM(session_limit), 0), COALESCE(SUM(CASE WHEN type = '' AND session_limit = 0 THEN 1 ELSE 0 END), 0)
-		FROM log_denials WHERE site_id = ?`), siteID)
+	row = s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day), COUNT(DISTINCT NULLIF(LOWER(user_name), '')),
+		COALESCE(SUM(CASE WHEN session_limit <> 0 THEN denials ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN type = '' AND session_limit = 0 THEN denials ELSE 0 END), 0)
+		FROM log_denial_days WHERE site_id = ?`), siteID)
 	if err := row.Scan(&from, &to, &sum.DenialUsers, &sum.SessionLimitDenials, &sum.UntypedDenials); err != nil {
 		return nil, fmt.Errorf("log summary of %s: %w", site, err)
 	}
@@ -431,7 +565,7 @@ func (s *sqlStore) LogSummary(ctx context.Context, site string) (*LogSummary, er
 			sum.To = t
 		}
 	}
-	err = scanAll(ctx, s.db, s.q(`SELECT type, COUNT(*) FROM log_denials WHERE site_id = ? AND type <> '' GROUP BY type`), []any{siteID},
+	err = scanAll(ctx, s.db, s.q(`SELECT type, SUM(denials) FROM log_denial_days WHERE site_id = ? AND type <> '' GROUP BY type`), []any{siteID},
 		func(r *sql.Rows) error {
 			var typ string
 			var n int64
@@ -574,18 +708,58 @@ func (s *sqlStore) LogTaskRuns(ctx context.Context, site, app string, limit int)
 // Key identifies the file record (its path).
 func (f LogFile) Key() string { return f.Path }
 
-// sortLogBatch orders the rows of each table by key, so one batch's
-// inserts walk each B-tree once from left to right.
-func sortLogBatch(b *LogBatch) {
-	sortByKey(b.Sessions, func(x LogSession) string { return x.Key })
-	sortByKey(b.Denials, func(x LogDenial) string { return x.ID })
-	sortByKey(b.Commands, func(x LogCommand) string { return x.ID })
-	sort.Slice(b.Uses, func(i, j int) bool {
-		if b.Uses[i].User != b.Uses[j].User {
-			return b.Uses[i].User < b.Uses[j].User
-		}
-		return b.Uses[i].At.Before(b.Uses[j].At)
+// mergeLogBatch orders the rows of each table by key, so one batch's
+// inserts walk each B-tree once from left to right, and merges rows of the
+// same key (one statement may not update a row twice in PostgreSQL).
+func mergeLogBatch(b *LogBatch) {
+	slices.SortFunc(b.UserDays, func(x, y LogUserDay) int {
+		return cmp.Or(cmp.Compare(x.User, y.User), x.Day.Compare(y.Day))
 	})
+	b.UserDays = mergeSorted(b.UserDays, func(x, y LogUserDay) bool { return x.User == y.User && x.Day.Equal(y.Day) },
+		func(into *LogUserDay, x LogUserDay) {
+			into.Sessions += x.Sessions
+			into.EngineSessions += x.EngineSessions
+			if x.Type != "" && (into.Type == "" || !x.TypeAt.Before(into.TypeAt)) {
+				into.Type, into.TypeAt = x.Type, x.TypeAt
+			}
+		})
+	slices.SortFunc(b.DenialDays, func(x, y LogDenialDay) int {
+		return cmp.Or(x.Day.Compare(y.Day), cmp.Compare(x.Type, y.Type), cmp.Compare(x.User, y.User), cmp.Compare(boolInt(x.SessionLimit), boolInt(y.SessionLimit)))
+	})
+	b.DenialDays = mergeSorted(b.DenialDays, func(x, y LogDenialDay) bool {
+		return x.Day.Equal(y.Day) && x.Type == y.Type && x.User == y.User && x.SessionLimit == y.SessionLimit
+	}, func(into *LogDenialDay, x LogDenialDay) { into.Denials += x.Denials })
+	sortByKey(b.Commands, func(x LogCommand) string { return x.ID })
+	sortByKey(b.Tasks, func(x LogTaskRun) string { return x.ID })
+	b.Commands = mergeSorted(b.Commands, func(x, y LogCommand) bool { return x.ID == y.ID }, func(*LogCommand, LogCommand) {})
+	b.Tasks = mergeSorted(b.Tasks, func(x, y LogTaskRun) bool { return x.ID == y.ID }, func(into *LogTaskRun, x LogTaskRun) {
+		if into.Start.IsZero() {
+			into.Start = x.Start
+		}
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mergeSorted folds adjacent rows that are the same key into the first.
+func mergeSorted[T any](rows []T, same func(a, b T) bool, fold func(into *T, x T)) []T {
+	if len(rows) < 2 {
+		return rows
+	}
+	out := rows[:1]
+	for _, x := range rows[1:] {
+		if last := &out[len(out)-1]; same(*last, x) {
+			fold(last, x)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // sortByKey sorts rows by the logKey of their identity, hashing each row

@@ -2,8 +2,7 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
+	"errors"
 	"testing"
 	"time"
 
@@ -14,42 +13,61 @@ import (
 	"github.com/licmon/licmon/internal/store"
 )
 
-func TestLogBatchIdempotentAndDaily(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestLogBatchIdempotentAndDaily(t *testing.T) { forEachBackend(t, testLogBatchIdempotentAndDaily) }
+
+func testLogBatchIdempotentAndDaily(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	b := &store.LogBatch{
-		Sessions: []store.LogSession{
-			{Key: "s1", User: `CORP\anna`, Start: at(2, 9), Node: "n1"},
-			{Key: "s2", User: `CORP\bob`, Start: at(2, 10), Node: "n1"},
-			{Key: "s3", User: `CORP\anna`, Start: at(3, 9), Node: "n1"},
-			{Key: "s4", User: `CORP\carl`, Start: at(3, 9), Node: "n1"},
+		UserDays: []store.LogUserDay{
+			{Day: at(2, 0), User: `CORP\anna`, Sessions: 1, Type: license.Professional, TypeAt: at(2, 9)},
+			{Day: at(2, 0), User: `CORP\bob`, Sessions: 1, Type: license.Analyzer, TypeAt: at(2, 10)},
+			{Day: at(3, 0), User: `CORP\anna`, Sessions: 1},
+			{Day: at(3, 0), User: `CORP\carl`, Sessions: 1},
+			// A use with no session that day: gil's type, not activity.
+			{Day: at(3, 0), User: `CORP\gil`, Type: license.Analyzer, TypeAt: at(3, 8)},
 		},
-		Uses: []store.LogUse{{User: `CORP\anna`, At: at(2, 9), Type: license.Professional}, {User: `CORP\bob`, At: at(2, 10), Type: license.Analyzer}},
-		Denials: []store.LogDenial{
-			{ID: "d1", At: at(2, 11), User: `CORP\dan`, Type: license.Professional},
-			{ID: "d2", At: at(2, 12), User: `CORP\dan`, Type: license.Professional},
-			{ID: "d3", At: at(2, 12), User: `CORP\eve`, Type: license.Professional},
-			{ID: "d4", At: at(2, 13), User: `CORP\anna`, SessionLimit: true},
+		DenialDays: []store.LogDenialDay{
+			{Day: at(2, 0), User: `CORP\dan`, Type: license.Professional, Denials: 2},
+			{Day: at(2, 0), User: `CORP\eve`, Type: license.Professional, Denials: 1},
+			{Day: at(2, 0), User: `CORP\anna`, SessionLimit: true, Denials: 1},
 		},
 		Tasks: []store.LogTaskRun{{ID: "t1", TaskID: "T", Task: "Reload License Monitor", AppID: "a", App: "License Monitor",
 			Start: at(2, 1), End: at(2, 1).Add(5 * time.Minute), Status: "FinishedFail", Result: "65"}},
 		Reloads: []store.LogReload{{File: "a.2026_03_02_01_00_10.log", AppID: "a", Start: at(2, 1).Add(10 * time.Second),
 			End: at(2, 1).Add(4 * time.Minute), Outcome: "failed", Code: "rest-401", Title: "REST connection rejected"}},
-		Files: []store.LogFile{{Path: "n1/Proxy/Audit/x.log", Size: 10, Checksum: "c", Kind: "proxy activity", Node: "n1", Rows: 4}},
+		Streams: []store.LogStream{{Ident: "n1_auditactivity_proxy:1", Consumed: 400, Tail: "0a", Rows: 4}},
+		Files:   []store.LogFile{{Path: "n1/Proxy/Audit/x.log", Size: 400, Checksum: "c", Kind: "proxy activity", Node: "n1", Rows: 4, Ident: "n1_auditactivity_proxy:1"}},
 	}
-	// The stop half of s1 arrives in another file (the rolled copy also
-	// repeats every row): counts must not change.
-	for range 2 {
-		if err := s.SaveLogBatch(ctx, "prod", b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.SaveLogBatch(ctx, "prod", &store.LogBatch{Sessions: []store.LogSession{{Key: "s1", User: `CORP\anna`, Stop: at(2, 17), Node: "n1"}}}); err != nil {
+	if err := s.SaveLogBatch(ctx, "prod", b); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RefreshLogDays(ctx, "prod", at(1, 0), at(31, 0)); err != nil {
+	// The same rows again (a second import that read the same stretch of
+	// the stream): refused, nothing counted twice.
+	if err := s.SaveLogBatch(ctx, "prod", b); !errors.Is(err, store.ErrLogStreamMoved) {
+		t.Fatalf("the same stretch saved twice: %v", err)
+	}
+	// The stream's next stretch: engine summaries of anna's sessions (the
+	// proxy's count stands) and of fay, whose node's proxy log is missing;
+	// an earlier use of bob's that day names another type (the latest use
+	// of the day names it).
+	if err := s.SaveLogBatch(ctx, "prod", &store.LogBatch{
+		UserDays: []store.LogUserDay{{Day: at(2, 0), User: `CORP\anna`, EngineSessions: 2}, {Day: at(3, 0), User: `CORP\fay`, EngineSessions: 1},
+			{Day: at(2, 0), User: `CORP\bob`, Type: license.Professional, TypeAt: at(2, 8)}},
+		Streams: []store.LogStream{{Ident: "n1_auditactivity_proxy:1", From: 400, Consumed: 500, Tail: "0b", Rows: 2}},
+	}); err != nil {
 		t.Fatal(err)
+	}
+	from, to, err := s.LogPendingDays(ctx, "prod")
+	if err != nil || !from.Equal(at(2, 0)) || !to.Equal(at(3, 0)) {
+		t.Fatalf("pending days: %v..%v %v", from, to, err)
+	}
+	if err := s.RefreshLogDays(ctx, "prod", from, to); err != nil {
+		t.Fatal(err)
+	}
+	if from, _, err := s.LogPendingDays(ctx, "prod"); err != nil || !from.IsZero() {
+		t.Fatalf("days still pending after the refresh: %v %v", from, err)
 	}
 	got, err := s.LogActivity(ctx, "prod", at(1, 0), at(31, 0))
 	if err != nil {
@@ -58,7 +76,7 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 	want := []store.LogActiveDay{
 		{Day: at(2, 0), Type: license.Analyzer, Users: 1, Sessions: 1},
 		{Day: at(2, 0), Type: license.Professional, Users: 1, Sessions: 1},
-		{Day: at(3, 0), Type: "", Users: 1, Sessions: 1}, // carl: no use row names his type
+		{Day: at(3, 0), Type: "", Users: 2, Sessions: 2}, // carl and fay: no use row names their type
 		{Day: at(3, 0), Type: license.Professional, Users: 1, Sessions: 1},
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -75,8 +93,8 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Sessions != 4 || sum.Users != 3 || sum.Denials[license.Professional] != 3 || sum.SessionLimitDenials != 1 ||
-		sum.FailedTaskRuns != 1 || sum.FailedReloads != 1 || !sum.From.Equal(at(2, 0)) || !sum.To.Equal(at(3, 0)) || sum.Files != 1 {
+	if sum.Sessions != 5 || sum.Users != 4 || sum.Denials[license.Professional] != 3 || sum.SessionLimitDenials != 1 || sum.DenialUsers != 3 ||
+		sum.FailedTaskRuns != 1 || sum.FailedReloads != 1 || !sum.From.Equal(at(2, 0)) || !sum.To.Equal(at(3, 0)) || sum.Files != 1 || sum.Rows != 6 {
 		t.Errorf("summary: %+v", sum)
 	}
 	runs, err := s.LogTaskRuns(ctx, "prod", "license monitor", 10)
@@ -87,32 +105,28 @@ func TestLogBatchIdempotentAndDaily(t *testing.T) {
 		t.Fatalf("task runs: %+v", runs)
 	}
 	files, err := s.LogFiles(ctx, "prod")
-	if err != nil || len(files) != 1 || files[0].Checksum != "c" {
+	if err != nil || len(files) != 1 || files[0].Checksum != "c" || files[0].Ident != "n1_auditactivity_proxy:1" {
 		t.Fatalf("files: %+v %v", files, err)
+	}
+	streams, err := s.LogStreams(ctx, "prod")
+	if err != nil || len(streams) != 1 || streams[0].Consumed != 500 || streams[0].Tail != "0b" || streams[0].Rows != 6 {
+		t.Fatalf("streams: %+v %v", streams, err)
 	}
 }
 
 // A migration missing below the latest recorded one (branches land in any
 // order) is applied on open.
-func TestMigrationGapApplied(t *testing.T) {
+func TestMigrationGapApplied(t *testing.T) { forEachBackend(t, testMigrationGapApplied) }
+
+func testMigrationGapApplied(t *testing.T, be backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "licmon.db")
+	path := be.location(t)
 	s, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DROP TABLE denials_daily"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = 4"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	be.exec(t, path, "DROP TABLE denials_daily", "DELETE FROM schema_migrations WHERE version = 4")
 	s, err = store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatalf("reopen with a gap: %v", err)

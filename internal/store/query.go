@@ -60,24 +60,42 @@ func (s *sqlStore) Collections(ctx context.Context, site string, from, to time.T
 	return out, nil
 }
 
+// collectionRef is the collection a read at a time rests on.
+type collectionRef struct {
+	siteID, id int64
+	// latest tells whether it is the site's newest collection, which lets
+	// reads use the current-state index.
+	latest bool
+	// users and allocations are its counts, the capacity hints of the
+	// per-user reads (a 100k-row slice grown by appending copies itself
+	// about twenty times).
+	users, allocations int
+}
+
 // collectionAt resolves the last collection of site at or before at.
-// ok is false when there is none; latest tells whether it is the newest
-// collection, which lets reads use the current-state index.
-func (s *sqlStore) collectionAt(ctx context.Context, site string, at time.Time) (siteID, cid int64, latest, ok bool, err error) {
-	siteID, err = s.siteID(ctx, s.db, site, at, false)
-	if err != nil {
-		return 0, 0, false, false, err
+// ok is false when there is none.
+func (s *sqlStore) collectionAt(ctx context.Context, site string, at time.Time) (ref collectionRef, ok bool, err error) {
+	if ref.siteID, err = s.siteID(ctx, s.db, site, at, false); err != nil {
+		return ref, false, err
 	}
 	var maxID int64
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT
-		COALESCE((SELECT id FROM collections WHERE site_id = ? AND at <= ? ORDER BY at DESC LIMIT 1), 0),
-		COALESCE((SELECT id FROM collections WHERE site_id = ? ORDER BY at DESC LIMIT 1), 0)`),
-		siteID, at.Unix(), siteID).Scan(&cid, &maxID)
-	if err != nil {
-		return 0, 0, false, false, fmt.Errorf("find collection of %s at %s: %w", site, at.Format(time.RFC3339), err)
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT c.id, c.users, c.allocations,
+		(SELECT m.id FROM collections m WHERE m.site_id = c.site_id ORDER BY m.at DESC LIMIT 1)
+		FROM collections c WHERE c.site_id = ? AND c.at <= ? ORDER BY c.at DESC LIMIT 1`),
+		ref.siteID, at.Unix()).Scan(&ref.id, &ref.users, &ref.allocations, &maxID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ref, false, nil
 	}
-	return siteID, cid, cid == maxID, cid != 0, nil
+	if err != nil {
+		return ref, false, fmt.Errorf("find collection of %s at %s: %w", site, at.Format(time.RFC3339), err)
+	}
+	ref.latest = ref.id == maxID
+	return ref, true, nil
 }
+
+// capHint bounds a stored count used as a slice capacity, so a damaged
+// count cannot make a read allocate absurdly.
+func capHint(n int) int { return min(max(n, 0), 1<<22) }
 
 // versionsAt builds the query for the rows of a *_versions table (aliased
 // v in sel) valid at collection cid, restricted by filter (with filterArgs)
@@ -101,21 +119,21 @@ func versionsAt(sel, filter string, filterArgs []any, latest bool, cid int64, or
 }
 
 func (s *sqlStore) CountersAt(ctx context.Context, site string, at time.Time) ([]license.Counters, error) {
-	_, cid, _, ok, err := s.collectionAt(ctx, site, at)
+	ref, ok, err := s.collectionAt(ctx, site, at)
 	if err != nil || !ok {
 		return nil, err
 	}
 	// Not wrapped: callers (the report) say whose counters they read.
-	return s.countersOf(ctx, s.db, cid)
+	return s.countersOf(ctx, s.db, ref.id)
 }
 
 func (s *sqlStore) LicenseAt(ctx context.Context, site string, at time.Time) (*license.SiteLicense, error) {
-	siteID, cid, latest, ok, err := s.collectionAt(ctx, site, at)
+	ref, ok, err := s.collectionAt(ctx, site, at)
 	if err != nil || !ok {
 		return nil, err
 	}
 	q, args := versionsAt(`SELECT model, product, name, organization, serial_tail, license_valid_to,
-		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions v`, "v.site_id = ?", []any{siteID}, latest, cid, false)
+		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions v`, "v.site_id = ?", []any{ref.siteID}, ref.latest, ref.id, false)
 	l, err := s.scanLicense(ctx, s.db, s.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read license of %s: %w", site, err)
@@ -129,20 +147,25 @@ func (s *sqlStore) LicenseAt(ctx context.Context, site string, at time.Time) (*l
 }
 
 func (s *sqlStore) AllocationsAt(ctx context.Context, site string, at time.Time) ([]license.Allocation, error) {
-	siteID, cid, latest, ok, err := s.collectionAt(ctx, site, at)
+	ref, ok, err := s.collectionAt(ctx, site, at)
 	if err != nil || !ok {
 		return nil, err
 	}
 	q, args := versionsAt(`SELECT k.guid, v.type, u.guid, v.directory, v.user_id, v.created, v.last_used,
 		v.quarantined, v.quarantine_end, v.excess, v.deleted_user
 		FROM allocation_versions v JOIN allocation_keys k ON k.id = v.alloc_key JOIN user_keys u ON u.id = v.user_key`,
-		"v.site_id = ?", []any{siteID}, latest, cid, false)
-	var out []license.Allocation
+		"v.site_id = ?", []any{ref.siteID}, ref.latest, ref.id, false)
+	out := make([]license.Allocation, 0, capHint(ref.allocations))
+	// The scan targets live outside the per-row function: taken by address,
+	// they would otherwise be allocated again for every row.
+	var (
+		a                       license.Allocation
+		created, lastUsed, qEnd sql.NullInt64
+	)
+	dest := []any{&a.ID, &a.Type, &a.UserGUID, &a.Directory, &a.UserID, &created, &lastUsed,
+		&a.Quarantined, &qEnd, &a.Excess, &a.DeletedUser}
 	err = scanAll(ctx, s.db, s.q(q), args, func(r *sql.Rows) error {
-		var a license.Allocation
-		var created, lastUsed, qEnd sql.NullInt64
-		if err := r.Scan(&a.ID, &a.Type, &a.UserGUID, &a.Directory, &a.UserID, &created, &lastUsed,
-			&a.Quarantined, &qEnd, &a.Excess, &a.DeletedUser); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
 		a.Created, a.LastUsed, a.QuarantineEnd = timeOf(created), timeOf(lastUsed), timeOf(qEnd)
@@ -157,20 +180,23 @@ func (s *sqlStore) AllocationsAt(ctx context.Context, site string, at time.Time)
 }
 
 func (s *sqlStore) UsersAt(ctx context.Context, site string, at time.Time) ([]license.User, error) {
-	siteID, cid, latest, ok, err := s.collectionAt(ctx, site, at)
+	ref, ok, err := s.collectionAt(ctx, site, at)
 	if err != nil || !ok {
 		return nil, err
 	}
 	q, args := versionsAt(`SELECT k.guid, v.directory, v.user_id, v.name, v.created, v.inactive, v.blocked,
 		v.removed_externally, v.tags, v.custom_properties, v.roles
-		FROM user_versions v JOIN user_keys k ON k.id = v.user_key`, "v.site_id = ?", []any{siteID}, latest, cid, false)
-	var out []license.User
+		FROM user_versions v JOIN user_keys k ON k.id = v.user_key`, "v.site_id = ?", []any{ref.siteID}, ref.latest, ref.id, false)
+	out := make([]license.User, 0, capHint(ref.users))
+	var (
+		u               license.User
+		created         sql.NullInt64
+		tags, cp, roles sql.NullString
+	)
+	dest := []any{&u.ID, &u.Directory, &u.UserID, &u.Name, &created, &u.Inactive, &u.Blocked,
+		&u.RemovedExternally, &tags, &cp, &roles}
 	err = scanAll(ctx, s.db, s.q(q), args, func(r *sql.Rows) error {
-		var u license.User
-		var created sql.NullInt64
-		var tags, cp, roles sql.NullString
-		if err := r.Scan(&u.ID, &u.Directory, &u.UserID, &u.Name, &created, &u.Inactive, &u.Blocked,
-			&u.RemovedExternally, &tags, &cp, &roles); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
 		u.Created = timeOf(created)
@@ -195,19 +221,22 @@ func (s *sqlStore) UsersAt(ctx context.Context, site string, at time.Time) ([]li
 }
 
 func (s *sqlStore) AuthoringAt(ctx context.Context, site string, at time.Time) ([]license.Authoring, error) {
-	siteID, cid, latest, ok, err := s.collectionAt(ctx, site, at)
+	ref, ok, err := s.collectionAt(ctx, site, at)
 	if err != nil || !ok {
 		return nil, err
 	}
 	q, args := versionsAt(`SELECT k.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
 		v.data_connections_owned, v.last_authored FROM authoring_versions v JOIN user_keys k ON k.id = v.user_key`,
-		"v.site_id = ?", []any{siteID}, latest, cid, true)
+		"v.site_id = ?", []any{ref.siteID}, ref.latest, ref.id, true)
 	var out []license.Authoring
+	var (
+		a    license.Authoring
+		last sql.NullInt64
+	)
+	dest := []any{&a.UserGUID, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
+		&a.DataConnectionsOwned, &last}
 	err = scanAll(ctx, s.db, s.q(q), args, func(r *sql.Rows) error {
-		var a license.Authoring
-		var last sql.NullInt64
-		if err := r.Scan(&a.UserGUID, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
-			&a.DataConnectionsOwned, &last); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
 		a.LastAuthored = timeOf(last)

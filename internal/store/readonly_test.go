@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -55,26 +54,21 @@ func TestReadOnlyOpen(t *testing.T) {
 // TestDamagedStore drops a table and checks that opening the store names
 // the file, says it is damaged and what to do, instead of SQLite's raw
 // "SQL logic error".
-func TestDamagedStore(t *testing.T) {
+func TestDamagedStore(t *testing.T) { forEachBackend(t, testDamagedStore) }
+
+func testDamagedStore(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, path := openTemp(t, store.Options{})
+	s, path := be.open(t, store.Options{})
 	mustSave(t, s, small(1, t0))
 	s.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("DROP TABLE counters"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	be.exec(t, path, "DROP TABLE counters")
 	for _, ro := range []bool{true, false} {
 		_, err := store.Open(ctx, path, store.Options{ReadOnly: ro})
 		if !errors.Is(err, store.ErrDamaged) {
 			t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
 		}
 		msg := err.Error()
-		for _, want := range []string{path, "damaged or not a licmon database", "counters", "backup"} {
+		for _, want := range []string{store.RedactDSN(path), "damaged or not a licmon database", "counters", "backup"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("read-only %v: %q lacks %q", ro, msg, want)
 			}
@@ -119,8 +113,10 @@ func TestStoreFileModes(t *testing.T) {
 // TestLockCollect checks the collection lock: a second lock of the same
 // site and store is refused with the message a user needs, another site is
 // not, and the lock is free again after release.
-func TestLockCollect(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "licmon.db")
+func TestLockCollect(t *testing.T) { forEachBackend(t, testLockCollect) }
+
+func testLockCollect(t *testing.T, be backend) {
+	db := be.location(t)
 	release, err := store.LockCollect(db, "prod")
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +125,7 @@ func TestLockCollect(t *testing.T) {
 	if !errors.Is(err, store.ErrCollectRunning) {
 		t.Fatalf("second lock: %v, want ErrCollectRunning", err)
 	}
-	if want := "another licmon collect is running for site Prod (store " + db + "); try again when it ends"; err.Error() != want {
+	if want := "another licmon collect is running for site Prod (store " + store.RedactDSN(db) + "); try again when it ends"; err.Error() != want {
 		t.Errorf("message = %q\nwant      %q", err, want)
 	}
 	other, err := store.LockCollect(db, "test")

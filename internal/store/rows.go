@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/licmon/licmon/internal/license"
 )
@@ -104,6 +105,9 @@ func parseList(n sql.NullString) ([]string, error) {
 	if !n.Valid {
 		return nil, nil
 	}
+	if v, ok := fastList(n.String); ok {
+		return v, nil
+	}
 	var v []string
 	if err := json.Unmarshal([]byte(n.String), &v); err != nil {
 		return nil, fmt.Errorf("decode stored list: %w", err)
@@ -115,11 +119,106 @@ func parseMap(n sql.NullString) (map[string][]string, error) {
 	if !n.Valid {
 		return nil, nil
 	}
+	if v, ok := fastMap(n.String); ok {
+		return v, nil
+	}
 	var v map[string][]string
 	if err := json.Unmarshal([]byte(n.String), &v); err != nil {
 		return nil, fmt.Errorf("decode stored custom properties: %w", err)
 	}
 	return v, nil
+}
+
+// fastList and fastMap read the lists and custom properties the store
+// itself wrote (jsonList, jsonMap: compact, no escapes in the common case)
+// without encoding/json, which is most of the time of reading 100k users
+// whose custom properties are set. Anything else (an escape, a space, a
+// malformed value) is left to encoding/json: ok is false.
+func fastList(s string) ([]string, bool) {
+	if !utf8.ValidString(s) {
+		return nil, false
+	}
+	v, rest, ok := fastStrings(s)
+	return v, ok && rest == ""
+}
+
+func fastMap(s string) (map[string][]string, bool) {
+	if len(s) < 2 || s[0] != '{' || strings.IndexByte(s, '\\') >= 0 || !utf8.ValidString(s) {
+		return nil, false
+	}
+	out := map[string][]string{}
+	rest := s[1:]
+	if rest == "}" {
+		return out, true
+	}
+	for {
+		k, r, ok := fastString(rest)
+		if !ok || r == "" || r[0] != ':' {
+			return nil, false
+		}
+		v, r, ok := fastStrings(r[1:])
+		if !ok || r == "" {
+			return nil, false
+		}
+		if _, dup := out[k]; dup {
+			return nil, false
+		}
+		out[k] = v
+		switch r[0] {
+		case ',':
+			rest = r[1:]
+		case '}':
+			return out, r == "}"
+		default:
+			return nil, false
+		}
+	}
+}
+
+// fastStrings reads a JSON array of strings without escapes at the start
+// of s and returns what follows it.
+func fastStrings(s string) (v []string, rest string, ok bool) {
+	if len(s) < 2 || s[0] != '[' {
+		return nil, "", false
+	}
+	s = s[1:]
+	if s[0] == ']' {
+		return []string{}, s[1:], true
+	}
+	for {
+		e, r, ok := fastString(s)
+		if !ok || r == "" {
+			return nil, "", false
+		}
+		v = append(v, e)
+		switch r[0] {
+		case ',':
+			s = r[1:]
+		case ']':
+			return v, r[1:], true
+		default:
+			return nil, "", false
+		}
+	}
+}
+
+// fastString reads a JSON string without escapes or control characters at
+// the start of s.
+func fastString(s string) (v, rest string, ok bool) {
+	if len(s) < 2 || s[0] != '"' {
+		return "", "", false
+	}
+	end := strings.IndexByte(s[1:], '"')
+	if end < 0 {
+		return "", "", false
+	}
+	v = s[1 : 1+end]
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' || v[i] < 0x20 {
+			return "", "", false
+		}
+	}
+	return v, s[2+end:], true
 }
 
 func toUserRow(u license.User) userRow {

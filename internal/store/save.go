@@ -144,14 +144,14 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 // collection when the site has no reconstructed history, and returns how
 // many it wrote.
 func (s *sqlStore) backfill(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (int, error) {
-	var have int
+	var have bool
 	var first string
 	err := tx.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM reconstructed_daily WHERE site_id = ?),
 		(SELECT MIN(day) FROM collections WHERE site_id = ?)`), siteID, siteID).Scan(&have, &first)
 	if err != nil {
 		return 0, fmt.Errorf("look up reconstructed history: %w", err)
 	}
-	if have != 0 {
+	if have {
 		return 0, nil
 	}
 	firstDay, err := time.Parse(time.DateOnly, first)

@@ -26,7 +26,7 @@ var migrationFS embed.FS
 // applicationID marks a licmon database in the SQLite header ("LICM").
 const applicationID = 0x4c49434d
 
-// dialect selects placeholder syntax; only SQLite exists today.
+// dialect is the SQL engine behind a sqlStore (see dialect.go).
 type dialect int
 
 const (
@@ -115,9 +115,16 @@ func splitStatements(src string) []string {
 // migrates it to the latest schema. The parent directory is created 0700
 // and a new database file 0600: the store holds every user of the site.
 // With opts.ReadOnly the store must exist and is only read.
+//
+// A path that is a postgres:// or postgresql:// URL opens a PostgreSQL
+// store instead (postgres.go): the same schema and queries, in the DSN's
+// database and schema (search_path).
 func Open(ctx context.Context, path string, opts Options) (Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty path (set db in the config or pass --db)")
+	}
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, opts)
 	}
 	// A plain file name (no "file:" URI) reaches SQLite verbatim, so Windows
 	// paths and names with '%' or '#' work; the driver strips the query.
@@ -208,21 +215,24 @@ func (s *sqlStore) init(ctx context.Context) error {
 		return s.openErr(err)
 	}
 	var appID int64
-	if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
-		return s.openErr(err)
-	}
-	if appID != 0 && appID != applicationID {
-		return fmt.Errorf("open store %s: %w (it belongs to another application)", s.path, ErrNotLicmonDB)
+	if s.dialect == dialectSQLite {
+		if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+			return s.openErr(err)
+		}
+		if appID != 0 && appID != applicationID {
+			return fmt.Errorf("open store %s: %w (it belongs to another application)", s.path, ErrNotLicmonDB)
+		}
 	}
 	if appID == 0 {
-		var tables, ours int
-		err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN name = 'schema_migrations' THEN 1 ELSE 0 END), 0)
-			FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(&tables, &ours)
+		tables, err := s.tableNames(ctx)
 		if err != nil {
 			return s.openErr(err)
 		}
-		if tables > 0 && ours == 0 {
+		if len(tables) > 0 && !tables["schema_migrations"] {
 			return fmt.Errorf("open store %s: %w (it has tables but no licmon schema)", s.path, ErrNotLicmonDB)
+		}
+		if len(tables) == 0 && s.opts.ReadOnly && s.dialect == dialectPostgres {
+			return fmt.Errorf("%w at %s: run licmon collect first, or check --db (and search_path)", ErrNoStore, s.path)
 		}
 	}
 	if s.opts.ReadOnly {
@@ -234,7 +244,7 @@ func (s *sqlStore) init(ctx context.Context) error {
 	if err := s.checkTables(ctx); err != nil {
 		return err
 	}
-	if appID == 0 {
+	if appID == 0 && s.dialect == dialectSQLite {
 		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
 			return fmt.Errorf("mark store %s: %w", s.path, err)
 		}
@@ -242,8 +252,31 @@ func (s *sqlStore) init(ctx context.Context) error {
 	return nil
 }
 
-// openErr turns SQLite's open failures into errors that say what to do.
+// tableNames lists the tables of the store's database (SQLite) or schema
+// (PostgreSQL), in lower case.
+func (s *sqlStore) tableNames(ctx context.Context) (map[string]bool, error) {
+	q := "SELECT lower(name) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+	if s.dialect == dialectPostgres {
+		q = "SELECT lower(table_name) FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+	}
+	out := map[string]bool{}
+	err := scanAll(ctx, s.db, q, nil, func(r *sql.Rows) error {
+		var n string
+		if err := r.Scan(&n); err != nil {
+			return err
+		}
+		out[n] = true
+		return nil
+	})
+	return out, err
+}
+
+// openErr turns SQLite's (and PostgreSQL's) open failures into errors that
+// say what to do.
 func (s *sqlStore) openErr(err error) error {
+	if s.dialect == dialectPostgres {
+		return pgOpenErr(s.path, err)
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
@@ -275,11 +308,11 @@ func (s *sqlStore) checkReadable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&n); err != nil {
+	tables, err := s.tableNames(ctx)
+	if err != nil {
 		return s.openErr(err)
 	}
-	if n == 0 {
+	if !tables["schema_migrations"] {
 		return s.damaged("it has no schema_migrations table")
 	}
 	applied, err := s.appliedVersions(ctx)
@@ -335,7 +368,7 @@ func (s *sqlStore) checkTables(ctx context.Context) error {
 				if i >= len(f) {
 					return ""
 				}
-				return strings.ToLower(strings.Trim(strings.TrimRight(f[i], "("), `"`+"`"))
+				return strings.ToLower(strings.Trim(strings.TrimRight(f[i], "(;"), `"`+"`"))
 			}
 			switch {
 			case len(f) > 2 && f[0] == "CREATE" && f[1] == "TABLE":
@@ -348,20 +381,12 @@ func (s *sqlStore) checkTables(ctx context.Context) error {
 			}
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT lower(name) FROM sqlite_master WHERE type = 'table'")
+	have, err := s.tableNames(ctx)
 	if err != nil {
 		return s.openErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return s.openErr(err)
-		}
+	for n := range have {
 		delete(want, n)
-	}
-	if err := rows.Err(); err != nil {
-		return s.openErr(err)
 	}
 	if len(want) == 0 {
 		return nil
@@ -385,8 +410,18 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// In a transaction: on PostgreSQL it takes the write lock, so two
+	// processes opening a new store do not both create the table.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.openErr(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return s.openErr(err)
+	}
+	if err := tx.Commit(); err != nil {
 		return s.openErr(err)
 	}
 	applied, err := s.appliedVersions(ctx)
@@ -447,6 +482,11 @@ func (s *sqlStore) applyMigration(ctx context.Context, m migration) error {
 		return nil
 	}
 	for _, stmt := range splitStatements(m.sql) {
+		if s.dialect == dialectPostgres {
+			if stmt, err = pgDDL(stmt); err != nil {
+				return fmt.Errorf("migrate store to v%d (%s): %w", m.version, m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("migrate store to v%d (%s): %w", m.version, m.name, err)
 		}
@@ -471,27 +511,10 @@ func (s *sqlStore) Close() error {
 	return s.db.Close()
 }
 
-// q adapts a portable query to the backend's placeholder syntax.
+// q adapts a portable query to the backend (rebind). The PostgreSQL
+// connection rewrites every statement again (pgconn.go), so a query that
+// does not go through q is still right.
 func (s *sqlStore) q(query string) string { return rebind(s.dialect, query) }
-
-// rebind rewrites ? placeholders to $1, $2, ... for PostgreSQL. Queries in
-// this package never contain ? inside string literals.
-func rebind(d dialect, query string) string {
-	if d != dialectPostgres {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 // stage calls the test hook, if any.
 func (s *sqlStore) stage(name string) {

@@ -14,27 +14,36 @@ var statTables = []string{"sites", "collections", "counters", "reconstructed_dai
 	"imported_daily", "schema_migrations"}
 
 func (s *sqlStore) Stats(ctx context.Context) (*Stats, error) {
-	st := &Stats{Path: s.path}
+	st := &Stats{Path: s.path, Engine: "SQLite"}
 	wrap := func(err error) error { return fmt.Errorf("store stats: %w", err) }
-	for _, f := range []string{s.path, s.path + "-wal"} {
-		if fi, err := os.Stat(f); err == nil {
-			st.FileBytes += fi.Size()
+	if s.dialect == dialectSQLite {
+		for _, f := range []string{s.path, s.path + "-wal"} {
+			if fi, err := os.Stat(f); err == nil {
+				st.FileBytes += fi.Size()
+			}
 		}
-	}
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"page_size", &st.PageSize}, {"page_count", &st.Pages}, {"freelist_count", &st.FreePages}} {
-		if err := s.db.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(p.dst); err != nil {
-			return nil, wrap(err)
+		for _, p := range []struct {
+			name string
+			dst  *int64
+		}{{"page_size", &st.PageSize}, {"page_count", &st.Pages}, {"freelist_count", &st.FreePages}} {
+			if err := s.db.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(p.dst); err != nil {
+				return nil, wrap(err)
+			}
 		}
 	}
 	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&st.Schema); err != nil {
 		return nil, wrap(err)
 	}
-	// Bytes per table including its indexes, from dbstat when compiled in.
+	// Bytes per table including its indexes (and on PostgreSQL its TOAST
+	// data), from dbstat when compiled in, or pg_total_relation_size.
 	bytes := map[string]int64{}
-	err := scanAll(ctx, s.db, `SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name GROUP BY m.tbl_name`,
+	sizes := `SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name GROUP BY m.tbl_name`
+	if s.dialect == dialectPostgres {
+		st.Engine = "PostgreSQL"
+		sizes = `SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND c.relkind = 'r'`
+	}
+	err := scanAll(ctx, s.db, sizes,
 		nil, func(r *sql.Rows) error {
 			var n string
 			var b int64
@@ -42,6 +51,9 @@ func (s *sqlStore) Stats(ctx context.Context) (*Stats, error) {
 				return err
 			}
 			bytes[n] = b
+			if s.dialect == dialectPostgres {
+				st.FileBytes += b
+			}
 			return nil
 		})
 	st.BytesExact = err == nil

@@ -10,9 +10,9 @@ import (
 )
 
 // Store is licmon's license history. Every command reads and writes history
-// through it; the only implementation today is SQLite over database/sql, and
-// the interface is shaped so a PostgreSQL backend can be added without
-// touching callers.
+// through it. One implementation over database/sql serves SQLite (a file,
+// the default) and PostgreSQL (a postgres:// DSN), with the same queries
+// and the same behaviour (see dialect.go).
 //
 // Times passed in may be in any location; times returned are UTC. All times
 // are kept at one-second precision.
@@ -128,16 +128,9 @@ type ActivePoint struct {
 	Count  int64
 }
 
-// Collection is one recorded collection.
-type Collection struct {
-	ID          int64
-	Site        string
-	At          time.Time
-	Users       int
-	Allocations int
-	// Changes is the number of per-user rows that changed (ChangeSummary.Total).
-	Changes int
-}
+// Collection is one recorded collection (the type lives in license so
+// that the report, which must not import the store, reads the same one).
+type Collection = license.Collection
 
 // SaveResult describes what SaveSnapshot did.
 type SaveResult struct {
@@ -211,8 +204,14 @@ type CheckResult struct {
 
 // Stats describes the database for `licmon store stats` style output.
 type Stats struct {
-	Path      string
-	FileBytes int64 // main file + WAL
+	// Path is the SQLite file, or the PostgreSQL DSN without its password.
+	Path string
+	// Engine is "SQLite" or "PostgreSQL".
+	Engine string
+	// FileBytes is the main file + WAL (SQLite), or the bytes of the
+	// store's tables with their indexes (PostgreSQL).
+	FileBytes int64
+	// PageSize, Pages and FreePages are SQLite's; zero on PostgreSQL.
 	PageSize  int64
 	Pages     int64
 	FreePages int64
@@ -276,8 +275,9 @@ var (
 	// to its UserCount: users were deleted since the previous collection,
 	// so the caller must read all users and save again.
 	ErrPartialUsers = errors.New("the changed users do not add up to the user count: users were deleted; read all users")
-	// ErrUnknownSite means the store has no history for the named site.
-	ErrUnknownSite = errors.New("no history for this site (run licmon collect first)")
+	// ErrUnknownSite means the store has no history for the named site
+	// (license.ErrUnknownSite: the report wraps the same error).
+	ErrUnknownSite = license.ErrUnknownSite
 	// ErrInvalidSnapshot means the snapshot itself is malformed.
 	ErrInvalidSnapshot = errors.New("invalid snapshot")
 )

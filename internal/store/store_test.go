@@ -54,10 +54,14 @@ func small(seed uint64, at time.Time) *license.Snapshot {
 }
 
 func TestMigrateFromEveryEarlierVersion(t *testing.T) {
+	forEachBackend(t, testMigrateFromEveryEarlierVersion)
+}
+
+func testMigrateFromEveryEarlierVersion(t *testing.T, be backend) {
 	ctx := context.Background()
 	for v := 1; v < store.LatestSchema(); v++ {
 		t.Run("from v"+string(rune('0'+v)), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "licmon.db")
+			path := be.location(t)
 			old, err := store.Open(ctx, path, store.WithMaxVersion(store.Options{}, v))
 			if err != nil {
 				t.Fatal(err)
@@ -211,8 +215,10 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
-func TestSaveRejectsBadSnapshots(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestSaveRejectsBadSnapshots(t *testing.T) { forEachBackend(t, testSaveRejectsBadSnapshots) }
+
+func testSaveRejectsBadSnapshots(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	base := small(1, t0)
 	mustSave(t, s, base)
@@ -251,8 +257,10 @@ func TestSaveRejectsBadSnapshots(t *testing.T) {
 	}
 }
 
-func TestChecks(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestChecks(t *testing.T) { forEachBackend(t, testChecks) }
+
+func testChecks(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	for i, st := range []string{"ok", "critical", "warning"} {
 		if _, err := s.SaveCheck(ctx, store.CheckResult{Site: "prod", At: t0.Add(time.Duration(i) * time.Hour),
@@ -270,8 +278,10 @@ func TestChecks(t *testing.T) {
 	}
 }
 
-func TestStats(t *testing.T) {
-	s, path := openTemp(t, store.Options{})
+func TestStats(t *testing.T) { forEachBackend(t, testStats) }
+
+func testStats(t *testing.T, be backend) {
+	s, path := be.open(t, store.Options{})
 	ctx := context.Background()
 	snap := small(3, t0)
 	mustSave(t, s, snap)
@@ -290,8 +300,14 @@ func TestStats(t *testing.T) {
 		rows["collections"] != 1 || rows["counters"] != int64(len(snap.Counters)) {
 		t.Errorf("row counts %v", rows)
 	}
-	if st.Path != path || st.FileBytes == 0 || len(st.Sites) != 1 || st.Sites[0].Collections != 1 || !st.Sites[0].First.Equal(t0) {
+	if st.Path != store.RedactDSN(path) || st.FileBytes == 0 || len(st.Sites) != 1 || st.Sites[0].Collections != 1 || !st.Sites[0].First.Equal(t0) {
 		t.Errorf("Stats = %+v", st)
+	}
+	if be.name == "postgres" {
+		if st.Engine != "PostgreSQL" || !st.BytesExact || st.PageSize != 0 {
+			t.Errorf("PostgreSQL stats = %+v, want exact sizes from pg_total_relation_size and no pages", st)
+		}
+		return
 	}
 	// The DSN pragmas took effect: the database is in WAL mode.
 	if _, err := os.Stat(path + "-wal"); err != nil {
@@ -300,8 +316,10 @@ func TestStats(t *testing.T) {
 	t.Logf("dbstat available: %v", st.BytesExact)
 }
 
-func TestSitesAndCollections(t *testing.T) {
-	s, _ := openTemp(t, store.Options{})
+func TestSitesAndCollections(t *testing.T) { forEachBackend(t, testSitesAndCollections) }
+
+func testSitesAndCollections(t *testing.T, be backend) {
+	s, _ := be.open(t, store.Options{})
 	ctx := context.Background()
 	if _, err := s.AllocationsAt(ctx, "prod", t0); !errors.Is(err, store.ErrUnknownSite) {
 		t.Errorf("AllocationsAt of an empty store = %v, want ErrUnknownSite", err)
@@ -338,9 +356,11 @@ func TestSitesAndCollections(t *testing.T) {
 // TestPartialUsers: a snapshot holding only the users that changed is
 // merged with the stored users; one whose count does not add up (a user was
 // deleted) is refused with ErrPartialUsers and writes nothing.
-func TestPartialUsers(t *testing.T) {
+func TestPartialUsers(t *testing.T) { forEachBackend(t, testPartialUsers) }
+
+func testPartialUsers(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTemp(t, store.Options{})
+	s, _ := be.open(t, store.Options{})
 	first := small(1, t0)
 	mustSave(t, s, first)
 

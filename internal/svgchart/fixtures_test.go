@@ -39,10 +39,10 @@ func forecastChart(step int) *TimeSeriesChart {
 		YLabel:     "seats",
 		Series:     []Series{{Name: "Professional allocated", Points: history(day(2024, 1, 1), last, step, 310, 460), Style: Area}},
 		Thresholds: []Threshold{{Value: 500, Label: "licensed"}},
-		Forecast:   Forecast{Name: "forecast (80% interval)", Bands: bands(last, 365, step, 460, 0.25)},
+		Forecast:   Forecast{Name: "forecast, 80% interval", Bands: bands(last, 365, step, 460, 0.25)},
 		Markers: []Marker{
-			{T: last, Label: "today"},
-			{T: day(2027, 5, 3), Label: "run-out 2027-05-03", From: day(2027, 4, 10), To: day(2027, 7, 20)},
+			{T: last, Label: "as of 2026-11-26"},
+			{T: day(2027, 5, 3), Label: "run-out 2027-05-03", From: day(2027, 4, 10), To: day(2027, 7, 20), Color: ColorLicensed, Dot: true, Value: 500},
 		},
 	}
 }

@@ -8,9 +8,12 @@ import (
 )
 
 // Gauge is a small semicircle showing "allocated X of Y licensed, Z% used", coloured by
-// warning and critical levels, with an optional run-out line underneath.
+// warning and critical levels, with an optional run-out line underneath. It draws a grey track
+// (the whole license) and the value arc on it, nothing else.
 type Gauge struct {
-	// Width and Height are the viewBox size; default 200×120.
+	// Width and Height are the viewBox size; default 160 wide and as high as its text needs. It
+	// is never drawn larger than that, and a layout that gives it at least 150 px keeps its
+	// smallest text (12 units) at 11 px or more.
 	Width, Height int
 	// Label names what is measured, e.g. "Professional". It is drawn above the arc.
 	Label string
@@ -21,6 +24,8 @@ type Gauge struct {
 	Warn, Crit float64
 	// RunOut is a short note under the numbers, e.g. "run-out 2027-05-03".
 	RunOut string
+	// Of is the word after "X of Y"; default "licensed" (e.g. "minutes" for a capacity pool).
+	Of string
 	// Desc overrides the generated accessible description.
 	Desc string
 }
@@ -118,20 +123,39 @@ func pct(f float64) string {
 }
 
 func (g *Gauge) build() []byte {
-	wd, ht := sizeOr(g.Width, 200), sizeOr(g.Height, 120)
-	w := &buf{b: make([]byte, 0, 2048)}
-	w.open("gauge", int(wd), int(ht), nameOr(g.Label, "Usage")+" gauge", g.description())
-	if g.Label != "" {
-		w.text("sc-title", wd/2, 14, "middle", `font-size="12" font-weight="600"`, g.Label)
+	// The value lines: "425 of 500 licensed", split in two when too wide for the box.
+	wd := sizeOr(g.Width, 160)
+	var lines []string
+	if g.valid() {
+		nums, tail := formatValue(g.Value)+" of "+formatValue(g.Max), nameOr(g.Of, "licensed")
+		if st, _ := g.state(g.Value / g.Max); st == GaugeOver {
+			nums, tail = nums+",", formatValue(g.Value-g.Max)+" over"
+		}
+		lines = []string{nums + " " + tail}
+		if textWidth(lines[0], fontSmall) > wd-8 {
+			lines = []string{nums, tail}
+		}
 	}
-	// Geometry scales with the box: the arc fills the width and leaves room for two text lines.
-	cx := wd / 2
-	r := math.Min(wd/2-20, ht-62)
+	// Geometry: the arc fills the width; the text goes inside and under it.
+	r := wd/2 - 16
 	if r < 10 {
 		r = 10
 	}
-	cy := 30 + r
-	sw := math.Max(6, r/4.5)
+	sw := math.Max(6, r/4)
+	cy := 20 + sw/2 + r
+	runOut := wrapText(g.RunOut, wd-8, fontSmall)
+	defHt := cy + 6 + float64(len(lines)+len(runOut))*legendRow
+	ht := sizeOr(g.Height, int(math.Ceil(defHt)))
+	if g.Height > 0 && cy > ht-8 { // a box too low for the width: shrink the arc to fit
+		r = math.Max(10, ht-28-sw/2)
+		cy = 20 + sw/2 + r
+	}
+	cx := wd / 2
+	w := &buf{b: make([]byte, 0, 2048)}
+	w.open("gauge", int(wd), int(ht), nameOr(g.Label, "Usage")+" gauge", g.description())
+	if g.Label != "" {
+		w.text("sc-title", cx, 13, "middle", small+` font-weight="600"`, g.Label)
+	}
 	arc := func(class string, f0, f1 float64, col, extra string) {
 		f0, f1 = clamp01(f0), clamp01(f1)
 		if f1 <= f0 {
@@ -153,14 +177,14 @@ func (g *Gauge) build() []byte {
 		w.f(y1)
 		w.s(`" fill="none" stroke="`, col, `" `, extra, `/>`)
 	}
-	sws := string(appendCoord(nil, sw))
+	sws := fnum(sw)
 	arc("sc-gauge-track", 0, 1, "#E5E5E5", `stroke-width="`+sws+`"`)
 	if !g.valid() {
 		msg := noData
 		if g.overAllocated() {
 			msg = "none licensed"
 		}
-		w.text("sc-nodata", cx, cy-4, "middle", `font-size="13" fill="`+colMuted+`"`, msg)
+		w.text("sc-nodata", cx, cy-4, "middle", small+` fill="`+colMuted+`"`, msg)
 		w.close()
 		return w.b
 	}
@@ -171,14 +195,15 @@ func (g *Gauge) build() []byte {
 	w.s("</title>")
 	arc("sc-gauge-bar", 0, f, col, `stroke-width="`+sws+`"`)
 	w.s("</g>")
-	w.text("sc-gauge-pct sc-"+st, cx, cy-4, "middle", `font-size="`+string(appendCoord(nil, math.Max(12, r/3.2)))+`" font-weight="700" fill="`+col+`"`, pct(f))
-	of := formatValue(g.Value) + " of " + formatValue(g.Max) + " licensed"
-	if st == GaugeOver {
-		of = formatValue(g.Value) + " of " + formatValue(g.Max) + ", " + formatValue(g.Value-g.Max) + " over"
+	w.text("sc-gauge-pct sc-"+st, cx, cy-3, "middle", `font-size="`+fnum(math.Max(fontTitle, math.Round(r/2.4)))+`" font-weight="700" fill="`+col+`"`, pct(f))
+	y := cy + 4 + fontSmall
+	for _, ln := range lines {
+		w.text("sc-gauge-of", cx, y, "middle", small+` fill="`+colMuted+`"`, ln)
+		y += legendRow
 	}
-	w.text("sc-gauge-of", cx, cy+14, "middle", `font-size="11" fill="`+colMuted+`"`, of)
-	if g.RunOut != "" {
-		w.text("sc-gauge-runout", cx, cy+28, "middle", `font-size="10" fill="`+colText+`"`, g.RunOut)
+	for _, ln := range runOut {
+		w.text("sc-gauge-runout", cx, y, "middle", small+` fill="`+colText+`"`, ln)
+		y += legendRow
 	}
 	w.close()
 	return w.b

@@ -17,11 +17,17 @@ type legendItem struct {
 	color string
 	class string
 	text  string
-	x, y  float64 // top-left of the swatch, set by layoutLegend
+	// key is the data-series attribute shared with what the entry stands for, so a test (or a
+	// reader's tool) can match legend entries to drawn elements.
+	key  string
+	x, y float64 // top-left of the swatch, set by layoutLegend
 }
 
-const legendFont = 11.0
+const legendFont = fontSmall
 
+// legendItems lists what the chart draws, each once: a series' measured part and its
+// reconstructed part only when drawn, the forecast when it has data, a threshold with its value.
+// Unnamed series have no entry.
 func (c *TimeSeriesChart) legendItems(l *tsLayout) []legendItem {
 	var items []legendItem
 	for i, s := range l.series {
@@ -35,12 +41,12 @@ func (c *TimeSeriesChart) legendItems(l *tsLayout) []legendItem {
 		case Dashed:
 			k = swDashed
 		}
-		items = append(items, legendItem{kind: k, color: l.colors[i], class: "sc-s" + itoa(i), text: s.Name})
-		for _, p := range s.Points {
-			if p.Reconstructed && finite(p.V) {
-				items = append(items, legendItem{kind: swRecon, color: l.colors[i], class: "sc-s" + itoa(i) + " sc-reconstructed", text: s.Name + " (reconstructed)"})
-				break
-			}
+		key := "s" + itoa(i)
+		if l.parts[i].real {
+			items = append(items, legendItem{kind: k, color: l.colors[i], class: "sc-s" + itoa(i), text: s.Name, key: key})
+		}
+		if l.parts[i].recon {
+			items = append(items, legendItem{kind: swRecon, color: l.colors[i], class: "sc-s" + itoa(i) + " sc-reconstructed", text: s.Name + " (reconstructed)", key: key + "r"})
 		}
 	}
 	if l.anyForecast {
@@ -48,11 +54,11 @@ func (c *TimeSeriesChart) legendItems(l *tsLayout) []legendItem {
 		if name == "" {
 			name = "forecast"
 		}
-		items = append(items, legendItem{kind: swBand, color: l.fcColor, class: "sc-forecast", text: name})
+		items = append(items, legendItem{kind: swBand, color: l.fcColor, class: "sc-forecast", text: name, key: "fc"})
 	}
-	for _, th := range c.Thresholds {
+	for j, th := range c.Thresholds {
 		if finite(th.Value) && th.Label != "" {
-			items = append(items, legendItem{kind: swThreshold, color: thresholdColor(th), class: "sc-threshold", text: th.Label})
+			items = append(items, legendItem{kind: swThreshold, color: thresholdColor(th), class: "sc-threshold", text: thresholdText(th), key: "t" + itoa(j)})
 		}
 	}
 	return items
@@ -69,7 +75,7 @@ func layoutLegend(items []legendItem, left, right, top float64) int {
 		if x > left && x+wdt > right {
 			x, row = left, row+1
 		}
-		items[i].x, items[i].y = x, top+float64(row)*18
+		items[i].x, items[i].y = x, top+float64(row)*legendRow
 		x += wdt
 	}
 	return row + 1
@@ -84,12 +90,12 @@ func drawLegend(w *buf, items []legendItem) {
 	for _, it := range items {
 		y := it.y + 7
 		col := html_(it.color)
-		w.s(`<g class="sc-legend-item `, html_(it.class), `">`)
+		w.s(`<g class="sc-legend-item `, html_(it.class), `" data-series="`, it.key, `">`)
 		switch it.kind {
 		case swArea, swBand:
-			op := "0.15"
+			op := areaOpacity
 			if it.kind == swBand {
-				op = "0.18"
+				op = bandOpacity
 			}
 			w.rect("sc-swatch", it.x, y-5, 18, 10, `fill="`+col+`" fill-opacity="`+op+`" stroke="none"/>`)
 			dash := ""
@@ -102,11 +108,11 @@ func drawLegend(w *buf, items []legendItem) {
 		case swDashed:
 			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-dasharray="6 4"`)
 		case swRecon:
-			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-opacity="0.55" stroke-dasharray="2 3"`)
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-opacity="0.6" stroke-dasharray="4 3"`)
 		case swThreshold:
-			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="1.5" stroke-dasharray="4 3"`)
+			w.line("sc-swatch", it.x, y, it.x+18, y, `stroke="`+col+`" stroke-width="2" stroke-dasharray="4 3"`)
 		}
-		w.text("sc-legend-text", it.x+22, y+4, "", `font-size="11"`, it.text)
+		w.text("sc-legend-text sc-label", it.x+22, y+4, "", small, it.text)
 		w.s("</g>")
 	}
 	w.s("</g>")

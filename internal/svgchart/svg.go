@@ -22,12 +22,34 @@ type Chart interface {
 // forms of colour blindness; yellow is left out because it has too little contrast on white.
 var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"}
 
+// Colours of the license charts, one meaning each, the same on the dashboard and in the HTML
+// report (docs/CHARTS.md). Callers use these, never their own hex.
+const (
+	// ColorHistory is the measured history (allocated seats, minutes used).
+	ColorHistory = "#0072B2"
+	// ColorForecast is the forecast's band and mean line: never the history's colour.
+	ColorForecast = "#009E73"
+	// ColorLicensed is the licensed total (or the capacity pool) and the run-out mark.
+	ColorLicensed = "#D55E00"
+	// ColorDemand is demand that the license refused on top of allocated.
+	ColorDemand = "#CC79A7"
+)
+
+// Font sizes in viewBox units. A chart is never drawn larger than its viewBox (max-width), and
+// the dashboard and the report lay charts out so they are rarely drawn much smaller: at the
+// narrowest column a wide chart gets (520 px for a 560 wide viewBox) 12 units are 11 px, and the
+// narrow variant (360 wide) keeps them at 11 px or more on a 390 px phone.
+const (
+	fontSmall = 12.0
+	fontTitle = 14.0
+)
+
 const (
 	colText      = "#333333"
 	colMuted     = "#666666"
 	colGrid      = "#E5E5E5"
 	colAxis      = "#999999"
-	colThreshold = "#D55E00"
+	colThreshold = ColorLicensed
 	colMarker    = "#444444"
 	colOK        = "#0072B2"
 	colWarn      = "#E69F00"
@@ -83,7 +105,7 @@ func (w *buf) open(kind string, width, height int, title, desc string) {
 	w.s(strconv.Itoa(width), " ", strconv.Itoa(height))
 	w.s(`" width="100%" style="max-width:`, strconv.Itoa(width), `px;height:auto" role="img" font-family="`)
 	w.esc(fontFamily)
-	w.s(`" font-size="12" fill="`, colText, `">`)
+	w.s(`" font-size="`, fnum(fontSmall), `" fill="`, colText, `">`)
 	w.s("<title>")
 	w.esc(title)
 	w.s("</title><desc>")

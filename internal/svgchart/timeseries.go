@@ -12,8 +12,9 @@ import (
 // TimeSeriesChart is a line or area chart over dates with optional threshold lines, a forecast
 // band and vertical markers. The zero value of every option is a sensible default.
 type TimeSeriesChart struct {
-	// Width and Height are the viewBox size; default 720×280. The chart scales with its
-	// container (width="100%").
+	// Width and Height are the viewBox size; default 560×280. The chart scales with its
+	// container (width="100%") but is never drawn larger than its viewBox, so its text is never
+	// larger than intended; Responsive adds a narrow variant for phones.
 	Width, Height int
 	// Title is drawn at the top and is the accessible name.
 	Title string
@@ -57,6 +58,9 @@ type tsLayout struct {
 	xt                    []dateTick
 	legend                []legendItem
 	legendRows            int
+	parts                 []seriesParts // what drawSeries draws of each series
+	labels                []markerLabel // marker labels, placed above the plot
+	singleDay             bool          // every value is of one day: a summary, not a chart
 	hasData               bool
 	points                int // total points and bands, to size buffers
 	first, last           time.Time
@@ -81,7 +85,7 @@ func sizeOr(v, def int) float64 {
 }
 
 func (c *TimeSeriesChart) layout() *tsLayout {
-	l := &tsLayout{w: sizeOr(c.Width, 720), h: sizeOr(c.Height, 280), loc: time.UTC}
+	l := &tsLayout{w: sizeOr(c.Width, 560), h: sizeOr(c.Height, 280), loc: time.UTC}
 	// Sort a copy of each series; callers' slices are left alone.
 	l.series = make([]Series, len(c.Series))
 	l.colors = make([]string, len(c.Series))
@@ -100,10 +104,7 @@ func (c *TimeSeriesChart) layout() *tsLayout {
 	}
 	l.fcColor = c.Forecast.Color
 	if l.fcColor == "" {
-		l.fcColor = palette[0]
-		if len(l.colors) > 0 {
-			l.fcColor = l.colors[0]
-		}
+		l.fcColor = ColorForecast
 	}
 	for _, b := range c.Forecast.Bands {
 		if finite(b.Mean) && !b.T.IsZero() {
@@ -172,6 +173,11 @@ func (c *TimeSeriesChart) layout() *tsLayout {
 		return l
 	}
 	l.first, l.last = tmin, tmax
+	if !tmax.After(tmin) && !l.anyForecast {
+		// One day of data: a frame with one dot in it says less than the figures do.
+		l.singleDay = true
+		return l
+	}
 	l.loc = tmax.Location()
 	for _, m := range c.Markers {
 		addT(m.T)
@@ -191,13 +197,13 @@ func (c *TimeSeriesChart) layout() *tsLayout {
 		vmin, vmax = math.Min(vmin, 0), math.Max(vmax, 0)
 	}
 
-	// Vertical layout: title, legend rows, plot, tick labels with a year line.
-	l.top = 10
+	// Vertical layout: title, legend rows, marker labels, plot, tick labels with a year line.
+	l.top = 8
 	if c.Title != "" {
-		l.top += 22
+		l.top += fontTitle + 10
 	}
-	l.bot = l.h - 36
-	plotH := l.bot - l.top - 20 // legend guess for tick density
+	l.bot = l.h - 40
+	plotH := l.bot - l.top - 40 // legend and label guess for tick density
 	maxIntervals := int(math.Max(2, math.Min(10, plotH/26)))
 	l.yt = niceNumberTicks(vmin, vmax, maxIntervals)
 	l.y0, l.y1 = l.yt.Lo, l.yt.Hi
@@ -205,47 +211,185 @@ func (c *TimeSeriesChart) layout() *tsLayout {
 	// Left margin fits the widest tick label and the rotated axis label.
 	labelW := 0.0
 	for _, v := range l.yt.Values {
-		labelW = math.Max(labelW, textWidth(formatNum(v, l.yt.Decimals), 11))
+		labelW = math.Max(labelW, textWidth(formatNum(v, l.yt.Decimals), fontSmall))
 	}
 	l.left = 8 + labelW + 6
 	if c.YLabel != "" {
-		l.left += 16
+		l.left += fontSmall + 6
 	}
-	l.right = l.w - 16
+	l.right = l.w - 12
 
-	l.legend = c.legendItems(l)
-	l.legendRows = layoutLegend(l.legend, l.left, l.right, l.top)
-	l.top += float64(l.legendRows) * 18
-	if l.legendRows > 0 {
-		l.top += 4
-	}
-	if l.bot-l.top < 20 {
-		l.bot = l.top + 20 // absurdly small heights still draw something
-	}
-
-	maxTicks := int(math.Max(2, (l.right-l.left)/80))
-	l.xt = niceDateTicks(time.Unix(int64(l.t0), 0).In(l.loc), time.Unix(int64(math.Ceil(l.t1)), 0).In(l.loc), maxTicks)
-
+	// Downsampling comes before the legend, which lists only what is drawn.
 	if c.Downsample {
 		cols := int(l.right - l.left)
 		for i := range l.series {
 			l.series[i].Points = downsample(l.series[i].Points, cols, l.t0, l.t1)
 		}
 	}
+	l.parts = make([]seriesParts, len(l.series))
+	for i := range l.series {
+		l.parts[i] = partsOf(l.series[i])
+	}
+
+	l.legend = c.legendItems(l)
+	l.legendRows = layoutLegend(l.legend, 8, l.right, l.top)
+	l.top += float64(l.legendRows) * legendRow
+	if l.legendRows > 0 {
+		l.top += 2
+	}
+	labelRows := c.placeMarkerLabels(l)
+	l.top += float64(labelRows)*labelRow + 4
+	if l.bot-l.top < 20 {
+		l.bot = l.top + 20 // absurdly small heights still draw something
+	}
+
+	maxTicks := int(math.Max(2, (l.right-l.left)/80))
+	l.xt = niceDateTicks(time.Unix(int64(l.t0), 0).In(l.loc), time.Unix(int64(math.Ceil(l.t1)), 0).In(l.loc), maxTicks)
 	return l
 }
 
 func cmpPoint(a, b Point) int { return a.T.Compare(b.T) }
 
+// Drawing constants shared by the plot and its legend swatches.
+const (
+	areaOpacity = "0.15"
+	bandOpacity = "0.25"
+	// maxDots is the longest series drawn with a dot on every point.
+	maxDots = 60
+)
+
+// small is the attribute of the small text (ticks, legend, labels).
+var small = `font-size="` + fnum(fontSmall) + `"`
+
+// seriesParts says what drawSeries draws of one series, so the legend lists exactly that: the
+// measured line (or area), and the reconstructed segments.
+type seriesParts struct{ real, recon bool }
+
+// partsOf mirrors drawSeries: measured segments join two measured points, reconstructed
+// segments touch a reconstructed one, isolated points get a dot, and short series get a dot on
+// every point.
+func partsOf(s Series) seriesParts {
+	pts := s.Points
+	ok := func(k int) bool { return finite(pts[k].V) && !pts[k].T.IsZero() }
+	var p seriesParts
+	allDots := s.Style != Step && countOK(pts, ok) <= maxDots
+	for k := range pts {
+		if !ok(k) {
+			continue
+		}
+		prevOK := k > 0 && ok(k-1)
+		nextOK := k+1 < len(pts) && ok(k+1)
+		if s.Style == Area || allDots || (!prevOK && !nextOK) {
+			// The area is filled under every point; dots are drawn as their point is.
+			if pts[k].Reconstructed && s.Style != Area {
+				p.recon = true
+			} else {
+				p.real = true
+			}
+		}
+		if nextOK {
+			if pts[k].Reconstructed || pts[k+1].Reconstructed {
+				p.recon = true
+			} else {
+				p.real = true
+			}
+		}
+	}
+	return p
+}
+
+// singleDayLines are the figures and the note of a one-day chart.
+func (c *TimeSeriesChart) singleDayLines(l *tsLayout) (values []legendItem, note []string) {
+	for i, s := range l.series {
+		for _, p := range s.Points {
+			if finite(p.V) && !p.T.IsZero() {
+				values = append(values, legendItem{color: l.colors[i], text: nameOr(s.Name, "series "+itoa(i+1)) + ": " + formatValue(p.V)})
+				break
+			}
+		}
+	}
+	for _, th := range c.Thresholds {
+		if finite(th.Value) {
+			values = append(values, legendItem{color: thresholdColor(th), text: thresholdText(th)})
+		}
+	}
+	note = wrapText("One collection so far: the history starts "+l.first.Format(time.DateOnly)+
+		", and the chart is drawn from the second day on.", l.w-16, fontSmall)
+	return values, note
+}
+
+const singleValueFont = 18.0
+
+func (c *TimeSeriesChart) singleDayTop() float64 {
+	if c.Title == "" {
+		return 8
+	}
+	return 8 + fontTitle + 10
+}
+
+// singleDayHeight is the viewBox height a one-day chart needs: a summary is no taller than its
+// text.
+func (c *TimeSeriesChart) singleDayHeight(l *tsLayout) float64 {
+	values, note := c.singleDayLines(l)
+	return c.singleDayTop() + float64(len(values))*(singleValueFont+8) + 6 + float64(len(note))*legendRow + 4
+}
+
+// drawSingleDay is the chart of one collection: the figures in words instead of a frame with a
+// dot in it, and when the history starts.
+func (c *TimeSeriesChart) drawSingleDay(w *buf, l *tsLayout) {
+	values, note := c.singleDayLines(l)
+	y := c.singleDayTop()
+	w.s(`<g class="sc-single">`)
+	for _, v := range values {
+		y += singleValueFont + 8
+		w.text("sc-single-value", 8, y-6, "", `font-size="`+fnum(singleValueFont)+`" font-weight="700" fill="`+html_(v.color)+`"`, v.text)
+	}
+	y += 6
+	for _, ln := range note {
+		y += legendRow
+		w.text("sc-single-note sc-label", 8, y-5, "", small+` fill="`+colMuted+`"`, ln)
+	}
+	w.s("</g>")
+}
+
+// wrapText breaks s into lines no wider than width at the given font size (by textWidth's
+// estimate), between words; a word longer than a line gets a line of its own.
+func wrapText(s string, width, size float64) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		if line != "" && textWidth(line+" "+word, size) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
 func (c *TimeSeriesChart) build() []byte {
 	l := c.layout()
 	w := &buf{b: make([]byte, 0, 8192+64*l.points)}
-	w.open("timeseries", int(l.w), int(l.h), c.title(), c.description(l))
+	if l.singleDay {
+		l.h = c.singleDayHeight(l)
+	}
+	w.open("timeseries", int(l.w), int(math.Ceil(l.h)), c.title(), c.description(l))
 	if c.Title != "" {
-		w.text("sc-title", 8, 20, "", `font-size="14" font-weight="600"`, c.Title)
+		w.text("sc-title", 8, 8+fontTitle, "", `font-size="`+fnum(fontTitle)+`" font-weight="600"`, c.Title)
 	}
 	if !l.hasData {
 		w.noDataText(l.w/2, l.h/2)
+		w.close()
+		return w.b
+	}
+	if l.singleDay {
+		c.drawSingleDay(w, l)
 		w.close()
 		return w.b
 	}
@@ -275,15 +419,15 @@ func (c *TimeSeriesChart) drawAxes(w *buf, l *tsLayout) {
 	for _, v := range l.yt.Values {
 		y := l.y(v)
 		w.line("sc-grid", l.left, y, l.right, y, `stroke="`+colGrid+`" stroke-width="1"`)
-		w.text("sc-tick", l.left-6, y+4, "end", `font-size="11" fill="`+colMuted+`"`, formatNum(v, l.yt.Decimals))
+		w.text("sc-tick", l.left-6, y+4, "end", small+` fill="`+colMuted+`"`, formatNum(v, l.yt.Decimals))
 	}
 	if c.YLabel != "" {
-		cx, cy := 12.0, (l.top+l.bot)/2
+		cx, cy := 4+fontSmall, (l.top+l.bot)/2
 		w.s(`<text class="sc-ylabel" x="`)
 		w.f(cx)
 		w.s(`" y="`)
 		w.f(cy)
-		w.s(`" text-anchor="middle" font-size="11" fill="`, colMuted, `" transform="rotate(-90 `)
+		w.s(`" text-anchor="middle" `, small, ` fill="`, colMuted, `" transform="rotate(-90 `)
 		w.f(cx)
 		w.s(" ")
 		w.f(cy)
@@ -297,16 +441,16 @@ func (c *TimeSeriesChart) drawAxes(w *buf, l *tsLayout) {
 		x := l.x(t.T)
 		w.line("sc-tickmark", x, l.bot, x, l.bot+4, `stroke="`+colAxis+`" stroke-width="1"`)
 		// Labels at the very edges would be clipped by the viewBox; align them inwards.
-		anchor, tw := "middle", textWidth(t.Label, 11)
+		anchor, tw := "middle", textWidth(t.Label, fontSmall)
 		switch {
 		case x+tw/2 > l.w-2:
 			anchor = "end"
 		case x-tw/2 < 2:
 			anchor = "start"
 		}
-		w.text("sc-tick", x, l.bot+16, anchor, `font-size="11" fill="`+colMuted+`"`, t.Label)
+		w.text("sc-tick", x, l.bot+19, anchor, small+` fill="`+colMuted+`"`, t.Label)
 		if t.Sub != "" {
-			w.text("sc-tick sc-year", x, l.bot+29, anchor, `font-size="11" fill="`+colMuted+`"`, t.Sub)
+			w.text("sc-tick sc-year", x, l.bot+34, anchor, small+` fill="`+colMuted+`"`, t.Sub)
 		}
 	}
 	w.s("</g>")
@@ -362,9 +506,9 @@ func (c *TimeSeriesChart) drawForecast(w *buf, l *tsLayout) {
 		p.close()
 	}
 	if len(p.d) > 0 {
-		w.s(`<path class="sc-band" d="`, string(p.d), `" fill="`)
+		w.s(`<path class="sc-band" data-series="fc" d="`, string(p.d), `" fill="`)
 		w.esc(l.fcColor)
-		w.s(`" fill-opacity="0.18" stroke="none"/>`)
+		w.s(`" fill-opacity="`, bandOpacity, `" stroke="none"/>`)
 	}
 	p = path{}
 	for _, run := range runs(len(l.bands), func(i int) bool { return finite(l.bands[i].Mean) }) {
@@ -374,9 +518,9 @@ func (c *TimeSeriesChart) drawForecast(w *buf, l *tsLayout) {
 		}
 	}
 	if len(p.d) > 0 {
-		w.s(`<path class="sc-forecast-mean" d="`, string(p.d), `" fill="none" stroke="`)
+		w.s(`<path class="sc-forecast-mean" data-series="fc" d="`, string(p.d), `" fill="none" stroke="`)
 		w.esc(l.fcColor)
-		w.s(`" stroke-width="1.5" stroke-dasharray="6 4"/>`)
+		w.s(`" stroke-width="2" stroke-dasharray="6 4"/>`)
 	}
 	w.s("</g>")
 }
@@ -425,9 +569,9 @@ func drawSeries(w *buf, l *tsLayout, i int) {
 			p.line(l.x(pts[run[1]-1].T), base)
 			p.close()
 		}
-		w.s(`<path class="sc-area" d="`, string(p.d), `" fill="`)
+		w.s(`<path class="sc-area" data-series="s`, itoa(i), `" d="`, string(p.d), `" fill="`)
 		w.esc(col)
-		w.s(`" fill-opacity="0.15" stroke="none"/>`)
+		w.s(`" fill-opacity="`, areaOpacity, `" stroke="none"/>`)
 	}
 	// Measured and reconstructed segments go to separate paths so each can have its own dash.
 	real, recon := path{d: make([]byte, 0, 8*len(pts))}, path{}
@@ -465,18 +609,19 @@ func drawSeries(w *buf, l *tsLayout, i int) {
 		dash = ` stroke-dasharray="6 4"`
 	}
 	if len(real.d) > 0 {
-		w.s(`<path class="sc-line" d="`, string(real.d), `" fill="none" stroke="`)
+		w.s(`<path class="sc-line" data-series="s`, itoa(i), `" d="`, string(real.d), `" fill="none" stroke="`)
 		w.esc(col)
 		w.s(`" stroke-width="2" stroke-linejoin="round"`, dash, `/>`)
 	}
 	if len(recon.d) > 0 {
-		w.s(`<path class="sc-line sc-reconstructed" d="`, string(recon.d), `" fill="none" stroke="`)
+		w.s(`<path class="sc-line sc-reconstructed" data-series="s`, itoa(i), `r" d="`, string(recon.d), `" fill="none" stroke="`)
 		w.esc(col)
-		w.s(`" stroke-width="2" stroke-opacity="0.55" stroke-dasharray="2 3"/>`)
+		w.s(`" stroke-width="2" stroke-opacity="0.6" stroke-dasharray="4 3"/>`)
 	}
-	// Dots make short series and isolated points visible; long series would only get noisy.
+	// Dots make short series and isolated points visible; long series would only get noisy,
+	// and a step line (a total) holds its value between changes, so its days are not points.
 	dots := isolated
-	if countOK(pts, ok) <= 60 {
+	if s.Style != Step && countOK(pts, ok) <= maxDots {
 		dots = dots[:0]
 		for k := range pts {
 			if ok(k) {
@@ -488,7 +633,9 @@ func drawSeries(w *buf, l *tsLayout, i int) {
 		p := pts[k]
 		w.s(`<circle class="sc-dot`)
 		if p.Reconstructed {
-			w.s(` sc-reconstructed`)
+			w.s(` sc-reconstructed" data-series="s`, itoa(i), `r`)
+		} else {
+			w.s(`" data-series="s`, itoa(i))
 		}
 		w.s(`" cx="`)
 		w.f(l.x(p.T))
@@ -539,56 +686,89 @@ func thresholdText(th Threshold) string {
 }
 
 func (c *TimeSeriesChart) drawThresholds(w *buf, l *tsLayout) {
-	for _, th := range c.Thresholds {
+	for j, th := range c.Thresholds {
 		if !finite(th.Value) {
 			continue
 		}
 		y := l.y(th.Value)
 		w.s(`<g class="sc-threshold">`)
-		w.line("sc-threshold-line", l.left, y, l.right, y, `stroke="`+html_(thresholdColor(th))+`" stroke-width="1.5" stroke-dasharray="4 3"`)
-		ly := y - 5
-		if ly-11 < l.top { // too close to the legend: label below the line
-			ly = y + 14
-		}
-		w.text("sc-threshold-label", l.left+4, ly, "", `font-size="11" fill="`+html_(thresholdColor(th))+`"`, thresholdText(th))
+		w.line("sc-threshold-line", l.left, y, l.right, y, `data-series="t`+itoa(j)+`" stroke="`+html_(thresholdColor(th))+`" stroke-width="2" stroke-dasharray="4 3"`)
 		w.s("</g>")
 	}
 }
 
-func (c *TimeSeriesChart) drawMarkers(w *buf, l *tsLayout) {
-	// Labels go right of their line unless that would leave the plot, and drop a row when they
-	// would overlap an earlier label (e.g. "today" next to a near run-out date).
-	type span struct {
-		x0, x1 float64
-		row    int
+// markerLabel is a marker's label as placed above the plot.
+type markerLabel struct {
+	x      float64 // text anchor position
+	anchor string
+	x0, x1 float64 // extent, for collisions
+	row    int
+}
+
+// Heights of a legend row and a marker-label row, in viewBox units.
+const (
+	legendRow = fontSmall + 7
+	labelRow  = fontSmall + 4
+)
+
+// placeMarkerLabels puts every marker label in a strip above the plot, starting at its line
+// (or ending there when it would leave the chart), one row further up when it would touch an
+// earlier label. The strip holds no lines, so a label never crosses one. It returns the
+// number of rows.
+func (c *TimeSeriesChart) placeMarkerLabels(l *tsLayout) int {
+	l.labels = make([]markerLabel, len(c.Markers))
+	rows := 0
+	for i, m := range c.Markers {
+		l.labels[i].row = -1
+		if m.T.IsZero() || m.Label == "" {
+			continue
+		}
+		x := l.x(m.T)
+		tw := textWidth(m.Label, fontSmall)
+		lb := markerLabel{x: x - 1, anchor: "start", x0: x - 1, x1: x - 1 + tw}
+		if lb.x1 > l.w-2 {
+			lb = markerLabel{x: x + 1, anchor: "end", x0: x + 1 - tw, x1: x + 1}
+		}
+		if lb.x0 < 2 {
+			lb = markerLabel{x: 2, anchor: "start", x0: 2, x1: 2 + tw}
+		}
+		for again := true; again; {
+			again = false
+			for _, p := range l.labels[:i] {
+				if p.row == lb.row && lb.x0 < p.x1+6 && lb.x1 > p.x0-6 {
+					lb.row++
+					again = true
+				}
+			}
+		}
+		l.labels[i] = lb
+		rows = max(rows, lb.row+1)
 	}
-	var placed []span
-	for _, m := range c.Markers {
+	return rows
+}
+
+func (c *TimeSeriesChart) drawMarkers(w *buf, l *tsLayout) {
+	for i, m := range c.Markers {
 		if m.T.IsZero() {
 			continue
 		}
 		x := l.x(m.T)
 		col := html_(markerColor(m))
 		w.s(`<g class="sc-marker">`)
-		w.line("sc-marker-line", x, l.top, x, l.bot, `stroke="`+col+`" stroke-width="1" stroke-dasharray="2 2"`)
-		if m.Label != "" {
-			tw := textWidth(m.Label, 11)
-			anchor, tx, x0 := "start", x+4, x+4
-			if x+4+tw > l.right {
-				anchor, tx, x0 = "end", x-4, x-4-tw
-			}
-			row := 0
-			for again := true; again; {
-				again = false
-				for _, p := range placed {
-					if p.row == row && x0 < p.x1+4 && x0+tw > p.x0-4 {
-						row++
-						again = true
-					}
-				}
-			}
-			placed = append(placed, span{x0, x0 + tw, row})
-			w.text("sc-marker-label", tx, l.top+12+float64(row)*14, anchor, `font-size="11" fill="`+col+`"`, m.Label)
+		w.line("sc-marker-line", x, l.top, x, l.bot, `stroke="`+col+`" stroke-width="1.5" stroke-dasharray="3 3"`)
+		if m.Dot && finite(m.Value) {
+			w.s(`<circle class="sc-marker-dot" cx="`)
+			w.f(x)
+			w.s(`" cy="`)
+			w.f(l.y(m.Value))
+			w.s(`" r="5" fill="`, col, `" stroke="#FFFFFF" stroke-width="1.5"><title>`)
+			w.esc(m.Label)
+			w.s("</title></circle>")
+		}
+		if lb := l.labels[i]; lb.row >= 0 {
+			// Row 0 sits right above the plot; further rows stack upwards.
+			y := l.top - 5 - float64(lb.row)*labelRow
+			w.text("sc-marker-label sc-label", lb.x, y, lb.anchor, small+` font-weight="600" fill="`+col+`"`, m.Label)
 		}
 		w.s("</g>")
 	}
@@ -601,3 +781,35 @@ func html_(s string) string {
 }
 
 func itoa(i int) string { return string(appendCoord(nil, float64(i))) }
+
+func fnum(v float64) string { return string(appendCoord(nil, v)) }
+
+// Narrow variant size: a phone's column (about 360 px at 390 px wide) draws it at about its
+// viewBox size, so its 12-unit text stays at 11 px or more.
+const (
+	NarrowWidth  = 360
+	NarrowHeight = 300
+	// NarrowBreakpoint is the viewport width up to which ResponsiveCSS shows the narrow variant.
+	NarrowBreakpoint = 600
+)
+
+// ResponsiveCSS switches Responsive's two variants: the narrow one up to NarrowBreakpoint px of
+// viewport width. The dashboard's stylesheet and the HTML report's <style> carry it; without it
+// (an email client that drops <style>) only the wide variant shows.
+const ResponsiveCSS = `@media (max-width: 600px) { .sc-pair .sc-wide { display: none !important; } .sc-pair .sc-narrow { display: block !important; } }`
+
+// Responsive returns the chart twice: at its own size, and laid out again for a phone at
+// NarrowWidth×NarrowHeight, hidden by an inline style that ResponsiveCSS lifts on narrow screens.
+// A chart scaled down to a phone would shrink its text to a few pixels; laid out for the
+// phone, ticks, legend and labels keep their size and get fewer and shorter instead.
+func (c *TimeSeriesChart) Responsive() template.HTML {
+	n := *c
+	n.Width, n.Height = NarrowWidth, NarrowHeight
+	b := make([]byte, 0, 16384)
+	b = append(b, `<div class="sc-pair"><div class="sc-wide">`...)
+	b = append(b, c.build()...)
+	b = append(b, `</div><div class="sc-narrow" style="display:none">`...)
+	b = append(b, n.build()...)
+	b = append(b, `</div></div>`...)
+	return template.HTML(b) // #nosec G203 -- generated markup, all text escaped
+}

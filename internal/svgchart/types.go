@@ -49,26 +49,35 @@ type Band struct {
 // Forecast is a prediction drawn as a translucent interval band with a dashed mean line,
 // normally starting where the history ends.
 type Forecast struct {
-	// Name is the legend text; default "forecast".
+	// Name is the legend text; default "forecast". A forecast with an interval says its level,
+	// e.g. "forecast, 80% interval".
 	Name  string
 	Bands []Band
-	// Color defaults to the colour of the first series, the one being forecast.
+	// Color defaults to ColorForecast, never the history's colour, so band and history fill
+	// stay apart.
 	Color string
 }
 
-// Threshold is a horizontal reference line such as the licensed capacity.
+// Threshold is a horizontal reference line across the whole plot. Its legend entry says the
+// value ("licensed 500"); no label is drawn on the plot, where it would cross lines. A total that
+// changes over time is better drawn as a Step series extended to the horizon.
 type Threshold struct {
 	Value float64
-	// Label is drawn with the value, e.g. Label "licensed" shows "licensed 500".
+	// Label is the legend text with the value, e.g. Label "licensed" shows "licensed 500".
 	Label string
 	Color string
 }
 
-// Marker is a vertical line at a date, such as "today" or a forecast run-out, optionally with a
-// shaded span (From–To) such as the run-out's prediction interval.
+// Marker is a vertical line at a date, such as "as of" or a forecast run-out, optionally with a
+// shaded span (From–To) such as the run-out's prediction interval. Its label is written above
+// the plot, never across a line, and labels that would collide go to another row.
 type Marker struct {
 	T        time.Time
 	Label    string
 	From, To time.Time // optional span; both must be set
 	Color    string
+	// Dot marks the point (T, Value) on the line, such as where the forecast crosses the
+	// licensed total.
+	Dot   bool
+	Value float64
 }

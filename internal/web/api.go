@@ -321,15 +321,24 @@ func unmet(rep *report.Report) report.UnmetDemand {
 }
 
 type candidatesResponse struct {
-	SchemaVersion int                `json:"schemaVersion"`
-	Site          string             `json:"site"`
-	AsOf          time.Time          `json:"asOf"`
-	Kind          string             `json:"kind"`
-	Settings      report.Settings    `json:"settings"`
-	Total         int                `json:"total"`
-	Offset        int                `json:"offset"`
-	Candidates    []report.Candidate `json:"candidates"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Site          string          `json:"site"`
+	AsOf          time.Time       `json:"asOf"`
+	Kind          string          `json:"kind"`
+	Settings      report.Settings `json:"settings"`
+	Total         int             `json:"total"`
+	Offset        int             `json:"offset"`
+	// Limit is the page size asked for (DefaultCandidatePage when none
+	// was); Next is the offset of the next page, null on the last.
+	Limit      int                `json:"limit"`
+	Next       *int               `json:"next"`
+	Candidates []report.Candidate `json:"candidates"`
 }
+
+// DefaultCandidatePage is the page size of /candidates without a limit:
+// a 100k-user site has tens of thousands of candidates, which no client
+// gets unless it asks for them (a limit of at least the total).
+const DefaultCandidatePage = 100
 
 func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 	kind := r.URL.Query().Get("kind")
@@ -338,7 +347,7 @@ func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 			"use kind="+strings.ReplaceAll(kindNames(), ", ", "|")+", or leave it out for all kinds")
 		return
 	}
-	limit, ok := intParam(w, r, "limit", -1, 0, 1<<31-1)
+	limit, ok := intParam(w, r, "limit", DefaultCandidatePage, 0, 1<<31-1)
 	if !ok {
 		return
 	}
@@ -350,8 +359,8 @@ func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if limit < 0 && offset == 0 {
-		// The whole list: shared bytes.
+	if offset == 0 && limit >= candidatesTotal(rep, kind) {
+		// The whole list: shared bytes, whatever limit covers it.
 		h.writeHeavyJSON(w, r, rep, "candidates/"+kind, func() any { return candidatesPage(rep, kind, -1, 0) })
 		return
 	}
@@ -364,7 +373,19 @@ func (h *handler) apiCandidates(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, candidatesPage(rep, kind, limit, offset))
 }
 
-// candidatesPage is the /candidates answer for kind ("" for all).
+// candidatesTotal is the number of candidates of kind ("" for all).
+func candidatesTotal(rep *report.Report, kind string) int {
+	n := 0
+	for _, k := range candidateKinds {
+		if kind == "" || kind == k.kind {
+			n += len(candidatesOf(rep, k.kind))
+		}
+	}
+	return n
+}
+
+// candidatesPage is the /candidates answer for kind ("" for all): limit
+// entries from offset, or all of them from offset when limit < 0.
 func candidatesPage(rep *report.Report, kind string, limit, offset int) candidatesResponse {
 	var list []report.Candidate
 	if kind != "" {
@@ -376,10 +397,15 @@ func candidatesPage(rep *report.Report, kind string, limit, offset int) candidat
 		}
 	}
 	out := candidatesResponse{SchemaVersion: rep.SchemaVersion, Site: rep.Site, AsOf: apiTime(rep.AsOf), Kind: kind,
-		Settings: rep.Settings, Total: len(list), Offset: offset}
+		Settings: rep.Settings, Total: len(list), Offset: offset, Limit: limit}
 	page := list[min(offset, len(list)):]
 	if limit >= 0 {
 		page = page[:min(limit, len(page))]
+	} else {
+		out.Limit = len(page)
+	}
+	if end := offset + len(page); end < len(list) {
+		out.Next = &end
 	}
 	out.Candidates = page
 	if out.Candidates == nil {
@@ -393,8 +419,12 @@ func (h *handler) apiReport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The same writer as `licmon report --format json`.
-	body, err := h.heavy.bytes(rep, "report", func(w io.Writer) error { return report.WriteJSON(w, rep) })
+	// The same writer as `licmon report --format json`, with the same
+	// candidates: the counts and the first DefaultCandidateLimit of each
+	// list (the rest is paged by /candidates).
+	body, err := h.heavy.bytes(rep, "report", func(w io.Writer) error {
+		return report.WriteJSON(w, rep.WithCandidateLimit(report.DefaultCandidateLimit))
+	})
 	if errors.Is(err, errEncoding) {
 		h.busy(w, r, true)
 		return

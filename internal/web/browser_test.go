@@ -35,42 +35,53 @@ import (
 // from the store, and runs a real check.
 func simulatedBackend(t *testing.T) *fakeBackend {
 	t.Helper()
+	f := newFake()
+	addSimulatedSite(t, f, "prod", sim.Options{Seed: 5, Users: 80, HistoryDays: 180, Scenario: "lm-failing-rest-401"}, 40)
+	return f
+}
+
+// addSimulatedSite adds a simulated site to f: days daily collections from
+// 2026-09-01 (one collection when days is 1), the report model built from
+// the store, and a real check at the end.
+func addSimulatedSite(t *testing.T, f *fakeBackend, name string, o sim.Options, days int) {
+	t.Helper()
 	ctx := context.Background()
 	var mu sync.Mutex
 	now := time.Date(2026, 9, 1, 6, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	site := simtest.Start(t, sim.Options{Seed: 5, Users: 80, HistoryDays: 180, Scenario: "lm-failing-rest-401", Now: clock})
+	o.Now = clock
+	site := simtest.Start(t, o)
 	c := site.Client(t)
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "licmon.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	for d := range 40 {
+	for d := range days {
 		if d > 0 {
 			mu.Lock()
 			now = now.Add(24 * time.Hour)
 			mu.Unlock()
 		}
-		if _, err := collect.Run(ctx, c, st, "prod", clock()); err != nil {
-			t.Fatalf("collect day %d: %v", d, err)
+		if _, err := collect.Run(ctx, c, st, name, clock()); err != nil {
+			t.Fatalf("%s: collect day %d: %v", name, d, err)
 		}
 	}
-	rep, err := report.Build(ctx, st, "prod", report.Options{NoBacktest: true})
+	rep, err := report.Build(ctx, st, name, report.Options{NoBacktest: true})
 	if err != nil {
-		t.Fatalf("report.Build: %v", err)
+		t.Fatalf("%s: report.Build: %v", name, err)
 	}
-	chk := check.Run(ctx, c, check.Options{Site: "prod", Server: site.URL,
+	chk := check.Run(ctx, c, check.Options{Site: name, Server: site.URL,
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}, Now: site.Now})
-	if chk.ScriptLog == nil || chk.ScriptLog.Diagnosis == nil {
-		t.Fatalf("the simulated check has no diagnosis: %+v", chk.Findings)
+	if strings.HasPrefix(o.Scenario, "lm-failing") && (chk.ScriptLog == nil || chk.ScriptLog.Diagnosis == nil) {
+		t.Fatalf("%s: the simulated check has no diagnosis: %+v", name, chk.Findings)
 	}
-	f := newFake()
-	f.sites = []SiteInfo{{Name: "prod", Server: site.URL, LastCheck: chk.CheckedAt, Status: chk.Status, Summary: chk.Summary, LastCollect: clock()}}
-	f.checks["prod"] = chk
-	f.reports["prod"] = rep
-	f.history["prod"] = []CheckSummary{{At: chk.CheckedAt, Status: chk.Status, Summary: chk.Summary, DurationMS: chk.TookMS}}
-	return f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sites = append(f.sites, SiteInfo{Name: name, Server: site.URL, LastCheck: chk.CheckedAt, Status: chk.Status, Summary: chk.Summary, LastCollect: clock()})
+	f.checks[name] = chk
+	f.reports[name] = rep
+	f.history[name] = []CheckSummary{{At: chk.CheckedAt, Status: chk.Status, Summary: chk.Summary, DurationMS: chk.TookMS}}
 }
 
 // TestBrowser renders the dashboard in headless chromium against a

@@ -70,16 +70,19 @@ func drawCharts(rep *report.Report) []typeCharts {
 		t := &rep.Types[i]
 		tc := typeCharts{Type: t.Type, Label: t.Label, RunOut: runOutText(rep, t)}
 		value, max := float64(t.Allocated), float64(t.Licensed)
+		g := svgchart.Gauge{Label: t.Label, Value: value, Max: max}
 		if t.Type == license.AnalyzerCapacity && rep.Capacity != nil {
-			value, max = float64(rep.Capacity.Used), float64(rep.Capacity.Licensed)
+			g.Value, g.Max = float64(rep.Capacity.Used), float64(rep.Capacity.Licensed)
+			g.Label, g.Of = "Analyzer Capacity", "minutes"
 		}
 		// The run-out is written next to the gauge in HTML, where it can be
 		// read, selected and printed, so the gauge itself does not repeat it.
-		g := svgchart.Gauge{Label: t.Label, Value: value, Max: max}
 		tc.Gauge = g.SVG()
-		tc.State, tc.Value, tc.Max = g.State(), value, max
-		if len(t.History) > 0 {
-			tc.History = historyChart(rep, t).SVG()
+		tc.State, tc.Value, tc.Max = g.State(), g.Value, g.Max
+		// The same chart as the HTML report's (report.HistoryChart), with
+		// its phone layout.
+		if c := report.HistoryChart(rep, t); c != nil {
+			tc.History = c.Responsive()
 		}
 		for _, p := range t.History {
 			if p.Reconstructed {
@@ -90,66 +93,6 @@ func drawCharts(rep *report.Report) []typeCharts {
 		out = append(out, tc)
 	}
 	return out
-}
-
-// historyChart draws allocated against licensed with the forecast band, the
-// as-of day and the run-out with its interval. Reconstructed (backfilled)
-// days are flagged so the chart draws them dashed with their own legend entry.
-func historyChart(rep *report.Report, t *report.TypeReport) *svgchart.TimeSeriesChart {
-	alloc := make([]svgchart.Point, len(t.History))
-	lic := make([]svgchart.Point, len(t.History))
-	for i, p := range t.History {
-		alloc[i] = svgchart.Point{T: p.Day, V: float64(p.Allocated), Reconstructed: p.Reconstructed}
-		lic[i] = svgchart.Point{T: p.Day, V: float64(p.Licensed)}
-	}
-	c := &svgchart.TimeSeriesChart{
-		Title:  t.Label + ": allocated vs licensed",
-		YLabel: unitLabel(t.Type),
-		Series: []svgchart.Series{
-			{Name: "allocated", Points: alloc, Style: svgchart.Area, Class: "sc-allocated"},
-			{Name: "licensed", Points: lic, Style: svgchart.Step, Class: "sc-licensed"},
-		},
-		Downsample: true,
-	}
-	if len(t.Forecast.Band) > 0 {
-		bands := make([]svgchart.Band, len(t.Forecast.Band))
-		for i, b := range t.Forecast.Band {
-			bands[i] = svgchart.Band{T: b.Day, Mean: b.Mean, Lo: b.Lo, Hi: b.Hi}
-		}
-		c.Forecast = svgchart.Forecast{Name: fmt.Sprintf("forecast (%.0f%% interval)", intervalPct(rep)), Bands: bands}
-	}
-	if !rep.AsOf.IsZero() {
-		c.Markers = append(c.Markers, svgchart.Marker{T: rep.AsOf, Label: "as of"})
-	}
-	if f := t.Forecast; f.Status == string(forecast.StatusRunsOut) && f.Date != nil {
-		m := svgchart.Marker{T: *f.Date, Label: "run-out"}
-		if f.Earliest != nil && f.Latest != nil {
-			m.From, m.To = *f.Earliest, *f.Latest
-		}
-		c.Markers = append(c.Markers, m)
-	}
-	return c
-}
-
-func intervalPct(rep *report.Report) float64 {
-	l := rep.Settings.IntervalLevel
-	if l <= 0 {
-		return 80
-	}
-	if l <= 1 {
-		return l * 100
-	}
-	return l
-}
-
-func unitLabel(t license.Type) string {
-	switch t {
-	case license.AnalyzerCapacity:
-		return "minutes"
-	case license.UserAccess, license.LoginAccess:
-		return "passes"
-	}
-	return "seats"
 }
 
 // runOutText says a type's forecast in a few words for a gauge.

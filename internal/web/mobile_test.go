@@ -32,6 +32,7 @@ func TestMobileNothingOverflows(t *testing.T) {
 	defer cancel()
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelTimeout()
+	browsertest.Viewport(ctx, t, 390, 844)
 
 	const overflow = `(() => {
 	  const out = [];

@@ -153,6 +153,11 @@ type siteView struct {
 	// Actions are the latest reclaim plans and audited changes (nil when
 	// the backend keeps none).
 	Actions *Actions
+	// Verdict is the site's badge next to its name, the same as its card
+	// on the overview (the worse of License Monitor health and license
+	// state), and VerdictWhy says it in words.
+	Verdict    check.Severity
+	VerdictWhy string
 	// Errors are backend failures shown in place of a section.
 	ReportError  string
 	HistoryError string
@@ -196,6 +201,12 @@ func (h *handler) sitePage(w http.ResponseWriter, r *http.Request) {
 			v.Tables = append(v.Tables, t)
 		}
 	}
+	lic, licWhy := licenseVerdict(v.Charts)
+	lmSummary := v.Info.Summary
+	if lmSummary == "" {
+		lmSummary = "not checked yet"
+	}
+	v.Verdict, v.VerdictWhy = cardVerdict(v.Info.Status, lmSummary, lic, licWhy, v.Report != nil)
 	if v.History, err = h.b.CheckHistory(ctx, name, h.opts.HistoryRows); err != nil {
 		h.opts.Logger.Warn("dashboard check history", "site", name, "err", err)
 		v.HistoryError = err.Error()

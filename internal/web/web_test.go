@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -69,7 +70,7 @@ func TestRoutes(t *testing.T) {
 		{"/api/v1/sites/prod/licenses", 200, js, []string{`"history"`}},
 		{"/api/v1/sites/prod/forecast", 200, js, []string{`"band"`, `"plan"`}},
 		{"/api/v1/sites/prod/candidates?kind=reclaim", 200, js, []string{`"total": 100`}},
-		{"/api/v1/sites/prod/report", 200, js, []string{`"schemaVersion": 2`}},
+		{"/api/v1/sites/prod/report", 200, js, []string{`"schemaVersion": 3`, `"complete": false`, `"limit": 20`, `"reclaim": 100`}},
 		{"/api/v1/alerts", 200, js, []string{`"prod/lm-task-failed"`}},
 		{"/api/v1/sites/nope", 404, js, []string{`"code": "unknown-site"`, "Known sites: prod, test."}},
 		{"/api/v1/sites/nope/check", 404, js, []string{`"code": "unknown-site"`}},
@@ -355,12 +356,56 @@ func TestAPICandidatePaging(t *testing.T) {
 	if got.Total != len(all) || len(got.Candidates) != 2 || got.Candidates[0].UserGUID != all[38].UserGUID {
 		t.Errorf("page = total %d, %d rows, first %q; want %d, 2, %q", got.Total, len(got.Candidates), got.Candidates[0].UserGUID, len(all), all[38].UserGUID)
 	}
+	if got.Limit != 5 || got.Next != nil {
+		t.Errorf("last page: limit %d next %v, want 5 and none", got.Limit, got.Next)
+	}
+	// Without a limit: the first DefaultCandidatePage, and where the next
+	// page starts.
+	c := f.reports["prod"].Candidates
+	var every []report.Candidate
+	for _, l := range [][]report.Candidate{c.Reclaim, c.Downgrade, c.Dual, c.Capacity} {
+		every = append(every, l...)
+	}
+	if len(every) <= DefaultCandidatePage {
+		t.Fatalf("the fixture has %d candidates, too few to page by %d", len(every), DefaultCandidatePage)
+	}
+	got = candidatesResponse{}
 	if err := json.Unmarshal(get(t, h, "/api/v1/sites/prod/candidates").Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	c := f.reports["prod"].Candidates
-	if want := len(c.Reclaim) + len(c.Downgrade) + len(c.Dual) + len(c.Capacity); got.Kind != "all" || got.Total != want || len(got.Candidates) != want {
-		t.Errorf("all kinds: kind %q total %d rows %d, want all %d", got.Kind, got.Total, len(got.Candidates), want)
+	if got.Kind != "all" || got.Total != len(every) || len(got.Candidates) != DefaultCandidatePage || got.Limit != DefaultCandidatePage ||
+		got.Next == nil || *got.Next != DefaultCandidatePage || got.Candidates[DefaultCandidatePage-1].UserGUID != every[DefaultCandidatePage-1].UserGUID {
+		t.Errorf("all kinds, no limit: kind %q total %d rows %d limit %d next %v; want all %d %d %d %d",
+			got.Kind, got.Total, len(got.Candidates), got.Limit, got.Next, len(every), DefaultCandidatePage, DefaultCandidatePage, DefaultCandidatePage)
+	}
+	// Following next to the end gives every candidate once, in order.
+	var paged []report.Candidate
+	for off := 0; ; {
+		var p candidatesResponse
+		if err := json.Unmarshal(get(t, h, fmt.Sprintf("/api/v1/sites/prod/candidates?offset=%d&limit=37", off)).Body.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, p.Candidates...)
+		if p.Next == nil {
+			break
+		}
+		off = *p.Next
+	}
+	if len(paged) != len(every) {
+		t.Fatalf("paging by 37 gave %d candidates, want %d", len(paged), len(every))
+	}
+	for i := range every {
+		if paged[i].UserGUID != every[i].UserGUID || paged[i].Kind != every[i].Kind {
+			t.Fatalf("candidate %d: paged %s %s, want %s %s", i, paged[i].Kind, paged[i].UserGUID, every[i].Kind, every[i].UserGUID)
+		}
+	}
+	// A limit covering the list gives it whole.
+	got = candidatesResponse{}
+	if err := json.Unmarshal(get(t, h, fmt.Sprintf("/api/v1/sites/prod/candidates?limit=%d", len(every))).Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Candidates) != len(every) || got.Next != nil {
+		t.Errorf("limit = total: %d rows, next %v; want %d, none", len(got.Candidates), got.Next, len(every))
 	}
 }
 

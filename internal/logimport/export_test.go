@@ -1,0 +1,4 @@
+package logimport
+
+// FileSum is fileSum, for the tests of stores written before streams.
+var FileSum = fileSum
