@@ -31,42 +31,48 @@ import (
 
 // slimUser is what a snapshot keeps of /qrs/user/full.
 type slimUser struct {
-	ID                string   `json:"id"`
-	CreatedDate       qrs.Time `json:"createdDate"`
-	UserID            string   `json:"userId"`
-	UserDirectory     string   `json:"userDirectory"`
-	Name              string   `json:"name"`
-	Roles             []string `json:"roles"`
-	Inactive          bool     `json:"inactive"`
-	RemovedExternally bool     `json:"removedExternally"`
-	Blacklisted       bool     `json:"blacklisted"`
-	Tags              []struct {
+	ID                string                `json:"id"`
+	CreatedDate       qrs.Time              `json:"createdDate"`
+	UserID            string                `json:"userId"`
+	UserDirectory     string                `json:"userDirectory"`
+	Name              string                `json:"name"`
+	Roles             []string              `json:"roles"`
+	Inactive          bool                  `json:"inactive"`
+	RemovedExternally bool                  `json:"removedExternally"`
+	Blacklisted       bool                  `json:"blacklisted"`
+	Tags              []tag                 `json:"tags"`
+	CustomProperties  []customPropertyValue `json:"customProperties"`
+}
+
+type tag struct {
+	Name string `json:"name"`
+}
+
+type customPropertyValue struct {
+	Value      string `json:"value"`
+	Definition struct {
 		Name string `json:"name"`
-	} `json:"tags"`
-	CustomProperties []struct {
-		Value      string `json:"value"`
-		Definition struct {
-			Name string `json:"name"`
-		} `json:"definition"`
-	} `json:"customProperties"`
+	} `json:"definition"`
 }
 
 // slimAllocation is what a snapshot keeps of a
 // /qrs/license/{professional,analyzer,user}accesstype/full row.
 type slimAllocation struct {
-	ID          string   `json:"id"`
-	CreatedDate qrs.Time `json:"createdDate"`
-	User        *struct {
-		ID            string `json:"id"`
-		UserID        string `json:"userId"`
-		UserDirectory string `json:"userDirectory"`
-	} `json:"user"`
-	LastUsed             qrs.Time `json:"lastUsed"`
-	Excess               bool     `json:"excess"`
-	Quarantined          bool     `json:"quarantined"`
-	QuarantineEnd        qrs.Time `json:"quarantineEnd"`
-	DeletedUserID        string   `json:"deletedUserId"`
-	DeletedUserDirectory string   `json:"deletedUserDirectory"`
+	ID                   string          `json:"id"`
+	CreatedDate          qrs.Time        `json:"createdDate"`
+	User                 *allocationUser `json:"user"`
+	LastUsed             qrs.Time        `json:"lastUsed"`
+	Excess               bool            `json:"excess"`
+	Quarantined          bool            `json:"quarantined"`
+	QuarantineEnd        qrs.Time        `json:"quarantineEnd"`
+	DeletedUserID        string          `json:"deletedUserId"`
+	DeletedUserDirectory string          `json:"deletedUserDirectory"`
+}
+
+type allocationUser struct {
+	ID            string `json:"id"`
+	UserID        string `json:"userId"`
+	UserDirectory string `json:"userDirectory"`
 }
 
 type owner struct {
