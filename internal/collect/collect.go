@@ -91,7 +91,8 @@ type owned struct {
 // capacityUnit is the granularity Qlik bills analyzer capacity in.
 const capacityUnit = 6 * time.Minute
 
-// snapshot reads the site's license state at now.
+// snapshot reads the site's license state at now. countUsers, when set, is
+// told the site's user count from the QRS.
 //
 // The QRS has no transactions, so "consistent" means: every list is read in
 // one pass, concurrently, within seconds, and nothing is written until all
@@ -107,7 +108,7 @@ const capacityUnit = 6 * time.Minute
 // Apps and data connections are always read whole.
 // Objects deleted since a full read are only noticed at the next full read,
 // which Run does once a week.
-func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, loadPrev func() (*Previous, error)) (*license.Snapshot, error) {
+func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, countUsers func(int), loadPrev func() (*Previous, error)) (*license.Snapshot, error) {
 	s := &license.Snapshot{Site: site, At: now.UTC()}
 	getPrev := sync.OnceValues(loadPrev)
 	ctx, cancel := context.WithCancel(ctx)
@@ -117,6 +118,17 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 		errs []error
 		wg   sync.WaitGroup
 	)
+	if countUsers != nil {
+		// The size, for the caller's memory limit, while the lists stream;
+		// a failure here is the lists' failure too, reported by them.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n, err := src.Count(ctx, "user", ""); err == nil {
+				countUsers(n)
+			}
+		}()
+	}
 	run := func(what string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -510,6 +522,13 @@ type Result struct {
 type Options struct {
 	// Full reads every app object even when an incremental read would do.
 	Full bool
+	// Size, when set, is told the size of the site as soon as it is known,
+	// before the lists are read: the users and allocations of the latest
+	// collection in the store, or, before the first, the site's user count
+	// from the QRS (as many allocations assumed, the most a site has). A
+	// caller sets its memory limit from it (MemoryLimit). It is not called
+	// when neither tells.
+	Size func(users, allocations int)
 }
 
 // Run snapshots a site and records it; the first collection of a site also
@@ -524,7 +543,15 @@ func Run(ctx context.Context, src *qrs.Client, st store.Store, site string, now 
 func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, now time.Time, opts Options) (*Result, error) {
 	start := time.Now()
 	incremental := false
-	snap, err := snapshot(ctx, src, site, now, func() (*Previous, error) {
+	var countUsers func(int)
+	if opts.Size != nil {
+		if users, allocs, known, err := SiteSize(ctx, st, site); err == nil && known {
+			opts.Size(users, allocs)
+		} else {
+			countUsers = func(n int) { opts.Size(n, n) }
+		}
+	}
+	snap, err := snapshot(ctx, src, site, now, countUsers, func() (*Previous, error) {
 		prev, err := previous(ctx, st, site, now, opts)
 		incremental = prev != nil
 		return prev, err
