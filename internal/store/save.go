@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
@@ -14,10 +15,11 @@ import (
 // current is the latest stored state of a site, the diff base of a new
 // collection. It is read from the open versions (valid_to IS NULL) only.
 type current struct {
-	userKeys   map[string]int64 // guid -> key, every user ever seen
-	allocKeys  map[string]int64
+	userKeys   map[string]int64 // guid -> key of every user the snapshot or the current state names
+	allocKeys  map[string]int64 // guid -> key of every allocation the snapshot or the current state names
 	allocs     map[int64]allocRow
-	users      map[int64]userRow
+	users      map[int64]userRow // all open versions, or with partial users only those of the snapshot's users
+	openUsers  int               // users with an open version
 	authoring  map[int64]authRow
 	license    *licenseRow
 	counters   []license.Counters // of the latest collection
@@ -88,7 +90,7 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		if !cur.hasLast {
 			return nil, fmt.Errorf("save snapshot of %s: %w (the first collection must hold every user)", snap.Site, ErrPartialUsers)
 		}
-		users = len(cur.users)
+		users = cur.openUsers
 		for _, u := range snap.Users {
 			if k, ok := cur.userKeys[u.ID]; !ok {
 				users++
@@ -229,69 +231,86 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 	if !c.hasLast {
 		return c, nil
 	}
-	if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM user_keys WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
-		var id int64
-		var g string
-		if err := r.Scan(&id, &g); err != nil {
-			return err
-		}
-		c.userKeys[g], c.userGUIDOf[id] = id, g
-		return nil
-	}); err != nil {
-		return nil, wrap("user keys", err)
-	}
-	if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM allocation_keys WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
-		var id int64
-		var g string
-		if err := r.Scan(&id, &g); err != nil {
-			return err
-		}
-		c.allocKeys[g] = id
-		return nil
-	}); err != nil {
-		return nil, wrap("allocation keys", err)
-	}
-	if err := scanAll(ctx, tx, s.q(`SELECT alloc_key, type, user_key, directory, user_id, created, last_used,
-		quarantined, quarantine_end, excess, deleted_user FROM allocation_versions WHERE site_id = ? AND valid_to IS NULL`),
+	// The current state is read with the GUIDs of its keys, and only the
+	// keys the snapshot names besides are looked up: reading every key the
+	// site ever had (user_keys, allocation_keys), and with partial users
+	// every open user, made a following collection reload the whole site.
+	if err := scanAll(ctx, tx, s.q(`SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
+		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user
+		FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
+		WHERE v.site_id = ? AND v.valid_to IS NULL`),
 		[]any{siteID}, func(r *sql.Rows) error {
 			var k int64
+			var ag, ug string
 			var a allocRow
-			if err := r.Scan(&k, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
+			if err := r.Scan(&k, &ag, &ug, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
 				&a.Quarantined, &a.QuarantineEnd, &a.Excess, &a.DeletedUser); err != nil {
 				return err
 			}
 			c.allocs[k] = a
+			c.allocKeys[ag] = k
+			c.userKeys[ug], c.userGUIDOf[a.UserKey] = a.UserKey, ug
 			return nil
 		}); err != nil {
 		return nil, wrap("allocations", err)
 	}
-	if err := scanAll(ctx, tx, s.q(`SELECT user_key, directory, user_id, name, created, inactive, blocked,
-		removed_externally, tags, custom_properties, roles FROM user_versions WHERE site_id = ? AND valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
-			var k int64
-			var u userRow
-			if err := r.Scan(&k, &u.Directory, &u.UserID, &u.Name, &u.Created, &u.Inactive, &u.Blocked,
-				&u.RemovedExtly, &u.Tags, &u.CustomProperties, &u.Roles); err != nil {
-				return err
-			}
-			c.users[k] = u
-			return nil
-		}); err != nil {
-		return nil, wrap("users", err)
+	scanUser := func(r *sql.Rows) error {
+		var k int64
+		var g string
+		var u userRow
+		if err := r.Scan(&k, &g, &u.Directory, &u.UserID, &u.Name, &u.Created, &u.Inactive, &u.Blocked,
+			&u.RemovedExtly, &u.Tags, &u.CustomProperties, &u.Roles); err != nil {
+			return err
+		}
+		c.users[k] = u
+		c.userKeys[g], c.userGUIDOf[k] = k, g
+		return nil
 	}
-	if err := scanAll(ctx, tx, s.q(`SELECT user_key, apps_owned, apps_published, objects_owned, objects_published,
-		data_connections_owned, last_authored FROM authoring_versions WHERE site_id = ? AND valid_to IS NULL`),
+	const userCols = `v.user_key, uk.guid, v.directory, v.user_id, v.name, v.created, v.inactive, v.blocked,
+		v.removed_externally, v.tags, v.custom_properties, v.roles FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key`
+	if snap.UsersPartial {
+		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM user_versions WHERE site_id = ? AND valid_to IS NULL"),
+			siteID).Scan(&c.openUsers); err != nil {
+			return nil, wrap("users", err)
+		}
+	} else {
+		if err := scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.site_id = ? AND v.valid_to IS NULL"), []any{siteID}, scanUser); err != nil {
+			return nil, wrap("users", err)
+		}
+		c.openUsers = len(c.users)
+	}
+	if err := scanAll(ctx, tx, s.q(`SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
+		v.data_connections_owned, v.last_authored FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
+		WHERE v.site_id = ? AND v.valid_to IS NULL`),
 		[]any{siteID}, func(r *sql.Rows) error {
 			var k int64
+			var g string
 			var a authRow
-			if err := r.Scan(&k, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
+			if err := r.Scan(&k, &g, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
 				&a.DataConnectionsOwned, &a.LastAuthored); err != nil {
 				return err
 			}
 			c.authoring[k] = a
+			c.userKeys[g], c.userGUIDOf[k] = k, g
 			return nil
 		}); err != nil {
 		return nil, wrap("authoring", err)
+	}
+	if err := s.lookupKeys(ctx, tx, siteID, c, snap); err != nil {
+		return nil, err
+	}
+	if snap.UsersPartial {
+		keys := make([]any, 0, len(snap.Users))
+		for _, u := range snap.Users {
+			if k, ok := c.userKeys[u.ID]; ok {
+				keys = append(keys, k)
+			}
+		}
+		if err := inChunks(keys, func(chunk []any, marks string) error {
+			return scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.valid_to IS NULL AND v.user_key IN ("+marks+")"), chunk, scanUser)
+		}); err != nil {
+			return nil, wrap("users", err)
+		}
 	}
 	lic, err := s.scanLicense(ctx, tx, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
 		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions WHERE site_id = ? AND valid_to IS NULL`), siteID)
@@ -320,6 +339,73 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		}
 	}
 	return c, nil
+}
+
+// lookupKeys adds to c the keys of the users and allocations the snapshot
+// names that the current state did not: new ones have none, the others
+// (a user without an allocation, authoring or open version, an allocation
+// released and back) are looked up by GUID.
+func (s *sqlStore) lookupKeys(ctx context.Context, tx *sql.Tx, siteID int64, c *current, snap *license.Snapshot) error {
+	var users, allocs []any
+	wantUser := map[string]bool{}
+	user := func(g string) {
+		if _, ok := c.userKeys[g]; !ok && !wantUser[g] {
+			wantUser[g] = true
+			users = append(users, g)
+		}
+	}
+	for _, u := range snap.Users {
+		user(u.ID)
+	}
+	for _, a := range snap.Allocations {
+		user(a.UserGUID)
+		if _, ok := c.allocKeys[a.ID]; !ok {
+			allocs = append(allocs, a.ID)
+		}
+	}
+	for _, a := range snap.Authoring {
+		user(a.UserGUID)
+	}
+	for _, cu := range snap.Capacity {
+		user(cu.UserGUID)
+	}
+	for _, k := range []struct {
+		table string
+		guids []any
+		into  func(id int64, g string)
+	}{
+		{"user_keys", users, func(id int64, g string) { c.userKeys[g], c.userGUIDOf[id] = id, g }},
+		{"allocation_keys", allocs, func(id int64, g string) { c.allocKeys[g] = id }},
+	} {
+		if err := inChunks(k.guids, func(chunk []any, marks string) error {
+			return scanAll(ctx, tx, s.q("SELECT id, guid FROM "+k.table+" WHERE site_id = ? AND guid IN ("+marks+")"),
+				append([]any{siteID}, chunk...), func(r *sql.Rows) error {
+					var id int64
+					var g string
+					if err := r.Scan(&id, &g); err != nil {
+						return err
+					}
+					k.into(id, g)
+					return nil
+				})
+		}); err != nil {
+			return fmt.Errorf("load current %s: %w", k.table, err)
+		}
+	}
+	return nil
+}
+
+// inChunks calls f with the values in chunks small enough for one
+// statement's parameters, and the matching "?, ?, …" list.
+func inChunks(values []any, f func(chunk []any, marks string) error) error {
+	const per = 500
+	for start := 0; start < len(values); start += per {
+		chunk := values[start:min(start+per, len(values))]
+		if err := f(chunk, strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func scanAll(ctx context.Context, q queryer, query string, args []any, each func(*sql.Rows) error) error {
