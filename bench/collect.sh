@@ -19,6 +19,8 @@
 #   3. curl of what a following collection reads: the same, with users and
 #      app objects filtered on modifiedDate as the collector filters them;
 #   4. the following collection (same ISO week: the incremental read).
+# The idle timeout is 5 minutes: on a loaded machine the simulator may take
+# longer than the default 30 s to start sending a big list.
 # Each licmon line gives wall time, CPU time (user+system) and peak RSS; the
 # summary gives the medians and the ratio licmon/curl of each run's median.
 # On a shared machine wall times grow with the other work; CPU times less so.
@@ -63,7 +65,7 @@ lists() { # [since]: every list a collection reads, concurrently; prints the wal
 }
 collect() { # pass: runs a collection; prints "wall cpu rss_mb"
   /usr/bin/time -f "%e %U %S %M" -o "$out/collect-$1.time" "$bin" collect --server "https://localhost:$port" \
-    --cert-dir "$certs" --site bench --db "$out/collect-$users.db" >"$out/collect-$1.out"
+    --cert-dir "$certs" --site bench --db "$out/collect-$users.db" --timeout 5m >"$out/collect-$1.out"
   read -r wall u s rss <"$out/collect-$1.time"
   echo "$wall $(awk -v a="$u" -v b="$s" 'BEGIN {printf "%.2f", a + b}') $((rss / 1024))"
 }

@@ -551,6 +551,24 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 			countUsers = func(n int) { opts.Size(n, n) }
 		}
 	}
+	// The store reads the site's current state, which the save diffs
+	// against, while the lists stream; a failure here only means the save
+	// reads it itself.
+	prepared := make(chan func(), 1)
+	if p, ok := st.(store.SavePreparer); ok {
+		go func() {
+			discard, _ := p.PrepareSave(ctx, site)
+			prepared <- discard
+		}()
+	} else {
+		prepared <- nil
+	}
+	discard := sync.OnceValue(func() func() { return <-prepared })
+	defer func() {
+		if d := discard(); d != nil {
+			d()
+		}
+	}()
 	snap, err := snapshot(ctx, src, site, now, countUsers, func() (*Previous, error) {
 		prev, err := previous(ctx, st, site, now, opts)
 		incremental = prev != nil
@@ -565,6 +583,7 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
+	discard() // the state read ahead is ready
 	// The backfill is saved with the snapshot, in one transaction: saved
 	// apart, a stop between the two lost the reconstructed history for good.
 	r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
@@ -210,16 +211,16 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, error) {
-	c := &current{userKeys: map[string]int64{}, allocKeys: map[string]int64{}, allocs: map[int64]allocRow{},
+func newCurrent() *current {
+	return &current{userKeys: map[string]int64{}, allocKeys: map[string]int64{}, allocs: map[int64]allocRow{},
 		users: map[int64]userRow{}, authoring: map[int64]authRow{}, capacity: map[capKey]int64{}, userGUIDOf: map[int64]string{}}
+}
+
+func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, error) {
+	c := newCurrent()
 	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
 
-	err := tx.QueryRowContext(ctx, s.q("SELECT id, at FROM collections WHERE site_id = ? ORDER BY at DESC LIMIT 1"), siteID).Scan(&c.lastID, &c.lastAt)
-	switch {
-	case err == nil:
-		c.hasLast = true
-	case !errors.Is(err, sql.ErrNoRows):
+	if err := s.lastCollection(ctx, tx, siteID, c); err != nil {
 		return nil, wrap("collection", err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM user_keys").Scan(&c.nextUser); err != nil {
@@ -231,28 +232,13 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 	if !c.hasLast {
 		return c, nil
 	}
-	// The current state is read with the GUIDs of its keys, and only the
-	// keys the snapshot names besides are looked up: reading every key the
-	// site ever had (user_keys, allocation_keys), and with partial users
-	// every open user, made a following collection reload the whole site.
-	if err := scanAll(ctx, tx, s.q(`SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
-		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user
-		FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
-		WHERE v.site_id = ? AND v.valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
-			var k int64
-			var ag, ug string
-			var a allocRow
-			if err := r.Scan(&k, &ag, &ug, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
-				&a.Quarantined, &a.QuarantineEnd, &a.Excess, &a.DeletedUser); err != nil {
-				return err
-			}
-			c.allocs[k] = a
-			c.allocKeys[ag] = k
-			c.userKeys[ug], c.userGUIDOf[a.UserKey] = a.UserKey, ug
-			return nil
-		}); err != nil {
-		return nil, wrap("allocations", err)
+	if p := takePrepared(s, snap.Site, siteID, c.lastID); p != nil {
+		// Read ahead by PrepareSave while the collector read the QRS, and
+		// still the latest state: no collection of the site since.
+		p.nextUser, p.nextAlloc = c.nextUser, c.nextAlloc
+		c = p
+	} else if err := s.loadOpen(ctx, tx, siteID, c); err != nil {
+		return nil, err
 	}
 	scanUser := func(r *sql.Rows) error {
 		var k int64
@@ -268,33 +254,11 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 	}
 	const userCols = `v.user_key, uk.guid, v.directory, v.user_id, v.name, v.created, v.inactive, v.blocked,
 		v.removed_externally, v.tags, v.custom_properties, v.roles FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key`
-	if snap.UsersPartial {
-		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM user_versions WHERE site_id = ? AND valid_to IS NULL"),
-			siteID).Scan(&c.openUsers); err != nil {
-			return nil, wrap("users", err)
-		}
-	} else {
+	if !snap.UsersPartial {
 		if err := scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.site_id = ? AND v.valid_to IS NULL"), []any{siteID}, scanUser); err != nil {
 			return nil, wrap("users", err)
 		}
 		c.openUsers = len(c.users)
-	}
-	if err := scanAll(ctx, tx, s.q(`SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
-		v.data_connections_owned, v.last_authored FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
-		WHERE v.site_id = ? AND v.valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
-			var k int64
-			var g string
-			var a authRow
-			if err := r.Scan(&k, &g, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
-				&a.DataConnectionsOwned, &a.LastAuthored); err != nil {
-				return err
-			}
-			c.authoring[k] = a
-			c.userKeys[g], c.userGUIDOf[k] = k, g
-			return nil
-		}); err != nil {
-		return nil, wrap("authoring", err)
 	}
 	if err := s.lookupKeys(ctx, tx, siteID, c, snap); err != nil {
 		return nil, err
@@ -311,15 +275,6 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		}); err != nil {
 			return nil, wrap("users", err)
 		}
-	}
-	lic, err := s.scanLicense(ctx, tx, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
-		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions WHERE site_id = ? AND valid_to IS NULL`), siteID)
-	if err != nil {
-		return nil, wrap("license", err)
-	}
-	c.license = lic
-	if c.counters, err = s.countersOf(ctx, tx, c.lastID); err != nil {
-		return nil, wrap("counters", err)
 	}
 	months := map[string]bool{}
 	for _, cu := range snap.Capacity {
@@ -339,6 +294,151 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		}
 	}
 	return c, nil
+}
+
+// SavePreparer is implemented by stores that can read a site's current
+// state ahead of its next save: a collector calls PrepareSave while it
+// reads the QRS, so that the save, which must diff the new snapshot
+// against that state, does not start by reading it. The state read ahead
+// is used only if the site's latest collection is still the one it was
+// read at; discard drops it when no save follows (a failed collection).
+type SavePreparer interface {
+	PrepareSave(ctx context.Context, site string) (discard func(), err error)
+}
+
+// prepared holds the states read ahead by PrepareSave, by store and site
+// (kept out of sqlStore so that the store's own type stays as it is).
+var prepared sync.Map // preparedKey -> *preparedState
+
+type preparedKey struct {
+	s    *sqlStore
+	site string
+}
+
+type preparedState struct {
+	siteID int64
+	c      *current
+}
+
+// PrepareSave reads the site's current state (open allocation and
+// authoring versions, the number of open users, license, counters) outside
+// any transaction, for its next save. Collections of the site are
+// serialised (LockCollect), but one that commits meanwhile changes the
+// latest collection, and then the save reads the state itself.
+func (s *sqlStore) PrepareSave(ctx context.Context, site string) (func(), error) {
+	key := preparedKey{s, strings.TrimSpace(site)}
+	none := func() {}
+	siteID, err := s.siteID(ctx, s.db, key.site, time.Time{}, false)
+	if errors.Is(err, ErrUnknownSite) {
+		return none, nil
+	}
+	if err != nil {
+		return none, fmt.Errorf("prepare save: %w", err)
+	}
+	c := newCurrent()
+	if err := s.lastCollection(ctx, s.db, siteID, c); err != nil || !c.hasLast {
+		return none, err
+	}
+	if err := s.loadOpen(ctx, s.db, siteID, c); err != nil {
+		return none, fmt.Errorf("prepare save: %w", err)
+	}
+	// Read in several statements without a transaction: kept only if no
+	// collection of the site committed while they ran.
+	again := newCurrent()
+	if err := s.lastCollection(ctx, s.db, siteID, again); err != nil || again.lastID != c.lastID {
+		return none, err
+	}
+	st := &preparedState{siteID: siteID, c: c}
+	prepared.Store(key, st)
+	return func() { prepared.CompareAndDelete(key, st) }, nil
+}
+
+// takePrepared returns (once) the state PrepareSave read of the site if it
+// is the state as of its latest collection lastID, else nil.
+func takePrepared(s *sqlStore, site string, siteID, lastID int64) *current {
+	v, ok := prepared.LoadAndDelete(preparedKey{s, site})
+	if !ok {
+		return nil
+	}
+	p := v.(*preparedState)
+	if p.siteID != siteID || p.c.lastID != lastID {
+		return nil
+	}
+	return p.c
+}
+
+// lastCollection sets c's latest collection of the site, if any.
+func (s *sqlStore) lastCollection(ctx context.Context, q queryer, siteID int64, c *current) error {
+	err := q.QueryRowContext(ctx, s.q("SELECT id, at FROM collections WHERE site_id = ? ORDER BY at DESC LIMIT 1"), siteID).Scan(&c.lastID, &c.lastAt)
+	switch {
+	case err == nil:
+		c.hasLast = true
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	return nil
+}
+
+// loadOpen reads into c the state of the site's latest collection that
+// does not depend on the snapshot: the open allocation and authoring
+// versions with the GUIDs of their keys, the number of open users, the
+// license and the counters.
+func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *current) error {
+	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
+	// The current state is read with the GUIDs of its keys, and only the
+	// keys the snapshot names besides are looked up: reading every key the
+	// site ever had (user_keys, allocation_keys), and with partial users
+	// every open user, made a following collection reload the whole site.
+	if err := scanAll(ctx, q, s.q(`SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
+		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user
+		FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
+		WHERE v.site_id = ? AND v.valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var ag, ug string
+			var a allocRow
+			if err := r.Scan(&k, &ag, &ug, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
+				&a.Quarantined, &a.QuarantineEnd, &a.Excess, &a.DeletedUser); err != nil {
+				return err
+			}
+			c.allocs[k] = a
+			c.allocKeys[ag] = k
+			c.userKeys[ug], c.userGUIDOf[a.UserKey] = a.UserKey, ug
+			return nil
+		}); err != nil {
+		return wrap("allocations", err)
+	}
+	if err := q.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM user_versions WHERE site_id = ? AND valid_to IS NULL"),
+		siteID).Scan(&c.openUsers); err != nil {
+		return wrap("users", err)
+	}
+	if err := scanAll(ctx, q, s.q(`SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
+		v.data_connections_owned, v.last_authored FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
+		WHERE v.site_id = ? AND v.valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var g string
+			var a authRow
+			if err := r.Scan(&k, &g, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
+				&a.DataConnectionsOwned, &a.LastAuthored); err != nil {
+				return err
+			}
+			c.authoring[k] = a
+			c.userKeys[g], c.userGUIDOf[k] = k, g
+			return nil
+		}); err != nil {
+		return wrap("authoring", err)
+	}
+	lic, err := s.scanLicense(ctx, q, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
+		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions WHERE site_id = ? AND valid_to IS NULL`), siteID)
+	if err != nil {
+		return wrap("license", err)
+	}
+	c.license = lic
+	if c.counters, err = s.countersOf(ctx, q, c.lastID); err != nil {
+		return wrap("counters", err)
+	}
+	return nil
 }
 
 // lookupKeys adds to c the keys of the users and allocations the snapshot

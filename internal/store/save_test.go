@@ -83,3 +83,94 @@ func TestKeysOutsideCurrentStateAreReused(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareSaveKeepsOneHistory: a save whose current state was read
+// ahead (PrepareSave) stores what a save that reads it itself stores,
+// including when another writer committed a collection of the site in
+// between, which makes the state read ahead stale.
+func TestPrepareSaveKeepsOneHistory(t *testing.T) {
+	ctx := context.Background()
+	plain, _ := openTemp(t, store.Options{})
+	ahead, path := openTemp(t, store.Options{})
+	other, err := store.Open(ctx, path, store.Options{}) // another process on the same file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	prep := ahead.(store.SavePreparer)
+	if discard, err := prep.PrepareSave(ctx, "prod"); err != nil {
+		t.Fatalf("prepare before the first collection: %v", err)
+	} else {
+		discard()
+	}
+
+	g := storetest.NewStream(9)
+	snap := small(3, t0)
+	var snaps []*license.Snapshot
+	for d := 0; d < 6; d++ {
+		if d > 0 {
+			snap = g.Next(snap, t0.AddDate(0, 0, d), 0.3)
+		}
+		if d%2 == 1 {
+			// Partial users, as a collection within a week sends them.
+			snap.UsersPartial, snap.UserCount = true, len(snap.Users)
+			snap.Users = snap.Users[:len(snap.Users)/3]
+		}
+		snaps = append(snaps, storetest.Clone(snap))
+		if d%2 == 1 {
+			snap = storetest.Clone(snaps[d-1])
+			snap = g.Next(snap, t0.AddDate(0, 0, d), 0)
+		}
+	}
+	for d, s := range snaps {
+		want, err := plain.SaveSnapshot(ctx, storetest.Clone(s))
+		if err != nil {
+			t.Fatalf("day %d, plain save: %v", d, err)
+		}
+		discard, err := prep.PrepareSave(ctx, "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *store.SaveResult
+		if d == 3 {
+			// Another writer saves this collection first: the state read
+			// ahead is stale, the save must see the other's.
+			if _, err := other.SaveSnapshot(ctx, storetest.Clone(s)); err != nil {
+				t.Fatal(err)
+			}
+			if got, err = ahead.SaveSnapshot(ctx, storetest.Clone(s)); err != nil || !got.Duplicate {
+				t.Fatalf("day %d after another writer: %+v, %v; want a duplicate", d, got, err)
+			}
+			discard()
+			continue
+		}
+		if d > 0 && !store.PreparedPending(ahead, "prod") {
+			t.Fatalf("day %d: nothing read ahead", d)
+		}
+		if got, err = ahead.SaveSnapshot(ctx, storetest.Clone(s)); err != nil {
+			t.Fatalf("day %d, save read ahead: %v", d, err)
+		}
+		if store.PreparedPending(ahead, "prod") {
+			t.Fatalf("day %d: the save left the state read ahead", d)
+		}
+		discard()
+		if diff := cmp.Diff(want.Changes, got.Changes); diff != "" {
+			t.Errorf("day %d: changes differ (-plain +ahead):\n%s", d, diff)
+		}
+		at := s.At
+		for _, read := range []func(store.Store) (any, error){
+			func(st store.Store) (any, error) { return st.UsersAt(ctx, "prod", at) },
+			func(st store.Store) (any, error) { return st.AllocationsAt(ctx, "prod", at) },
+			func(st store.Store) (any, error) { return st.AuthoringAt(ctx, "prod", at) },
+		} {
+			w, err1 := read(plain)
+			g, err2 := read(ahead)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("day %d: stored state differs (-plain +ahead):\n%s", d, diff)
+			}
+		}
+	}
+}
