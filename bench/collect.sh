@@ -7,6 +7,7 @@
 #
 #   bench/collect.sh [USERS] [RUNS]     (defaults 100000 and 5)
 #   LICMON_BIN=path bench/collect.sh    (another build of licmon)
+#   PORT=N bench/collect.sh             (the simulator's port, default 14610 + USERS/100000)
 #
 # The site has USERS users, USERS/5 apps with 10 objects each (100k users:
 # 20k apps, 200k app objects) and a year of history; the simulator runs in
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/.."
 users=${1:-100000}
 runs=${2:-5}
 out=bench/out; mkdir -p "$out"
-port=$((14245 + users / 100000))
+port=${PORT:-$((14610 + users / 100000))}
 # LICMON_BIN measures another build (e.g. an earlier commit's) against the same site.
 bin=${LICMON_BIN:-$out/licmon}
 [ -n "${LICMON_BIN:-}" ] || go build -o "$out/licmon" ./cmd/licmon
