@@ -211,13 +211,16 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func newCurrent() *current {
-	return &current{userKeys: map[string]int64{}, allocKeys: map[string]int64{}, allocs: map[int64]allocRow{},
-		users: map[int64]userRow{}, authoring: map[int64]authRow{}, capacity: map[capKey]int64{}, userGUIDOf: map[int64]string{}}
+// newCurrent returns an empty current state whose key maps have room for
+// about users users and allocs allocations.
+func newCurrent(users, allocs int) *current {
+	return &current{userKeys: make(map[string]int64, users), allocKeys: make(map[string]int64, allocs),
+		allocs: make(map[int64]allocRow, allocs), users: map[int64]userRow{}, authoring: map[int64]authRow{},
+		capacity: map[capKey]int64{}, userGUIDOf: make(map[int64]string, users)}
 }
 
 func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, error) {
-	c := newCurrent()
+	c := newCurrent(0, 0)
 	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
 
 	if err := s.lastCollection(ctx, tx, siteID, c); err != nil {
@@ -230,15 +233,24 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		return nil, wrap("allocation keys", err)
 	}
 	if !c.hasLast {
-		return c, nil
+		// Every user and allocation of the snapshot gets a key.
+		first := newCurrent(len(snap.Users), len(snap.Allocations))
+		first.nextUser, first.nextAlloc = c.nextUser, c.nextAlloc
+		return first, nil
 	}
 	if p := takePrepared(s, snap.Site, siteID, c.lastID); p != nil {
 		// Read ahead by PrepareSave while the collector read the QRS, and
 		// still the latest state: no collection of the site since.
 		p.nextUser, p.nextAlloc = c.nextUser, c.nextAlloc
 		c = p
-	} else if err := s.loadOpen(ctx, tx, siteID, c); err != nil {
-		return nil, err
+	} else {
+		// Room for the open allocations and their users.
+		open := newCurrent(len(snap.Allocations), len(snap.Allocations))
+		open.lastID, open.lastAt, open.hasLast, open.nextUser, open.nextAlloc = c.lastID, c.lastAt, true, c.nextUser, c.nextAlloc
+		c = open
+		if err := s.loadOpen(ctx, tx, siteID, c); err != nil {
+			return nil, err
+		}
 	}
 	scanUser := func(r *sql.Rows) error {
 		var k int64
@@ -335,16 +347,22 @@ func (s *sqlStore) PrepareSave(ctx context.Context, site string) (func(), error)
 	if err != nil {
 		return none, fmt.Errorf("prepare save: %w", err)
 	}
-	c := newCurrent()
+	c := newCurrent(0, 0)
 	if err := s.lastCollection(ctx, s.db, siteID, c); err != nil || !c.hasLast {
 		return none, err
+	}
+	if cs, err := s.Collections(ctx, key.site, time.Unix(c.lastAt, 0), time.Unix(c.lastAt, 0)); err == nil && len(cs) == 1 {
+		// Room for the open allocations and their users.
+		open := newCurrent(cs[0].Allocations, cs[0].Allocations)
+		open.lastID, open.lastAt, open.hasLast = c.lastID, c.lastAt, true
+		c = open
 	}
 	if err := s.loadOpen(ctx, s.db, siteID, c); err != nil {
 		return none, fmt.Errorf("prepare save: %w", err)
 	}
 	// Read in several statements without a transaction: kept only if no
 	// collection of the site committed while they ran.
-	again := newCurrent()
+	again := newCurrent(0, 0)
 	if err := s.lastCollection(ctx, s.db, siteID, again); err != nil || again.lastID != c.lastID {
 		return none, err
 	}
@@ -591,6 +609,13 @@ func inc(m *map[license.Type]int, t license.Type) {
 // diff compares a normalized snapshot with the current state.
 func diff(c *current, s *license.Snapshot) *delta {
 	d := &delta{allocVers: map[int64]allocRow{}, userVers: map[int64]userRow{}, authVers: map[int64]authRow{}}
+	if !c.hasLast {
+		// A first collection writes every row: maps of that size from the
+		// start instead of grown by rehashing.
+		d.allocVers = make(map[int64]allocRow, len(s.Allocations))
+		d.userVers = make(map[int64]userRow, len(s.Users))
+		d.authVers = make(map[int64]authRow, len(s.Authoring))
+	}
 	userKey := func(guid string) int64 {
 		if k, ok := c.userKeys[guid]; ok {
 			return k
@@ -602,15 +627,15 @@ func diff(c *current, s *license.Snapshot) *delta {
 		return k
 	}
 
-	// Allocations.
-	type userTypes struct{ gained, lost []license.Type }
-	perUser := map[string]*userTypes{}
-	touch := func(u string) *userTypes {
-		if perUser[u] == nil {
-			perUser[u] = &userTypes{}
-		}
-		return perUser[u]
+	// Allocations. A user who gained a type and lost another changed
+	// type; gains are kept in a list and matched against the losses only
+	// when there are any (a first collection has none).
+	type userType struct {
+		user string
+		typ  license.Type
 	}
+	var gained []userType
+	lost := map[string][]license.Type{}
 	seen := make(map[int64]bool, len(s.Allocations))
 	for _, a := range s.Allocations {
 		row := allocRow{Type: string(a.Type), UserKey: userKey(a.UserGUID), Directory: a.Directory, UserID: a.UserID,
@@ -631,7 +656,7 @@ func diff(c *current, s *license.Snapshot) *delta {
 		d.allocVers[k] = row
 		if !open {
 			inc(&d.summary.Allocated, a.Type)
-			touch(a.UserGUID).gained = append(touch(a.UserGUID).gained, a.Type)
+			gained = append(gained, userType{a.UserGUID, a.Type})
 			continue
 		}
 		d.closeAlloc = append(d.closeAlloc, k)
@@ -668,16 +693,13 @@ func diff(c *current, s *license.Snapshot) *delta {
 		d.closeAlloc = append(d.closeAlloc, k)
 		inc(&d.summary.Released, license.Type(old.Type))
 		g := c.userGUIDOf[old.UserKey]
-		touch(g).lost = append(touch(g).lost, license.Type(old.Type))
+		lost[g] = append(lost[g], license.Type(old.Type))
 	}
-	for _, ut := range perUser {
-		if len(ut.lost) == 0 {
-			continue
-		}
-		for _, g := range ut.gained {
-			for _, l := range ut.lost {
-				if g != l {
-					inc(&d.summary.TypeChanged, g)
+	if len(lost) > 0 {
+		for _, g := range gained {
+			for _, l := range lost[g.user] {
+				if g.typ != l {
+					inc(&d.summary.TypeChanged, g.typ)
 					break
 				}
 			}
