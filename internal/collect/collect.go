@@ -522,12 +522,12 @@ type Result struct {
 type Options struct {
 	// Full reads every app object even when an incremental read would do.
 	Full bool
-	// Size, when set, is told the size of the site as soon as it is known,
-	// before the lists are read: the users and allocations of the latest
-	// collection in the store, or, before the first, the site's user count
-	// from the QRS (as many allocations assumed, the most a site has). A
-	// caller sets its memory limit from it (MemoryLimit). It is not called
-	// when neither tells.
+	// Size, when set, is told the size of the site as soon as it is known:
+	// the users and allocations of the latest collection in the store,
+	// before the lists are read, or at the first collection the site's user
+	// count from the QRS (as many allocations assumed, the most a site has),
+	// asked while the lists stream. A caller sets its memory limit from it
+	// (MemoryLimit). It is not called when neither tells.
 	Size func(users, allocations int)
 }
 
