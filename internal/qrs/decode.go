@@ -135,35 +135,25 @@ func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 		return c.decodeError(r, resp, head, fmt.Errorf("expected a JSON array, got %s", truncate(string(v), 40)))
 	}
 	n := 0
-	for {
-		switch dec.PeekKind() {
-		case ']':
-		case 0:
-			// PeekKind hides the error: the read says what it is.
-			_, err := dec.ReadToken()
+	for k := dec.PeekKind(); k != ']'; k = dec.PeekKind() {
+		if k == 0 {
+			break // PeekKind hides the error: the read below says what it is
+		}
+		if !small && n >= c.cfg.Limits.StreamItems {
+			return c.tooLarge(r, resp.StatusCode, limitStreamItems)
+		}
+		lim.mark = lim.n
+		var v T
+		if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
 			if e := fail(err); e != nil {
 				return e
 			}
-			return c.decodeError(r, resp, head, fmt.Errorf("after element %d: %w", n, err))
-		default:
-			if !small && n >= c.cfg.Limits.StreamItems {
-				return c.tooLarge(r, resp.StatusCode, limitStreamItems)
-			}
-			lim.mark = lim.n
-			var v T
-			if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
-				if e := fail(err); e != nil {
-					return e
-				}
-				return c.decodeError(r, resp, head, fmt.Errorf("element %d: %w", n, err))
-			}
-			if err := fn(v); err != nil {
-				return err
-			}
-			n++
-			continue
+			return c.decodeError(r, resp, head, fmt.Errorf("element %d: %w", n, err))
 		}
-		break
+		if err := fn(v); err != nil {
+			return err
+		}
+		n++
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		if e := fail(err); e != nil {
