@@ -95,9 +95,12 @@ func TestMetricsEqualAPI(t *testing.T) {
 		m = scrapeLicmon(t, body)
 		return len(m["licmon_license_total"]) == 3
 	})
-	if code, b := get(t, base+"/api/v1/sites/sim/licenses"); code != 200 {
-		t.Fatalf("licenses = %d %s", code, b)
-	}
+	// warm publishes the stored counters, then builds the report model the
+	// API answers from: wait for that too, not only for /metrics.
+	waitFor(t, "the report model of the stored collection", func() bool {
+		code, _ := get(t, base+"/api/v1/sites/sim/licenses")
+		return code == 200
+	})
 	_, body := get(t, base+"/api/v1/sites/sim/licenses")
 	var lic struct {
 		Types []struct {
