@@ -52,7 +52,6 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	if ok, code := parseFlags(fs, args, ExitUsage); !ok {
 		return code
 	}
-	softMemoryLimit()
 	cfg, sites, err := cf.resolve(e)
 	if err != nil {
 		return fail(e, ExitUsage, err)
@@ -79,7 +78,7 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 			continue
 		}
 		cctx, cancel := collectDeadline(ctx, s)
-		r, err := collect.RunWith(cctx, c, st, s.Name, time.Now(), collect.Options{Full: *full})
+		r, err := collect.RunWith(cctx, c, st, s.Name, time.Now(), collect.Options{Full: *full, Size: collectMemoryLimit})
 		cancel()
 		unlock()
 		c.CloseIdleConnections()

@@ -43,7 +43,6 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if fs.NArg() > 0 {
 		return fail(e, ExitUsage, fmt.Errorf("serve takes no arguments (got %q); see licmon serve -h", fs.Args()))
 	}
-	softMemoryLimit()
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -54,6 +53,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	// Every site of the config file unless one was chosen by flags.
 	cf.allSites = cf.server == "" && cf.site == ""
 	load := func() (*config.Config, []config.Site, error) { return cf.resolve(&le) }
+	if cfg, _, err := load(); err == nil {
+		serveMemoryLimit(ctx, *dbPath, cfg.DB)
+	}
 	s, err := serve.New(ctx, serve.Options{Load: load, NewClient: serve.QRSClient(version(), log),
 		Listen: *listen, DB: *dbPath, Version: version(), Logger: log})
 	if err != nil {

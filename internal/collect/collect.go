@@ -31,42 +31,48 @@ import (
 
 // slimUser is what a snapshot keeps of /qrs/user/full.
 type slimUser struct {
-	ID                string   `json:"id"`
-	CreatedDate       qrs.Time `json:"createdDate"`
-	UserID            string   `json:"userId"`
-	UserDirectory     string   `json:"userDirectory"`
-	Name              string   `json:"name"`
-	Roles             []string `json:"roles"`
-	Inactive          bool     `json:"inactive"`
-	RemovedExternally bool     `json:"removedExternally"`
-	Blacklisted       bool     `json:"blacklisted"`
-	Tags              []struct {
+	ID                string                `json:"id"`
+	CreatedDate       qrs.Time              `json:"createdDate"`
+	UserID            string                `json:"userId"`
+	UserDirectory     string                `json:"userDirectory"`
+	Name              string                `json:"name"`
+	Roles             []string              `json:"roles"`
+	Inactive          bool                  `json:"inactive"`
+	RemovedExternally bool                  `json:"removedExternally"`
+	Blacklisted       bool                  `json:"blacklisted"`
+	Tags              []tag                 `json:"tags"`
+	CustomProperties  []customPropertyValue `json:"customProperties"`
+}
+
+type tag struct {
+	Name string `json:"name"`
+}
+
+type customPropertyValue struct {
+	Value      string `json:"value"`
+	Definition struct {
 		Name string `json:"name"`
-	} `json:"tags"`
-	CustomProperties []struct {
-		Value      string `json:"value"`
-		Definition struct {
-			Name string `json:"name"`
-		} `json:"definition"`
-	} `json:"customProperties"`
+	} `json:"definition"`
 }
 
 // slimAllocation is what a snapshot keeps of a
 // /qrs/license/{professional,analyzer,user}accesstype/full row.
 type slimAllocation struct {
-	ID          string   `json:"id"`
-	CreatedDate qrs.Time `json:"createdDate"`
-	User        *struct {
-		ID            string `json:"id"`
-		UserID        string `json:"userId"`
-		UserDirectory string `json:"userDirectory"`
-	} `json:"user"`
-	LastUsed             qrs.Time `json:"lastUsed"`
-	Excess               bool     `json:"excess"`
-	Quarantined          bool     `json:"quarantined"`
-	QuarantineEnd        qrs.Time `json:"quarantineEnd"`
-	DeletedUserID        string   `json:"deletedUserId"`
-	DeletedUserDirectory string   `json:"deletedUserDirectory"`
+	ID                   string          `json:"id"`
+	CreatedDate          qrs.Time        `json:"createdDate"`
+	User                 *allocationUser `json:"user"`
+	LastUsed             qrs.Time        `json:"lastUsed"`
+	Excess               bool            `json:"excess"`
+	Quarantined          bool            `json:"quarantined"`
+	QuarantineEnd        qrs.Time        `json:"quarantineEnd"`
+	DeletedUserID        string          `json:"deletedUserId"`
+	DeletedUserDirectory string          `json:"deletedUserDirectory"`
+}
+
+type allocationUser struct {
+	ID            string `json:"id"`
+	UserID        string `json:"userId"`
+	UserDirectory string `json:"userDirectory"`
 }
 
 type owner struct {
@@ -85,7 +91,8 @@ type owned struct {
 // capacityUnit is the granularity Qlik bills analyzer capacity in.
 const capacityUnit = 6 * time.Minute
 
-// snapshot reads the site's license state at now.
+// snapshot reads the site's license state at now. countUsers, when set, is
+// told the site's user count from the QRS.
 //
 // The QRS has no transactions, so "consistent" means: every list is read in
 // one pass, concurrently, within seconds, and nothing is written until all
@@ -101,7 +108,7 @@ const capacityUnit = 6 * time.Minute
 // Apps and data connections are always read whole.
 // Objects deleted since a full read are only noticed at the next full read,
 // which Run does once a week.
-func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, loadPrev func() (*Previous, error)) (*license.Snapshot, error) {
+func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, countUsers func(int), loadPrev func() (*Previous, error)) (*license.Snapshot, error) {
 	s := &license.Snapshot{Site: site, At: now.UTC()}
 	getPrev := sync.OnceValues(loadPrev)
 	ctx, cancel := context.WithCancel(ctx)
@@ -111,6 +118,17 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 		errs []error
 		wg   sync.WaitGroup
 	)
+	if countUsers != nil {
+		// The size, for the caller's memory limit, while the lists stream;
+		// a failure here is the lists' failure too, reported by them.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n, err := src.Count(ctx, "user", ""); err == nil {
+				countUsers(n)
+			}
+		}()
+	}
 	run := func(what string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -504,6 +522,13 @@ type Result struct {
 type Options struct {
 	// Full reads every app object even when an incremental read would do.
 	Full bool
+	// Size, when set, is told the size of the site as soon as it is known:
+	// the users and allocations of the latest collection in the store,
+	// before the lists are read, or at the first collection the site's user
+	// count from the QRS (as many allocations assumed, the most a site has),
+	// asked while the lists stream. A caller sets its memory limit from it
+	// (MemoryLimit). It is not called when neither tells.
+	Size func(users, allocations int)
 }
 
 // Run snapshots a site and records it; the first collection of a site also
@@ -518,7 +543,33 @@ func Run(ctx context.Context, src *qrs.Client, st store.Store, site string, now 
 func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, now time.Time, opts Options) (*Result, error) {
 	start := time.Now()
 	incremental := false
-	snap, err := snapshot(ctx, src, site, now, func() (*Previous, error) {
+	var countUsers func(int)
+	if opts.Size != nil {
+		if users, allocs, known, err := SiteSize(ctx, st, site); err == nil && known {
+			opts.Size(users, allocs)
+		} else {
+			countUsers = func(n int) { opts.Size(n, n) }
+		}
+	}
+	// The store reads the site's current state, which the save diffs
+	// against, while the lists stream; a failure here only means the save
+	// reads it itself.
+	prepared := make(chan func(), 1)
+	if p, ok := st.(store.SavePreparer); ok {
+		go func() {
+			discard, _ := p.PrepareSave(ctx, site)
+			prepared <- discard
+		}()
+	} else {
+		prepared <- nil
+	}
+	discard := sync.OnceValue(func() func() { return <-prepared })
+	defer func() {
+		if d := discard(); d != nil {
+			d()
+		}
+	}()
+	snap, err := snapshot(ctx, src, site, now, countUsers, func() (*Previous, error) {
 		prev, err := previous(ctx, st, site, now, opts)
 		incremental = prev != nil
 		return prev, err
@@ -532,6 +583,7 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
+	discard() // the state read ahead is ready
 	// The backfill is saved with the snapshot, in one transaction: saved
 	// apart, a stop between the two lost the reconstructed history for good.
 	r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)

@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-
 	"fmt"
 	"net/http"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // get fetches path and decodes the JSON body into out.
@@ -97,28 +100,51 @@ func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 		}
 		return nil
 	}
-	dec := json.NewDecoder(br)
-	tok, err := dec.Token()
-	if err != nil {
+	// One pass over the bytes: jsontext tokenizes the stream once and the
+	// element is decoded from those tokens, where encoding/json's Decoder
+	// first scans each element to its end and then scans it again to decode
+	// it. Element types with an UnmarshalJSONFrom method (the collector's
+	// slim records, Time) decode themselves from the tokens without
+	// reflection; the others decode with encoding/json's semantics
+	// (streamOptions).
+	dec := jsontext.NewDecoder(br, streamOptions)
+	switch dec.PeekKind() {
+	case '[':
+		if _, err := dec.ReadToken(); err != nil {
+			return c.decodeError(r, resp, head, err)
+		}
+	case 'n':
+		if _, err := dec.ReadToken(); err != nil {
+			return c.decodeError(r, resp, head, err)
+		}
+		return nil // "null": an empty list from some proxies
+	case 0:
+		_, err := dec.ReadToken()
 		if e := fail(err); e != nil {
 			return e
 		}
 		return c.decodeError(r, resp, head, err)
-	}
-	if tok == nil {
-		return nil // "null": an empty list from some proxies
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return c.decodeError(r, resp, head, fmt.Errorf("expected a JSON array, got %v", tok))
+	default:
+		v, err := dec.ReadValue()
+		if err != nil {
+			if e := fail(err); e != nil {
+				return e
+			}
+			return c.decodeError(r, resp, head, err)
+		}
+		return c.decodeError(r, resp, head, fmt.Errorf("expected a JSON array, got %s", truncate(string(v), 40)))
 	}
 	n := 0
-	for dec.More() {
+	for k := dec.PeekKind(); k != ']'; k = dec.PeekKind() {
+		if k == 0 {
+			break // PeekKind hides the error: the read below says what it is
+		}
 		if !small && n >= c.cfg.Limits.StreamItems {
 			return c.tooLarge(r, resp.StatusCode, limitStreamItems)
 		}
 		lim.mark = lim.n
 		var v T
-		if err := dec.Decode(&v); err != nil {
+		if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
 			if e := fail(err); e != nil {
 				return e
 			}
@@ -129,7 +155,7 @@ func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 		}
 		n++
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := dec.ReadToken(); err != nil {
 		if e := fail(err); e != nil {
 			return e
 		}
@@ -137,6 +163,12 @@ func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 	}
 	return nil
 }
+
+// streamOptions decode the elements of a streamed list, and tokenize it,
+// the way encoding/json does (names matched without regard to case,
+// duplicate names and invalid UTF-8 accepted, Unmarshaler methods called),
+// so an entity type decodes the same from a list as from a single answer.
+var streamOptions = jsonv1.DefaultOptionsV1()
 
 // list collects a streamed list (bounded by element count and size) into a slice.
 func list[T any](ctx context.Context, c *Client, path string, opts ListOptions) ([]T, error) {

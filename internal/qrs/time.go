@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Time is a QRS date-time. It embeds time.Time so callers use it like one, but decodes leniently:
@@ -62,6 +64,68 @@ func (t *Time) UnmarshalJSON(data []byte) error {
 	}
 	t.Time = parsed
 	return nil
+}
+
+// UnmarshalJSONFrom decodes a Time from a token stream (streamed lists)
+// as UnmarshalJSON does, without the copy and the generic parse: QRS's own
+// form (UTC, milliseconds, "Z") is parsed from the bytes directly, every
+// other form as ParseTime parses it.
+func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	switch v.Kind() {
+	case 'n':
+		t.Time = time.Time{}
+		return nil
+	case '"':
+	default:
+		return fmt.Errorf("decode QRS date %s: expected a string", truncate(string(v), 40))
+	}
+	if len(v) == 2 {
+		t.Time = time.Time{}
+		return nil
+	}
+	if p, ok := parseQRSTime(v[1 : len(v)-1]); ok {
+		t.Time = p
+		return nil
+	}
+	return t.UnmarshalJSON(v)
+}
+
+// parseQRSTime parses QRS's own date form, 2017-01-20T01:46:27.831Z
+// (always UTC, always milliseconds), which is nearly every date of a list.
+func parseQRSTime(b []byte) (time.Time, bool) {
+	if len(b) != len("2006-01-02T15:04:05.000Z") || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
+		b[16] != ':' || b[19] != '.' || b[23] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	mi, ok5 := num(14, 2)
+	s, ok6 := num(17, 2)
+	ms, ok7 := num(20, 3)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 {
+		return time.Time{}, false
+	}
+	out := time.Date(y, time.Month(mo), d, h, mi, s, ms*int(time.Millisecond), time.UTC)
+	if out.Day() != d { // 31 April and the like: let time.Parse say why it is wrong
+		return time.Time{}, false
+	}
+	return out, true
 }
 
 // MarshalJSON writes the QRS form (UTC, milliseconds, "Z"); the zero time is written as the 1753

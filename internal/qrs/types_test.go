@@ -2,8 +2,12 @@ package qrs
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func TestTimeDecoding(t *testing.T) {
@@ -25,10 +29,27 @@ func TestTimeDecoding(t *testing.T) {
 			t.Errorf("%s = %v, want %v", in, v.Time, want)
 		}
 	}
-	for _, bad := range []string{`"2020/03/03 19:40"`, `12`, `"yesterday"`} {
+	// Streamed lists decode dates from tokens (UnmarshalJSONFrom): the
+	// same values, the same refusals.
+	cases[`"2024-02-29T23:59:59.999Z"`] = time.Date(2024, 2, 29, 23, 59, 59, 999e6, time.UTC)
+	cases[`"2017-01-20T01:46:27.831\u005a"`] = time.Date(2017, 1, 20, 1, 46, 27, 831e6, time.UTC)
+	for in, want := range cases {
+		var v Time
+		if err := jsonv2.UnmarshalDecode(jsontext.NewDecoder(strings.NewReader(in)), &v); err != nil {
+			t.Errorf("streamed %s: %v", in, err)
+			continue
+		}
+		if !v.Equal(want) {
+			t.Errorf("streamed %s = %v, want %v", in, v.Time, want)
+		}
+	}
+	for _, bad := range []string{`"2020/03/03 19:40"`, `12`, `"yesterday"`, `"2023-02-29T00:00:00.000Z"`, `"2023-13-01T00:00:00.000Z"`, `true`} {
 		var v Time
 		if err := json.Unmarshal([]byte(bad), &v); err == nil {
 			t.Errorf("%s decoded", bad)
+		}
+		if err := jsonv2.UnmarshalDecode(jsontext.NewDecoder(strings.NewReader(bad)), &v); err == nil {
+			t.Errorf("streamed %s decoded", bad)
 		}
 	}
 	var never Time
@@ -103,4 +124,22 @@ func TestNewXrfKey(t *testing.T) {
 		}
 		seen[k] = true
 	}
+}
+
+// FuzzQRSTime: the fast parse of QRS's own date form agrees with
+// time.Parse wherever it accepts a value.
+func FuzzQRSTime(f *testing.F) {
+	for _, s := range []string{"2017-01-20T01:46:27.831Z", "1753-01-01T00:00:00.000Z", "2023-02-29T00:00:00.000Z", "0000-00-00T00:00:00.000Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseQRSTime([]byte(s))
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if ok && (err != nil || !got.Equal(want)) {
+			t.Fatalf("parseQRSTime(%q) = %v, time.Parse = %v, %v", s, got, want, err)
+		}
+		if !ok && err == nil && len(s) == len("2006-01-02T15:04:05.000Z") && s[19] == '.' && s[23] == 'Z' {
+			t.Fatalf("parseQRSTime(%q) refused what time.Parse reads as %v", s, want)
+		}
+	})
 }

@@ -90,13 +90,16 @@ func TestMetricsEqualAPI(t *testing.T) {
 	}()
 
 	var m map[string]map[string]float64
-	// The counters come first, the report model the API answers from
-	// right after (it is built in a collection slot).
-	waitFor(t, "the stored collection in /metrics and the API", func() bool {
+	waitFor(t, "the stored collection in /metrics", func() bool {
 		_, body := get(t, base+"/metrics")
 		m = scrapeLicmon(t, body)
+		return len(m["licmon_license_total"]) == 3
+	})
+	// warm publishes the stored counters, then builds the report model the
+	// API answers from: wait for that too, not only for /metrics.
+	waitFor(t, "the report model of the stored collection", func() bool {
 		code, _ := get(t, base+"/api/v1/sites/sim/licenses")
-		return len(m["licmon_license_total"]) == 3 && code == 200
+		return code == 200
 	})
 	_, body := get(t, base+"/api/v1/sites/sim/licenses")
 	var lic struct {

@@ -14,3 +14,10 @@ func WithMaxVersion(opts Options, v int) Options {
 
 // Normalize exposes normalize: reads return snapshots in this form.
 var Normalize = normalize
+
+// PreparedPending reports whether a state read ahead by PrepareSave waits
+// for the site's next save (tests only).
+func PreparedPending(s Store, site string) bool {
+	_, ok := prepared.Load(preparedKey{s.(*sqlStore), site})
+	return ok
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/licmon/licmon/internal/license"
@@ -14,10 +16,11 @@ import (
 // current is the latest stored state of a site, the diff base of a new
 // collection. It is read from the open versions (valid_to IS NULL) only.
 type current struct {
-	userKeys   map[string]int64 // guid -> key, every user ever seen
-	allocKeys  map[string]int64
+	userKeys   map[string]int64 // guid -> key of every user the snapshot or the current state names
+	allocKeys  map[string]int64 // guid -> key of every allocation the snapshot or the current state names
 	allocs     map[int64]allocRow
-	users      map[int64]userRow
+	users      map[int64]userRow // all open versions, or with partial users only those of the snapshot's users
+	openUsers  int               // users with an open version
 	authoring  map[int64]authRow
 	license    *licenseRow
 	counters   []license.Counters // of the latest collection
@@ -88,7 +91,7 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		if !cur.hasLast {
 			return nil, fmt.Errorf("save snapshot of %s: %w (the first collection must hold every user)", snap.Site, ErrPartialUsers)
 		}
-		users = len(cur.users)
+		users = cur.openUsers
 		for _, u := range snap.Users {
 			if k, ok := cur.userKeys[u.ID]; !ok {
 				users++
@@ -208,16 +211,19 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// newCurrent returns an empty current state whose key maps have room for
+// about users users and allocs allocations.
+func newCurrent(users, allocs int) *current {
+	return &current{userKeys: make(map[string]int64, users), allocKeys: make(map[string]int64, allocs),
+		allocs: make(map[int64]allocRow, allocs), users: map[int64]userRow{}, authoring: map[int64]authRow{},
+		capacity: map[capKey]int64{}, userGUIDOf: make(map[int64]string, users)}
+}
+
 func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, error) {
-	c := &current{userKeys: map[string]int64{}, allocKeys: map[string]int64{}, allocs: map[int64]allocRow{},
-		users: map[int64]userRow{}, authoring: map[int64]authRow{}, capacity: map[capKey]int64{}, userGUIDOf: map[int64]string{}}
+	c := newCurrent(0, 0)
 	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
 
-	err := tx.QueryRowContext(ctx, s.q("SELECT id, at FROM collections WHERE site_id = ? ORDER BY at DESC LIMIT 1"), siteID).Scan(&c.lastID, &c.lastAt)
-	switch {
-	case err == nil:
-		c.hasLast = true
-	case !errors.Is(err, sql.ErrNoRows):
+	if err := s.lastCollection(ctx, tx, siteID, c); err != nil {
 		return nil, wrap("collection", err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM user_keys").Scan(&c.nextUser); err != nil {
@@ -227,80 +233,60 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		return nil, wrap("allocation keys", err)
 	}
 	if !c.hasLast {
-		return c, nil
+		// Every user and allocation of the snapshot gets a key.
+		first := newCurrent(len(snap.Users), len(snap.Allocations))
+		first.nextUser, first.nextAlloc = c.nextUser, c.nextAlloc
+		return first, nil
 	}
-	if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM user_keys WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
-		var id int64
+	if p := takePrepared(s, snap.Site, siteID, c.lastID); p != nil {
+		// Read ahead by PrepareSave while the collector read the QRS, and
+		// still the latest state: no collection of the site since.
+		p.nextUser, p.nextAlloc = c.nextUser, c.nextAlloc
+		c = p
+	} else {
+		// Room for the open allocations and their users.
+		open := newCurrent(len(snap.Allocations), len(snap.Allocations))
+		open.lastID, open.lastAt, open.hasLast, open.nextUser, open.nextAlloc = c.lastID, c.lastAt, true, c.nextUser, c.nextAlloc
+		c = open
+		if err := s.loadOpen(ctx, tx, siteID, c); err != nil {
+			return nil, err
+		}
+	}
+	scanUser := func(r *sql.Rows) error {
+		var k int64
 		var g string
-		if err := r.Scan(&id, &g); err != nil {
+		var u userRow
+		if err := r.Scan(&k, &g, &u.Directory, &u.UserID, &u.Name, &u.Created, &u.Inactive, &u.Blocked,
+			&u.RemovedExtly, &u.Tags, &u.CustomProperties, &u.Roles); err != nil {
 			return err
 		}
-		c.userKeys[g], c.userGUIDOf[id] = id, g
+		c.users[k] = u
+		c.userKeys[g], c.userGUIDOf[k] = k, g
 		return nil
-	}); err != nil {
-		return nil, wrap("user keys", err)
 	}
-	if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM allocation_keys WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
-		var id int64
-		var g string
-		if err := r.Scan(&id, &g); err != nil {
-			return err
+	const userCols = `v.user_key, uk.guid, v.directory, v.user_id, v.name, v.created, v.inactive, v.blocked,
+		v.removed_externally, v.tags, v.custom_properties, v.roles FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key`
+	if !snap.UsersPartial {
+		if err := scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.site_id = ? AND v.valid_to IS NULL"), []any{siteID}, scanUser); err != nil {
+			return nil, wrap("users", err)
 		}
-		c.allocKeys[g] = id
-		return nil
-	}); err != nil {
-		return nil, wrap("allocation keys", err)
+		c.openUsers = len(c.users)
 	}
-	if err := scanAll(ctx, tx, s.q(`SELECT alloc_key, type, user_key, directory, user_id, created, last_used,
-		quarantined, quarantine_end, excess, deleted_user FROM allocation_versions WHERE site_id = ? AND valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
-			var k int64
-			var a allocRow
-			if err := r.Scan(&k, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
-				&a.Quarantined, &a.QuarantineEnd, &a.Excess, &a.DeletedUser); err != nil {
-				return err
+	if err := s.lookupKeys(ctx, tx, siteID, c, snap); err != nil {
+		return nil, err
+	}
+	if snap.UsersPartial {
+		keys := make([]any, 0, len(snap.Users))
+		for _, u := range snap.Users {
+			if k, ok := c.userKeys[u.ID]; ok {
+				keys = append(keys, k)
 			}
-			c.allocs[k] = a
-			return nil
+		}
+		if err := inChunks(keys, func(chunk []any, marks string) error {
+			return scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.valid_to IS NULL AND v.user_key IN ("+marks+")"), chunk, scanUser)
 		}); err != nil {
-		return nil, wrap("allocations", err)
-	}
-	if err := scanAll(ctx, tx, s.q(`SELECT user_key, directory, user_id, name, created, inactive, blocked,
-		removed_externally, tags, custom_properties, roles FROM user_versions WHERE site_id = ? AND valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
-			var k int64
-			var u userRow
-			if err := r.Scan(&k, &u.Directory, &u.UserID, &u.Name, &u.Created, &u.Inactive, &u.Blocked,
-				&u.RemovedExtly, &u.Tags, &u.CustomProperties, &u.Roles); err != nil {
-				return err
-			}
-			c.users[k] = u
-			return nil
-		}); err != nil {
-		return nil, wrap("users", err)
-	}
-	if err := scanAll(ctx, tx, s.q(`SELECT user_key, apps_owned, apps_published, objects_owned, objects_published,
-		data_connections_owned, last_authored FROM authoring_versions WHERE site_id = ? AND valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
-			var k int64
-			var a authRow
-			if err := r.Scan(&k, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
-				&a.DataConnectionsOwned, &a.LastAuthored); err != nil {
-				return err
-			}
-			c.authoring[k] = a
-			return nil
-		}); err != nil {
-		return nil, wrap("authoring", err)
-	}
-	lic, err := s.scanLicense(ctx, tx, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
-		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions WHERE site_id = ? AND valid_to IS NULL`), siteID)
-	if err != nil {
-		return nil, wrap("license", err)
-	}
-	c.license = lic
-	if c.counters, err = s.countersOf(ctx, tx, c.lastID); err != nil {
-		return nil, wrap("counters", err)
+			return nil, wrap("users", err)
+		}
 	}
 	months := map[string]bool{}
 	for _, cu := range snap.Capacity {
@@ -320,6 +306,224 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		}
 	}
 	return c, nil
+}
+
+// SavePreparer is implemented by stores that can read a site's current
+// state ahead of its next save: a collector calls PrepareSave while it
+// reads the QRS, so that the save, which must diff the new snapshot
+// against that state, does not start by reading it. The state read ahead
+// is used only if the site's latest collection is still the one it was
+// read at; discard drops it when no save follows (a failed collection).
+type SavePreparer interface {
+	PrepareSave(ctx context.Context, site string) (discard func(), err error)
+}
+
+// prepared holds the states read ahead by PrepareSave, by store and site
+// (kept out of sqlStore so that the store's own type stays as it is).
+var prepared sync.Map // preparedKey -> *preparedState
+
+type preparedKey struct {
+	s    *sqlStore
+	site string
+}
+
+type preparedState struct {
+	siteID int64
+	c      *current
+}
+
+// PrepareSave reads the site's current state (open allocation and
+// authoring versions, the number of open users, license, counters) outside
+// any transaction, for its next save. Collections of the site are
+// serialised (LockCollect), but one that commits meanwhile changes the
+// latest collection, and then the save reads the state itself.
+func (s *sqlStore) PrepareSave(ctx context.Context, site string) (func(), error) {
+	key := preparedKey{s, strings.TrimSpace(site)}
+	none := func() {}
+	siteID, err := s.siteID(ctx, s.db, key.site, time.Time{}, false)
+	if errors.Is(err, ErrUnknownSite) {
+		return none, nil
+	}
+	if err != nil {
+		return none, fmt.Errorf("prepare save: %w", err)
+	}
+	c := newCurrent(0, 0)
+	if err := s.lastCollection(ctx, s.db, siteID, c); err != nil || !c.hasLast {
+		return none, err
+	}
+	if cs, err := s.Collections(ctx, key.site, time.Unix(c.lastAt, 0), time.Unix(c.lastAt, 0)); err == nil && len(cs) == 1 {
+		// Room for the open allocations and their users.
+		open := newCurrent(cs[0].Allocations, cs[0].Allocations)
+		open.lastID, open.lastAt, open.hasLast = c.lastID, c.lastAt, true
+		c = open
+	}
+	if err := s.loadOpen(ctx, s.db, siteID, c); err != nil {
+		return none, fmt.Errorf("prepare save: %w", err)
+	}
+	// Read in several statements without a transaction: kept only if no
+	// collection of the site committed while they ran.
+	again := newCurrent(0, 0)
+	if err := s.lastCollection(ctx, s.db, siteID, again); err != nil || again.lastID != c.lastID {
+		return none, err
+	}
+	st := &preparedState{siteID: siteID, c: c}
+	prepared.Store(key, st)
+	return func() { prepared.CompareAndDelete(key, st) }, nil
+}
+
+// takePrepared returns (once) the state PrepareSave read of the site if it
+// is the state as of its latest collection lastID, else nil.
+func takePrepared(s *sqlStore, site string, siteID, lastID int64) *current {
+	v, ok := prepared.LoadAndDelete(preparedKey{s, site})
+	if !ok {
+		return nil
+	}
+	p := v.(*preparedState)
+	if p.siteID != siteID || p.c.lastID != lastID {
+		return nil
+	}
+	return p.c
+}
+
+// lastCollection sets c's latest collection of the site, if any.
+func (s *sqlStore) lastCollection(ctx context.Context, q queryer, siteID int64, c *current) error {
+	err := q.QueryRowContext(ctx, s.q("SELECT id, at FROM collections WHERE site_id = ? ORDER BY at DESC LIMIT 1"), siteID).Scan(&c.lastID, &c.lastAt)
+	switch {
+	case err == nil:
+		c.hasLast = true
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	return nil
+}
+
+// loadOpen reads into c the state of the site's latest collection that
+// does not depend on the snapshot: the open allocation and authoring
+// versions with the GUIDs of their keys, the number of open users, the
+// license and the counters.
+func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *current) error {
+	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
+	// The current state is read with the GUIDs of its keys, and only the
+	// keys the snapshot names besides are looked up: reading every key the
+	// site ever had (user_keys, allocation_keys), and with partial users
+	// every open user, made a following collection reload the whole site.
+	if err := scanAll(ctx, q, s.q(`SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
+		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user
+		FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
+		WHERE v.site_id = ? AND v.valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var ag, ug string
+			var a allocRow
+			if err := r.Scan(&k, &ag, &ug, &a.Type, &a.UserKey, &a.Directory, &a.UserID, &a.Created, &a.LastUsed,
+				&a.Quarantined, &a.QuarantineEnd, &a.Excess, &a.DeletedUser); err != nil {
+				return err
+			}
+			c.allocs[k] = a
+			c.allocKeys[ag] = k
+			c.userKeys[ug], c.userGUIDOf[a.UserKey] = a.UserKey, ug
+			return nil
+		}); err != nil {
+		return wrap("allocations", err)
+	}
+	if err := q.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM user_versions WHERE site_id = ? AND valid_to IS NULL"),
+		siteID).Scan(&c.openUsers); err != nil {
+		return wrap("users", err)
+	}
+	if err := scanAll(ctx, q, s.q(`SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
+		v.data_connections_owned, v.last_authored FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
+		WHERE v.site_id = ? AND v.valid_to IS NULL`),
+		[]any{siteID}, func(r *sql.Rows) error {
+			var k int64
+			var g string
+			var a authRow
+			if err := r.Scan(&k, &g, &a.AppsOwned, &a.AppsPublished, &a.ObjectsOwned, &a.ObjectsPublished,
+				&a.DataConnectionsOwned, &a.LastAuthored); err != nil {
+				return err
+			}
+			c.authoring[k] = a
+			c.userKeys[g], c.userGUIDOf[k] = k, g
+			return nil
+		}); err != nil {
+		return wrap("authoring", err)
+	}
+	lic, err := s.scanLicense(ctx, q, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
+		expired, invalid, blacklisted, total_tokens, available_tokens FROM license_versions WHERE site_id = ? AND valid_to IS NULL`), siteID)
+	if err != nil {
+		return wrap("license", err)
+	}
+	c.license = lic
+	if c.counters, err = s.countersOf(ctx, q, c.lastID); err != nil {
+		return wrap("counters", err)
+	}
+	return nil
+}
+
+// lookupKeys adds to c the keys of the users and allocations the snapshot
+// names that the current state did not: new ones have none, the others
+// (a user without an allocation, authoring or open version, an allocation
+// released and back) are looked up by GUID.
+func (s *sqlStore) lookupKeys(ctx context.Context, tx *sql.Tx, siteID int64, c *current, snap *license.Snapshot) error {
+	var users, allocs []any
+	wantUser := map[string]bool{}
+	user := func(g string) {
+		if _, ok := c.userKeys[g]; !ok && !wantUser[g] {
+			wantUser[g] = true
+			users = append(users, g)
+		}
+	}
+	for _, u := range snap.Users {
+		user(u.ID)
+	}
+	for _, a := range snap.Allocations {
+		user(a.UserGUID)
+		if _, ok := c.allocKeys[a.ID]; !ok {
+			allocs = append(allocs, a.ID)
+		}
+	}
+	for _, a := range snap.Authoring {
+		user(a.UserGUID)
+	}
+	for _, cu := range snap.Capacity {
+		user(cu.UserGUID)
+	}
+	for _, k := range []struct {
+		table string
+		guids []any
+		into  func(id int64, g string)
+	}{
+		{"user_keys", users, func(id int64, g string) { c.userKeys[g], c.userGUIDOf[id] = id, g }},
+		{"allocation_keys", allocs, func(id int64, g string) { c.allocKeys[g] = id }},
+	} {
+		if err := inChunks(k.guids, func(chunk []any, marks string) error {
+			return scanAll(ctx, tx, s.q("SELECT id, guid FROM "+k.table+" WHERE site_id = ? AND guid IN ("+marks+")"),
+				append([]any{siteID}, chunk...), func(r *sql.Rows) error {
+					var id int64
+					var g string
+					if err := r.Scan(&id, &g); err != nil {
+						return err
+					}
+					k.into(id, g)
+					return nil
+				})
+		}); err != nil {
+			return fmt.Errorf("load current %s: %w", k.table, err)
+		}
+	}
+	return nil
+}
+
+// inChunks calls f with the values in chunks small enough for one
+// statement's parameters, and the matching "?, ?, …" list.
+func inChunks(values []any, f func(chunk []any, marks string) error) error {
+	const per = 500
+	for start := 0; start < len(values); start += per {
+		chunk := values[start:min(start+per, len(values))]
+		if err := f(chunk, strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func scanAll(ctx context.Context, q queryer, query string, args []any, each func(*sql.Rows) error) error {
@@ -405,6 +609,13 @@ func inc(m *map[license.Type]int, t license.Type) {
 // diff compares a normalized snapshot with the current state.
 func diff(c *current, s *license.Snapshot) *delta {
 	d := &delta{allocVers: map[int64]allocRow{}, userVers: map[int64]userRow{}, authVers: map[int64]authRow{}}
+	if !c.hasLast {
+		// A first collection writes every row: maps of that size from the
+		// start instead of grown by rehashing.
+		d.allocVers = make(map[int64]allocRow, len(s.Allocations))
+		d.userVers = make(map[int64]userRow, len(s.Users))
+		d.authVers = make(map[int64]authRow, len(s.Authoring))
+	}
 	userKey := func(guid string) int64 {
 		if k, ok := c.userKeys[guid]; ok {
 			return k
@@ -416,15 +627,15 @@ func diff(c *current, s *license.Snapshot) *delta {
 		return k
 	}
 
-	// Allocations.
-	type userTypes struct{ gained, lost []license.Type }
-	perUser := map[string]*userTypes{}
-	touch := func(u string) *userTypes {
-		if perUser[u] == nil {
-			perUser[u] = &userTypes{}
-		}
-		return perUser[u]
+	// Allocations. A user who gained a type and lost another changed
+	// type; gains are kept in a list and matched against the losses only
+	// when there are any (a first collection has none).
+	type userType struct {
+		user string
+		typ  license.Type
 	}
+	var gained []userType
+	lost := map[string][]license.Type{}
 	seen := make(map[int64]bool, len(s.Allocations))
 	for _, a := range s.Allocations {
 		row := allocRow{Type: string(a.Type), UserKey: userKey(a.UserGUID), Directory: a.Directory, UserID: a.UserID,
@@ -445,7 +656,7 @@ func diff(c *current, s *license.Snapshot) *delta {
 		d.allocVers[k] = row
 		if !open {
 			inc(&d.summary.Allocated, a.Type)
-			touch(a.UserGUID).gained = append(touch(a.UserGUID).gained, a.Type)
+			gained = append(gained, userType{a.UserGUID, a.Type})
 			continue
 		}
 		d.closeAlloc = append(d.closeAlloc, k)
@@ -482,16 +693,13 @@ func diff(c *current, s *license.Snapshot) *delta {
 		d.closeAlloc = append(d.closeAlloc, k)
 		inc(&d.summary.Released, license.Type(old.Type))
 		g := c.userGUIDOf[old.UserKey]
-		touch(g).lost = append(touch(g).lost, license.Type(old.Type))
+		lost[g] = append(lost[g], license.Type(old.Type))
 	}
-	for _, ut := range perUser {
-		if len(ut.lost) == 0 {
-			continue
-		}
-		for _, g := range ut.gained {
-			for _, l := range ut.lost {
-				if g != l {
-					inc(&d.summary.TypeChanged, g)
+	if len(lost) > 0 {
+		for _, g := range gained {
+			for _, l := range lost[g.user] {
+				if g.typ != l {
+					inc(&d.summary.TypeChanged, g.typ)
 					break
 				}
 			}

@@ -1,0 +1,130 @@
+package collect
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/licmon/licmon/internal/samples"
+)
+
+// decodeList decodes a JSON array element by element from tokens, as
+// qrs.Stream does, so the slim records' UnmarshalJSONFrom runs.
+func decodeList[T any](t *testing.T, data string) ([]T, error) {
+	t.Helper()
+	dec := jsontext.NewDecoder(strings.NewReader(data))
+	if _, err := dec.ReadToken(); err != nil {
+		t.Fatal(err)
+	}
+	var out []T
+	for dec.PeekKind() != ']' {
+		var v T
+		if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// sameAsReflection decodes data with the slim records' own decoders and
+// with encoding/json's reflection over their field tags (which knows
+// nothing of UnmarshalJSONFrom), and fails when the two differ.
+func sameAsReflection[T any](t *testing.T, name, data string) {
+	t.Helper()
+	var want []T
+	if err := json.Unmarshal([]byte(data), &want); err != nil {
+		t.Fatalf("%s: encoding/json: %v", name, err)
+	}
+	got, err := decodeList[T](t, data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s: the slim decoder differs from encoding/json (-want +got):\n%s", name, d)
+	}
+}
+
+// TestSlimDecodersMatchEncodingJSON: what the collector keeps of each list
+// element is what encoding/json decoded before the slim decoders, on the
+// QRS's real answers and on the shapes it may send (nulls, escapes, members
+// in any order, nested values the collector skips).
+func TestSlimDecodersMatchEncodingJSON(t *testing.T) {
+	users := `[
+	 {"id":"u1","createdDate":"2025-02-17T19:34:26.000Z","modifiedDate":"2025-02-17T19:34:26.000Z","customProperties":[
+	   {"id":"c1","value":"Sales","definition":{"id":"d1","name":"Department","choiceValues":["Sales","IT"],"privileges":null}},
+	   {"value":"Ops","definition":{"name":"Department"}},{"value":"x","definition":null}],
+	  "userId":"chen.schmidt15","userDirectory":"CORP","name":"Chen \"C\" Schmidt \u00e9\\","roles":["AuditAdmin","ContentAdmin"],
+	  "attributes":[{"attributeType":"email","attributeValue":"a@b"}],"inactive":true,"removedExternally":false,"blacklisted":true,
+	  "deleteProhibited":false,"tags":[{"id":"t","name":"vip","privileges":null},{"name":"b"}],"favorites":[],"privileges":null,"schemaPath":"User"},
+	 {"schemaPath":"User","roles":null,"tags":null,"customProperties":null,"createdDate":null,"name":null,"id":"u2","inactive":null},
+	 {"id":"u3","createdDate":"2000-01-23T04:56:07.000+00:00","\u0075serId":"escaped-name","nested":{"a":[1,2,{"b":"c"}],"d":-1.5e3}}
+	]`
+	sameAsReflection[slimUser](t, "users", users)
+
+	allocs := `[
+	 {"id":"a1","createdDate":"2025-02-19T23:53:35.663Z","modifiedDate":"2026-11-27T17:41:05.119Z",
+	  "user":{"id":"u1","userId":"qlikadmin","userDirectory":"CORP","userDirectoryConnectorName":"CORP","name":"Qlik Admin","privileges":null},
+	  "lastUsed":"2026-11-27T17:41:05.119Z","excess":false,"quarantined":true,"quarantineEnd":"1753-01-01T00:00:00.000Z",
+	  "deletedUserId":"","deletedUserDirectory":"","privileges":null,"schemaPath":"License.ProfessionalAccessType"},
+	 {"id":"a2","user":null,"deletedUserId":"gone","deletedUserDirectory":"CORP","lastUsed":null,"excess":true},
+	 {"lastUsed":"2026-01-01T00:00:00Z","id":"a3","user":{"privileges":["read"],"id":"u9"}}
+	]`
+	sameAsReflection[slimAllocation](t, "allocations", allocs)
+
+	objects := `[
+	 {"id":"o1","createdDate":"2025-12-01T08:37:05.640Z","modifiedDate":"2026-07-13T13:34:51.000Z",
+	  "owner":{"id":"u1","userId":"chen.schmidt15","userDirectory":"CORP","name":"Chen Schmidt","privileges":null},"name":"Sheet 1",
+	  "app":{"id":"a","name":"Sales","publishTime":"2025-12-06T00:37:05.640Z","published":true,"stream":{"id":"s","name":"Everyone"}},
+	  "objectType":"sheet","size":3492,"publishTime":"2026-07-13T13:34:51.000Z","published":true,"approved":true,"tags":[],"schemaPath":"App.Object"},
+	 {"id":"o2","owner":null,"published":false,"publishTime":"1753-01-01T00:00:00.000Z"},
+	 {"id":"o3"}
+	]`
+	sameAsReflection[owned](t, "app objects", objects)
+
+	for _, f := range []struct{ file, kind string }{
+		{"professionalaccesstype_full.swagger_example.json", "allocations"},
+		{"useraccesstype_full.swagger_example.json", "allocations"},
+		{"user_condensed_list.qrspy_2017.json", "users"},
+		{"app_condensed_list.qrspy_2017.json", "apps"},
+	} {
+		path := filepath.Join("..", "..", "..", "shared", "samples", "qrs", f.file)
+		samples.Require(t, path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f.kind {
+		case "allocations":
+			sameAsReflection[slimAllocation](t, f.file, string(data))
+		case "users":
+			sameAsReflection[slimUser](t, f.file, string(data))
+		default:
+			sameAsReflection[owned](t, f.file, string(data))
+		}
+	}
+}
+
+// TestSlimDecodersRefuseWrongTypes: a value of the wrong type is an error
+// that names where it is, never a silently empty field.
+func TestSlimDecodersRefuseWrongTypes(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{`[{"id":"u1","inactive":"yes"}]`, "expected true or false"},
+		{`[{"id":"u1","roles":"admin"}]`, "expected an array"},
+		{`[{"id":7}]`, "expected a string"},
+		{`[{"id":"u1","createdDate":"yesterday"}]`, "yesterday"},
+		{`[{"id":"u1","tags":[{"name":"a"},"b"]}]`, "expected an object"},
+		{`[{"id":"u1","name":"x"`, "EOF"},
+	} {
+		_, err := decodeList[slimUser](t, c.data)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.data, err, c.want)
+		}
+	}
+}
