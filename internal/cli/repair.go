@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/repair"
@@ -330,7 +331,7 @@ func reloadAndCheck(ctx context.Context, e *env, cfg *config.Config, site *confi
 	if err != nil {
 		return fail(e, int(check.Unknown), fmt.Errorf("--then-reload: %w", err))
 	}
-	r := check.Run(ctx, c, check.Options{Site: site.Name, Server: site.Server, Task: task, LicenseWarnDays: cfg.Check.LicenseWarnDays})
+	r := inspect.Run(ctx, c, inspect.Options{Site: site.Name, Server: site.Server, Task: task, LicenseWarnDays: cfg.Check.LicenseWarnDays})
 	fmt.Fprintln(e.stdout)
 	if err := check.WriteText(e.stdout, []*check.Report{r}); err != nil {
 		return fail(e, int(check.Unknown), err)

@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/licmon/licmon/internal/browsertest"
-	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/collect"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/report"
@@ -60,7 +60,7 @@ func simulatedBackend(t *testing.T) *fakeBackend {
 	if err != nil {
 		t.Fatalf("report.Build: %v", err)
 	}
-	chk := check.Run(ctx, c, check.Options{Site: "prod", Server: site.URL,
+	chk := inspect.Run(ctx, c, inspect.Options{Site: "prod", Server: site.URL,
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}, Now: site.Now})
 	if chk.ScriptLog == nil || chk.ScriptLog.Diagnosis == nil {
 		t.Fatalf("the simulated check has no diagnosis: %+v", chk.Findings)
