@@ -23,7 +23,7 @@ import (
 
 	"github.com/licmon/licmon/internal/alert"
 	"github.com/licmon/licmon/internal/config"
-	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/schedule"
 	"github.com/licmon/licmon/internal/store"
@@ -174,8 +174,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) notifyOptions() notify.Options {
-	return notify.Options{Version: s.opts.Version, Client: s.opts.HTTPClient}
+func (s *Server) notifyOptions() httppost.Options {
+	return httppost.Options{Version: s.opts.Version, Client: s.opts.HTTPClient}
 }
 
 func (s *Server) closeStore() {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/licmon/licmon/internal/alert"
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/collect"
@@ -228,13 +228,13 @@ func deref(v *float64) float64 {
 // evaluate runs the alert rules on the site's latest state.
 func (s *Server) evaluate(rt *runtime, st *siteState) {
 	st.mu.Lock()
-	in := alert.Input{Site: st.cfg.Name, Now: s.opts.Now(), Check: st.check, Counters: st.counters,
+	in := rules.Input{Site: st.cfg.Name, Now: s.opts.Now(), Check: st.check, Counters: st.counters,
 		RunOut: runOut(st.report), ExternalURL: rt.cfg.Serve.ExternalURL}
 	if st.report != nil && st.report.License != nil && st.report.License.ValidTo != nil {
 		in.LicenseEnd = *st.report.License.ValidTo
 	}
 	st.mu.Unlock()
-	s.engine.Update(st.cfg.Name, alert.Evaluate(in, s.engine.Config()))
+	s.engine.Update(st.cfg.Name, rules.Evaluate(in, s.engine.Config().RulesConfig()))
 }
 
 // metricsSite is the scrape-time view of a site.
