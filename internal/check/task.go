@@ -190,7 +190,7 @@ func lastRunFinding(now time.Time, t *TaskDef, info *TaskInfo) Finding {
 	}
 	ev := []string{fmt.Sprintf("status %s (%d)", x.Status, x.StatusID)}
 	if !x.Start.IsZero() {
-		ev = append(ev, fmt.Sprintf("started %s, took %s", x.Start.UTC().Format(time.RFC3339), humanDuration(x.Duration)))
+		ev = append(ev, fmt.Sprintf("started %s; the task took %s from start to finish", x.Start.UTC().Format(time.RFC3339), humanDuration(x.Duration)))
 	}
 	if x.Node != "" {
 		ev = append(ev, "executed on "+x.Node)
