@@ -29,6 +29,7 @@ var pure = []string{
 	"internal/forecast",
 	"internal/histcsv",
 	"internal/license",
+	"internal/numtext",
 	"internal/qlog",
 	"internal/report",
 	"internal/schedule",
