@@ -185,3 +185,45 @@ func fail(e *env, code int, err error) int {
 	fmt.Fprintf(e.stderr, "licmon: %s\n", termtext.Clean(err.Error()))
 	return code
 }
+
+// subcommand is one verb of a command that has several (reclaim plan,
+// repair undo); usage is how the hint names it ("apply PLAN-ID").
+type subcommand struct {
+	name, usage string
+	run         func(ctx context.Context, e *env, args []string) int
+}
+
+// runSubcommand runs the subcommand args[0] names. Without one it prints
+// the command's usage for -h, else says which subcommands there are.
+func runSubcommand(ctx context.Context, e *env, command, usage string, args []string, subs ...subcommand) int {
+	names := make([]string, len(subs))
+	usages := make([]string, len(subs))
+	for i, s := range subs {
+		names[i], usages[i] = s.name, s.usage
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs := newFlagSet(e, command, usage)
+		if len(args) > 0 {
+			if ok, code := parseFlags(fs, args, ExitUsage); !ok {
+				return code
+			}
+		}
+		fmt.Fprintf(e.stderr, "licmon %s: use %s (see licmon %s -h)\n", command, orList(usages), command)
+		return ExitUsage
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "licmon %s: unknown subcommand %q: use %s\n", command, args[0], orList(names))
+	return ExitUsage
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}

@@ -56,42 +56,22 @@ Examples:
 `
 
 func runReclaim(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet(e, "reclaim", reclaimUsage)
-		if len(args) > 0 {
-			if ok, code := parseFlags(fs, args, ExitUsage); !ok {
-				return code
-			}
-		}
-		fmt.Fprintln(e.stderr, "licmon reclaim: use plan, apply PLAN-ID or history (see licmon reclaim -h)")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "plan":
-		return runReclaimPlan(ctx, e, args[1:])
-	case "apply":
-		return runReclaimApply(ctx, e, args[1:])
-	case "history":
-		return runReclaimHistory(ctx, e, args[1:])
-	}
-	fmt.Fprintf(e.stderr, "licmon reclaim: unknown subcommand %q: use plan, apply or history\n", args[0])
-	return ExitUsage
+	return runSubcommand(ctx, e, "reclaim", reclaimUsage, args,
+		subcommand{"plan", "plan", runReclaimPlan}, subcommand{"apply", "apply PLAN-ID", runReclaimApply},
+		subcommand{"history", "history", runReclaimHistory})
 }
 
 // reclaimSite resolves one site and opens the store.
 func reclaimSite(ctx context.Context, e *env, cf *connFlags, dbPath string) (*config.Config, *config.Site, store.Store, error) {
-	cfg, sites, err := cf.resolve(e)
+	cfg, site, err := cf.oneSite(e, "reclaim")
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if len(sites) != 1 {
-		return nil, nil, nil, errors.New("reclaim works on one site at a time: pass --site NAME")
 	}
 	st, _, err := openStore(ctx, dbPath, cfg.DB, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return cfg, &sites[0], st, nil
+	return cfg, site, st, nil
 }
 
 func runReclaimPlan(ctx context.Context, e *env, args []string) int {

@@ -65,36 +65,8 @@ Examples:
 `
 
 func runRepair(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet(e, "repair", repairUsage)
-		if len(args) > 0 {
-			if ok, code := parseFlags(fs, args, ExitUsage); !ok {
-				return code
-			}
-		}
-		fmt.Fprintln(e.stderr, "licmon repair: use 'licmon repair connections' or 'licmon repair undo BACKUP' (see licmon repair -h)")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "connections":
-		return runRepairConnections(ctx, e, args[1:])
-	case "undo":
-		return runRepairUndo(ctx, e, args[1:])
-	}
-	fmt.Fprintf(e.stderr, "licmon repair: unknown subcommand %q: use connections or undo\n", args[0])
-	return ExitUsage
-}
-
-// repairSite resolves the one site a repair works on.
-func repairSite(e *env, cf *connFlags) (*config.Config, *config.Site, error) {
-	cfg, sites, err := cf.resolve(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(sites) != 1 {
-		return nil, nil, fmt.Errorf("repair works on one site at a time: pass --site NAME")
-	}
-	return cfg, &sites[0], nil
+	return runSubcommand(ctx, e, "repair", repairUsage, args,
+		subcommand{"connections", "connections", runRepairConnections}, subcommand{"undo", "undo BACKUP", runRepairUndo})
 }
 
 func runRepairConnections(ctx context.Context, e *env, args []string) int {
@@ -132,7 +104,7 @@ func runRepairConnections(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}
-	cfg, site, err := repairSite(e, &cf)
+	cfg, site, err := cf.oneSite(e, "repair")
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
@@ -367,7 +339,7 @@ func runRepairUndo(ctx context.Context, e *env, args []string) int {
 	if cf.site == "" && cf.server == "" {
 		cf.site = b.Site
 	}
-	cfg, site, err := repairSite(e, &cf)
+	cfg, site, err := cf.oneSite(e, "repair")
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
