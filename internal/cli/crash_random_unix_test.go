@@ -173,17 +173,8 @@ func TestReclaimApplySurvivesRandomSIGKILL(t *testing.T) {
 		}
 		ids := reached.take()
 		after := allocIDs(t, c)
-		audit := auditSince(t, db, "prod", seen)
-		t.Logf("iteration %d: killed after %v: %v, %d DELETEs reached, %d audit rows", i, delay.Round(time.Millisecond), killed, len(ids), len(audit))
-		byID := map[string]store.AuditEntry{}
-		for _, a := range audit {
-			byID[strings.ToLower(a.TargetID)] = a
-		}
-		for _, id := range ids {
-			if _, ok := byID[id]; !ok {
-				t.Errorf("iteration %d: DELETE of %s reached the site without an audit row\n%s", i, id, stderr)
-			}
-		}
+		t.Logf("iteration %d: killed after %v: %v", i, delay.Round(time.Millisecond), killed)
+		byID := auditedRequests(t, i, db, "prod", seen, "DELETE", ids, stderr)
 		for _, cand := range pl.Candidates {
 			id := strings.ToLower(cand.AllocationID)
 			a, audited := byID[id]
@@ -254,17 +245,8 @@ func TestRepairSurvivesRandomSIGKILL(t *testing.T) {
 		}
 		ids := reached.take()
 		after := monitorConns(t, site)
-		audit := auditSince(t, db, "sim", seen)
-		t.Logf("iteration %d: killed after %v: %v, %d PUTs reached, %d audit rows", i, delay.Round(time.Millisecond), killed, len(ids), len(audit))
-		byID := map[string]store.AuditEntry{}
-		for _, a := range audit {
-			byID[strings.ToLower(a.TargetID)] = a
-		}
-		for _, id := range ids {
-			if _, ok := byID[id]; !ok {
-				t.Errorf("iteration %d: PUT of %s reached the site without an audit row\n%s", i, id, stderr)
-			}
-		}
+		t.Logf("iteration %d: killed after %v: %v", i, delay.Round(time.Millisecond), killed)
+		byID := auditedRequests(t, i, db, "sim", seen, "PUT", ids, stderr)
 		for id, dc := range after {
 			b := before[id]
 			changed := b.Username != dc.Username || b.ConnectionString != dc.ConnectionString
@@ -367,4 +349,25 @@ func logFigures(t *testing.T, db string) string {
 		fmt.Fprintf(&b, "%s %s %d users %d sessions\n", a.Day.Format(time.DateOnly), a.Type, a.Users, a.Sessions)
 	}
 	return b.String()
+}
+
+// auditedRequests reads the audit rows site got since the last call and
+// fails the test for every change request (method, to the targets ids)
+// that reached the site without one: the audit record is written before
+// the request is sent, so a kill at any moment leaves none unrecorded. It
+// returns the new rows by lower-case target.
+func auditedRequests(t *testing.T, iteration int, db, site string, seen map[string]bool, method string, ids []string, stderr string) map[string]store.AuditEntry {
+	t.Helper()
+	audit := auditSince(t, db, site, seen)
+	t.Logf("iteration %d: %d %ss reached, %d audit rows", iteration, len(ids), method, len(audit))
+	byID := map[string]store.AuditEntry{}
+	for _, a := range audit {
+		byID[strings.ToLower(a.TargetID)] = a
+	}
+	for _, id := range ids {
+		if _, ok := byID[id]; !ok {
+			t.Errorf("iteration %d: %s of %s reached the site without an audit row\n%s", iteration, method, id, stderr)
+		}
+	}
+	return byID
 }
