@@ -4,12 +4,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/licmon/licmon/internal/termtext"
@@ -226,4 +228,33 @@ func orList(words []string) string {
 		return strings.Join(words, "")
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// writeOutput writes a command's output through write, buffered, to the
+// file path (--out) or, without one, to stdout; an error names the step
+// (create, write) that failed.
+func writeOutput(e *env, path string, write func(w io.Writer) error) error {
+	var w io.Writer = e.stdout
+	var f *os.File
+	if path != "" {
+		var err error
+		if f, err = os.Create(path); err != nil {
+			return fmt.Errorf("create output: %w", err)
+		}
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }

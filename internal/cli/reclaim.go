@@ -200,15 +200,8 @@ func runReclaimApply(ctx context.Context, e *env, args []string) int {
 	age := time.Since(saved.CreatedAt)
 	fmt.Fprintf(e.stdout, "Plan %d of site %s, built %s ago by %s: %d change(s). Each is re-checked against the site first.\n",
 		id, site.Name, age.Round(time.Minute), saved.CreatedBy, len(pl.Candidates))
-	if !*yes {
-		ok, err := confirm(e, fmt.Sprintf("Release or downgrade up to %d allocation(s) on site %s?", len(pl.Candidates), site.Name))
-		if err != nil {
-			return fail(e, ExitError, err)
-		}
-		if !ok {
-			fmt.Fprintln(e.stdout, "Nothing was changed.")
-			return ExitError
-		}
+	if ok, code := approved(e, *yes, fmt.Sprintf("Release or downgrade up to %d allocation(s) on site %s?", len(pl.Candidates), site.Name)); !ok {
+		return code
 	}
 	c, err := newClient(e, site)
 	if err != nil {

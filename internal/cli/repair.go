@@ -147,15 +147,8 @@ func runRepairConnections(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stdout, "\n--dry-run: nothing was changed.")
 		return ExitOK
 	}
-	if !*yes {
-		ok, err := confirm(e, fmt.Sprintf("Change %d connection(s) on site %s?", plan.ToChange(), site.Name))
-		if err != nil {
-			return fail(e, ExitError, err)
-		}
-		if !ok {
-			fmt.Fprintln(e.stdout, "Nothing was changed.")
-			return ExitError
-		}
+	if ok, code := approved(e, *yes, fmt.Sprintf("Change %d connection(s) on site %s?", plan.ToChange(), site.Name)); !ok {
+		return code
 	}
 	st, _, err := openStore(ctx, *dbPath, cfg.DB, false)
 	if err != nil {
@@ -349,15 +342,8 @@ func runRepairUndo(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "Undo of the repair of %s by %s on site %s: %d connection(s) get back their connection string and user.\n",
 		b.Created.Format(time.RFC3339), b.By, b.Site, len(b.Connections))
 	fmt.Fprintln(e.stdout, repair.PasswordNote)
-	if !*yes {
-		ok, err := confirm(e, fmt.Sprintf("Restore %d connection(s) on site %s?", len(b.Connections), site.Name))
-		if err != nil {
-			return fail(e, ExitError, err)
-		}
-		if !ok {
-			fmt.Fprintln(e.stdout, "Nothing was changed.")
-			return ExitError
-		}
+	if ok, code := approved(e, *yes, fmt.Sprintf("Restore %d connection(s) on site %s?", len(b.Connections), site.Name)); !ok {
+		return code
 	}
 	c, err := newClient(e, site)
 	if err != nil {
