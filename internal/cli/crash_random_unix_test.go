@@ -34,7 +34,8 @@ import (
 // outcome, or "pending" for the one cut on the wire), nothing changed on
 // the site without one, and a log import run again after the kills counts
 // every event once. The seed is logged; LICMON_CRASH_SEED replays it and
-// LICMON_CRASH_ITERATIONS sets the kills per command (default 6).
+// LICMON_CRASH_ITERATIONS sets the kills per command (default 3, 12 with
+// LICMON_LONG=1).
 
 func crashRand(t *testing.T) (*rand.Rand, int) {
 	t.Helper()
@@ -42,7 +43,10 @@ func crashRand(t *testing.T) (*rand.Rand, int) {
 	if s, err := strconv.ParseUint(os.Getenv("LICMON_CRASH_SEED"), 10, 64); err == nil {
 		seed = s
 	}
-	n := 6
+	n := 3 // each iteration is a whole run of the command; LICMON_LONG=1 (CI's long step) kills 12 times
+	if os.Getenv("LICMON_LONG") == "1" {
+		n = 12
+	}
 	if v, err := strconv.Atoi(os.Getenv("LICMON_CRASH_ITERATIONS")); err == nil && v > 0 {
 		n = v
 	}
