@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -57,10 +56,13 @@ type pkg struct {
 }
 
 // list runs `go list -deps -json` on pkgs with the go command of the
-// toolchain running the test.
+// toolchain running the test: go test puts its GOROOT/bin first in PATH.
 func list(t *testing.T, pkgs []string) map[string]pkg {
 	t.Helper()
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not in PATH (go test puts it there): %v", err)
+	}
 	args := []string{"list", "-deps", "-json=ImportPath,Imports,Deps"}
 	for _, p := range pkgs {
 		args = append(args, module+p)
