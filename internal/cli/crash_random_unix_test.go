@@ -54,6 +54,18 @@ func crashRand(t *testing.T) (*rand.Rand, int) {
 	return rand.New(rand.NewPCG(seed, 1)), n
 }
 
+// killDelay is when to kill the run of iteration i of a command whose
+// whole run takes about whole: anywhere in it, but the first kill lands in
+// its first third, so that at least one run is cut even with few
+// iterations (a later run may finish early: a log import run again skips
+// what was imported).
+func killDelay(rng *rand.Rand, i int, whole time.Duration) time.Duration {
+	if i == 0 {
+		whole /= 3
+	}
+	return time.Duration(rng.Int64N(int64(max(whole, time.Millisecond))))
+}
+
 // killAfter runs licmon args in a child and SIGKILLs it after delay,
 // unless it ended first; it reports whether the kill came first.
 func killAfter(t *testing.T, cfg string, delay time.Duration, args ...string) (killed bool, stderr string) {
@@ -170,7 +182,7 @@ func TestReclaimApplySurvivesRandomSIGKILL(t *testing.T) {
 		if len(pl.Candidates) == 0 {
 			t.Fatalf("plan %d has no candidates: the simulated site is too small for the iterations", i)
 		}
-		delay := time.Duration(rng.Int64N(int64(1200 * time.Millisecond)))
+		delay := killDelay(rng, i, 1200*time.Millisecond)
 		killed, stderr := killAfter(t, cfg, delay, "reclaim", "apply", fmt.Sprint(pl.ID), "--config", cfg, "--yes")
 		if killed {
 			kills++
@@ -241,7 +253,7 @@ func TestRepairSurvivesRandomSIGKILL(t *testing.T) {
 		before := monitorConns(t, site)
 		backup := filepath.Join(dir, fmt.Sprintf("backup%d.json", i))
 		// A different user each time, so every run has all 13 to change.
-		delay := time.Duration(rng.Int64N(int64(whole)))
+		delay := killDelay(rng, i, whole)
 		killed, stderr := killAfter(t, cfg, delay, "repair", "connections", "--site", "sim", "--config", cfg,
 			"--user", fmt.Sprintf(`CORP\svc%d`, i), "--backup", backup, "--yes")
 		if killed {
@@ -299,7 +311,7 @@ func TestLogsImportSurvivesRandomSIGKILL(t *testing.T) {
 	whole := time.Since(start)
 	kills := 0
 	for i := range iterations {
-		delay := time.Duration(rng.Int64N(int64(whole)))
+		delay := killDelay(rng, i, whole)
 		killed, _ := killAfter(t, cfg, delay, "logs", "import", logs, "--site", "sim", "--db", db)
 		if killed {
 			kills++
