@@ -3,6 +3,7 @@ package inspect
 import (
 	"testing"
 
+	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/qrs"
 )
 
@@ -17,5 +18,22 @@ func TestLicenseEnd(t *testing.T) {
 	}
 	if _, ok := (&qrs.License{KeyDetails: "no dates"}).ValidTo(); ok {
 		t.Error("found an end in a license without one")
+	}
+}
+
+// TestOutcome: every QRS execution status is judged as the QMC means it.
+func TestOutcome(t *testing.T) {
+	want := map[qrs.TaskExecutionStatus]check.Outcome{
+		qrs.StatusNeverStarted: check.NeverStarted, qrs.StatusTriggered: check.Running, qrs.StatusStarted: check.Running,
+		qrs.StatusQueued: check.Running, qrs.StatusRetry: check.Running,
+		qrs.StatusAbortInitiated: check.Aborted, qrs.StatusAborting: check.Aborted, qrs.StatusAborted: check.Aborted,
+		qrs.StatusFinishedSuccess: check.Succeeded, qrs.StatusFinishedFail: check.Failed, qrs.StatusError: check.Failed,
+		qrs.StatusSkipped: check.Unfinished, qrs.StatusReset: check.Unfinished,
+		qrs.StatusDistributionQueue: check.Unfinished, qrs.StatusDistributionRunning: check.Unfinished,
+	}
+	for s, o := range want {
+		if got := outcome(s); got != o {
+			t.Errorf("outcome(%s) = %d, want %d", s, got, o)
+		}
 	}
 }
