@@ -39,6 +39,7 @@ func fixture() fixed {
 				{Name: "Reload Operations Monitor", Status: 7, LastSuccess: success.Add(time.Hour)}},
 			Check:   &Run{Success: true, Duration: 1250 * time.Millisecond},
 			Collect: &Run{Success: true, Duration: 42 * time.Second},
+			Jobs:    []Job{{Name: "check", Skipped: 0}, {Name: "collect", Skipped: 2}},
 		},
 		{Name: "test", Check: &Run{Success: false, Duration: 30 * time.Second}},
 	}}

@@ -126,7 +126,9 @@ func (m metricsSource) Sites() []metrics.Site {
 	rt := m.s.rt.Load()
 	out := make([]metrics.Site, 0, len(rt.sites))
 	for _, st := range rt.sites {
-		out = append(out, st.metricsSite())
+		ms := st.metricsSite()
+		ms.Jobs = m.s.scheduleJobs(st.cfg.Name)
+		out = append(out, ms)
 	}
 	return out
 }
