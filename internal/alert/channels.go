@@ -8,6 +8,7 @@ import (
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/notify"
 	"github.com/licmon/licmon/internal/notify/email"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/notify/slack"
 	"github.com/licmon/licmon/internal/notify/teams"
 	"github.com/licmon/licmon/internal/notify/webhook"
@@ -15,7 +16,7 @@ import (
 
 // Notifiers builds the channels of the configuration; every invalid channel
 // is reported at once.
-func Notifiers(ch config.Channels, opts notify.Options) ([]notify.Notifier, error) {
+func Notifiers(ch config.Channels, opts httppost.Options) ([]notify.Notifier, error) {
 	var out []notify.Notifier
 	var errs []error
 	add := func(n notify.Notifier, err error) {

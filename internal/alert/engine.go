@@ -1,3 +1,8 @@
+// Package alert delivers the alerts package rules decides: the Engine
+// deduplicates them by key, repeats them after the resend interval, sends
+// a resolved notice when the condition clears, keeps its state in a JSON
+// file across restarts, and delivers through notify.Send on one queue per
+// channel so that a receiver that is down delays nobody else.
 package alert
 
 import (
@@ -13,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/notify"
 )
@@ -196,17 +202,17 @@ func (e *Engine) routes(rule string) []string {
 	r := e.opts.Config.Rules
 	var names []string
 	switch rule {
-	case RuleTaskFailed:
+	case rules.TaskFailed:
 		names = r.TaskFailed.Channels
-	case RuleStale:
+	case rules.Stale:
 		names = r.Stale.Channels
-	case RuleQRSUnreachable:
+	case rules.QRSUnreachable:
 		names = r.QRSUnreachable.Channels
-	case RuleAvailableLow:
+	case rules.AvailableLow:
 		names = r.AvailableBelow.Channels
-	case RuleRunOut:
+	case rules.RunOut:
 		names = r.RunOutWithin.Channels
-	case RuleLicenseEnd:
+	case rules.LicenseEnd:
 		names = r.LicenseEndWithin.Channels
 	}
 	if len(names) == 0 {
@@ -228,7 +234,7 @@ func (e *Engine) routes(rule string) []string {
 // still firing are repeated once the resend interval passed (or at once if
 // their last delivery failed), and active alerts of evaluated rules that no
 // longer fire are resolved.
-func (e *Engine) Update(site string, res Result) {
+func (e *Engine) Update(site string, res rules.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.opts.Now()

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/notify/notifytest"
 )
 
@@ -50,7 +52,7 @@ func newFixture(t *testing.T, cfg config.Alerts, hookStatuses ...int) *fixture {
 		Slack:   []slackCfg{{Name: "chat", URL: f.slack.URL + "/services/T/B/X"}},
 		Teams:   []teamsCfg{{Name: "teams", URL: f.teams.URL + "/workflows/x"}},
 	}
-	ns, err := Notifiers(chans, notify.Options{Version: "test"})
+	ns, err := Notifiers(chans, httppost.Options{Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func bodies(t *testing.T, r *notifytest.Receiver) []payload {
 
 func TestSendDedupResendResolve(t *testing.T) {
 	f := newFixture(t, config.Alerts{})
-	res := Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}}
+	res := rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}}
 
 	f.eng.Update("prod", res)
 	f.settle(t)
@@ -157,9 +159,9 @@ func TestSendDedupResendResolve(t *testing.T) {
 	}
 
 	// Another site's evaluation does not resolve prod's alert.
-	f.eng.Update("test", Result{Rules: []string{RuleTaskFailed}})
+	f.eng.Update("test", rules.Result{Rules: []string{rules.TaskFailed}})
 	// A rule that was not evaluated does not resolve it either.
-	f.eng.Update("prod", Result{Rules: []string{RuleStale}})
+	f.eng.Update("prod", rules.Result{Rules: []string{rules.Stale}})
 	f.settle(t)
 	if len(f.eng.Active()) != 1 {
 		t.Fatalf("alert resolved by an unrelated evaluation")
@@ -167,7 +169,7 @@ func TestSendDedupResendResolve(t *testing.T) {
 
 	// Resolve.
 	f.clk.Add(time.Minute)
-	f.eng.Update("prod", Result{Rules: []string{RuleTaskFailed}})
+	f.eng.Update("prod", rules.Result{Rules: []string{rules.TaskFailed}})
 	f.settle(t)
 	got = bodies(t, f.hook)
 	if len(got) != 3 || got[2].Status != "resolved" || !strings.HasPrefix(got[2].Title, "Resolved: ") {
@@ -182,9 +184,9 @@ func TestSendDedupResendResolve(t *testing.T) {
 }
 
 func TestRoutingPerRule(t *testing.T) {
-	f := newFixture(t, config.Alerts{Channels: []string{"ops"}, Rules: config.AlertRules{Stale: config.Rule{Channels: []string{"chat"}}}})
-	f.eng.Update("prod", Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed), firingAlert("prod", RuleStale)},
-		Rules: []string{RuleTaskFailed, RuleStale}})
+	f := newFixture(t, config.Alerts{Channels: []string{"ops"}, Rules: rules.Rules{Stale: rules.Rule{Channels: []string{"chat"}}}})
+	f.eng.Update("prod", rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed), firingAlert("prod", rules.Stale)},
+		Rules: []string{rules.TaskFailed, rules.Stale}})
 	f.settle(t)
 	if got := bodies(t, f.hook); len(got) != 1 || got[0].Key != "prod/lm-task-failed" {
 		t.Errorf("ops (default route) got %+v", got)
@@ -200,7 +202,7 @@ func TestRoutingPerRule(t *testing.T) {
 func TestReceiverDownIsRetriedAndDoesNotBlock(t *testing.T) {
 	// Two 503s, then 200: notify.Send retries with backoff within one delivery.
 	f := newFixture(t, config.Alerts{Channels: []string{"ops"}}, 503, 503)
-	f.eng.Update("prod", Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}})
+	f.eng.Update("prod", rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}})
 	f.settle(t)
 	if n := len(f.hook.Requests()); n != 3 {
 		t.Fatalf("%d attempts, want 3 (two 503 then success)", n)
@@ -213,7 +215,7 @@ func TestReceiverDownIsRetriedAndDoesNotBlock(t *testing.T) {
 
 func TestReceiverGoneKeepsTryingAtNextEvaluation(t *testing.T) {
 	f := newFixture(t, config.Alerts{Channels: []string{"ops"}}, 500, 500, 500)
-	res := Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}}
+	res := rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}}
 	start := time.Now()
 	f.eng.Update("prod", res)
 	if time.Since(start) > 5*time.Second {
@@ -240,7 +242,7 @@ func TestReceiverGoneKeepsTryingAtNextEvaluation(t *testing.T) {
 func TestClosedReceiverNoCrash(t *testing.T) {
 	f := newFixture(t, config.Alerts{Channels: []string{"ops"}})
 	f.hook.Close() // connection refused
-	f.eng.Update("prod", Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}})
+	f.eng.Update("prod", rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}})
 	f.settle(t)
 	if d := f.eng.Active()[0].Channels["ops"]; d.Delivered || d.Error == "" {
 		t.Errorf("delivery = %+v", d)
@@ -249,7 +251,7 @@ func TestClosedReceiverNoCrash(t *testing.T) {
 
 func TestStatePersistsAcrossRestart(t *testing.T) {
 	f := newFixture(t, config.Alerts{Channels: []string{"ops"}})
-	res := Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}}
+	res := rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}}
 	f.eng.Update("prod", res)
 	f.settle(t)
 	opts := f.eng.opts
@@ -267,7 +269,7 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	if n := len(f.hook.Requests()); n != 1 {
 		t.Fatalf("restart re-sent the alert: %d requests", n)
 	}
-	f.eng.Update("prod", Result{Rules: []string{RuleTaskFailed}})
+	f.eng.Update("prod", rules.Result{Rules: []string{rules.TaskFailed}})
 	f.settle(t)
 	if got := bodies(t, f.hook); len(got) != 2 || got[1].Status != "resolved" {
 		t.Errorf("after restart: %+v", got)
@@ -277,9 +279,9 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 func TestNoResolvedNoticeWhenDisabled(t *testing.T) {
 	off := false
 	f := newFixture(t, config.Alerts{Channels: []string{"ops"}, SendResolved: &off})
-	f.eng.Update("prod", Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}})
+	f.eng.Update("prod", rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}})
 	f.settle(t)
-	f.eng.Update("prod", Result{Rules: []string{RuleTaskFailed}})
+	f.eng.Update("prod", rules.Result{Rules: []string{rules.TaskFailed}})
 	f.settle(t)
 	if n := len(f.hook.Requests()); n != 1 || len(f.eng.Active()) != 0 {
 		t.Errorf("%d requests, %d active; want 1 and 0", n, len(f.eng.Active()))

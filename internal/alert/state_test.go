@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/notify/notifytest"
 )
 
@@ -51,7 +53,7 @@ func TestNewLeaderDoesNotResendWhatWasSent(t *testing.T) {
 	var aLeads, bLeads atomic.Bool
 	aLeads.Store(true)
 	engine := func(lead *atomic.Bool) (*Engine, func()) {
-		ns, err := Notifiers(config.Channels{Webhook: []webhookCfg{{Name: "ops", URL: hook.URL + "/hook"}}}, notify.Options{Version: "test"})
+		ns, err := Notifiers(config.Channels{Webhook: []webhookCfg{{Name: "ops", URL: hook.URL + "/hook"}}}, httppost.Options{Version: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +70,7 @@ func TestNewLeaderDoesNotResendWhatWasSent(t *testing.T) {
 	a, stopA := engine(&aLeads)
 	b, stopB := engine(&bLeads)
 	defer stopB()
-	res := Result{Firing: []notify.Alert{firingAlert("prod", RuleTaskFailed)}, Rules: []string{RuleTaskFailed}}
+	res := rules.Result{Firing: []notify.Alert{firingAlert("prod", rules.TaskFailed)}, Rules: []string{rules.TaskFailed}}
 	a.Update("prod", res)
 	waitFor(t, a.Idle)
 	if n := len(hook.Requests()); n != 1 {

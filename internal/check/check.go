@@ -4,9 +4,12 @@
 // freshness of the app's data, the monitor_apps_REST_* data connections and
 // the site license.
 //
-// Gathering talks to the QRS through the small Client interface; the
-// evaluation of what was gathered is pure, so every rule is tested without a
-// server. Rendering (text, JSON, Nagios) lives in render.go.
+// This package is the judging: pure functions over plain values (the facts
+// a check gathered: TaskFacts, LicenseFacts, DataConnection, a script-log
+// diagnosis) that return the report's parts and findings, so every rule is
+// tested without a server, and the renderers (text, JSON, Nagios; render.go).
+// Gathering the facts from the QRS and the files, saving script logs and
+// --fix are in the sub-package inspect.
 package check
 
 import (
@@ -17,6 +20,9 @@ import (
 
 	"github.com/licmon/licmon/internal/scriptlog"
 )
+
+// LicenseMonitorApp is the name of the License Monitor app.
+const LicenseMonitorApp = "License Monitor"
 
 // Severity of a finding and of a whole check. The values are the Nagios
 // plugin exit codes, so a check's status is its exit code.
@@ -73,6 +79,17 @@ func (s Severity) rank() int {
 	}
 }
 
+// WorstFor is the worst severity of the findings about app.
+func WorstFor(fs []Finding, app string) Severity {
+	s := OK
+	for _, f := range fs {
+		if f.App == app {
+			s = Worse(s, f.Severity)
+		}
+	}
+	return s
+}
+
 // Worse returns the worse of two severities.
 func Worse(a, b Severity) Severity {
 	if b.rank() > a.rank() {
@@ -105,6 +122,8 @@ type Execution struct {
 	DurationS float64       `json:"durationSeconds"`
 	Node      string        `json:"node,omitempty"`
 	Details   []string      `json:"details,omitempty"`
+	// Outcome groups Status for the judging.
+	Outcome Outcome `json:"-"`
 }
 
 // Trigger is a schema or composite event that starts a task.
@@ -219,11 +238,11 @@ type Report struct {
 	Fix *Execution `json:"fix,omitempty"`
 }
 
-// add appends a finding.
-func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
+// Add appends a finding.
+func (r *Report) Add(f Finding) { r.Findings = append(r.Findings, f) }
 
-// finish computes the status and the one-line summary.
-func (r *Report) finish() {
+// Finish computes the status and the one-line summary from the findings.
+func (r *Report) Finish() {
 	r.Status = OK
 	for _, f := range r.Findings {
 		r.Status = Worse(r.Status, f.Severity)

@@ -3,48 +3,49 @@ package check
 import (
 	"fmt"
 	"time"
-
-	"github.com/licmon/licmon/internal/qrs"
 )
 
-// licenseModel names the license form from the fields QRS returns.
-func licenseModel(l *qrs.License) string {
-	switch {
-	case l.Key != "":
-		return "signed-key"
-	case l.LEF != "":
-		return "serial-lef"
-	}
-	return "unknown"
+// LicenseFacts is what was read of the site license and the access-type
+// overview.
+type LicenseFacts struct {
+	// Info is the license as read (nil when Err is set); its seat counts
+	// are set only when the overview was read.
+	Info *LicenseInfo
+	// ExpiredReason is the QRS's reason when the license is expired.
+	ExpiredReason string
+	// Err is why the license could not be read, OverviewErr why the
+	// access-type overview could not.
+	Err, OverviewErr error
 }
 
-// evalLicense judges the site license and the access-type overview.
-func evalLicense(now time.Time, l *qrs.License, lerr error, o *qrs.AccessTypeOverview, oerr error, warnDays int) (*LicenseInfo, []Finding) {
+// EvalLicense judges the site license and the access-type overview.
+func EvalLicense(now time.Time, f LicenseFacts, warnDays int) (*LicenseInfo, []Finding) {
 	var out []Finding
-	if lerr != nil {
+	if f.Err != nil || f.Info == nil {
+		ev := []string{"no license was read"}
+		if f.Err != nil {
+			ev = []string{f.Err.Error()}
+		}
 		return nil, []Finding{{Code: "license-unreadable", Severity: Unknown, Title: "Could not read the site license",
-			Evidence: []string{lerr.Error()}, Hint: "The identity needs read access to the License entity (RootAdmin or a License admin rule)."}}
+			Evidence: ev, Hint: "The identity needs read access to the License entity (RootAdmin or a License admin rule)."}}
 	}
-	info := &LicenseInfo{Model: licenseModel(l), Name: l.Name, Organization: l.Organization,
-		Expired: l.IsExpired, Invalid: l.IsInvalid, Blacklisted: l.IsBlacklisted}
-	end, hasEnd := l.ValidTo()
-	if hasEnd {
-		info.ValidTo = end
-	}
+	l := *f.Info
+	info := &l
+	end, hasEnd := l.ValidTo, !l.ValidTo.IsZero()
 	switch {
-	case l.IsExpired || (hasEnd && now.After(end)):
+	case l.Expired || (hasEnd && now.After(end)):
 		fd := Finding{Code: "license-expired", Severity: Critical, Title: "The site license has expired",
 			Hint: "Users lose access and license maintenance stops. Apply the renewed license in the QMC > License management (signed key or serial, control number and LEF)."}
-		if l.ExpiredReason != "" {
-			fd.Evidence = append(fd.Evidence, "reason: "+l.ExpiredReason)
+		if f.ExpiredReason != "" {
+			fd.Evidence = append(fd.Evidence, "reason: "+f.ExpiredReason)
 		}
 		if hasEnd {
 			fd.Evidence = append(fd.Evidence, "valid to "+end.Format("2006-01-02"))
 		}
 		out = append(out, fd)
-	case l.IsInvalid || l.IsBlacklisted:
+	case l.Invalid || l.Blacklisted:
 		out = append(out, Finding{Code: "license-invalid", Severity: Critical, Title: "The site license is invalid or blocked",
-			Evidence: []string{fmt.Sprintf("isInvalid=%t isBlacklisted=%t", l.IsInvalid, l.IsBlacklisted)},
+			Evidence: []string{fmt.Sprintf("isInvalid=%t isBlacklisted=%t", l.Invalid, l.Blacklisted)},
 			Hint:     "The repository logs 'Invalid license, aborting license maintenance' and allocations are no longer maintained. Re-apply the license or contact Qlik support."})
 	case hasEnd && warnDays > 0 && end.Sub(now) < time.Duration(warnDays)*24*time.Hour:
 		days := int(end.Sub(now).Hours() / 24)
@@ -59,27 +60,14 @@ func evalLicense(now time.Time, l *qrs.License, lerr error, o *qrs.AccessTypeOve
 		}
 		out = append(out, Finding{Code: "license-valid", Severity: OK, Title: title})
 	}
-	if oerr != nil {
-		info.OverviewError = oerr.Error()
+	if f.OverviewErr != nil {
+		info.OverviewError = f.OverviewErr.Error()
+		info.Professional, info.Analyzer, info.CapacityMins, info.TokensTotal, info.TokensAvail = nil, nil, nil, 0, 0
 		out = append(out, Finding{Code: "overview-unreadable", Severity: Warning, Title: "The access-type overview is not readable",
-			Evidence: []string{oerr.Error()},
+			Evidence: []string{f.OverviewErr.Error()},
 			Hint:     "The License Monitor's monitor_apps_REST_license_overview connection reads the same endpoint: give the identity read rights on licenses."})
 		return info, out
 	}
 	info.OverviewRead = true
-	if o != nil {
-		if o.ProfessionalAccess.Enabled || o.ProfessionalAccess.Total > 0 {
-			info.Professional = &Seats{int64(o.ProfessionalAccess.Total), int64(o.ProfessionalAccess.Allocated), int64(o.ProfessionalAccess.Available)}
-		}
-		if o.AnalyzerAccess.Enabled || o.AnalyzerAccess.Total > 0 {
-			info.Analyzer = &Seats{int64(o.AnalyzerAccess.Total), int64(o.AnalyzerAccess.Allocated), int64(o.AnalyzerAccess.Available)}
-		}
-		if a := o.AnalyzerTimeAccess; a != nil && (a.Enabled || a.AllocatedMinutes > 0) {
-			info.CapacityMins = &Seats{int64(a.AllocatedMinutes), int64(a.UsedMinutes), int64(a.AllocatedMinutes - a.UsedMinutes)}
-		}
-		if o.TokensEnabled {
-			info.TokensTotal, info.TokensAvail = int64(o.TotalTokens), int64(o.AvailableTokens)
-		}
-	}
 	return info, out
 }

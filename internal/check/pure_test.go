@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/licmon/licmon/internal/qrs"
 )
 
 func TestParseConnection(t *testing.T) {
@@ -48,39 +46,37 @@ func TestTriggerInterval(t *testing.T) {
 	}
 }
 
-func TestLicenseEnd(t *testing.T) {
-	slk := &qrs.License{Key: "eyJ", KeyDetails: "Serial: 0000\nValid To: 2027-03-31T00:00:00Z\nOther: x"}
-	if end, ok := slk.ValidTo(); !ok || end.Format("2006-01-02") != "2027-03-31" {
-		t.Errorf("signed key end = %v %v", end, ok)
-	}
-	lef := &qrs.License{LEF: "XXX\r\nInternal Qlik License 2017;;;\r\nQlik Sense Enterprise;;;\r\nPRODUCTLEVEL;50;;2018-01-30\r\nTOKENS;XXX;;\r\nTIMELIMIT;;;XXX-01-30\r\nXXX"}
-	if end, ok := lef.ValidTo(); !ok || end.Format("2006-01-02") != "2018-01-30" {
-		t.Errorf("LEF end = %v %v", end, ok)
-	}
-	if _, ok := (&qrs.License{KeyDetails: "no dates"}).ValidTo(); ok {
-		t.Error("found an end in a license without one")
-	}
-}
-
-func ts(s string) qrs.Time {
+func ts(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
 	}
-	return qrs.Time{Time: t}
+	return t
 }
 
-func never() qrs.Time { return ts("1753-01-01T00:00:00Z") }
+func run(o Outcome, status string, start, stop string) Execution {
+	x := Execution{Outcome: o, Status: status}
+	if start != "" {
+		x.Start = ts(start)
+	}
+	if stop != "" {
+		x.Stop = ts(stop)
+	}
+	return x
+}
 
-func facts(status qrs.TaskExecutionStatus, lastReload string) *taskFacts {
-	last := &qrs.ExecutionResultCondensed{ID: "e1", Status: status, StartTime: ts("2026-11-26T09:00:00Z"), StopTime: ts("2026-11-26T09:00:20Z"), Duration: 20000, ExecutingNodeName: "qs1"}
-	task := &qrs.ReloadTask{Name: "Reload License Monitor", Enabled: true, TaskSessionTimeout: 1440,
-		App:         &qrs.AppCondensed{Name: "License Monitor"},
-		Operational: &qrs.TaskOperational{LastExecutionResult: last, NextExecution: ts("2026-11-26T11:00:00Z")}}
-	task.ID = "t1"
-	app := &qrs.App{Name: "License Monitor", LastReloadTime: ts(lastReload)}
-	return &taskFacts{appName: "License Monitor", taskName: task.Name, task: task, app: app,
-		schema: []qrs.SchemaEvent{{Name: "Reload License Monitor Schema", Enabled: true, IncrementOption: 1, IncrementDescription: "0 1 0 0"}}}
+// facts is a healthy hourly task whose last run ended with o.
+func facts(o Outcome, status, lastReload string) *TaskFacts {
+	last := &Execution{ID: "e1", Status: status, Outcome: o, Start: ts("2026-11-26T09:00:00Z"), Stop: ts("2026-11-26T09:00:20Z"),
+		Duration: 20 * time.Second, Node: "qs1"}
+	f := &TaskFacts{AppName: "License Monitor", TaskName: "Reload License Monitor", AppFound: true, Last: last,
+		Task: &TaskDef{ID: "t1", Name: "Reload License Monitor", Enabled: true, SessionTimeout: 1440 * time.Minute,
+			NextExecution: ts("2026-11-26T11:00:00Z")},
+		Triggers: []Trigger{{Name: "Reload License Monitor Schema", Kind: "schema", Enabled: true, Every: TriggerInterval(1, "0 1 0 0")}}}
+	if lastReload != "" {
+		f.AppLastReload = ts(lastReload)
+	}
+	return f
 }
 
 func codes(fs []Finding) string {
@@ -95,52 +91,51 @@ func TestEvalTask(t *testing.T) {
 	now, _ := time.Parse(time.RFC3339, "2026-11-26T10:00:00Z")
 	cases := []struct {
 		name   string
-		f      func() *taskFacts
+		f      func() *TaskFacts
 		maxAge time.Duration
 		want   string
 	}{
-		{"healthy", func() *taskFacts { return facts(qrs.StatusFinishedSuccess, "2026-11-26T09:00:20Z") }, 0,
+		{"healthy", func() *TaskFacts { return facts(Succeeded, "FinishedSuccess", "2026-11-26T09:00:20Z") }, 0,
 			"task-succeeded:ok app-fresh:ok"},
-		{"failed and stale", func() *taskFacts {
-			f := facts(qrs.StatusFinishedFail, "2026-11-25T09:00:00Z")
-			f.history = []qrs.ExecutionResult{
-				{ExecutionResultCondensed: qrs.ExecutionResultCondensed{Status: qrs.StatusFinishedFail, StartTime: ts("2026-11-26T09:00:00Z")}},
-				{ExecutionResultCondensed: qrs.ExecutionResultCondensed{Status: qrs.StatusFinishedFail, StartTime: ts("2026-11-26T08:00:00Z")}},
-				{ExecutionResultCondensed: qrs.ExecutionResultCondensed{Status: qrs.StatusFinishedSuccess, StartTime: ts("2026-11-25T09:00:00Z"), StopTime: ts("2026-11-25T09:00:20Z")}},
+		{"failed and stale", func() *TaskFacts {
+			f := facts(Failed, "FinishedFail", "2026-11-25T09:00:00Z")
+			f.History = []Execution{ // newest first, as gathered
+				run(Failed, "FinishedFail", "2026-11-26T09:00:00Z", ""),
+				run(Failed, "FinishedFail", "2026-11-26T08:00:00Z", ""),
+				run(Succeeded, "FinishedSuccess", "2026-11-25T09:00:00Z", "2026-11-25T09:00:20Z"),
 			}
 			return f
 		}, 0, "task-failed:critical app-stale:critical"},
-		{"success but stale", func() *taskFacts { return facts(qrs.StatusFinishedSuccess, "2026-11-20T09:00:00Z") }, 0,
+		{"success but stale", func() *TaskFacts { return facts(Succeeded, "FinishedSuccess", "2026-11-20T09:00:00Z") }, 0,
 			"task-succeeded:ok app-stale:critical"},
-		{"max age", func() *taskFacts { return facts(qrs.StatusFinishedSuccess, "2026-11-26T08:00:00Z") }, 30 * time.Minute,
+		{"max age", func() *TaskFacts { return facts(Succeeded, "FinishedSuccess", "2026-11-26T08:00:00Z") }, 30 * time.Minute,
 			"task-succeeded:ok app-stale:critical"},
-		{"late", func() *taskFacts { return facts(qrs.StatusFinishedSuccess, "2026-11-26T08:20:00Z") }, 0,
+		{"late", func() *TaskFacts { return facts(Succeeded, "FinishedSuccess", "2026-11-26T08:20:00Z") }, 0,
 			"task-succeeded:ok app-late:warning"},
-		{"disabled no trigger", func() *taskFacts {
-			f := facts(qrs.StatusFinishedSuccess, "2026-11-26T09:00:20Z")
-			f.task.Enabled = false
-			f.schema[0].Enabled = false
+		{"disabled no trigger", func() *TaskFacts {
+			f := facts(Succeeded, "FinishedSuccess", "2026-11-26T09:00:20Z")
+			f.Task.Enabled = false
+			f.Triggers[0].Enabled = false
 			return f
 		}, 0, "task-disabled:critical task-no-trigger:warning task-succeeded:ok app-fresh:ok"},
-		{"never run", func() *taskFacts {
-			f := facts(qrs.StatusNeverStarted, "1753-01-01T00:00:00Z")
-			f.app.LastReloadTime = never()
+		{"never run", func() *TaskFacts {
+			f := facts(NeverStarted, "NeverStarted", "")
+			f.Last.Start, f.Last.Stop = time.Time{}, time.Time{}
 			return f
 		}, 0, "task-never-run:warning app-never-reloaded:warning"},
-		{"aborted", func() *taskFacts { return facts(qrs.StatusAborted, "2026-11-26T09:00:20Z") }, 0,
+		{"aborted", func() *TaskFacts { return facts(Aborted, "Aborted", "2026-11-26T09:00:20Z") }, 0,
 			"task-aborted:critical app-fresh:ok"},
-		{"missing renamed", func() *taskFacts {
-			f := facts(qrs.StatusFinishedSuccess, "2026-11-26T09:00:20Z")
-			f.renamed = []qrs.ReloadTask{*f.task}
-			f.renamed[0].Name = "LM hourly"
-			f.task = nil
+		{"missing renamed", func() *TaskFacts {
+			f := facts(Succeeded, "FinishedSuccess", "2026-11-26T09:00:20Z")
+			f.Renamed = []string{"LM hourly"}
+			f.Task, f.Triggers, f.Last = nil, nil, nil
 			return f
 		}, 0, "task-missing:critical"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.f()
-			info, fs := evalTask(now, f, tc.maxAge)
+			info, fs := EvalTask(now, f, tc.maxAge)
 			if got := codes(fs); got != tc.want {
 				t.Fatalf("findings = %s\nwant       %s", got, tc.want)
 			}

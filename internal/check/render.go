@@ -14,18 +14,90 @@ import (
 
 // WriteJSON writes the reports as one JSON document: an object for one site,
 // {"status": worst, "sites": [...]} for several. The schema is documented in
-// the README and stable.
+// the README and stable. Every time of the check and of the QRS is RFC 3339
+// in UTC to the second (UTCSecond), as in every licmon API answer; the
+// script log's own times (diagnosis start and end) stay as the log wrote
+// them, since the log does not always say its zone.
 func WriteJSON(w io.Writer, reports []*Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if len(reports) == 1 {
-		return enc.Encode(reports[0])
+	out := make([]*Report, len(reports))
+	for i, r := range reports {
+		out[i] = r.jsonTimes()
+	}
+	if len(out) == 1 {
+		return enc.Encode(out[0])
 	}
 	return enc.Encode(struct {
 		Status Severity  `json:"status"`
 		Sites  []*Report `json:"sites"`
-	}{Worst(reports), reports})
+	}{Worst(reports), out})
+}
+
+// UTCSecond is how licmon's JSON gives a time: in UTC, to the second
+// ("2026-11-27T15:31:02Z"), so that times from the clock (with
+// nanoseconds) and from the QRS or the store read alike and sort as
+// strings. The zero time stays zero.
+func UTCSecond(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+// jsonTimes is a copy of r with its times as UTCSecond gives them; r,
+// which serve shares between requests, is left alone.
+func (r *Report) jsonTimes() *Report {
+	c := *r
+	c.CheckedAt = UTCSecond(c.CheckedAt)
+	c.Task = c.Task.jsonTimes()
+	if r.Apps != nil {
+		c.Apps = make([]AppReport, len(r.Apps))
+		for i, a := range r.Apps {
+			a.Task = a.Task.jsonTimes()
+			c.Apps[i] = a
+		}
+	}
+	if r.License != nil {
+		l := *r.License
+		l.ValidTo = UTCSecond(l.ValidTo)
+		c.License = &l
+	}
+	c.Fix = c.Fix.jsonTimes()
+	return &c
+}
+
+func (t *TaskInfo) jsonTimes() *TaskInfo {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.NextExecution, c.LastSuccess, c.AppLastReload = UTCSecond(t.NextExecution), UTCSecond(t.LastSuccess), UTCSecond(t.AppLastReload)
+	c.Last = t.Last.jsonTimes()
+	if t.Triggers != nil {
+		c.Triggers = make([]Trigger, len(t.Triggers))
+		for i, tr := range t.Triggers {
+			tr.NextExecution = UTCSecond(tr.NextExecution)
+			c.Triggers[i] = tr
+		}
+	}
+	if t.History != nil {
+		c.History = make([]Execution, len(t.History))
+		for i := range t.History {
+			c.History[i] = *t.History[i].jsonTimes()
+		}
+	}
+	return &c
+}
+
+func (x *Execution) jsonTimes() *Execution {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	c.Start, c.Stop = UTCSecond(x.Start), UTCSecond(x.Stop)
+	return &c
 }
 
 // Worst returns the worst status of several reports.
@@ -255,7 +327,7 @@ func WriteDiagnosis(w io.Writer, d *scriptlog.Diagnosis) {
 		if d.HasZone {
 			layout += " -0700"
 		}
-		fmt.Fprintf(w, "  ran        %s for %s\n", d.Start.Format(layout), d.Duration.Round(time.Second))
+		fmt.Fprintf(w, "  script     ran for %s, started %s\n", d.Duration.Round(time.Second), d.Start.Format(layout))
 	}
 	if d.Header.ExecutedBy != "" {
 		fmt.Fprintf(w, "  run by     %s\n", d.Header.ExecutedBy)

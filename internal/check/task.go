@@ -2,89 +2,96 @@ package check
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
-
-	"github.com/licmon/licmon/internal/qrs"
 )
 
 // historyKept is how many past runs a report lists.
 const historyKept = 10
 
-// taskFacts is what was gathered about one monitoring app's reload task.
-type taskFacts struct {
-	appName   string
-	taskName  string
-	task      *qrs.ReloadTask
-	renamed   []qrs.ReloadTask // tasks of the same app under other names
-	app       *qrs.App
-	schema    []qrs.SchemaEvent
-	composite []qrs.CompositeEvent
-	history   []qrs.ExecutionResult
-	// partErr says which parts (triggers, history, app) could not be read.
-	partErr error
+// Outcome is how a run of a task ended, or that it is still going: the
+// QRS execution statuses grouped the way the judging needs them (the
+// gatherer maps the status codes).
+type Outcome int
+
+// Outcomes of an Execution.
+const (
+	// NeverStarted: the task has not run yet.
+	NeverStarted Outcome = iota
+	// Running: triggered, started, queued or waiting to retry.
+	Running
+	// Succeeded: finished successfully.
+	Succeeded
+	// Failed: finished with a failure or an error.
+	Failed
+	// Aborted: aborted, or being aborted.
+	Aborted
+	// Unfinished: ended otherwise (skipped, reset, distribution states).
+	Unfinished
+)
+
+// TaskFacts is what was gathered about one monitoring app's reload task,
+// as plain values.
+type TaskFacts struct {
+	// AppName and TaskName are the app and the task looked for (the app's
+	// name as the task names it, when the task was found).
+	AppName, TaskName string
+	// Task is the task found; nil when no task of that name exists.
+	Task *TaskDef
+	// Renamed are the names of the tasks that reload the same app under
+	// other names (looked for when Task is nil).
+	Renamed []string
+	// AppFound tells whether the app exists; AppLastReload is its
+	// lastReloadTime (zero: never reloaded).
+	AppFound      bool
+	AppLastReload time.Time
+	// Triggers are the task's schema triggers (with Every) and composite ones.
+	Triggers []Trigger
+	// Last is the task's last execution (nil: none known).
+	Last *Execution
+	// History are the recent executions, newest first.
+	History []Execution
+	// PartErr says which parts (triggers, history, app) could not be read.
+	PartErr error
 }
 
-func execution(e *qrs.ExecutionResultCondensed) *Execution {
-	if e == nil {
-		return nil
-	}
-	x := &Execution{ID: e.ID, Status: e.Status.String(), StatusID: int(e.Status), Node: e.ExecutingNodeName,
-		Duration: time.Duration(e.Duration) * time.Millisecond}
-	x.DurationS = x.Duration.Seconds()
-	if !e.StartTime.IsNever() {
-		x.Start = e.StartTime.Time
-	}
-	if !e.StopTime.IsNever() {
-		x.Stop = e.StopTime.Time
-	}
-	details := append([]qrs.ExecutionResultDetail(nil), e.Details...)
-	sort.SliceStable(details, func(i, j int) bool { return details[i].DetailCreatedDate.Before(details[j].DetailCreatedDate.Time) })
-	for _, d := range details {
-		x.Details = append(x.Details, d.Message)
-	}
-	return x
+// TaskDef is a reload task's definition.
+type TaskDef struct {
+	ID, Name      string
+	AppID         string
+	Enabled       bool
+	NextExecution time.Time
+	// SessionTimeout is the task session timeout (0: none).
+	SessionTimeout time.Duration
 }
 
-// evalTask turns the facts about a reload task into its TaskInfo and the
+// EvalTask turns the facts about a reload task into its TaskInfo and the
 // findings about the task, its triggers, its history and the app's freshness.
-func evalTask(now time.Time, f *taskFacts, maxAge time.Duration) (*TaskInfo, []Finding) {
+func EvalTask(now time.Time, f *TaskFacts, maxAge time.Duration) (*TaskInfo, []Finding) {
 	var out []Finding
-	app := f.appName
-	if f.partErr != nil {
+	app := f.AppName
+	if f.PartErr != nil {
 		out = append(out, Finding{Code: "task-details-unreadable", Severity: Unknown, App: app,
-			Title:    fmt.Sprintf("Could not read all details of %q (triggers, execution history or the app)", f.taskName),
-			Evidence: []string{f.partErr.Error()},
+			Title:    fmt.Sprintf("Could not read all details of %q (triggers, execution history or the app)", f.TaskName),
+			Evidence: []string{f.PartErr.Error()},
 			Hint:     "The identity needs read access to tasks, schema and composite events, execution results and apps (RootAdmin)."})
 	}
-	if f.task == nil {
+	if f.Task == nil {
 		fd := Finding{Code: "task-missing", Severity: Critical, App: app,
-			Title: fmt.Sprintf("Task %q not found", f.taskName),
+			Title: fmt.Sprintf("Task %q not found", f.TaskName),
 			Hint:  fmt.Sprintf("It was renamed or deleted. In the QMC > Tasks, recreate a reload task for the app %q with an hourly trigger, or pass --task with its current name.", app)}
-		for _, t := range f.renamed {
-			fd.Evidence = append(fd.Evidence, fmt.Sprintf("the app %q is reloaded by the task %q: pass --task %q", app, t.Name, t.Name))
+		for _, name := range f.Renamed {
+			fd.Evidence = append(fd.Evidence, fmt.Sprintf("the app %q is reloaded by the task %q: pass --task %q", app, name, name))
 		}
-		if f.app == nil {
+		if !f.AppFound {
 			fd.Evidence = append(fd.Evidence, fmt.Sprintf("no app named %q exists either", app))
 			fd.Hint = fmt.Sprintf("The %s app is missing: import it again from C:\\ProgramData\\Qlik\\Sense\\Repository\\DefaultApps (or reinstall the monitoring apps) and recreate its reload task.", app)
 		}
 		return nil, append(out, fd)
 	}
-	t := f.task
-	info := &TaskInfo{ID: t.ID, Name: t.Name, Enabled: t.Enabled, App: app}
-	if t.App != nil {
-		info.AppID = t.App.ID
-		if t.App.Name != "" {
-			info.App = t.App.Name
-		}
-	}
-	if t.Operational != nil && !t.Operational.NextExecution.IsNever() {
-		info.NextExecution = t.Operational.NextExecution.Time
-	}
-	if f.app != nil && !f.app.LastReloadTime.IsNever() {
-		info.AppLastReload = f.app.LastReloadTime.Time
-	}
+	t := f.Task
+	info := &TaskInfo{ID: t.ID, Name: t.Name, Enabled: t.Enabled, App: app, AppID: t.AppID,
+		NextExecution: t.NextExecution, AppLastReload: f.AppLastReload}
 
 	// Enabled and triggered.
 	if !t.Enabled {
@@ -94,28 +101,17 @@ func evalTask(now time.Time, f *taskFacts, maxAge time.Duration) (*TaskInfo, []F
 	}
 	var interval time.Duration
 	enabledTriggers := 0
-	for _, e := range f.schema {
-		tr := Trigger{Name: e.Name, Kind: "schema", Enabled: e.Enabled,
-			Every: TriggerInterval(int(e.IncrementOption), e.IncrementDescription)}
-		if tr.Every > 0 {
+	for _, tr := range f.Triggers {
+		if tr.Every > 0 && tr.EveryText == "" {
 			tr.EveryText = humanDuration(tr.Every)
 		}
-		if e.Operational != nil && !e.Operational.NextExecution.IsNever() {
-			tr.NextExecution = e.Operational.NextExecution.Time
-		}
-		if e.Enabled {
+		if tr.Enabled {
 			enabledTriggers++
 			if tr.Every > 0 && (interval == 0 || tr.Every < interval) {
 				interval = tr.Every
 			}
 		}
 		info.Triggers = append(info.Triggers, tr)
-	}
-	for _, e := range f.composite {
-		info.Triggers = append(info.Triggers, Trigger{Name: e.Name, Kind: "composite", Enabled: e.Enabled})
-		if e.Enabled {
-			enabledTriggers++
-		}
 	}
 	switch {
 	case enabledTriggers == 0:
@@ -132,36 +128,34 @@ func evalTask(now time.Time, f *taskFacts, maxAge time.Duration) (*TaskInfo, []F
 			Hint:  "Its triggers have expired or end before now: edit the trigger's start and end dates in the QMC."})
 	}
 
-	// Last execution and history.
-	last := t.LastExecution()
-	info.Last = execution(last)
-	hist := append([]qrs.ExecutionResult(nil), f.history...)
-	sort.SliceStable(hist, func(i, j int) bool { return startOf(&hist[i]).After(startOf(&hist[j])) })
-	for i := range hist {
-		st := hist[i].Status
-		if st.IsSuccess() {
-			info.LastSuccess = stopOr(&hist[i].ExecutionResultCondensed)
+	// Last execution and history (newest first).
+	last := f.Last
+	info.Last = last
+	for i := range f.History {
+		x := &f.History[i]
+		if x.Outcome == Succeeded {
+			info.LastSuccess = stopOr(x)
 			break
 		}
-		if st.IsFailure() || st.IsAbort() {
+		if x.Outcome == Failed || x.Outcome == Aborted {
 			info.FailureStreak++
 		}
 	}
-	for i := 0; i < len(hist) && i < historyKept; i++ {
-		x := execution(&hist[i].ExecutionResultCondensed)
+	for i := 0; i < len(f.History) && i < historyKept; i++ {
+		x := f.History[i]
 		x.Details = nil
-		info.History = append(info.History, *x)
+		info.History = append(info.History, x)
 	}
-	if last != nil && last.Status.IsSuccess() && info.LastSuccess.IsZero() {
+	if last != nil && last.Outcome == Succeeded && info.LastSuccess.IsZero() {
 		info.LastSuccess = stopOr(last)
 	}
-	if last != nil && (last.Status.IsFailure() || last.Status.IsAbort()) && info.FailureStreak == 0 {
+	if last != nil && (last.Outcome == Failed || last.Outcome == Aborted) && info.FailureStreak == 0 {
 		info.FailureStreak = 1 // history not readable or older than the window
 	}
-	out = append(out, lastRunFinding(now, t, info, last))
+	out = append(out, lastRunFinding(now, t, info))
 
 	// Freshness of the app's data.
-	out = append(out, freshness(now, info, interval, maxAge, last)...)
+	out = append(out, freshness(now, info, interval, maxAge)...)
 	return info, out
 }
 
@@ -174,26 +168,17 @@ func hasNext(ts []Trigger) bool {
 	return false
 }
 
-func startOf(e *qrs.ExecutionResult) time.Time {
-	if e.StartTime.IsNever() {
-		return e.CreatedDate.Time
+// stopOr is when a run ended, or started when its end is not known.
+func stopOr(x *Execution) time.Time {
+	if !x.Stop.IsZero() {
+		return x.Stop
 	}
-	return e.StartTime.Time
+	return x.Start
 }
 
-func stopOr(e *qrs.ExecutionResultCondensed) time.Time {
-	if !e.StopTime.IsNever() {
-		return e.StopTime.Time
-	}
-	if !e.StartTime.IsNever() {
-		return e.StartTime.Time
-	}
-	return time.Time{}
-}
-
-func lastRunFinding(now time.Time, t *qrs.ReloadTask, info *TaskInfo, last *qrs.ExecutionResultCondensed) Finding {
+func lastRunFinding(now time.Time, t *TaskDef, info *TaskInfo) Finding {
 	app := info.App
-	if last == nil || last.Status == qrs.StatusNeverStarted {
+	if info.Last == nil || info.Last.Outcome == NeverStarted {
 		return Finding{Code: "task-never-run", Severity: Warning, App: app,
 			Title: fmt.Sprintf("Task %q has never run", t.Name),
 			Hint:  "Start it once from the QMC > Tasks (or run licmon check --fix) and check that its trigger is enabled."}
@@ -205,7 +190,7 @@ func lastRunFinding(now time.Time, t *qrs.ReloadTask, info *TaskInfo, last *qrs.
 	}
 	ev := []string{fmt.Sprintf("status %s (%d)", x.Status, x.StatusID)}
 	if !x.Start.IsZero() {
-		ev = append(ev, fmt.Sprintf("started %s, took %s", x.Start.UTC().Format(time.RFC3339), humanDuration(x.Duration)))
+		ev = append(ev, fmt.Sprintf("started %s; the task took %s from start to finish", x.Start.UTC().Format(time.RFC3339), humanDuration(x.Duration)))
 	}
 	if x.Node != "" {
 		ev = append(ev, "executed on "+x.Node)
@@ -220,34 +205,33 @@ func lastRunFinding(now time.Time, t *qrs.ReloadTask, info *TaskInfo, last *qrs.
 			ev = append(ev, "last success "+info.LastSuccess.UTC().Format(time.RFC3339)+" ("+humanDuration(now.Sub(info.LastSuccess))+" ago)")
 		}
 	}
-	st := last.Status
-	switch {
-	case st.IsSuccess():
+	switch x.Outcome {
+	case Succeeded:
 		return Finding{Code: "task-succeeded", Severity: OK, App: app,
 			Title: fmt.Sprintf("Last run succeeded %s ago", humanDuration(now.Sub(when))), Evidence: ev}
-	case st.IsFailure():
+	case Failed:
 		streak()
 		return Finding{Code: "task-failed", Severity: Critical, App: app,
 			Title:    fmt.Sprintf("Last run of %q failed %s ago", t.Name, humanDuration(now.Sub(when))),
 			Evidence: ev,
 			Hint:     "See the script-log diagnosis below; fix the cause, then start the task again (licmon check --fix)."}
-	case st.IsAbort():
+	case Aborted:
 		streak()
 		fd := Finding{Code: "task-aborted", Severity: Critical, App: app,
 			Title:    fmt.Sprintf("Last run of %q was aborted", t.Name),
 			Evidence: ev,
 			Hint:     "Someone stopped it or it ran past the task session timeout. If it was the timeout, archive old logs so the reload reads less, or raise the timeout in the QMC > Tasks > Edit."}
-		if t.TaskSessionTimeout > 0 && x.Duration >= time.Duration(t.TaskSessionTimeout)*time.Minute {
-			fd.Evidence = append(fd.Evidence, fmt.Sprintf("it ran %s, at or past the task session timeout of %d minutes", humanDuration(x.Duration), t.TaskSessionTimeout))
+		if t.SessionTimeout > 0 && x.Duration >= t.SessionTimeout {
+			fd.Evidence = append(fd.Evidence, fmt.Sprintf("it ran %s, at or past the task session timeout of %d minutes", humanDuration(x.Duration), int(t.SessionTimeout.Minutes())))
 		}
 		return fd
-	case st == qrs.StatusTriggered || st == qrs.StatusStarted || st == qrs.StatusQueued || st == qrs.StatusRetry:
+	case Running:
 		running := now.Sub(x.Start)
 		fd := Finding{Code: "task-running", Severity: OK, App: app,
 			Title: fmt.Sprintf("Task %q is %s (for %s)", t.Name, strings.ToLower(x.Status), humanDuration(running)), Evidence: ev}
-		if t.TaskSessionTimeout > 0 && !x.Start.IsZero() && running > time.Duration(t.TaskSessionTimeout)*time.Minute/2 {
+		if t.SessionTimeout > 0 && !x.Start.IsZero() && running > t.SessionTimeout/2 {
 			fd.Severity = Warning
-			fd.Hint = fmt.Sprintf("It has used more than half of its %d-minute session timeout: check the engine and the log volume it reads.", t.TaskSessionTimeout)
+			fd.Hint = fmt.Sprintf("It has used more than half of its %d-minute session timeout: check the engine and the log volume it reads.", int(t.SessionTimeout.Minutes()))
 		}
 		return fd
 	default:
@@ -260,10 +244,10 @@ func lastRunFinding(now time.Time, t *qrs.ReloadTask, info *TaskInfo, last *qrs.
 
 // freshness compares the app's last reload with the trigger interval and
 // --max-age: critical past two intervals (or past max-age), warning past one.
-func freshness(now time.Time, info *TaskInfo, interval, maxAge time.Duration, last *qrs.ExecutionResultCondensed) []Finding {
-	app := info.App
+func freshness(now time.Time, info *TaskInfo, interval, maxAge time.Duration) []Finding {
+	app, last := info.App, info.Last
 	if info.AppLastReload.IsZero() {
-		if last != nil && last.Status.IsSuccess() {
+		if last != nil && last.Outcome == Succeeded {
 			return []Finding{{Code: "app-never-reloaded", Severity: Critical, App: app,
 				Title: fmt.Sprintf("The task reports success but the app %q was never reloaded", app),
 				Hint:  "The task may point at another app: check the app of the task in the QMC > Tasks."}}
@@ -287,7 +271,7 @@ func freshness(now time.Time, info *TaskInfo, interval, maxAge time.Duration, la
 			Title:    fmt.Sprintf("%s data is %s old", app, humanDuration(age)),
 			Evidence: ev,
 			Hint:     "Its numbers no longer reflect the site. Fix the reload task findings above; if the task shows success, check that it reloads this app and that its trigger is enabled."}
-		if last != nil && last.Status.IsSuccess() {
+		if last != nil && last.Outcome == Succeeded {
 			fd.Title += " although the task reports success"
 		}
 		return []Finding{fd}

@@ -43,6 +43,24 @@ func confirm(e *env, question string) (bool, error) {
 	return a == "y" || a == "yes", nil
 }
 
+// approved asks question unless yes (--yes) was given. When the change
+// must not go ahead (declined, or no terminal to ask on) it says so and
+// returns false with the exit code.
+func approved(e *env, yes bool, question string) (bool, int) {
+	if yes {
+		return true, ExitOK
+	}
+	ok, err := confirm(e, question)
+	if err != nil {
+		return false, fail(e, ExitError, err)
+	}
+	if !ok {
+		fmt.Fprintln(e.stdout, "Nothing was changed.")
+		return false, ExitError
+	}
+	return true, ExitOK
+}
+
 // readSecret reads a password from a file (first line, without the line
 // end) or, when ask is set, from the terminal without echo (typed twice).
 // The value is never printed or logged.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/licmon/licmon/internal/alert"
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 )
 
 const alertUsage = `
@@ -45,7 +46,7 @@ func runAlert(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}
-	ns, err := alert.Notifiers(cfg.Channels, notify.Options{Version: version()})
+	ns, err := alert.Notifiers(cfg.Channels, httppost.Options{Version: version()})
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}

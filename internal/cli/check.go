@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/config"
 )
 
@@ -76,7 +77,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		go func() {
 			defer wg.Done()
 			s := &sites[i]
-			opts := check.Options{
+			opts := inspect.Options{
 				Site: s.Name, Server: s.DisplayServer(), Task: cfg.TaskFor(s),
 				AllMonitoringApps: *allApps || cfg.Check.AllMonitoringApps,
 				MaxAge:            age, SaveLogs: *saveLogs, SaveLogsPerSite: len(sites) > 1, LicenseWarnDays: cfg.Check.LicenseWarnDays,
@@ -96,12 +97,12 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			}
 			c, err := newClient(e, s)
 			if err != nil {
-				reports[i] = check.Failed(opts, err)
+				reports[i] = inspect.Failed(opts, err)
 				return
 			}
-			cctx, cancel := check.WithDeadline(ctx, s.Name, time.Duration(s.Timeout), opts.Fix)
+			cctx, cancel := inspect.WithDeadline(ctx, s.Name, time.Duration(s.Timeout), opts.Fix)
 			defer cancel()
-			reports[i] = check.Run(cctx, c, opts)
+			reports[i] = inspect.Run(cctx, c, opts)
 			c.CloseIdleConnections()
 		}()
 	}

@@ -4,12 +4,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/licmon/licmon/internal/termtext"
@@ -184,4 +186,75 @@ func parseFlags(fs *flag.FlagSet, args []string, usageExit int) (ok bool, code i
 func fail(e *env, code int, err error) int {
 	fmt.Fprintf(e.stderr, "licmon: %s\n", termtext.Clean(err.Error()))
 	return code
+}
+
+// subcommand is one verb of a command that has several (reclaim plan,
+// repair undo); usage is how the hint names it ("apply PLAN-ID").
+type subcommand struct {
+	name, usage string
+	run         func(ctx context.Context, e *env, args []string) int
+}
+
+// runSubcommand runs the subcommand args[0] names. Without one it prints
+// the command's usage for -h, else says which subcommands there are.
+func runSubcommand(ctx context.Context, e *env, command, usage string, args []string, subs ...subcommand) int {
+	names := make([]string, len(subs))
+	usages := make([]string, len(subs))
+	for i, s := range subs {
+		names[i], usages[i] = s.name, s.usage
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs := newFlagSet(e, command, usage)
+		if len(args) > 0 {
+			if ok, code := parseFlags(fs, args, ExitUsage); !ok {
+				return code
+			}
+		}
+		fmt.Fprintf(e.stderr, "licmon %s: use %s (see licmon %s -h)\n", command, orList(usages), command)
+		return ExitUsage
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "licmon %s: unknown subcommand %q: use %s\n", command, args[0], orList(names))
+	return ExitUsage
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// writeOutput writes a command's output through write, buffered, to the
+// file path (--out) or, without one, to stdout; an error names the step
+// (create, write) that failed.
+func writeOutput(e *env, path string, write func(w io.Writer) error) error {
+	var w io.Writer = e.stdout
+	var f *os.File
+	if path != "" {
+		var err error
+		if f, err = os.Create(path); err != nil {
+			return fmt.Errorf("create output: %w", err)
+		}
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }

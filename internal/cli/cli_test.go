@@ -15,10 +15,9 @@ import (
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/report"
+	samplesreq "github.com/licmon/licmon/internal/samples"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
-
-	samplesreq "github.com/licmon/licmon/internal/samples"
 )
 
 const samples = "../../../shared/samples/script-logs"
@@ -26,7 +25,6 @@ const samples = "../../../shared/samples/script-logs"
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	t.Setenv("LICMON_CONFIG", filepath.Join(t.TempDir(), "none.yaml"))
 	code = cli.Main(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
@@ -174,6 +172,7 @@ func TestCollectAndStats(t *testing.T) {
 // Professional forecast fitted to demand, and an Analyzer run-out date,
 // which the step titles say in words.
 func TestDemoNoServe(t *testing.T) {
+	t.Parallel() // slow and independent: runs beside the other slow ones
 	dir := t.TempDir()
 	code, out, errOut := run(t, "demo", "--no-serve", "--dir", dir, "--users", "1000", "--days", "30")
 	if code != 0 {

@@ -6,10 +6,12 @@ import (
 )
 
 const configUsage = `
-Usage: licmon config check [--config FILE]
+Usage: licmon config check [--config FILE] [--defaults]
 
-Validates the configuration file and prints the effective configuration with
-every secret masked. Exit code 0 when valid, 1 when not.
+Validates the configuration file and prints the settings it sets, as licmon
+reads them (${ENV} expanded, relative paths resolved), every secret masked.
+--defaults prints every setting in force instead, the defaults included.
+Exit code 0 when valid, 1 when not.
 
 Example licmon.yaml:
 
@@ -35,11 +37,13 @@ Example licmon.yaml:
 Examples:
   licmon config check
   licmon config check --config ./licmon.yaml
+  licmon config check --defaults
 `
 
 func runConfig(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "config", configUsage)
 	path := fs.String("config", "", "configuration `file` (default $LICMON_CONFIG or licmon.yaml in the OS config dir)")
+	defaults := fs.Bool("defaults", false, "print every setting in force, the defaults included (default: only what the file sets)")
 	if len(args) == 0 || args[0] != "check" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			fs.Usage()
@@ -60,7 +64,14 @@ func runConfig(ctx context.Context, e *env, args []string) int {
 		src = "no config file found (" + configDefaultHint() + "); built-in defaults"
 	}
 	fmt.Fprintf(e.stdout, "# %s: valid\n", src)
-	if err := cfg.Masked().WriteYAML(e.stdout); err != nil {
+	write := cfg.Masked().WriteSetYAML
+	if *defaults {
+		fmt.Fprintln(e.stdout, "# every setting in force, defaults included")
+		write = cfg.WithDefaults().Masked().WriteYAML
+	} else {
+		fmt.Fprintln(e.stdout, "# the settings the file sets (--defaults: every setting in force)")
+	}
+	if err := write(e.stdout); err != nil {
 		return fail(e, ExitError, err)
 	}
 	return ExitOK

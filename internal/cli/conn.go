@@ -94,6 +94,19 @@ func loadConfigFile(path string) (*config.Config, error) {
 	return config.Default(), nil
 }
 
+// oneSite resolves the one site a command that changes a site works on
+// (repair, reclaim): several would multiply what one confirmation covers.
+func (c *connFlags) oneSite(e *env, command string) (*config.Config, *config.Site, error) {
+	cfg, sites, err := c.resolve(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(sites) != 1 {
+		return nil, nil, fmt.Errorf("%s works on one site at a time: pass --site NAME", command)
+	}
+	return cfg, &sites[0], nil
+}
+
 // resolve returns the configuration and the sites to work on.
 func (c *connFlags) resolve(e *env) (*config.Config, []config.Site, error) {
 	cfg, err := c.loadConfig()

@@ -34,7 +34,8 @@ import (
 // outcome, or "pending" for the one cut on the wire), nothing changed on
 // the site without one, and a log import run again after the kills counts
 // every event once. The seed is logged; LICMON_CRASH_SEED replays it and
-// LICMON_CRASH_ITERATIONS sets the kills per command (default 6).
+// LICMON_CRASH_ITERATIONS sets the kills per command (default 3, 12 with
+// LICMON_LONG=1).
 
 func crashRand(t *testing.T) (*rand.Rand, int) {
 	t.Helper()
@@ -42,12 +43,27 @@ func crashRand(t *testing.T) (*rand.Rand, int) {
 	if s, err := strconv.ParseUint(os.Getenv("LICMON_CRASH_SEED"), 10, 64); err == nil {
 		seed = s
 	}
-	n := 6
+	n := 3 // each iteration is a whole run of the command; LICMON_LONG=1 (CI's long step) kills 12 times
+	if os.Getenv("LICMON_LONG") == "1" {
+		n = 12
+	}
 	if v, err := strconv.Atoi(os.Getenv("LICMON_CRASH_ITERATIONS")); err == nil && v > 0 {
 		n = v
 	}
 	t.Logf("seed %d (replay with LICMON_CRASH_SEED=%d), %d iterations", seed, seed, n)
 	return rand.New(rand.NewPCG(seed, 1)), n
+}
+
+// killDelay is when to kill the run of iteration i of a command whose
+// whole run takes about whole: anywhere in it, but the first kill lands in
+// its first third, so that at least one run is cut even with few
+// iterations (a later run may finish early: a log import run again skips
+// what was imported).
+func killDelay(rng *rand.Rand, i int, whole time.Duration) time.Duration {
+	if i == 0 {
+		whole /= 3
+	}
+	return time.Duration(rng.Int64N(int64(max(whole, time.Millisecond))))
 }
 
 // killAfter runs licmon args in a child and SIGKILLs it after delay,
@@ -166,24 +182,15 @@ func TestReclaimApplySurvivesRandomSIGKILL(t *testing.T) {
 		if len(pl.Candidates) == 0 {
 			t.Fatalf("plan %d has no candidates: the simulated site is too small for the iterations", i)
 		}
-		delay := time.Duration(rng.Int64N(int64(1200 * time.Millisecond)))
+		delay := killDelay(rng, i, 1200*time.Millisecond)
 		killed, stderr := killAfter(t, cfg, delay, "reclaim", "apply", fmt.Sprint(pl.ID), "--config", cfg, "--yes")
 		if killed {
 			kills++
 		}
 		ids := reached.take()
 		after := allocIDs(t, c)
-		audit := auditSince(t, db, "prod", seen)
-		t.Logf("iteration %d: killed after %v: %v, %d DELETEs reached, %d audit rows", i, delay.Round(time.Millisecond), killed, len(ids), len(audit))
-		byID := map[string]store.AuditEntry{}
-		for _, a := range audit {
-			byID[strings.ToLower(a.TargetID)] = a
-		}
-		for _, id := range ids {
-			if _, ok := byID[id]; !ok {
-				t.Errorf("iteration %d: DELETE of %s reached the site without an audit row\n%s", i, id, stderr)
-			}
-		}
+		t.Logf("iteration %d: killed after %v: %v", i, delay.Round(time.Millisecond), killed)
+		byID := auditedRequests(t, i, db, "prod", seen, "DELETE", ids, stderr)
 		for _, cand := range pl.Candidates {
 			id := strings.ToLower(cand.AllocationID)
 			a, audited := byID[id]
@@ -246,7 +253,7 @@ func TestRepairSurvivesRandomSIGKILL(t *testing.T) {
 		before := monitorConns(t, site)
 		backup := filepath.Join(dir, fmt.Sprintf("backup%d.json", i))
 		// A different user each time, so every run has all 13 to change.
-		delay := time.Duration(rng.Int64N(int64(whole)))
+		delay := killDelay(rng, i, whole)
 		killed, stderr := killAfter(t, cfg, delay, "repair", "connections", "--site", "sim", "--config", cfg,
 			"--user", fmt.Sprintf(`CORP\svc%d`, i), "--backup", backup, "--yes")
 		if killed {
@@ -254,17 +261,8 @@ func TestRepairSurvivesRandomSIGKILL(t *testing.T) {
 		}
 		ids := reached.take()
 		after := monitorConns(t, site)
-		audit := auditSince(t, db, "sim", seen)
-		t.Logf("iteration %d: killed after %v: %v, %d PUTs reached, %d audit rows", i, delay.Round(time.Millisecond), killed, len(ids), len(audit))
-		byID := map[string]store.AuditEntry{}
-		for _, a := range audit {
-			byID[strings.ToLower(a.TargetID)] = a
-		}
-		for _, id := range ids {
-			if _, ok := byID[id]; !ok {
-				t.Errorf("iteration %d: PUT of %s reached the site without an audit row\n%s", i, id, stderr)
-			}
-		}
+		t.Logf("iteration %d: killed after %v: %v", i, delay.Round(time.Millisecond), killed)
+		byID := auditedRequests(t, i, db, "sim", seen, "PUT", ids, stderr)
 		for id, dc := range after {
 			b := before[id]
 			changed := b.Username != dc.Username || b.ConnectionString != dc.ConnectionString
@@ -313,7 +311,7 @@ func TestLogsImportSurvivesRandomSIGKILL(t *testing.T) {
 	whole := time.Since(start)
 	kills := 0
 	for i := range iterations {
-		delay := time.Duration(rng.Int64N(int64(whole)))
+		delay := killDelay(rng, i, whole)
 		killed, _ := killAfter(t, cfg, delay, "logs", "import", logs, "--site", "sim", "--db", db)
 		if killed {
 			kills++
@@ -367,4 +365,25 @@ func logFigures(t *testing.T, db string) string {
 		fmt.Fprintf(&b, "%s %s %d users %d sessions\n", a.Day.Format(time.DateOnly), a.Type, a.Users, a.Sessions)
 	}
 	return b.String()
+}
+
+// auditedRequests reads the audit rows site got since the last call and
+// fails the test for every change request (method, to the targets ids)
+// that reached the site without one: the audit record is written before
+// the request is sent, so a kill at any moment leaves none unrecorded. It
+// returns the new rows by lower-case target.
+func auditedRequests(t *testing.T, iteration int, db, site string, seen map[string]bool, method string, ids []string, stderr string) map[string]store.AuditEntry {
+	t.Helper()
+	audit := auditSince(t, db, site, seen)
+	t.Logf("iteration %d: %d %ss reached, %d audit rows", iteration, len(ids), method, len(audit))
+	byID := map[string]store.AuditEntry{}
+	for _, a := range audit {
+		byID[strings.ToLower(a.TargetID)] = a
+	}
+	for _, id := range ids {
+		if _, ok := byID[id]; !ok {
+			t.Errorf("iteration %d: %s of %s reached the site without an audit row\n%s", iteration, method, id, stderr)
+		}
+	}
+	return byID
 }

@@ -55,6 +55,7 @@ func monitorConns(t *testing.T, site *simtest.Site) map[string]qrs.DataConnectio
 }
 
 func TestRepairUnderFaults(t *testing.T) {
+	t.Parallel()     // slow and independent: runs beside the other slow ones
 	const conns = 13 // monitor_apps_REST_* connections of the simulated site
 	for _, tc := range []struct {
 		name   string
@@ -179,6 +180,7 @@ func TestRepairUnderFaults(t *testing.T) {
 }
 
 func TestReclaimUnderFaults(t *testing.T) {
+	t.Parallel() // slow and independent: runs beside the other slow ones
 	const max = 5
 	for _, tc := range []struct {
 		name string

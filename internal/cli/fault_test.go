@@ -43,6 +43,7 @@ func runBounded(t *testing.T, args ...string) (code int, stdout, stderr string) 
 }
 
 func TestCheckUnderFaults(t *testing.T) {
+	t.Parallel() // slow and independent: runs beside the other slow ones
 	for _, tc := range []struct {
 		name    string
 		fault   sim.Fault
@@ -142,6 +143,7 @@ func switchable(f *sim.Faults, on *atomic.Bool) func(http.Handler) http.Handler 
 // A collection stopped by a fault leaves the previous state; the next
 // one succeeds.
 func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
+	t.Parallel() // slow and independent: runs beside the other slow ones
 	for _, tc := range []struct {
 		name    string
 		fault   sim.Fault

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -315,26 +314,9 @@ func runHistoryExport(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 
-	var w io.Writer = e.stdout
-	var f *os.File
-	if *out != "" {
-		if f, err = os.Create(*out); err != nil {
-			return fail(e, ExitError, fmt.Errorf("history export: %w", err))
-		}
-		w = f
-	}
-	bw := bufio.NewWriter(w)
-	err = histcsv.Write(bw, rows, true)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
+	err = writeOutput(e, *out, func(w io.Writer) error { return histcsv.Write(w, rows, true) })
 	if err != nil {
-		return fail(e, ExitError, fmt.Errorf("history export: write: %w", err))
+		return fail(e, ExitError, fmt.Errorf("history export: %w", err))
 	}
 	if *out != "" {
 		fmt.Fprintf(e.stderr, "wrote %d row(s) of %s to %s\n", len(rows), name, *out)

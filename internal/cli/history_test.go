@@ -76,6 +76,7 @@ func reportJSON(t *testing.T, args ...string) (reportDoc, map[string]int) {
 // are history like any other: the report is as of the last imported day,
 // forecasts from them, and respects --as-of and --horizon.
 func TestHistoryImportForecast(t *testing.T) {
+	t.Parallel() // slow and independent: runs beside the other slow ones
 	dir := t.TempDir()
 	csv, db := writeHistory(t, dir), filepath.Join(dir, "licmon.db")
 	code, out, errOut := run(t, "history", "import", csv, "--site", "prod", "--db", db)

@@ -56,42 +56,22 @@ Examples:
 `
 
 func runReclaim(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet(e, "reclaim", reclaimUsage)
-		if len(args) > 0 {
-			if ok, code := parseFlags(fs, args, ExitUsage); !ok {
-				return code
-			}
-		}
-		fmt.Fprintln(e.stderr, "licmon reclaim: use plan, apply PLAN-ID or history (see licmon reclaim -h)")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "plan":
-		return runReclaimPlan(ctx, e, args[1:])
-	case "apply":
-		return runReclaimApply(ctx, e, args[1:])
-	case "history":
-		return runReclaimHistory(ctx, e, args[1:])
-	}
-	fmt.Fprintf(e.stderr, "licmon reclaim: unknown subcommand %q: use plan, apply or history\n", args[0])
-	return ExitUsage
+	return runSubcommand(ctx, e, "reclaim", reclaimUsage, args,
+		subcommand{"plan", "plan", runReclaimPlan}, subcommand{"apply", "apply PLAN-ID", runReclaimApply},
+		subcommand{"history", "history", runReclaimHistory})
 }
 
 // reclaimSite resolves one site and opens the store.
 func reclaimSite(ctx context.Context, e *env, cf *connFlags, dbPath string) (*config.Config, *config.Site, store.Store, error) {
-	cfg, sites, err := cf.resolve(e)
+	cfg, site, err := cf.oneSite(e, "reclaim")
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if len(sites) != 1 {
-		return nil, nil, nil, errors.New("reclaim works on one site at a time: pass --site NAME")
 	}
 	st, _, err := openStore(ctx, dbPath, cfg.DB, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return cfg, &sites[0], st, nil
+	return cfg, site, st, nil
 }
 
 func runReclaimPlan(ctx context.Context, e *env, args []string) int {
@@ -220,15 +200,8 @@ func runReclaimApply(ctx context.Context, e *env, args []string) int {
 	age := time.Since(saved.CreatedAt)
 	fmt.Fprintf(e.stdout, "Plan %d of site %s, built %s ago by %s: %d change(s). Each is re-checked against the site first.\n",
 		id, site.Name, age.Round(time.Minute), saved.CreatedBy, len(pl.Candidates))
-	if !*yes {
-		ok, err := confirm(e, fmt.Sprintf("Release or downgrade up to %d allocation(s) on site %s?", len(pl.Candidates), site.Name))
-		if err != nil {
-			return fail(e, ExitError, err)
-		}
-		if !ok {
-			fmt.Fprintln(e.stdout, "Nothing was changed.")
-			return ExitError
-		}
+	if ok, code := approved(e, *yes, fmt.Sprintf("Release or downgrade up to %d allocation(s) on site %s?", len(pl.Candidates), site.Name)); !ok {
+		return code
 	}
 	c, err := newClient(e, site)
 	if err != nil {

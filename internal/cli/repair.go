@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/repair"
@@ -64,36 +65,8 @@ Examples:
 `
 
 func runRepair(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet(e, "repair", repairUsage)
-		if len(args) > 0 {
-			if ok, code := parseFlags(fs, args, ExitUsage); !ok {
-				return code
-			}
-		}
-		fmt.Fprintln(e.stderr, "licmon repair: use 'licmon repair connections' or 'licmon repair undo BACKUP' (see licmon repair -h)")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "connections":
-		return runRepairConnections(ctx, e, args[1:])
-	case "undo":
-		return runRepairUndo(ctx, e, args[1:])
-	}
-	fmt.Fprintf(e.stderr, "licmon repair: unknown subcommand %q: use connections or undo\n", args[0])
-	return ExitUsage
-}
-
-// repairSite resolves the one site a repair works on.
-func repairSite(e *env, cf *connFlags) (*config.Config, *config.Site, error) {
-	cfg, sites, err := cf.resolve(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(sites) != 1 {
-		return nil, nil, fmt.Errorf("repair works on one site at a time: pass --site NAME")
-	}
-	return cfg, &sites[0], nil
+	return runSubcommand(ctx, e, "repair", repairUsage, args,
+		subcommand{"connections", "connections", runRepairConnections}, subcommand{"undo", "undo BACKUP", runRepairUndo})
 }
 
 func runRepairConnections(ctx context.Context, e *env, args []string) int {
@@ -131,7 +104,7 @@ func runRepairConnections(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, ExitUsage, err)
 	}
-	cfg, site, err := repairSite(e, &cf)
+	cfg, site, err := cf.oneSite(e, "repair")
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
@@ -174,15 +147,8 @@ func runRepairConnections(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stdout, "\n--dry-run: nothing was changed.")
 		return ExitOK
 	}
-	if !*yes {
-		ok, err := confirm(e, fmt.Sprintf("Change %d connection(s) on site %s?", plan.ToChange(), site.Name))
-		if err != nil {
-			return fail(e, ExitError, err)
-		}
-		if !ok {
-			fmt.Fprintln(e.stdout, "Nothing was changed.")
-			return ExitError
-		}
+	if ok, code := approved(e, *yes, fmt.Sprintf("Change %d connection(s) on site %s?", plan.ToChange(), site.Name)); !ok {
+		return code
 	}
 	st, _, err := openStore(ctx, *dbPath, cfg.DB, false)
 	if err != nil {
@@ -330,7 +296,7 @@ func reloadAndCheck(ctx context.Context, e *env, cfg *config.Config, site *confi
 	if err != nil {
 		return fail(e, int(check.Unknown), fmt.Errorf("--then-reload: %w", err))
 	}
-	r := check.Run(ctx, c, check.Options{Site: site.Name, Server: site.Server, Task: task, LicenseWarnDays: cfg.Check.LicenseWarnDays})
+	r := inspect.Run(ctx, c, inspect.Options{Site: site.Name, Server: site.Server, Task: task, LicenseWarnDays: cfg.Check.LicenseWarnDays})
 	fmt.Fprintln(e.stdout)
 	if err := check.WriteText(e.stdout, []*check.Report{r}); err != nil {
 		return fail(e, int(check.Unknown), err)
@@ -366,7 +332,7 @@ func runRepairUndo(ctx context.Context, e *env, args []string) int {
 	if cf.site == "" && cf.server == "" {
 		cf.site = b.Site
 	}
-	cfg, site, err := repairSite(e, &cf)
+	cfg, site, err := cf.oneSite(e, "repair")
 	if err != nil {
 		return fail(e, ExitError, err)
 	}
@@ -376,15 +342,8 @@ func runRepairUndo(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "Undo of the repair of %s by %s on site %s: %d connection(s) get back their connection string and user.\n",
 		b.Created.Format(time.RFC3339), b.By, b.Site, len(b.Connections))
 	fmt.Fprintln(e.stdout, repair.PasswordNote)
-	if !*yes {
-		ok, err := confirm(e, fmt.Sprintf("Restore %d connection(s) on site %s?", len(b.Connections), site.Name))
-		if err != nil {
-			return fail(e, ExitError, err)
-		}
-		if !ok {
-			fmt.Fprintln(e.stdout, "Nothing was changed.")
-			return ExitError
-		}
+	if ok, code := approved(e, *yes, fmt.Sprintf("Restore %d connection(s) on site %s?", len(b.Connections), site.Name)); !ok {
+		return code
 	}
 	c, err := newClient(e, site)
 	if err != nil {

@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
-
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -135,40 +132,24 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		return fail(e, ExitError, err)
 	}
 
-	var w io.Writer = e.stdout
-	var f *os.File
-	if *out != "" {
-		if f, err = os.Create(*out); err != nil {
-			return fail(e, ExitError, fmt.Errorf("report: create output: %w", err))
+	err = writeOutput(e, *out, func(bw io.Writer) error {
+		switch {
+		case *format == "json":
+			return report.WriteJSON(bw, r)
+		case *format == "csv" && *candidates:
+			return report.WriteCandidatesCSV(bw, r)
+		case *format == "csv":
+			return report.WriteCSV(bw, r)
+		case *format == "html":
+			return report.WriteHTML(bw, r)
 		}
-		w = f
-	}
-	bw := bufio.NewWriter(w)
-	switch {
-	case *format == "json":
-		err = report.WriteJSON(bw, r)
-	case *format == "csv" && *candidates:
-		err = report.WriteCandidatesCSV(bw, r)
-	case *format == "csv":
-		err = report.WriteCSV(bw, r)
-	case *format == "html":
-		err = report.WriteHTML(bw, r)
-	default:
-		err = report.WriteTextWith(bw, r, report.TextOptions{Wide: *wide})
-		if err == nil {
-			err = writeReportActions(ctx, bw, st, name)
+		if err := report.WriteTextWith(bw, r, report.TextOptions{Wide: *wide}); err != nil {
+			return err
 		}
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
+		return writeReportActions(ctx, bw, st, name)
+	})
 	if err != nil {
-		return fail(e, ExitError, fmt.Errorf("report: write %s: %w", *format, err))
+		return fail(e, ExitError, fmt.Errorf("report --format %s: %w", *format, err))
 	}
 	if *out != "" {
 		fmt.Fprintf(e.stderr, "wrote %s\n", *out)

@@ -24,6 +24,7 @@ import (
 // commands against the simulator, succeeding and failing, and scans
 // everything they print, save and serve for them.
 func TestSecretsNeverPrinted(t *testing.T) {
+	t.Parallel() // slow and independent: runs beside the other slow ones
 	key := []byte("proxy-signing-key-for-the-test")
 	site := simtest.Start(t, sim.Options{Seed: 4, Users: 40, HistoryDays: 30, Scenario: "lm-failing-rest-401"})
 	proxy := site.ServeProxy(t, []sim.VirtualProxy{{Prefix: "jwt", Auth: "jwt", JWTKey: key}, {Prefix: "hdr", Auth: "header", HeaderName: "hdr-usr"}})

@@ -12,17 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/licmon/licmon/internal/qrs"
-	"github.com/licmon/licmon/internal/store"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -65,6 +62,8 @@ type Config struct {
 
 	// path is the file the config came from, for messages.
 	path string
+	// doc is the file as YAML nodes: which keys it sets.
+	doc *yaml.Node
 }
 
 // Site is one Qlik Sense site and how to reach its Repository Service.
@@ -235,184 +234,8 @@ func Parse(r io.Reader, baseDir string, lookupEnv func(string) (string, bool)) (
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c.doc = &doc
 	return c, nil
-}
-
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// expandEnv replaces ${VAR}; a bare $ stays as is so passwords with $ survive.
-func expandEnv(field, s string, lookupEnv func(string) (string, bool)) (string, error) {
-	var missing []string
-	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
-		name := envRef.FindStringSubmatch(ref)[1]
-		v, ok := lookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return "", fmt.Errorf("%s: environment variable %s is not set", field, strings.Join(missing, ", "))
-	}
-	return out, nil
-}
-
-func (c *Config) expand(baseDir string, lookupEnv func(string) (string, bool)) error {
-	var err error
-	str := func(field string, p *string) {
-		if err == nil {
-			*p, err = expandEnv(field, *p, lookupEnv)
-		}
-	}
-	path := func(field string, p *string) {
-		str(field, p)
-		if err == nil && *p != "" && !filepath.IsAbs(*p) && baseDir != "" {
-			*p = filepath.Join(baseDir, *p)
-		}
-	}
-	if store.IsPostgres(c.DB) {
-		str("db", &c.DB) // a DSN, not a path relative to the config
-	} else {
-		path("db", &c.DB)
-	}
-	path("db_password_file", &c.DBPasswordFile)
-	if err == nil && c.DBPasswordFile != "" {
-		if c.DB, err = store.WithPasswordFile(c.DB, c.DBPasswordFile); err != nil {
-			err = fmt.Errorf("db_password_file: %w", err)
-		}
-	}
-	path("check.save_logs", &c.Check.SaveLogs)
-	str("check.task", &c.Check.Task)
-	for i := range c.Sites {
-		s := &c.Sites[i]
-		f := func(k string) string { return fmt.Sprintf("sites[%d].%s", i, k) }
-		str(f("name"), &s.Name)
-		str(f("server"), &s.Server)
-		str(f("user"), &s.User)
-		str(f("jwt"), &s.JWT)
-		str(f("header_name"), &s.HeaderName)
-		str(f("header_value"), &s.HeaderValue)
-		str(f("server_name"), &s.ServerName)
-		str(f("task"), &s.Task)
-		for _, p := range []struct {
-			k string
-			v *string
-		}{{"cert_dir", &s.CertDir}, {"cert", &s.Cert}, {"key", &s.Key}, {"ca", &s.CA}, {"jwt_file", &s.JWTFile}, {"header_value_file", &s.HeaderValueFile}} {
-			path(f(p.k), p.v)
-		}
-		for j := range s.Logs {
-			path(f(fmt.Sprintf("logs[%d]", j)), &s.Logs[j])
-		}
-		if err != nil {
-			return err
-		}
-		if err = readSecretFile(f("jwt_file"), s.JWTFile, &s.JWT); err != nil {
-			return err
-		}
-		if err = readSecretFile(f("header_value_file"), s.HeaderValueFile, &s.HeaderValue); err != nil {
-			return err
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return c.expandServe(baseDir, lookupEnv)
-}
-
-// readSecretFile fills *dst from file when file is set, so that secrets can
-// live in a file protected by ACLs instead of the config.
-func readSecretFile(field, file string, dst *string) error {
-	if file == "" {
-		return nil
-	}
-	if *dst != "" {
-		return fmt.Errorf("%s: set either the value or the _file variant, not both", field)
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return fmt.Errorf("%s: read secret: %w", field, err)
-	}
-	*dst = strings.TrimSpace(string(b))
-	if *dst == "" {
-		return fmt.Errorf("%s: %s is empty", field, file)
-	}
-	return nil
-}
-
-// ValidationError names the setting that is wrong and why.
-type ValidationError struct {
-	Field string
-	Err   error
-}
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Err.Error() }
-
-// Unwrap returns the underlying error.
-func (e *ValidationError) Unwrap() error { return e.Err }
-
-// Validate checks every setting and returns all problems at once.
-func (c *Config) Validate() error {
-	var errs []error
-	seen := map[string]bool{}
-	for i := range c.Sites {
-		s := &c.Sites[i]
-		field := fmt.Sprintf("sites[%d]", i)
-		if s.Name != "" {
-			field = fmt.Sprintf("sites[%s]", s.Name)
-		}
-		if s.Name == "" {
-			errs = append(errs, &ValidationError{field + ".name", errors.New("every site needs a name, e.g. prod")})
-		} else if seen[strings.ToLower(s.Name)] {
-			errs = append(errs, &ValidationError{field + ".name", errors.New("duplicate site name")})
-		}
-		seen[strings.ToLower(s.Name)] = true
-		if err := s.Validate(); err != nil {
-			errs = append(errs, &ValidationError{field, err})
-		}
-	}
-	if c.Check.LicenseWarnDays < 0 {
-		errs = append(errs, &ValidationError{"check.license_warn_days", errors.New("must be 0 or more")})
-	}
-	errs = append(errs, c.validateServe()...)
-	errs = append(errs, c.validateHA()...)
-	errs = append(errs, c.validateReclaim()...)
-	return errors.Join(errs...)
-}
-
-// Validate checks one site's connection settings.
-func (s *Site) Validate() error {
-	var errs []error
-	if s.Server == "" {
-		errs = append(errs, errors.New("server is required, e.g. https://qlik.example.com:4242"))
-	} else if u, err := url.Parse(s.Server); err != nil || u.Scheme != "https" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("server %q must be an https URL such as https://qlik.example.com:4242", qrs.RedactURL(s.Server)))
-	}
-	switch s.AuthMode() {
-	case AuthCertificate:
-		if s.CertDir == "" && (s.Cert == "" || s.Key == "") {
-			errs = append(errs, errors.New("certificate auth needs cert_dir (with client.pem, client_key.pem, root.pem) or cert and key"))
-		}
-		if _, _, err := SplitUser(s.UserOrDefault()); err != nil {
-			errs = append(errs, err)
-		}
-	case AuthJWT:
-		if s.JWT == "" {
-			errs = append(errs, errors.New("jwt auth needs jwt or jwt_file"))
-		}
-	case AuthHeader:
-		if s.HeaderName == "" || s.HeaderValue == "" {
-			errs = append(errs, errors.New("header auth needs header_name and header_value (or header_value_file)"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("auth %q is not one of certificate, jwt, header", s.Auth))
-	}
-	if s.AuthMode() == AuthCertificate && s.CertDir == "" && s.CA == "" && !s.Insecure {
-		errs = append(errs, errors.New("the server is verified against the site's root.pem: set cert_dir or ca (or insecure: true to skip verification, not recommended)"))
-	}
-	if s.MaxScriptLogMB < 0 {
-		errs = append(errs, fmt.Errorf("max_script_log_mb %d must be a positive number of MiB (default 512)", s.MaxScriptLogMB))
-	}
-	return errors.Join(errs...)
 }
 
 // AuthMode returns the auth mode, certificate by default.
@@ -493,40 +316,4 @@ func (c *Config) TaskFor(s *Site) string {
 		return c.Check.Task
 	}
 	return DefaultTask
-}
-
-// Masked returns a copy with every secret replaced, for printing.
-func (c *Config) Masked() *Config {
-	m := *c
-	m.DB = store.RedactDSN(c.DB)
-	m.Sites = make([]Site, len(c.Sites))
-	for i, s := range c.Sites {
-		if u, err := url.Parse(s.Server); err == nil {
-			if _, ok := u.User.Password(); ok {
-				s.Server = u.Redacted()
-			}
-		}
-		if s.JWT != "" {
-			s.JWT = mask(s.JWT)
-		}
-		if s.HeaderValue != "" {
-			s.HeaderValue = mask(s.HeaderValue)
-		}
-		s.Server = qrs.RedactURL(s.Server)
-		m.Sites[i] = s
-	}
-	m.maskServe()
-	return &m
-}
-
-func mask(string) string { return "*****" }
-
-// WriteYAML prints the configuration as YAML.
-func (c *Config) WriteYAML(w io.Writer) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(c); err != nil {
-		return fmt.Errorf("encode config: %w", err)
-	}
-	return enc.Close()
 }

@@ -60,5 +60,11 @@ func FuzzParse(f *testing.F) {
 		if err := c.Masked().WriteYAML(&out); err != nil {
 			t.Fatalf("WriteYAML of a parsed config: %v", err)
 		}
+		if err := c.Masked().WriteSetYAML(&out); err != nil {
+			t.Fatalf("WriteSetYAML of a parsed config: %v", err)
+		}
+		if err := c.WithDefaults().Masked().WriteYAML(&out); err != nil {
+			t.Fatalf("WriteYAML of a parsed config with defaults: %v", err)
+		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/notify"
 	"github.com/licmon/licmon/internal/notify/email"
 	"github.com/licmon/licmon/internal/notify/slack"
@@ -191,8 +192,8 @@ type Alerts struct {
 	LogTailLines int `yaml:"log_tail_lines,omitempty"`
 	// Channels are the channel names rules send to when a rule names none
 	// (default: every channel).
-	Channels []string   `yaml:"channels,omitempty"`
-	Rules    AlertRules `yaml:"rules,omitempty"`
+	Channels []string    `yaml:"channels,omitempty"`
+	Rules    rules.Rules `yaml:"rules,omitempty"`
 }
 
 // ResendOrDefault returns ResendInterval or 4h.
@@ -206,6 +207,13 @@ func (a Alerts) ResendOrDefault() time.Duration {
 // Resolved reports whether resolved notices are sent.
 func (a Alerts) Resolved() bool { return a.SendResolved == nil || *a.SendResolved }
 
+// RulesConfig is what the alert rules are evaluated with: the rules and
+// the script-log lines, defaults applied.
+func (a Alerts) RulesConfig() rules.Config {
+	head, tail := a.LogLines()
+	return rules.Config{Rules: a.Rules, LogHead: head, LogTail: tail}
+}
+
 // LogLines returns the head and tail line counts with defaults applied.
 func (a Alerts) LogLines() (head, tail int) {
 	head, tail = a.LogHeadLines, a.LogTailLines
@@ -216,90 +224,6 @@ func (a Alerts) LogLines() (head, tail int) {
 		tail = DefaultLogTailLines
 	}
 	return max(head, 0), max(tail, 0)
-}
-
-// AlertRules are the rules, each enabled by default.
-type AlertRules struct {
-	// TaskFailed fires when the License Monitor's reload failed or was
-	// aborted (findings task-failed, task-aborted, scheduler-failure, script-*).
-	TaskFailed Rule `yaml:"task_failed,omitempty"`
-	// Stale fires when the License Monitor's data is stale (app-stale).
-	Stale Rule `yaml:"stale,omitempty"`
-	// QRSUnreachable fires when the check could not reach the QRS.
-	QRSUnreachable Rule `yaml:"qrs_unreachable,omitempty"`
-	// AvailableBelow fires per license type when few licenses are left.
-	AvailableBelow AvailableRule `yaml:"available_below,omitempty"`
-	// RunOutWithin fires per type when the forecast run-out is near.
-	RunOutWithin DaysRule `yaml:"runout_within,omitempty"`
-	// LicenseEndWithin fires when the site license ends soon.
-	LicenseEndWithin DaysRule `yaml:"license_end_within,omitempty"`
-}
-
-// Rule is what every alert rule has.
-type Rule struct {
-	// Enabled defaults to true.
-	Enabled *bool `yaml:"enabled,omitempty"`
-	// Severity is critical or warning (each rule has its own default).
-	Severity string `yaml:"severity,omitempty"`
-	// Channels overrides alerts.channels for this rule.
-	Channels []string `yaml:"channels,omitempty"`
-}
-
-// IsEnabled reports whether the rule is on (the default).
-func (r Rule) IsEnabled() bool { return r.Enabled == nil || *r.Enabled }
-
-// SeverityOr returns the configured severity or def.
-func (r Rule) SeverityOr(def string) string {
-	if r.Severity == "" {
-		return def
-	}
-	return strings.ToLower(r.Severity)
-}
-
-// Threshold is "fewer than Count available, or less than Percent of the total".
-type Threshold struct {
-	Count   int64   `yaml:"count,omitempty"`
-	Percent float64 `yaml:"percent,omitempty"`
-}
-
-// AvailableRule fires when the available licenses of a type fall below a
-// count or a percentage of the type's total. Types overrides the
-// thresholds per type (professional, analyzer, analyzer-capacity,
-// user-access, login-access).
-type AvailableRule struct {
-	Rule    `yaml:",inline"`
-	Count   int64                `yaml:"count,omitempty"`
-	Percent float64              `yaml:"percent,omitempty"`
-	Types   map[string]Threshold `yaml:"types,omitempty"`
-}
-
-// DefaultAvailablePercent is the available_below threshold when neither a
-// count nor a percentage is configured.
-const DefaultAvailablePercent = 5
-
-// For returns the threshold of a type.
-func (r AvailableRule) For(typ string) Threshold {
-	if t, ok := r.Types[typ]; ok {
-		return t
-	}
-	if r.Count == 0 && r.Percent == 0 {
-		return Threshold{Percent: DefaultAvailablePercent}
-	}
-	return Threshold{Count: r.Count, Percent: r.Percent}
-}
-
-// DaysRule fires when something happens within Days days.
-type DaysRule struct {
-	Rule `yaml:",inline"`
-	Days int `yaml:"days,omitempty"`
-}
-
-// DaysOr returns Days or def.
-func (r DaysRule) DaysOr(def int) int {
-	if r.Days > 0 {
-		return r.Days
-	}
-	return def
 }
 
 // Channels are the alert receivers, by kind. Every channel has a name
@@ -483,7 +407,7 @@ func (c *Config) validateServe() []error {
 	r := c.Alerts.Rules
 	for _, x := range []struct {
 		name string
-		rule Rule
+		rule rules.Rule
 	}{{"task_failed", r.TaskFailed}, {"stale", r.Stale}, {"qrs_unreachable", r.QRSUnreachable},
 		{"available_below", r.AvailableBelow.Rule}, {"runout_within", r.RunOutWithin.Rule}, {"license_end_within", r.LicenseEndWithin.Rule}} {
 		if x.rule.Severity != "" && !severities[strings.ToLower(x.rule.Severity)] {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/config"
 )
 
@@ -122,7 +123,7 @@ func TestServeDefaults(t *testing.T) {
 	if h, m, _ := c.Schedule.CollectTime(); h != 2 || m != 0 {
 		t.Errorf("collect at %d:%d", h, m)
 	}
-	if th := c.Alerts.Rules.AvailableBelow.For("professional"); th.Percent != config.DefaultAvailablePercent {
+	if th := c.Alerts.Rules.AvailableBelow.For("professional"); th.Percent != rules.DefaultAvailablePercent {
 		t.Errorf("default threshold %+v", th)
 	}
 }

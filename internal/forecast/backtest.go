@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/licmon/licmon/internal/numtext"
 )
 
 // Backtest statuses.
@@ -145,7 +147,7 @@ func Backtest(series []Point, opts Options, horizons ...int) (BacktestResult, er
 		if a.n < minOrigins {
 			s.N = 0
 			s.Reason = fmt.Sprintf("only %d %s of history; need at least %d to score %d days ahead from %d origins",
-				len(d.values), plural(len(d.values), "day", "days"), max(c.minDays, first+1)+h+minOrigins-1, h, minOrigins)
+				len(d.values), numtext.Plural(len(d.values), "day", "days"), max(c.minDays, first+1)+h+minOrigins-1, h, minOrigins)
 			short = append(short, fmt.Sprintf("+%d days: %s", h, s.Reason))
 		} else {
 			s.MAE = a.ae / float64(a.n)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/licmon/licmon/internal/numtext"
 )
 
 // ErrNotEnoughHistory is matched (with errors.Is) by every *HistoryError.
@@ -27,13 +29,13 @@ func (e *HistoryError) Reason() string {
 	case e.Points == 0:
 		s = "no data points"
 	case e.Days < e.NeedDays:
-		s = fmt.Sprintf("only %d %s of history; need at least %d", e.Days, plural(e.Days, "day", "days"), e.NeedDays)
+		s = fmt.Sprintf("only %d %s of history; need at least %d", e.Days, numtext.Plural(e.Days, "day", "days"), e.NeedDays)
 	default:
-		s = fmt.Sprintf("only %d %s; need at least %d", e.Points, plural(e.Points, "data point", "data points"), e.NeedPoints)
+		s = fmt.Sprintf("only %d %s; need at least %d", e.Points, numtext.Plural(e.Points, "data point", "data points"), e.NeedPoints)
 	}
 	if e.Excluded > 0 {
 		s += fmt.Sprintf(" (%d reconstructed %s left out; include reconstructed history to use them)",
-			e.Excluded, plural(e.Excluded, "point was", "points were"))
+			e.Excluded, numtext.Plural(e.Excluded, "point was", "points were"))
 	}
 	return s
 }
@@ -56,11 +58,4 @@ func (e *HorizonError) Error() string {
 	}
 	return fmt.Sprintf("predict %s: beyond the forecast horizon of %d days after %s; fit with a longer Options.Horizon",
 		e.Day.Format(time.DateOnly), e.HorizonDays, e.Last.Format(time.DateOnly))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -42,6 +42,16 @@ type Site struct {
 	// Checks is the daemon's view of its checks' schedule and storage; nil
 	// outside the daemon.
 	Checks *Checks
+	// Jobs are the site's scheduled jobs (check, collect, reclaim, logs).
+	Jobs []Job
+}
+
+// Job is one scheduled job of a site.
+type Job struct {
+	Name string
+	// Skipped counts the runs not started because the previous run was
+	// still going, since serve started (a reload keeps the count).
+	Skipped int
 }
 
 // Task is one reload task as the latest check saw it.
@@ -125,6 +135,7 @@ var (
 	collectSuccessDesc = prometheus.NewDesc(ns+"_collect_success", "1 when the latest collection was stored, 0 when it failed.", site, nil)
 	collectDurDesc     = prometheus.NewDesc(ns+"_collect_duration_seconds", "Duration of the latest collection; absent when it was read from the store at start (the store keeps no duration).", site, nil)
 	collectAtDesc      = prometheus.NewDesc(ns+"_collect_last_timestamp_seconds", "Time of the latest stored collection, Unix seconds (the API's lastCollect); absent before the first.", site, nil)
+	skippedDesc        = prometheus.NewDesc(ns+"_schedule_skipped_total", "Scheduled runs of the job not started because its previous run was still going (runs never overlap), since serve started.", []string{"site", "job"}, nil)
 	reloadDesc         = prometheus.NewDesc(ns+"_config_last_reload_successful", "1 when the last configuration reload succeeded.", nil, nil)
 	leaderDesc         = prometheus.NewDesc(ns+"_leader", "1 when this serve instance leads its shard of sites (runs the checks, collections, log imports and alerts), 0 when it stands by and serves what the leader stored.", []string{"instance", "shard"}, nil)
 )
@@ -141,7 +152,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d.desc
 	}
 	for _, d := range []*prometheus.Desc{runOutDesc, unmetDesc, waitingDesc, capacityDesc, taskStatusDesc, taskSuccessDesc, checkSuccessDesc,
-		checkDurationDesc, collectSuccessDesc, collectDurDesc, collectAtDesc, reloadDesc, leaderDesc} {
+		checkDurationDesc, collectSuccessDesc, collectDurDesc, collectAtDesc, skippedDesc, reloadDesc, leaderDesc} {
 		ch <- d
 	}
 	describeLogs(ch)
@@ -197,6 +208,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		collectLogs(gauge, s)
 		collectChecks(ch, s)
+		for _, j := range s.Jobs {
+			ch <- prometheus.MustNewConstMetric(skippedDesc, prometheus.CounterValue, float64(j.Skipped), s.Name, j.Name)
+		}
 	}
 	gauge(reloadDesc, b2f(c.src.LastReloadSuccessful()))
 	if l, ok := c.src.(Leadership); ok {

@@ -40,6 +40,7 @@ func fixture() fixed {
 			Check:   &Run{Success: true, Duration: 1250 * time.Millisecond},
 			Collect: &Run{Success: true, Duration: 42 * time.Second},
 			Checks:  &Checks{Late: 2, Unsaved: 1},
+			Jobs:    []Job{{Name: "check", Skipped: 0}, {Name: "collect", Skipped: 2}},
 		},
 		{Name: "test", Check: &Run{Success: false, Duration: 30 * time.Second}},
 	}}

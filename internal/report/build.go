@@ -329,13 +329,6 @@ func idleDays(a license.Allocation, asOf time.Time) int {
 	return max(0, int(asOf.Sub(ref)/day))
 }
 
-func round1(v float64) float64 {
-	if v < 0 {
-		return -round1(-v)
-	}
-	return float64(int64(v*10+0.5)) / 10
-}
-
 func ptr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil

@@ -10,5 +10,5 @@
 // HTML and that `licmon serve` reuses for its pages and JSON API. Rendering
 // never computes: every figure a renderer shows is a field of Report, so the
 // outputs cannot disagree. The package imports no storage, SQL or HTTP
-// (TestImportsArePure).
+// (internal/layering holds it to that).
 package report

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/licmon/licmon/internal/demand"
@@ -271,11 +270,4 @@ func lastDay(s []forecast.Point, recon bool) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-func round2(v float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
-	}
-	return math.Round(v*100) / 100
 }

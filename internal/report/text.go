@@ -409,10 +409,3 @@ func sentence(s string) string {
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

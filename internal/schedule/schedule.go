@@ -2,7 +2,8 @@
 // every site every few minutes and a daily collection, each with jitter so
 // that sites are not all hit in the same second, never two runs of the same
 // job at once (a run still going when the next is due is skipped and
-// counted), and a catch-up run at start when the daily job was missed while
+// counted in Stats, which serve exports as licmon_schedule_skipped_total),
+// and a catch-up run at start when the daily job was missed while
 // licmon was down.
 //
 // It uses the time package's timers, so tests drive it with testing/synctest

@@ -87,7 +87,8 @@ func TestJitterStaysWithinBoundsAndDoesNotDrift(t *testing.T) {
 		const every, jitter = 5 * time.Minute, 30 * time.Second
 		// The real random source: bounds must hold whatever it draws.
 		s := New([]Job{{Site: "prod", Name: "check", Every: every, Jitter: jitter, RunAtStart: true, Run: r.run(0)}}, Options{})
-		runFor(s, 100*every+time.Second)
+		// Slot 99 runs before 99*every+jitter; slot 100 not before 100*every.
+		runFor(s, 100*every-time.Second)
 		got := r.offsets(t0)
 		if len(got) != 100 {
 			t.Fatalf("%d runs in 100 intervals, want 100: %v", len(got), got)

@@ -128,6 +128,7 @@ func (m metricsSource) Sites() []metrics.Site {
 	for _, st := range rt.sites {
 		ms := st.metricsSite()
 		ms.Checks.Unsaved, ms.Checks.Dropped = m.s.checks.counts(st.cfg.Name)
+		ms.Jobs = m.s.scheduleJobs(st.cfg.Name)
 		out = append(out, ms)
 	}
 	return out

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/licmon/licmon/internal/alert"
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/notify"
 	"github.com/licmon/licmon/internal/reclaim"
@@ -88,7 +88,7 @@ func (s *Server) reclaimAlert(site, run, severity, title string, details []strin
 	if run == "" {
 		run = "failed"
 	}
-	s.engine.Update(site, alert.Result{Rules: []string{RuleReclaimRun}, Firing: []notify.Alert{{
+	s.engine.Update(site, rules.Result{Rules: []string{RuleReclaimRun}, Firing: []notify.Alert{{
 		Key: site + "/" + RuleReclaimRun + "/" + run, Site: site, Rule: RuleReclaimRun, Severity: severity,
 		Status: notify.StatusFiring, Title: title, Details: details}}})
 }

@@ -24,7 +24,8 @@ import (
 	"github.com/licmon/licmon/internal/alert"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/leader"
-	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/metrics"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/schedule"
 	"github.com/licmon/licmon/internal/store"
@@ -88,7 +89,11 @@ type Server struct {
 	schedMu     sync.Mutex
 	schedCancel context.CancelFunc
 	schedDone   chan struct{}
-	runCtx      context.Context
+	sched       *schedule.Scheduler
+	// skipped are the skipped runs of the schedulers that were stopped (at
+	// reloads), by site and job, so that the metric never goes back.
+	skipped map[[2]string]int
+	runCtx  context.Context
 
 	// writeMu serialises the bulk writers of the daemon (a collection's
 	// save, the log import's batches, reclaim plans): SQLite has one writer
@@ -216,8 +221,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) notifyOptions() notify.Options {
-	return notify.Options{Version: s.opts.Version, Client: s.opts.HTTPClient}
+func (s *Server) notifyOptions() httppost.Options {
+	return httppost.Options{Version: s.opts.Version, Client: s.opts.HTTPClient}
 }
 
 func (s *Server) closeStore() {
@@ -454,24 +459,57 @@ func (s *Server) startScheduler(ctx context.Context) {
 				RunAtStart: true, Run: func(ctx context.Context) error { return s.runLogs(ctx, st) }})
 		}
 	}
-	sched := schedule.New(jobs, schedule.Options{Now: s.opts.Now, Logger: s.log.With("component", "schedule")})
+	s.runScheduler(ctx, schedule.New(jobs, schedule.Options{Now: s.opts.Now, Logger: s.log.With("component", "schedule")}))
+}
+
+// runScheduler runs sched until stopScheduler.
+func (s *Server) runScheduler(ctx context.Context, sched *schedule.Scheduler) {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { sched.Run(sctx); close(done) }()
 	s.schedMu.Lock()
-	s.schedCancel, s.schedDone = cancel, done
+	s.schedCancel, s.schedDone, s.sched = cancel, done, sched
 	s.schedMu.Unlock()
 }
 
 func (s *Server) stopScheduler() {
 	s.schedMu.Lock()
-	cancel, done := s.schedCancel, s.schedDone
+	cancel, done, sched := s.schedCancel, s.schedDone, s.sched
 	s.schedCancel, s.schedDone = nil, nil
 	s.schedMu.Unlock()
 	if cancel != nil {
 		cancel()
 		<-done
 	}
+	if sched != nil {
+		s.schedMu.Lock()
+		if s.skipped == nil {
+			s.skipped = map[[2]string]int{}
+		}
+		for _, st := range sched.Stats() {
+			s.skipped[[2]string{st.Site, st.Name}] += st.Skipped
+		}
+		if s.sched == sched {
+			s.sched = nil
+		}
+		s.schedMu.Unlock()
+	}
+}
+
+// scheduleJobs are the scheduled jobs of site with their skipped runs since
+// serve started, for /metrics.
+func (s *Server) scheduleJobs(site string) []metrics.Job {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	var out []metrics.Job
+	if s.sched != nil {
+		for _, st := range s.sched.Stats() {
+			if st.Site == site {
+				out = append(out, metrics.Job{Name: st.Name, Skipped: st.Skipped + s.skipped[[2]string{st.Site, st.Name}]})
+			}
+		}
+	}
+	return out
 }
 
 // collectMissed reports whether the daily collection of the latest slot

@@ -9,8 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/licmon/licmon/internal/alert"
+	"github.com/licmon/licmon/internal/alert/rules"
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/collect"
 	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/forecast"
@@ -69,9 +70,9 @@ func (s *siteState) needsWarm() bool {
 	return !s.warmed
 }
 
-func (s *Server) checkOptions(cfg *config.Config, sc config.Site) check.Options {
+func (s *Server) checkOptions(cfg *config.Config, sc config.Site) inspect.Options {
 	head, tail := cfg.Alerts.LogLines()
-	return check.Options{Site: sc.Name, Server: sc.DisplayServer(), Task: cfg.TaskFor(&sc),
+	return inspect.Options{Site: sc.Name, Server: sc.DisplayServer(), Task: cfg.TaskFor(&sc),
 		AllMonitoringApps: cfg.Check.AllMonitoringApps, MaxAge: time.Duration(cfg.Check.MaxAge),
 		SaveLogs: cfg.Check.SaveLogs, SaveLogsPerSite: true, LicenseWarnDays: cfg.Check.LicenseWarnDays,
 		LogHeadLines: head, LogTailLines: tail, Now: s.opts.Now}
@@ -88,8 +89,8 @@ func (s *Server) runCheck(ctx context.Context, rt *runtime, st *siteState) error
 	st.mu.Unlock()
 	// The check's own deadline ends before the job's timeout, so a QRS too
 	// slow to answer is recorded as UNKNOWN with the reason, not dropped.
-	cctx, cancel := check.WithDeadline(ctx, st.cfg.Name, time.Duration(st.cfg.Timeout), false)
-	r := check.Run(cctx, st.client, s.checkOptions(rt.cfg, st.cfg))
+	cctx, cancel := inspect.WithDeadline(ctx, st.cfg.Name, time.Duration(st.cfg.Timeout), false)
+	r := inspect.Run(cctx, st.client, s.checkOptions(rt.cfg, st.cfg))
 	cancel()
 	if ctx.Err() != nil {
 		return ctx.Err() // stopped (shutdown, reload): do not record a half check
@@ -313,13 +314,13 @@ func (s *Server) evaluate(rt *runtime, st *siteState) {
 		return
 	}
 	st.mu.Lock()
-	in := alert.Input{Site: st.cfg.Name, Now: s.opts.Now(), Check: st.check, Counters: st.counters,
+	in := rules.Input{Site: st.cfg.Name, Now: s.opts.Now(), Check: st.check, Counters: st.counters,
 		RunOut: runOut(st.report), ExternalURL: rt.cfg.Serve.ExternalURL}
 	if st.report != nil && st.report.License != nil && st.report.License.ValidTo != nil {
 		in.LicenseEnd = *st.report.License.ValidTo
 	}
 	st.mu.Unlock()
-	s.engine.Update(st.cfg.Name, alert.Evaluate(in, s.engine.Config()))
+	s.engine.Update(st.cfg.Name, rules.Evaluate(in, s.engine.Config().RulesConfig()))
 }
 
 // metricsSite is the scrape-time view of a site.

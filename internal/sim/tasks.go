@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -231,7 +232,7 @@ func (s *Site) SetTaskOutcome(taskName string, o Outcome) error {
 	if t == nil {
 		return fmt.Errorf("set task outcome: no task named %q", taskName)
 	}
-	if o.Failure != "" && !contains(FailureKinds(), o.Failure) {
+	if o.Failure != "" && !slices.Contains(FailureKinds(), o.Failure) {
 		return fmt.Errorf("set task outcome: unknown failure kind %q (use one of %s)", o.Failure, strings.Join(FailureKinds(), ", "))
 	}
 	t.outcome = o
@@ -241,15 +242,6 @@ func (s *Site) SetTaskOutcome(taskName string, o Outcome) error {
 		t.runsLeft = -1
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nextOutcome consumes one run of the task's outcome.

@@ -1,6 +1,8 @@
 package svgchart
 
-import "math"
+import (
+	"github.com/licmon/licmon/internal/numtext"
+)
 
 // path builds compact SVG path data: an absolute move, then relative lines ("l", "h", "v")
 // between coordinates rounded to one decimal. Relative steps between neighbouring days are short,
@@ -11,15 +13,8 @@ type path struct {
 	x, y float64 // current point, rounded
 }
 
-func round1(v float64) float64 {
-	if !finite(v) {
-		return 0
-	}
-	return math.Round(v*10) / 10
-}
-
 func (p *path) move(x, y float64) {
-	p.x, p.y = round1(x), round1(y)
+	p.x, p.y = numtext.Round1(x), numtext.Round1(y)
 	p.d = append(p.d, 'M')
 	p.d = appendCoord(p.d, p.x)
 	p.d = p.sep(p.y)
@@ -27,8 +22,8 @@ func (p *path) move(x, y float64) {
 }
 
 func (p *path) line(x, y float64) {
-	rx, ry := round1(x), round1(y)
-	dx, dy := round1(rx-p.x), round1(ry-p.y)
+	rx, ry := numtext.Round1(x), numtext.Round1(y)
+	dx, dy := numtext.Round1(rx-p.x), numtext.Round1(ry-p.y)
 	p.x, p.y = rx, ry
 	switch {
 	case dx == 0 && dy == 0:

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"unicode"
+
+	"github.com/licmon/licmon/internal/numtext"
 )
 
 // TestPathHasNoDrift replays relative path data and checks that every vertex lands on its
@@ -23,7 +25,7 @@ func TestPathHasNoDrift(t *testing.T) {
 		} else {
 			p.line(x, y)
 		}
-		want = append(want, [2]float64{round1(x), round1(y)})
+		want = append(want, [2]float64{numtext.Round1(x), numtext.Round1(y)})
 	}
 	// Parse: a command letter followed by numbers.
 	var got [][2]float64

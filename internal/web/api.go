@@ -58,18 +58,12 @@ func encodeJSON(w io.Writer, v any) error {
 
 const jsonType = "application/json; charset=utf-8"
 
-// apiTime is a time as every API answer gives it: RFC 3339 in UTC to the
-// second ("2026-11-27T15:31:02Z"), so lastCheck (taken from the clock,
-// with nanoseconds) and lastCollect (from the store) read alike and sort as
-// strings. Zero stays zero (omitted or null where the field says so). The
-// check endpoint is the exception: it is `licmon check --format json` byte
-// for byte, with the QRS's and the script log's own times.
-func apiTime(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Second)
-}
+// apiTime is a time as every API answer gives it: check.UTCSecond, RFC
+// 3339 in UTC to the second, so lastCheck (taken from the clock, with
+// nanoseconds) and lastCollect (from the store) read alike and sort as
+// strings; the check endpoint (`licmon check --format json` byte for byte)
+// gives its times the same way.
+func apiTime(t time.Time) time.Time { return check.UTCSecond(t) }
 
 // writeHeavyJSON answers key of rep from the encoded bytes shared by every
 // request for this model, encoding v() only when no request has yet.

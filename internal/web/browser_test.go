@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/licmon/licmon/internal/browsertest"
-	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/collect"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/report"
@@ -71,7 +71,7 @@ func addSimulatedSite(t *testing.T, f *fakeBackend, name string, o sim.Options, 
 	if err != nil {
 		t.Fatalf("%s: report.Build: %v", name, err)
 	}
-	chk := check.Run(ctx, c, check.Options{Site: name, Server: site.URL,
+	chk := inspect.Run(ctx, c, inspect.Options{Site: name, Server: site.URL,
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}, Now: site.Now})
 	if strings.HasPrefix(o.Scenario, "lm-failing") && (chk.ScriptLog == nil || chk.ScriptLog.Diagnosis == nil) {
 		t.Fatalf("%s: the simulated check has no diagnosis: %+v", name, chk.Findings)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/report"
@@ -95,7 +96,7 @@ func failingCheck(t testing.TB) *check.Report {
 	t.Helper()
 	site := simtest.Start(t, sim.Options{Seed: 3, Users: 60, HistoryDays: 30, Scenario: "lm-failing-rest-401",
 		Now: func() time.Time { return checkedAt }})
-	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "prod", Server: "https://qlik.corp.example:4242",
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "prod", Server: "https://qlik.corp.example:4242",
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}, Now: site.Now})
 	if r.ScriptLog == nil || r.ScriptLog.Diagnosis == nil || r.ScriptLog.Diagnosis.Code != "rest-auth" {
 		t.Fatalf("simulated lm-failing-rest-401 check has no rest-auth diagnosis: %+v", r.ScriptLog)

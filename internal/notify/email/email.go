@@ -18,18 +18,19 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 )
 
 // Notifier sends alerts to a fixed list of recipients through one SMTP
 // server.
 type Notifier struct {
 	s    *settings
-	opts notify.Options
+	opts httppost.Options
 }
 
 // New validates cfg (addresses, TLS and auth combination, subject template,
 // CA file), reads password_file and returns a Notifier. It does not connect.
-func New(cfg Config, opts notify.Options) (*Notifier, error) {
+func New(cfg Config, opts httppost.Options) (*Notifier, error) {
 	s, err := cfg.settings()
 	if err != nil {
 		return nil, err

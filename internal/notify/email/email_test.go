@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 )
 
 var now = time.Date(2026, 11, 26, 19, 0, 0, 0, time.UTC)
@@ -86,7 +87,7 @@ func TestEmailSTARTTLSAuthPlain(t *testing.T) {
 	cfg.Password = ""
 	cfg.PasswordFile = filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(cfg.PasswordFile, []byte("hunter2\n"), 0o600)
-	n, err := New(cfg, notify.Options{Version: "1.2.3"})
+	n, err := New(cfg, httppost.Options{Version: "1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestEmailAuthLoginResolved(t *testing.T) {
 	cfg := baseConfig(f)
 	cfg.Auth = "login"
 	cfg.Subject = "{{.Emoji}} {{.Headline}} [{{.Site}}/{{.Rule}}]"
-	n, err := New(cfg, notify.Options{})
+	n, err := New(cfg, httppost.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestEmailImplicitTLS(t *testing.T) {
 	f := newFakeSMTP(t, true)
 	cfg := baseConfig(f)
 	cfg.TLSMode = TLSImplicit
-	n, err := New(cfg, notify.Options{})
+	n, err := New(cfg, httppost.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +195,7 @@ func TestEmailVerifiesCertificateByDefault(t *testing.T) {
 	f := newFakeSMTP(t, false)
 	cfg := baseConfig(f)
 	cfg.CAFile = ""
-	n, err := New(cfg, notify.Options{})
+	n, err := New(cfg, httppost.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestEmailVerifiesCertificateByDefault(t *testing.T) {
 
 	// Opt-in insecure mode reaches the server.
 	cfg.InsecureSkipVerify = true
-	n, _ = New(cfg, notify.Options{})
+	n, _ = New(cfg, httppost.Options{})
 	if _, err = n.Notify(t.Context(), notify.SampleAlert(now)); err != nil {
 		t.Errorf("insecure: %v", err)
 	}
@@ -223,7 +224,7 @@ func TestEmailRetryClassification(t *testing.T) {
 		f.mu.Lock()
 		f.greet421 = 2
 		f.mu.Unlock()
-		n, _ := New(baseConfig(f), notify.Options{})
+		n, _ := New(baseConfig(f), httppost.Options{})
 		if err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny); err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +239,7 @@ func TestEmailRetryClassification(t *testing.T) {
 		f.mu.Lock()
 		f.rejectRcpt = "ops@example.com"
 		f.mu.Unlock()
-		n, _ := New(baseConfig(f), notify.Options{})
+		n, _ := New(baseConfig(f), httppost.Options{})
 		err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny)
 		if err == nil {
 			t.Fatal("want error")
@@ -253,7 +254,7 @@ func TestEmailRetryClassification(t *testing.T) {
 		f := newFakeSMTP(t, false)
 		cfg := baseConfig(f)
 		cfg.Password = "wrong-pw-XYZ"
-		n, _ := New(cfg, notify.Options{})
+		n, _ := New(cfg, httppost.Options{})
 		retry, err := n.Notify(t.Context(), notify.SampleAlert(now))
 		if err == nil || retry || strings.Contains(err.Error(), "wrong-pw-XYZ") {
 			t.Errorf("retry=%v err=%v", retry, err)
@@ -264,7 +265,7 @@ func TestEmailRetryClassification(t *testing.T) {
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
 		cfg := Config{Host: "127.0.0.1", Port: port, From: "a@example.com", To: []string{"b@example.com"}}
-		n, err := New(cfg, notify.Options{})
+		n, err := New(cfg, httppost.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,14 +298,14 @@ func TestEmailConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok
 			tc.mod(&c)
-			_, err := New(c, notify.Options{})
+			_, err := New(c, httppost.Options{})
 			var ce *notify.ConfigError
 			if !errors.As(err, &ce) || err.Error() != tc.want {
 				t.Errorf("err = %v\nwant  %s", err, tc.want)
 			}
 		})
 	}
-	if _, err := New(ok, notify.Options{}); err != nil {
+	if _, err := New(ok, httppost.Options{}); err != nil {
 		t.Errorf("minimal config: %v", err)
 	}
 	s, _ := Config{Host: "h", Port: 465, From: "a@b.c", To: []string{"d@e.f"}}.settings()

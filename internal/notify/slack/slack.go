@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 )
 
 // Slack Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
@@ -71,13 +72,13 @@ type Element struct {
 
 // Notifier posts alerts to one Slack incoming webhook.
 type Notifier struct {
-	target  *notify.Target
+	target  *httppost.Target
 	version string
 }
 
 // New validates cfg, reads url_file and returns a Notifier.
-func New(cfg Config, opts notify.Options) (*Notifier, error) {
-	t, err := notify.NewTarget(cfg.Name, "slack", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
+func New(cfg Config, opts httppost.Options) (*Notifier, error) {
+	t, err := httppost.NewTarget(cfg.Name, "slack", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/notify/notifytest"
 )
 
@@ -19,7 +20,7 @@ var tiny = notify.RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Microsecond, 
 
 func TestSlackPayloadGolden(t *testing.T) {
 	rcv := notifytest.NewReceiver(t, "ok")
-	n, err := New(Config{URL: rcv.URL + "/services/T0/B0/SECRET"}, notify.Options{Version: "1.2.3"})
+	n, err := New(Config{URL: rcv.URL + "/services/T0/B0/SECRET"}, httppost.Options{Version: "1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestSlackTruncatesLongLogTail(t *testing.T) {
 func TestSlackErrors(t *testing.T) {
 	t.Run("404 no_service is permanent and the URL stays secret", func(t *testing.T) {
 		rcv := notifytest.NewReceiver(t, "no_service", 404)
-		n, _ := New(Config{URL: rcv.URL + "/services/T0/B0/SECRET"}, notify.Options{})
+		n, _ := New(Config{URL: rcv.URL + "/services/T0/B0/SECRET"}, httppost.Options{})
 		err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny)
 		if err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "HTTP 404 Not Found: no_service") {
 			t.Fatalf("err = %v", err)
@@ -125,13 +126,13 @@ func TestSlackErrors(t *testing.T) {
 	})
 	t.Run("500 then ok", func(t *testing.T) {
 		rcv := notifytest.NewReceiver(t, "", 500)
-		n, _ := New(Config{URL: rcv.URL}, notify.Options{})
+		n, _ := New(Config{URL: rcv.URL}, httppost.Options{})
 		if err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny); err != nil || len(rcv.Requests()) != 2 {
 			t.Fatalf("err = %v, requests = %d", err, len(rcv.Requests()))
 		}
 	})
 	t.Run("missing url", func(t *testing.T) {
-		_, err := New(Config{Name: "ops-slack"}, notify.Options{})
+		_, err := New(Config{Name: "ops-slack"}, httppost.Options{})
 		if !errors.Is(err, notify.ErrMissing) || err.Error() != "ops-slack config: url: required setting is empty" {
 			t.Errorf("err = %v", err)
 		}

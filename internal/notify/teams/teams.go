@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 )
 
 const (
@@ -105,13 +106,13 @@ type Action struct {
 
 // Notifier posts alerts to one Teams Workflows URL.
 type Notifier struct {
-	target  *notify.Target
+	target  *httppost.Target
 	version string
 }
 
 // New validates cfg, reads url_file and returns a Notifier.
-func New(cfg Config, opts notify.Options) (*Notifier, error) {
-	t, err := notify.NewTarget(cfg.Name, "teams", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
+func New(cfg Config, opts httppost.Options) (*Notifier, error) {
+	t, err := httppost.NewTarget(cfg.Name, "teams", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/notify/notifytest"
 )
 
@@ -18,7 +19,7 @@ var tiny = notify.RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Microsecond, 
 
 func TestTeamsPayloadGolden(t *testing.T) {
 	rcv := notifytest.NewReceiver(t, "", 202, 202)
-	n, err := New(Config{URL: rcv.URL + "/workflows/abc/triggers/manual/paths/invoke?sig=SECRET"}, notify.Options{Version: "1.2.3"})
+	n, err := New(Config{URL: rcv.URL + "/workflows/abc/triggers/manual/paths/invoke?sig=SECRET"}, httppost.Options{Version: "1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,18 +96,18 @@ func TestTeamsFitsSizeLimit(t *testing.T) {
 
 func TestTeamsErrorsAndConfig(t *testing.T) {
 	rcv := notifytest.NewReceiver(t, `{"error":{"code":"InvalidRequestContent"}}`, 400)
-	n, _ := New(Config{URL: rcv.URL + "/x?sig=SECRET"}, notify.Options{})
+	n, _ := New(Config{URL: rcv.URL + "/x?sig=SECRET"}, httppost.Options{})
 	err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny)
 	if err == nil || strings.Contains(err.Error(), "SECRET") || len(rcv.Requests()) != 1 {
 		t.Fatalf("err = %v, requests %d", err, len(rcv.Requests()))
 	}
 
-	_, err = New(Config{URL: "https://contoso.webhook.office.com/webhookb2/abc/IncomingWebhook/def"}, notify.Options{})
+	_, err = New(Config{URL: "https://contoso.webhook.office.com/webhookb2/abc/IncomingWebhook/def"}, httppost.Options{})
 	var ce *notify.ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "retired Office 365 connector URL") || strings.Contains(err.Error(), "IncomingWebhook") {
 		t.Errorf("connector URL: %v", err)
 	}
-	if _, err := New(Config{}, notify.Options{}); !errors.Is(err, notify.ErrMissing) {
+	if _, err := New(Config{}, httppost.Options{}); !errors.Is(err, notify.ErrMissing) {
 		t.Errorf("missing url: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 )
 
 // PayloadVersion is the version of [Payload]. It changes only when a field
@@ -94,15 +95,15 @@ type Diagnosis struct {
 
 // Notifier posts alerts to one webhook receiver.
 type Notifier struct {
-	target  *notify.Target
+	target  *httppost.Target
 	header  http.Header
 	secret  []byte
 	version string
 }
 
 // New validates cfg, reads its *_file secrets and returns a Notifier.
-func New(cfg Config, opts notify.Options) (*Notifier, error) {
-	t, err := notify.NewTarget(cfg.Name, "webhook", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
+func New(cfg Config, opts httppost.Options) (*Notifier, error) {
+	t, err := httppost.NewTarget(cfg.Name, "webhook", cfg.URL, cfg.URLFile, cfg.Timeout, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/notify"
+	"github.com/licmon/licmon/internal/notify/httppost"
 	"github.com/licmon/licmon/internal/notify/notifytest"
 )
 
@@ -36,7 +37,7 @@ func TestWebhookPayloadHeadersAndSignature(t *testing.T) {
 		Name: "ops-hook", URL: rcv.URL + "/hook",
 		Headers:    map[string]string{"Authorization": "Bearer tok"},
 		SecretFile: secretFile,
-	}, notify.Options{Version: "1.2.3"})
+	}, httppost.Options{Version: "1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestSignatureKnownAnswer(t *testing.T) {
 
 func TestWebhookNoSignatureWithoutSecret(t *testing.T) {
 	rcv := notifytest.NewReceiver(t, "")
-	n, err := New(Config{URL: rcv.URL}, notify.Options{})
+	n, err := New(Config{URL: rcv.URL}, httppost.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestWebhookNoSignatureWithoutSecret(t *testing.T) {
 func TestWebhookRetryClassification(t *testing.T) {
 	t.Run("500 is retried until success", func(t *testing.T) {
 		rcv := notifytest.NewReceiver(t, "", 500, 503)
-		n, _ := New(Config{URL: rcv.URL}, notify.Options{})
+		n, _ := New(Config{URL: rcv.URL}, httppost.Options{})
 		if err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny); err != nil {
 			t.Fatal(err)
 		}
@@ -119,9 +120,9 @@ func TestWebhookRetryClassification(t *testing.T) {
 	})
 	t.Run("400 is not retried", func(t *testing.T) {
 		rcv := notifytest.NewReceiver(t, "bad payload", 400)
-		n, _ := New(Config{URL: rcv.URL + "/tok/SECRET"}, notify.Options{})
+		n, _ := New(Config{URL: rcv.URL + "/tok/SECRET"}, httppost.Options{})
 		err := notify.Send(t.Context(), n, notify.SampleAlert(now), tiny)
-		var he *notify.HTTPError
+		var he *httppost.HTTPError
 		if !errors.As(err, &he) || he.StatusCode != 400 {
 			t.Fatalf("err = %v", err)
 		}
@@ -148,7 +149,7 @@ func TestWebhookConfigErrors(t *testing.T) {
 		{"missing url file", Config{URLFile: "/nonexistent/url"}, "webhook config: url: read url_file: open /nonexistent/url: no such file or directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(tc.cfg, notify.Options{})
+			_, err := New(tc.cfg, httppost.Options{})
 			var ce *notify.ConfigError
 			if !errors.As(err, &ce) || err.Error() != tc.want {
 				t.Errorf("err = %v, want %q", err, tc.want)
@@ -156,7 +157,7 @@ func TestWebhookConfigErrors(t *testing.T) {
 		})
 	}
 	// A URL with a token must not be echoed back on a parse error.
-	_, err := New(Config{URL: "https://exa mple.com/SECRET"}, notify.Options{})
+	_, err := New(Config{URL: "https://exa mple.com/SECRET"}, httppost.Options{})
 	if err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("err = %v", err)
 	}

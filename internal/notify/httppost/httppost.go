@@ -1,4 +1,8 @@
-package notify
+// Package httppost delivers alerts over HTTP for the webhook, Slack and
+// Teams channels: one JSON POST with a per-attempt timeout, answers
+// classified as retryable or not, URLs redacted in every error; package
+// notify itself stays free of HTTP.
+package httppost
 
 import (
 	"bytes"
@@ -13,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licmon/licmon/internal/notify"
 	"github.com/licmon/licmon/internal/termtext"
 )
 
@@ -79,14 +84,14 @@ func (e *HTTPError) Retryable() bool {
 
 // PostJSON posts body to rawURL with the given headers, bounded by timeout,
 // and classifies the outcome for [Notifier.Notify]. Errors show the URL only
-// as [RedactURL] does.
+// as [notify.RedactURL] does.
 func PostJSON(ctx context.Context, client *http.Client, rawURL string, header http.Header, body []byte, timeout time.Duration) (retry bool, err error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	red := RedactURL(rawURL)
+	red := notify.RedactURL(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("build request for %s: invalid URL", red)
@@ -137,7 +142,7 @@ func classifyTransport(ctx context.Context, red string, err error) (bool, error)
 }
 
 func cleanSnippet(s string) string {
-	return Truncate(strings.Join(strings.Fields(termtext.Clean(s)), " "), 200)
+	return notify.Truncate(strings.Join(strings.Fields(termtext.Clean(s)), " "), 200)
 }
 
 // Target is where a channel that POSTs JSON sends its alerts: the checked
@@ -160,16 +165,16 @@ func NewTarget(name, def, rawURL, urlFile string, timeout time.Duration, opts Op
 	if name == "" {
 		name = def
 	}
-	raw, err := ReadSecret("url", rawURL, urlFile)
+	raw, err := notify.ReadSecret("url", rawURL, urlFile)
 	if err != nil {
-		return nil, &ConfigError{Channel: name, Field: "url", Err: err}
+		return nil, &notify.ConfigError{Channel: name, Field: "url", Err: err}
 	}
-	u, err := ParseWebhookURL(raw)
+	u, err := notify.ParseWebhookURL(raw)
 	if err != nil {
-		return nil, &ConfigError{Channel: name, Field: "url", Err: err}
+		return nil, &notify.ConfigError{Channel: name, Field: "url", Err: err}
 	}
 	if timeout < 0 {
-		return nil, &ConfigError{Channel: name, Field: "timeout", Err: fmt.Errorf("must not be negative")}
+		return nil, &notify.ConfigError{Channel: name, Field: "timeout", Err: fmt.Errorf("must not be negative")}
 	}
 	return &Target{Name: name, URL: u, raw: strings.TrimSpace(raw), timeout: timeout, opts: opts}, nil
 }

@@ -1,4 +1,4 @@
-package check_test
+package inspect_test
 
 import (
 	"bytes"
@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 )
 
 // TestServerUserinfoNotPrinted checks that a server URL with user:password@
 // appears masked in the check report and its text and JSON output.
 func TestServerUserinfoNotPrinted(t *testing.T) {
-	r := check.Failed(check.Options{Site: "prod", Server: "https://admin:s3cret@qlik.example.com:4242"}, errors.New("no certificate"))
+	r := inspect.Failed(inspect.Options{Site: "prod", Server: "https://admin:s3cret@qlik.example.com:4242"}, errors.New("no certificate"))
 	var text, js bytes.Buffer
 	if err := check.WriteText(&text, []*check.Report{r}); err != nil {
 		t.Fatal(err)

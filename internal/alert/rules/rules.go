@@ -1,11 +1,9 @@
-// Package alert turns what `licmon serve` learns about a site (the latest
-// check, the collected license counters, the run-out forecasts) into
-// notifications: rules decide which alerts fire (pure, in rules.go), the
-// Engine deduplicates them by key, repeats them after the resend interval,
-// sends a resolved notice when the condition clears, keeps its state in a
-// JSON file across restarts, and delivers through notify.Send on one queue
-// per channel so that a receiver that is down delays nobody else.
-package alert
+// Package rules decides which alerts fire for a site, from what `licmon
+// serve` learnt about it (the latest check, the collected license counters,
+// the run-out forecasts) and the rules of the configuration (alerts.rules,
+// whose types are defined here). It is pure: plain values in, alerts out;
+// package alert deduplicates and delivers them.
+package rules
 
 import (
 	"fmt"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
-	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/notify"
@@ -25,13 +22,21 @@ import (
 // Rule identifiers: the second part of an alert key ("prod/lm-task-failed",
 // "prod/available-low/professional").
 const (
-	RuleTaskFailed     = "lm-task-failed"
-	RuleStale          = "lm-stale"
-	RuleQRSUnreachable = "qrs-unreachable"
-	RuleAvailableLow   = "available-low"
-	RuleRunOut         = "runout"
-	RuleLicenseEnd     = "license-end"
+	TaskFailed     = "lm-task-failed"
+	Stale          = "lm-stale"
+	QRSUnreachable = "qrs-unreachable"
+	AvailableLow   = "available-low"
+	RunOut         = "runout"
+	LicenseEnd     = "license-end"
 )
+
+// Config tunes Evaluate.
+type Config struct {
+	Rules Rules
+	// LogHead and LogTail are how many first and last lines of a failing
+	// script log the task-failed alert quotes.
+	LogHead, LogTail int
+}
 
 // Input is what the rules look at for one site. Nil parts were not
 // observed yet; the rules that need them are then not evaluated, so their
@@ -71,7 +76,7 @@ func isTaskFailure(code string) bool {
 }
 
 // Evaluate applies the alert rules of cfg to one site.
-func Evaluate(in Input, cfg config.Alerts) Result {
+func Evaluate(in Input, cfg Config) Result {
 	var res Result
 	r := cfg.Rules
 	link := dashboardURL(in.ExternalURL, in.Site)
@@ -89,15 +94,15 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 	}
 	if c := in.Check; c != nil {
 		if r.TaskFailed.IsEnabled() {
-			res.Rules = append(res.Rules, RuleTaskFailed)
-			if a, ok := taskFailed(c, cfg, base(RuleTaskFailed, "", r.TaskFailed.SeverityOr(notify.SeverityCritical))); ok {
+			res.Rules = append(res.Rules, TaskFailed)
+			if a, ok := taskFailed(c, cfg, base(TaskFailed, "", r.TaskFailed.SeverityOr(notify.SeverityCritical))); ok {
 				res.Firing = append(res.Firing, a)
 			}
 		}
 		if r.Stale.IsEnabled() {
-			res.Rules = append(res.Rules, RuleStale)
+			res.Rules = append(res.Rules, Stale)
 			if f := finding(c, "app-stale"); f != nil {
-				a := base(RuleStale, "", r.Stale.SeverityOr(notify.SeverityWarning))
+				a := base(Stale, "", r.Stale.SeverityOr(notify.SeverityWarning))
 				a.Title = "License Monitor data is stale: " + f.Title
 				a.Summary = c.Summary
 				a.Details = findingDetails(f)
@@ -105,9 +110,9 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 			}
 		}
 		if r.QRSUnreachable.IsEnabled() {
-			res.Rules = append(res.Rules, RuleQRSUnreachable)
+			res.Rules = append(res.Rules, QRSUnreachable)
 			if f := finding(c, "qrs-unreachable"); f != nil {
-				a := base(RuleQRSUnreachable, "", r.QRSUnreachable.SeverityOr(notify.SeverityCritical))
+				a := base(QRSUnreachable, "", r.QRSUnreachable.SeverityOr(notify.SeverityCritical))
 				a.Title = "Qlik Sense Repository Service unreachable at " + c.Server
 				a.Summary = f.Title
 				a.Details = findingDetails(f)
@@ -116,7 +121,7 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 		}
 	}
 	if in.Counters != nil && r.AvailableBelow.IsEnabled() {
-		res.Rules = append(res.Rules, RuleAvailableLow)
+		res.Rules = append(res.Rules, AvailableLow)
 		for _, ct := range in.Counters {
 			if ct.Total <= 0 || ct.Type == license.UserAccess {
 				continue // token passes share the token pool: no per-type total
@@ -127,7 +132,7 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 			if !(avail < th.Count || pct < th.Percent) {
 				continue
 			}
-			a := base(RuleAvailableLow, string(ct.Type), r.AvailableBelow.SeverityOr(notify.SeverityWarning))
+			a := base(AvailableLow, string(ct.Type), r.AvailableBelow.SeverityOr(notify.SeverityWarning))
 			a.Title = fmt.Sprintf("%s: only %d of %d available (%.1f%%)", ct.Type.Label(), avail, ct.Total, pct)
 			a.Summary = fmt.Sprintf("%s of %s: %d allocated, %d quarantined, %d available; threshold %s.",
 				ct.Type.Label(), in.Site, ct.Allocated, ct.Quarantined, avail, thresholdText(th))
@@ -136,7 +141,7 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 		}
 	}
 	if in.RunOut != nil && r.RunOutWithin.IsEnabled() {
-		res.Rules = append(res.Rules, RuleRunOut)
+		res.Rules = append(res.Rules, RunOut)
 		days := r.RunOutWithin.DaysOr(60)
 		for _, typ := range license.Types() {
 			fc, ok := in.RunOut[typ]
@@ -146,7 +151,7 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 			if !(fc.Status == forecast.StatusAlreadyExceeded || (fc.Status == forecast.StatusRunsOut && fc.DaysLeft <= days)) {
 				continue
 			}
-			a := base(RuleRunOut, string(typ), r.RunOutWithin.SeverityOr(notify.SeverityWarning))
+			a := base(RunOut, string(typ), r.RunOutWithin.SeverityOr(notify.SeverityWarning))
 			if fc.Status == forecast.StatusAlreadyExceeded {
 				a.Title = fmt.Sprintf("%s: all %.0f licenses are allocated", typ.Label(), fc.Capacity)
 			} else {
@@ -166,10 +171,10 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 		end = in.Check.License.ValidTo
 	}
 	if r.LicenseEndWithin.IsEnabled() && (in.Check != nil && in.Check.License != nil || !in.LicenseEnd.IsZero()) {
-		res.Rules = append(res.Rules, RuleLicenseEnd)
+		res.Rules = append(res.Rules, LicenseEnd)
 		days := r.LicenseEndWithin.DaysOr(30)
 		if !end.IsZero() && end.Sub(in.Now) < time.Duration(days)*24*time.Hour {
-			a := base(RuleLicenseEnd, "", r.LicenseEndWithin.SeverityOr(notify.SeverityWarning))
+			a := base(LicenseEnd, "", r.LicenseEndWithin.SeverityOr(notify.SeverityWarning))
 			left := int(math.Floor(end.Sub(in.Now).Hours() / 24))
 			if left < 0 {
 				a.Title = "The site license ended on " + end.Format(time.DateOnly)
@@ -187,7 +192,7 @@ func Evaluate(in Input, cfg config.Alerts) Result {
 
 // taskFailed builds the License Monitor failure alert with the diagnosis
 // and the head and tail of the script log.
-func taskFailed(c *check.Report, cfg config.Alerts, a notify.Alert) (notify.Alert, bool) {
+func taskFailed(c *check.Report, cfg Config, a notify.Alert) (notify.Alert, bool) {
 	var hits []*check.Finding
 	for i := range c.Findings {
 		f := &c.Findings[i]
@@ -231,9 +236,8 @@ func taskFailed(c *check.Report, cfg config.Alerts, a notify.Alert) (notify.Aler
 			a.Diagnosis = &notify.Diagnosis{Code: d.Code, Connection: d.Connection.Name, Line: line,
 				Statement: d.Statement.Text, Error: d.Error, Hint: d.Hint}
 		}
-		head, tail := cfg.LogLines()
-		a.LogHead = firstN(sl.Head, head)
-		a.LogTail = slices.Clone(sl.Tail[max(len(sl.Tail)-tail, 0):])
+		a.LogHead = firstN(sl.Head, max(cfg.LogHead, 0))
+		a.LogTail = slices.Clone(sl.Tail[max(len(sl.Tail)-max(cfg.LogTail, 0), 0):])
 	}
 	return a, true
 }
@@ -265,7 +269,7 @@ func findingDetails(f *check.Finding) []string {
 	return out
 }
 
-func thresholdText(th config.Threshold) string {
+func thresholdText(th Threshold) string {
 	var parts []string
 	if th.Count > 0 {
 		parts = append(parts, fmt.Sprintf("fewer than %d", th.Count))

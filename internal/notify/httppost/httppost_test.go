@@ -1,4 +1,4 @@
-package notify
+package httppost
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/licmon/licmon/internal/notify"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -18,8 +20,8 @@ func TestRedactURL(t *testing.T) {
 		"https://user:pass@example.com/":                                      "https://example.com",
 		"::not a url":                                                         "<redacted URL>",
 	} {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		if got := notify.RedactURL(in); got != want {
+			t.Errorf("notify.RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -95,18 +97,18 @@ func TestReadSecret(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "url")
 	os.WriteFile(f, []byte("https://example.com/x\n"), 0o600)
-	if got, err := ReadSecret("url", "", f); err != nil || got != "https://example.com/x" {
+	if got, err := notify.ReadSecret("url", "", f); err != nil || got != "https://example.com/x" {
 		t.Errorf("file: %q %v", got, err)
 	}
-	if _, err := ReadSecret("url", "a", f); err == nil || err.Error() != "set url or url_file, not both" {
+	if _, err := notify.ReadSecret("url", "a", f); err == nil || err.Error() != "set url or url_file, not both" {
 		t.Errorf("both: %v", err)
 	}
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, []byte(" \n"), 0o600)
-	if _, err := ReadSecret("password", "", empty); err == nil || !strings.Contains(err.Error(), "is empty") {
+	if _, err := notify.ReadSecret("password", "", empty); err == nil || !strings.Contains(err.Error(), "is empty") {
 		t.Errorf("empty: %v", err)
 	}
-	if _, err := ReadSecret("password", "", filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := notify.ReadSecret("password", "", filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
 	}
 }

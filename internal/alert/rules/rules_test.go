@@ -1,4 +1,4 @@
-package alert
+package rules
 
 import (
 	"slices"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
-	"github.com/licmon/licmon/internal/config"
 	"github.com/licmon/licmon/internal/forecast"
 	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/notify"
@@ -44,14 +43,14 @@ func keys(as []notify.Alert) []string {
 }
 
 func TestEvaluateTaskFailed(t *testing.T) {
-	cfg := config.Alerts{LogHeadLines: 2, LogTailLines: 3}
+	cfg := Config{LogHead: 2, LogTail: 3}
 	res := Evaluate(Input{Site: "prod", Now: now, Check: failingReport(), ExternalURL: "https://licmon.example.com/"}, cfg)
 	if got := keys(res.Firing); strings.Join(got, ",") != "prod/lm-stale,prod/lm-task-failed" {
 		t.Fatalf("firing = %v", got)
 	}
 	var a notify.Alert
 	for _, x := range res.Firing {
-		if x.Rule == RuleTaskFailed {
+		if x.Rule == TaskFailed {
 			a = x
 		}
 	}
@@ -68,19 +67,19 @@ func TestEvaluateTaskFailed(t *testing.T) {
 	if a.DashboardURL != "https://licmon.example.com/sites/prod" {
 		t.Errorf("dashboard url = %q", a.DashboardURL)
 	}
-	if !slices.Contains(res.Rules, RuleQRSUnreachable) || slices.Contains(res.Rules, RuleAvailableLow) {
+	if !slices.Contains(res.Rules, QRSUnreachable) || slices.Contains(res.Rules, AvailableLow) {
 		t.Errorf("rules evaluated = %v", res.Rules)
 	}
 }
 
 func TestEvaluateRulesOffAndSeverity(t *testing.T) {
 	off := false
-	cfg := config.Alerts{Rules: config.AlertRules{Stale: config.Rule{Enabled: &off}, TaskFailed: config.Rule{Severity: "warning"}}}
+	cfg := Config{Rules: Rules{Stale: Rule{Enabled: &off}, TaskFailed: Rule{Severity: "warning"}}}
 	res := Evaluate(Input{Site: "prod", Now: now, Check: failingReport()}, cfg)
 	if got := keys(res.Firing); strings.Join(got, ",") != "prod/lm-task-failed" || res.Firing[0].Severity != "warning" {
 		t.Fatalf("firing = %v %+v", got, res.Firing)
 	}
-	if slices.Contains(res.Rules, RuleStale) {
+	if slices.Contains(res.Rules, Stale) {
 		t.Error("a disabled rule counts as evaluated, so its alerts would resolve")
 	}
 }
@@ -88,7 +87,7 @@ func TestEvaluateRulesOffAndSeverity(t *testing.T) {
 func TestEvaluateUnreachable(t *testing.T) {
 	r := &check.Report{Site: "prod", Server: "https://qlik:4242", Findings: []check.Finding{
 		{Code: "qrs-unreachable", Severity: check.Unknown, Title: "Could not query the QRS", Evidence: []string{"connection refused"}, Hint: "check port 4242"}}}
-	res := Evaluate(Input{Site: "prod", Now: now, Check: r}, config.Alerts{})
+	res := Evaluate(Input{Site: "prod", Now: now, Check: r}, Config{})
 	if got := keys(res.Firing); strings.Join(got, ",") != "prod/qrs-unreachable" {
 		t.Fatalf("firing = %v", got)
 	}
@@ -110,25 +109,25 @@ func TestEvaluateLicenses(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		rules config.AlertRules
+		rules Rules
 		end   time.Time
 		want  string
 	}{
-		{"defaults", config.AlertRules{}, now.AddDate(0, 0, 200), "prod/available-low/professional,prod/runout/analyzer,prod/runout/professional"},
-		{"count and per type", config.AlertRules{AvailableBelow: config.AvailableRule{Count: 150, Types: map[string]config.Threshold{"professional": {Count: 2}}},
-			RunOutWithin: config.DaysRule{Days: 10}}, time.Time{}, "prod/available-low/analyzer,prod/runout/professional"},
-		{"license end", config.AlertRules{LicenseEndWithin: config.DaysRule{Days: 45}}, now.AddDate(0, 0, 30),
+		{"defaults", Rules{}, now.AddDate(0, 0, 200), "prod/available-low/professional,prod/runout/analyzer,prod/runout/professional"},
+		{"count and per type", Rules{AvailableBelow: Available{Count: 150, Types: map[string]Threshold{"professional": {Count: 2}}},
+			RunOutWithin: Within{Days: 10}}, time.Time{}, "prod/available-low/analyzer,prod/runout/professional"},
+		{"license end", Rules{LicenseEndWithin: Within{Days: 45}}, now.AddDate(0, 0, 30),
 			"prod/available-low/professional,prod/license-end,prod/runout/analyzer,prod/runout/professional"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Evaluate(Input{Site: "prod", Now: now, Counters: counters, RunOut: runout, LicenseEnd: tc.end}, config.Alerts{Rules: tc.rules})
+			res := Evaluate(Input{Site: "prod", Now: now, Counters: counters, RunOut: runout, LicenseEnd: tc.end}, Config{Rules: tc.rules})
 			if got := strings.Join(keys(res.Firing), ","); got != tc.want {
 				t.Errorf("firing = %s\nwant     %s", got, tc.want)
 			}
 		})
 	}
-	res := Evaluate(Input{Site: "prod", Now: now, LicenseEnd: now.AddDate(0, 0, -2)}, config.Alerts{})
+	res := Evaluate(Input{Site: "prod", Now: now, LicenseEnd: now.AddDate(0, 0, -2)}, Config{})
 	if len(res.Firing) != 1 || res.Firing[0].Severity != notify.SeverityCritical || !strings.Contains(res.Firing[0].Title, "ended") {
 		t.Errorf("ended license: %+v", res.Firing)
 	}

@@ -1,4 +1,4 @@
-package check_test
+package inspect_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
@@ -22,7 +22,7 @@ func TestSavedLogModes(t *testing.T) {
 	}
 	site := simtest.Start(t, sim.Options{Seed: 3, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401"})
 	dir := filepath.Join(t.TempDir(), "logs")
-	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Server: site.URL, SaveLogs: dir,
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Server: site.URL, SaveLogs: dir,
 		SaveLogsPerSite: true, ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}, Now: site.Now})
 	if r.ScriptLog == nil || r.ScriptLog.SavedTo == "" {
 		t.Fatalf("no script log saved: %+v", r.ScriptLog)

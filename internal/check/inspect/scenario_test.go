@@ -1,4 +1,4 @@
-package check_test
+package inspect_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/check"
+	"github.com/licmon/licmon/internal/check/inspect"
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
@@ -59,7 +60,7 @@ func TestScenarios(t *testing.T) {
 			t.Parallel()
 			site := simtest.Start(t, sim.Options{Seed: 3, Users: 60, HistoryDays: 30, Scenario: tc.scenario})
 			saveDir := t.TempDir()
-			r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Server: site.URL, SaveLogs: saveDir,
+			r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Server: site.URL, SaveLogs: saveDir,
 				ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}, Now: site.Now})
 			var got []string
 			for _, f := range r.Findings {
@@ -130,7 +131,7 @@ func TestUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := check.Run(context.Background(), dead, check.Options{Site: "down"})
+	r := inspect.Run(context.Background(), dead, inspect.Options{Site: "down"})
 	if r.Status != check.Unknown || r.Findings[0].Code != "qrs-unreachable" || !strings.Contains(strings.Join(r.Findings[0].Evidence, " "), "127.0.0.1:1") {
 		t.Fatalf("status %s findings %+v", r.Status, r.Findings)
 	}
@@ -156,14 +157,14 @@ func halfPast() func() time.Time {
 
 func TestFix(t *testing.T) {
 	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401", Now: halfPast()})
-	before := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now})
+	before := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Now: site.Now})
 	if before.Task == nil || before.Task.FailureStreak < 2 || before.Status != check.Critical {
 		t.Fatalf("the scenario should fail repeatedly before the fix: %+v", before.Task)
 	}
 	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
 		t.Fatal(err)
 	}
-	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Fix: true, Now: site.Now})
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Fix: true, Now: site.Now})
 	if r.Fix == nil || r.Fix.Status != "FinishedSuccess" {
 		t.Fatalf("fix = %+v; findings %+v", r.Fix, r.Findings)
 	}
@@ -243,8 +244,8 @@ func TestFix(t *testing.T) {
 // grows by one and its script log is diagnosed.
 func TestFixFails(t *testing.T) {
 	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401", Now: halfPast()})
-	before := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now})
-	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Fix: true, Now: site.Now,
+	before := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Now: site.Now})
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Fix: true, Now: site.Now,
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 3, Delay: 1}})
 	if r.Fix == nil || r.Fix.Status != "FinishedFail" || r.Status != check.Critical {
 		t.Fatalf("fix = %+v, status %s", r.Fix, r.Status)
@@ -267,7 +268,7 @@ func TestFixFails(t *testing.T) {
 // TestAllMonitoringApps checks Operations Monitor too.
 func TestAllMonitoringApps(t *testing.T) {
 	site := simtest.Start(t, sim.Options{Seed: 2, Users: 30, HistoryDays: 10})
-	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", AllMonitoringApps: true, Now: site.Now})
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", AllMonitoringApps: true, Now: site.Now})
 	var apps []string
 	for _, a := range r.Apps {
 		apps = append(apps, a.App)
@@ -299,7 +300,7 @@ func TestPartlyUnreadable(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	r := check.Run(context.Background(), site.Client(t), check.Options{Site: "sim", Now: site.Now,
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Now: site.Now,
 		ScriptLog: qrs.ScriptLogOptions{Attempts: 1}})
 	var got []string
 	for _, f := range r.Findings {

@@ -1,9 +1,10 @@
-package check
+package inspect
 
 import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/licmon/licmon/internal/qrs"
@@ -11,8 +12,14 @@ import (
 
 // A check ends before the job that runs it, so the daemon records an
 // UNKNOWN with the reason instead of dropping a check cut off by the job's
-// timeout; on its own it gets DeadlineFactor × the site's timeout.
+// timeout; on its own it gets DeadlineFactor × the site's timeout. On the
+// fake clock of a synctest bubble, so that a loaded machine cannot let the
+// job's timeout pass before the check's is seen.
 func TestWithDeadline(t *testing.T) {
+	synctest.Test(t, testWithDeadline)
+}
+
+func testWithDeadline(t *testing.T) {
 	before := time.Now()
 	ctx, cancel := WithDeadline(context.Background(), "prod", 2*time.Second, false)
 	after := time.Now()
