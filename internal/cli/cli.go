@@ -73,6 +73,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		usage(stderr)
 		return ExitUsage
 	}
+	defer startProfiles(stderr)()
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help", "help":
