@@ -21,3 +21,10 @@ func PreparedPending(s Store, site string) bool {
 	_, ok := prepared.Load(preparedKey{s.(*sqlStore), site})
 	return ok
 }
+
+// WithoutDigests returns opts whose saves load the whole current state,
+// never the stored digests (tests only).
+func WithoutDigests(opts Options) Options {
+	opts.noDigests = true
+	return opts
+}

@@ -31,6 +31,7 @@ type current struct {
 	nextUser   int64
 	nextAlloc  int64
 	userGUIDOf map[int64]string
+	dig        *digestState // the stored digests (digest.go)
 }
 
 type capKey struct {
@@ -82,7 +83,9 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.loadCurrent(ctx, tx, siteID, snap)
+	// view is the part of snap that may differ from the stored state
+	// (digest.go): what is diffed. Counts are snap's.
+	cur, view, err := s.loadCurrent(ctx, tx, siteID, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +111,7 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		return nil, fmt.Errorf("save snapshot of %s at %s: %w (latest is %s)", snap.Site,
 			snap.At.Format(time.RFC3339), ErrOutOfOrder, time.Unix(cur.lastAt, 0).UTC().Format(time.RFC3339))
 	}
-	d := diff(cur, snap)
+	d := diff(cur, view)
 	res := &SaveResult{First: !cur.hasLast, Changes: d.summary}
 	if cur.hasLast && at == cur.lastAt {
 		if d.empty() && countersEqual(cur.counters, snap.Counters) {
@@ -127,6 +130,9 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	}
 	res.CollectionID = cid
 	if err := s.writeDiff(ctx, tx, siteID, cid, snap, cur, d); err != nil {
+		return nil, fmt.Errorf("save snapshot: %w", err)
+	}
+	if err := s.writeDigests(ctx, tx, siteID, cid, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
 	if reconstruct != nil {
@@ -219,24 +225,31 @@ func newCurrent(users, allocs int) *current {
 		capacity: map[capKey]int64{}, userGUIDOf: make(map[int64]string, users)}
 }
 
-func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, error) {
+// loadCurrent reads the stored state the snapshot is diffed against, and
+// returns it with the part of the snapshot to diff (view). With the stored
+// digests of the latest collection (digest.go), only the rows of the
+// buckets whose digests differ from the snapshot's are read, and view
+// holds only the snapshot's rows of those buckets; without them, the whole
+// current state is read (and view is snap) so that the digests can be
+// written.
+func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot) (*current, *license.Snapshot, error) {
 	c := newCurrent(0, 0)
 	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
 
 	if err := s.lastCollection(ctx, tx, siteID, c); err != nil {
-		return nil, wrap("collection", err)
+		return nil, nil, wrap("collection", err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM user_keys").Scan(&c.nextUser); err != nil {
-		return nil, wrap("user keys", err)
+		return nil, nil, wrap("user keys", err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM allocation_keys").Scan(&c.nextAlloc); err != nil {
-		return nil, wrap("allocation keys", err)
+		return nil, nil, wrap("allocation keys", err)
 	}
 	if !c.hasLast {
 		// Every user and allocation of the snapshot gets a key.
 		first := newCurrent(len(snap.Users), len(snap.Allocations))
 		first.nextUser, first.nextAlloc = c.nextUser, c.nextAlloc
-		return first, nil
+		return first, snap, nil
 	}
 	if p := takePrepared(s, snap.Site, siteID, c.lastID); p != nil {
 		// Read ahead by PrepareSave while the collector read the QRS, and
@@ -244,13 +257,34 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		p.nextUser, p.nextAlloc = c.nextUser, c.nextAlloc
 		c = p
 	} else {
-		// Room for the open allocations and their users.
-		open := newCurrent(len(snap.Allocations), len(snap.Allocations))
-		open.lastID, open.lastAt, open.hasLast, open.nextUser, open.nextAlloc = c.lastID, c.lastAt, true, c.nextUser, c.nextAlloc
-		c = open
-		if err := s.loadOpen(ctx, tx, siteID, c); err != nil {
-			return nil, err
+		if err := s.loadDigests(ctx, tx, siteID, c); err != nil {
+			return nil, nil, err
 		}
+		if !c.dig.ok {
+			// Room for the open allocations and their users.
+			open := newCurrent(len(snap.Allocations), len(snap.Allocations))
+			open.lastID, open.lastAt, open.hasLast, open.nextUser, open.nextAlloc = c.lastID, c.lastAt, true, c.nextUser, c.nextAlloc
+			open.dig = c.dig
+			c = open
+			if err := s.loadOpen(ctx, tx, siteID, c, allBuckets, allBuckets); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	view := snap
+	sets := [nParts]*bucketSet{allBuckets, allBuckets, allBuckets}
+	if c.dig.ok {
+		now := snapshotDigests(snap)
+		for p := range sets {
+			sets[p] = &bucketSet{} // users, if partial: read by key below
+			if now[p] != nil {
+				sets[p] = changedBuckets(c.dig.old[p], now[p])
+			}
+		}
+		if err := s.loadOpen(ctx, tx, siteID, c, sets[partAllocs], sets[partAuthoring]); err != nil {
+			return nil, nil, err
+		}
+		view = digestView(snap, sets)
 	}
 	scanUser := func(r *sql.Rows) error {
 		var k int64
@@ -265,27 +299,41 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		return nil
 	}
 	const userCols = `v.user_key, uk.guid, v.directory, v.user_id, v.name, v.created, v.inactive, v.blocked,
-		v.removed_externally, v.tags, v.custom_properties, v.roles FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key`
-	if !snap.UsersPartial {
-		if err := scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.site_id = ? AND v.valid_to IS NULL"), []any{siteID}, scanUser); err != nil {
-			return nil, wrap("users", err)
+		v.removed_externally, v.tags, v.custom_properties, v.roles`
+	if !c.dig.ok || !snap.UsersPartial {
+		// Every open user, or those of the changed buckets. Without
+		// digests, with partial users too: the digests written after the
+		// save are computed from them.
+		if err := bucketFilter(sets[partUsers], "uk", func(cond string, args []any) error {
+			if cond == "" {
+				return scanAll(ctx, tx, s.q("SELECT "+userCols+` FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key
+					WHERE v.site_id = ? AND v.valid_to IS NULL`), []any{siteID}, scanUser)
+			}
+			return scanAll(ctx, tx, s.q("SELECT "+userCols+` FROM user_keys uk JOIN user_versions v ON v.user_key = uk.id
+				WHERE uk.site_id = ? AND v.valid_to IS NULL`+cond), append([]any{siteID}, args...), scanUser)
+		}); err != nil {
+			return nil, nil, wrap("users", err)
 		}
-		c.openUsers = len(c.users)
+		if sets[partUsers].all {
+			c.openUsers = len(c.users)
+		}
 	}
-	if err := s.lookupKeys(ctx, tx, siteID, c, snap); err != nil {
-		return nil, err
+	if err := s.lookupKeys(ctx, tx, siteID, c, view); err != nil {
+		return nil, nil, err
 	}
 	if snap.UsersPartial {
 		keys := make([]any, 0, len(snap.Users))
 		for _, u := range snap.Users {
 			if k, ok := c.userKeys[u.ID]; ok {
-				keys = append(keys, k)
+				if _, loaded := c.users[k]; !loaded {
+					keys = append(keys, k)
+				}
 			}
 		}
 		if err := inChunks(keys, func(chunk []any, marks string) error {
-			return scanAll(ctx, tx, s.q("SELECT "+userCols+" WHERE v.valid_to IS NULL AND v.user_key IN ("+marks+")"), chunk, scanUser)
+			return scanAll(ctx, tx, s.q("SELECT "+userCols+" FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key WHERE v.valid_to IS NULL AND v.user_key IN ("+marks+")"), chunk, scanUser)
 		}); err != nil {
-			return nil, wrap("users", err)
+			return nil, nil, wrap("users", err)
 		}
 	}
 	months := map[string]bool{}
@@ -302,10 +350,10 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 				c.capacity[capKey{m, k}] = min
 				return nil
 			}); err != nil {
-			return nil, wrap("capacity use", err)
+			return nil, nil, wrap("capacity use", err)
 		}
 	}
-	return c, nil
+	return c, view, nil
 }
 
 // SavePreparer is implemented by stores that can read a site's current
@@ -332,9 +380,10 @@ type preparedState struct {
 	c      *current
 }
 
-// PrepareSave reads the site's current state (open allocation and
-// authoring versions, the number of open users, license, counters) outside
-// any transaction, for its next save. Collections of the site are
+// PrepareSave reads the site's stored state digests (digest.go), or
+// without them its current state (open allocation and authoring versions,
+// the number of open users, license, counters), outside any transaction,
+// for its next save. Collections of the site are
 // serialised (LockCollect), but one that commits meanwhile changes the
 // latest collection, and then the save reads the state itself.
 func (s *sqlStore) PrepareSave(ctx context.Context, site string) (func(), error) {
@@ -351,14 +400,20 @@ func (s *sqlStore) PrepareSave(ctx context.Context, site string) (func(), error)
 	if err := s.lastCollection(ctx, s.db, siteID, c); err != nil || !c.hasLast {
 		return none, err
 	}
-	if cs, err := s.Collections(ctx, key.site, time.Unix(c.lastAt, 0), time.Unix(c.lastAt, 0)); err == nil && len(cs) == 1 {
-		// Room for the open allocations and their users.
-		open := newCurrent(cs[0].Allocations, cs[0].Allocations)
-		open.lastID, open.lastAt, open.hasLast = c.lastID, c.lastAt, true
-		c = open
-	}
-	if err := s.loadOpen(ctx, s.db, siteID, c); err != nil {
+	if err := s.loadDigests(ctx, s.db, siteID, c); err != nil {
 		return none, fmt.Errorf("prepare save: %w", err)
+	}
+	if !c.dig.ok {
+		// No digests: the save needs the whole state.
+		if cs, err := s.Collections(ctx, key.site, time.Unix(c.lastAt, 0), time.Unix(c.lastAt, 0)); err == nil && len(cs) == 1 {
+			// Room for the open allocations and their users.
+			open := newCurrent(cs[0].Allocations, cs[0].Allocations)
+			open.lastID, open.lastAt, open.hasLast, open.dig = c.lastID, c.lastAt, true, c.dig
+			c = open
+		}
+		if err := s.loadOpen(ctx, s.db, siteID, c, allBuckets, allBuckets); err != nil {
+			return none, fmt.Errorf("prepare save: %w", err)
+		}
 	}
 	// Read in several statements without a transaction: kept only if no
 	// collection of the site committed while they ran.
@@ -399,19 +454,26 @@ func (s *sqlStore) lastCollection(ctx context.Context, q queryer, siteID int64, 
 
 // loadOpen reads into c the state of the site's latest collection that
 // does not depend on the snapshot: the open allocation and authoring
-// versions with the GUIDs of their keys, the number of open users, the
-// license and the counters.
-func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *current) error {
+// versions (of the buckets allocs and auth, digest.go) with the GUIDs of
+// their keys, the number of open users, the license and the counters.
+func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *current, allocs, auth *bucketSet) error {
 	wrap := func(what string, err error) error { return fmt.Errorf("load current %s: %w", what, err) }
 	// The current state is read with the GUIDs of its keys, and only the
 	// keys the snapshot names besides are looked up: reading every key the
 	// site ever had (user_keys, allocation_keys), and with partial users
 	// every open user, made a following collection reload the whole site.
-	if err := scanAll(ctx, q, s.q(`SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
-		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user
-		FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
-		WHERE v.site_id = ? AND v.valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
+	const allocCols = `SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
+		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user`
+	if err := bucketFilter(allocs, "ak", func(cond string, args []any) error {
+		query := allocCols + ` FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
+			WHERE v.site_id = ? AND v.valid_to IS NULL`
+		if cond != "" {
+			// Keys first: the bucket index of the key table, then each
+			// key's versions by primary key.
+			query = allocCols + ` FROM allocation_keys ak JOIN allocation_versions v ON v.alloc_key = ak.id JOIN user_keys uk ON uk.id = v.user_key
+				WHERE ak.site_id = ? AND v.valid_to IS NULL` + cond
+		}
+		return scanAll(ctx, q, s.q(query), append([]any{siteID}, args...), func(r *sql.Rows) error {
 			var k int64
 			var ag, ug string
 			var a allocRow
@@ -423,17 +485,24 @@ func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *cur
 			c.allocKeys[ag] = k
 			c.userKeys[ug], c.userGUIDOf[a.UserKey] = a.UserKey, ug
 			return nil
-		}); err != nil {
+		})
+	}); err != nil {
 		return wrap("allocations", err)
 	}
 	if err := q.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM user_versions WHERE site_id = ? AND valid_to IS NULL"),
 		siteID).Scan(&c.openUsers); err != nil {
 		return wrap("users", err)
 	}
-	if err := scanAll(ctx, q, s.q(`SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
-		v.data_connections_owned, v.last_authored FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
-		WHERE v.site_id = ? AND v.valid_to IS NULL`),
-		[]any{siteID}, func(r *sql.Rows) error {
+	const authCols = `SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
+		v.data_connections_owned, v.last_authored`
+	if err := bucketFilter(auth, "uk", func(cond string, args []any) error {
+		query := authCols + ` FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
+			WHERE v.site_id = ? AND v.valid_to IS NULL`
+		if cond != "" {
+			query = authCols + ` FROM user_keys uk JOIN authoring_versions v ON v.user_key = uk.id
+				WHERE uk.site_id = ? AND v.valid_to IS NULL` + cond
+		}
+		return scanAll(ctx, q, s.q(query), append([]any{siteID}, args...), func(r *sql.Rows) error {
 			var k int64
 			var g string
 			var a authRow
@@ -444,7 +513,8 @@ func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *cur
 			c.authoring[k] = a
 			c.userKeys[g], c.userGUIDOf[k] = k, g
 			return nil
-		}); err != nil {
+		})
+	}); err != nil {
 		return wrap("authoring", err)
 	}
 	lic, err := s.scanLicense(ctx, q, s.q(`SELECT model, product, name, organization, serial_tail, license_valid_to,
@@ -802,8 +872,16 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 		table string
 		rows  []keyRow
 	}{{"user_keys", d.newUsers}, {"allocation_keys", d.newAllocs}} {
-		if err := s.insertN(ctx, tx, k.table, []string{"id", "site_id", "guid"}, len(k.rows), func(i int, dst []any) []any {
-			return append(dst, k.rows[i].id, siteID, k.rows[i].guid)
+		cols := []string{"id", "site_id", "guid", "bucket"} // bucket: digest.go
+		if !s.withDigests() {
+			cols = cols[:3]
+		}
+		if err := s.insertN(ctx, tx, k.table, cols, len(k.rows), func(i int, dst []any) []any {
+			dst = append(dst, k.rows[i].id, siteID, k.rows[i].guid)
+			if len(cols) == 4 {
+				dst = append(dst, int64(bucketOf(k.rows[i].guid)))
+			}
+			return dst
 		}, ""); err != nil {
 			return err
 		}

@@ -254,6 +254,10 @@ type Options struct {
 	// maxVersion, when > 0, stops migrations at that schema version (tests
 	// of upgrades from earlier versions).
 	maxVersion int
+	// noDigests, when set by tests, makes every save load the whole
+	// current state instead of using the stored digests (digest.go): the
+	// reference a save with digests must store the same history as.
+	noDigests bool
 	// migrations, when set by tests, replaces the embedded migrations.
 	migrations []migration
 }

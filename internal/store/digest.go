@@ -1,0 +1,513 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
+// State digests let a following collection skip what did not change.
+//
+// The current per-user state of a site is split into parts (allocations,
+// users, authoring) and each part into digestBuckets buckets by a hash of
+// the row's GUID. A bucket's digest is the sum (two 64-bit lanes, modulo
+// 2^64) of a SHA-256 of each open row, encoded field by field exactly as
+// the diff compares it (the user's GUID standing for the user key, which
+// the site's user_keys maps one to one). A sum, not a hash of the sorted
+// rows, so that a save updates it from the rows it closes and opens, even
+// when it saw only some of the users (partial users).
+//
+// The digests of the latest collection are kept in state_digests (and
+// state_digest_sites names that collection). A following collection
+// computes its snapshot's digests, loads the open rows of only the buckets
+// whose digests differ (by the bucket column of the key tables) and diffs
+// those: an unchanged site loads and diffs no per-user row. A store
+// without digests for the site's latest collection (made before schema 9,
+// or by a save that was told not to use them) loads the whole state once
+// and writes them.
+
+// digestBuckets is the number of buckets per part: ~25 allocations each on
+// a 100k-user site, so that 1% changed rows load about a fifth of the rows,
+// while the stored digests stay small (3 × 4096 rows).
+const digestBuckets = 4096
+
+// The parts of the per-user state that have digests.
+const (
+	partAllocs = iota
+	partUsers
+	partAuthoring
+	nParts
+)
+
+var partNames = [nParts]string{"allocations", "users", "authoring"}
+
+// digestSchema is the schema version that made state_digests.
+const digestSchema = 9
+
+// withDigests reports whether the store's schema has the digests: tests
+// write stores of earlier schemas with this code (WithMaxVersion).
+func (s *sqlStore) withDigests() bool {
+	return s.opts.maxVersion == 0 || s.opts.maxVersion >= digestSchema
+}
+
+// digest is a bucket's digest; the zero digest is an empty bucket's.
+type digest [2]uint64
+
+func (d *digest) add(h digest) { d[0] += h[0]; d[1] += h[1] }
+func (d *digest) sub(h digest) { d[0] -= h[0]; d[1] -= h[1] }
+
+func (d digest) String() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], d[0])
+	binary.BigEndian.PutUint64(b[8:], d[1])
+	return hex.EncodeToString(b[:])
+}
+
+func parseDigest(s string) (digest, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return digest{}, fmt.Errorf("stored digest %q is not 32 hex digits", s)
+	}
+	return digest{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}, nil
+}
+
+// partDigests are the digests of one part by bucket; a missing bucket's is zero.
+type partDigests map[int]digest
+
+// digestState is what a save knows of the stored digests.
+type digestState struct {
+	// ok: old holds the stored digests of the latest collection. If not,
+	// the save loaded the whole current state and old is computed from it
+	// when the digests are written.
+	ok  bool
+	old [nParts]partDigests
+}
+
+// bucketOf returns the bucket of a GUID: FNV-1a, fixed on every platform.
+func bucketOf(guid string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(guid); i++ {
+		h ^= uint32(guid[i])
+		h *= 16777619
+	}
+	return int(h % digestBuckets)
+}
+
+// rowHasher encodes rows into a reused buffer and hashes them.
+type rowHasher struct{ buf []byte }
+
+func (h *rowHasher) start(tag byte) { h.buf = append(h.buf[:0], tag) }
+func (h *rowHasher) str(s string) {
+	h.buf = binary.AppendUvarint(h.buf, uint64(len(s)))
+	h.buf = append(h.buf, s...)
+}
+func (h *rowHasher) i64(v int64) { h.buf = binary.BigEndian.AppendUint64(h.buf, uint64(v)) }
+func (h *rowHasher) flag(v bool) {
+	if v {
+		h.buf = append(h.buf, 1)
+	} else {
+		h.buf = append(h.buf, 0)
+	}
+}
+func (h *rowHasher) nullInt(n sql.NullInt64) {
+	h.flag(n.Valid)
+	if n.Valid {
+		h.i64(n.Int64)
+	}
+}
+func (h *rowHasher) nullStr(n sql.NullString) {
+	h.flag(n.Valid)
+	if n.Valid {
+		h.str(n.String)
+	}
+}
+func (h *rowHasher) sum() digest {
+	s := sha256.Sum256(h.buf)
+	return digest{binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:16])}
+}
+
+// alloc hashes an open allocation version (its UserKey stands as userGUID).
+func (h *rowHasher) alloc(guid, userGUID string, a allocRow) digest {
+	h.start('a')
+	h.str(guid)
+	h.str(a.Type)
+	h.str(userGUID)
+	h.str(a.Directory)
+	h.str(a.UserID)
+	h.nullInt(a.Created)
+	h.nullInt(a.LastUsed)
+	h.flag(a.Quarantined)
+	h.nullInt(a.QuarantineEnd)
+	h.flag(a.Excess)
+	h.flag(a.DeletedUser)
+	return h.sum()
+}
+
+func (h *rowHasher) user(guid string, u userRow) digest {
+	h.start('u')
+	h.str(guid)
+	h.str(u.Directory)
+	h.str(u.UserID)
+	h.str(u.Name)
+	h.nullInt(u.Created)
+	h.flag(u.Inactive)
+	h.flag(u.Blocked)
+	h.flag(u.RemovedExtly)
+	h.nullStr(u.Tags)
+	h.nullStr(u.CustomProperties)
+	h.nullStr(u.Roles)
+	return h.sum()
+}
+
+func (h *rowHasher) auth(guid string, a authRow) digest {
+	h.start('w')
+	h.str(guid)
+	h.i64(a.AppsOwned)
+	h.i64(a.AppsPublished)
+	h.i64(a.ObjectsOwned)
+	h.i64(a.ObjectsPublished)
+	h.i64(a.DataConnectionsOwned)
+	h.nullInt(a.LastAuthored)
+	return h.sum()
+}
+
+// toAllocRow is the stored form of an allocation, as diff builds it.
+func toAllocRow(a license.Allocation, userKey int64) allocRow {
+	return allocRow{Type: string(a.Type), UserKey: userKey, Directory: a.Directory, UserID: a.UserID,
+		Created: unixOf(a.Created), LastUsed: unixOf(a.LastUsed), Quarantined: a.Quarantined,
+		QuarantineEnd: unixOf(a.QuarantineEnd), Excess: a.Excess, DeletedUser: a.DeletedUser}
+}
+
+// snapshotDigests returns the digests of a normalized snapshot's parts;
+// with partial users, the users part is nil (not comparable).
+func snapshotDigests(snap *license.Snapshot) [nParts]partDigests {
+	var out [nParts]partDigests
+	var wg sync.WaitGroup
+	run := func(p int, f func(h *rowHasher, d partDigests)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := partDigests{}
+			f(&rowHasher{}, d)
+			out[p] = d
+		}()
+	}
+	run(partAllocs, func(h *rowHasher, d partDigests) {
+		for _, a := range snap.Allocations {
+			b := bucketOf(a.ID)
+			x := d[b]
+			x.add(h.alloc(a.ID, a.UserGUID, toAllocRow(a, 0)))
+			d[b] = x
+		}
+	})
+	if !snap.UsersPartial {
+		run(partUsers, func(h *rowHasher, d partDigests) {
+			for _, u := range snap.Users {
+				b := bucketOf(u.ID)
+				x := d[b]
+				x.add(h.user(u.ID, toUserRow(u)))
+				d[b] = x
+			}
+		})
+	}
+	run(partAuthoring, func(h *rowHasher, d partDigests) {
+		for _, a := range snap.Authoring {
+			b := bucketOf(a.UserGUID)
+			x := d[b]
+			x.add(h.auth(a.UserGUID, toAuthRow(a)))
+			d[b] = x
+		}
+	})
+	wg.Wait()
+	return out
+}
+
+// bucketSet selects the buckets of a part to load: all of them, or those
+// listed (none if the list is empty).
+type bucketSet struct {
+	all  bool
+	list []int
+	in   map[int]bool
+}
+
+var allBuckets = &bucketSet{all: true}
+
+func (b *bucketSet) has(bucket int) bool { return b.all || b.in[bucket] }
+
+// changedBuckets returns the buckets whose digests differ. If more than
+// half do, reading the whole part costs less than reading it by bucket.
+func changedBuckets(old, now partDigests) *bucketSet {
+	set := &bucketSet{in: map[int]bool{}}
+	for b, d := range now {
+		if old[b] != d {
+			set.in[b] = true
+		}
+	}
+	for b, d := range old {
+		if now[b] != d {
+			set.in[b] = true
+		}
+	}
+	if len(set.in) > digestBuckets/2 {
+		return allBuckets
+	}
+	for b := range set.in {
+		set.list = append(set.list, b)
+	}
+	sort.Ints(set.list)
+	return set
+}
+
+// digestView returns the part of snap that may differ from the stored
+// state: its rows in the changed buckets (all users if they are partial).
+func digestView(snap *license.Snapshot, sets [nParts]*bucketSet) *license.Snapshot {
+	v := *snap
+	if s := sets[partAllocs]; !s.all {
+		v.Allocations = nil
+		for _, a := range snap.Allocations {
+			if s.in[bucketOf(a.ID)] {
+				v.Allocations = append(v.Allocations, a)
+			}
+		}
+	}
+	if s := sets[partUsers]; !snap.UsersPartial && !s.all {
+		v.Users = nil
+		for _, u := range snap.Users {
+			if s.in[bucketOf(u.ID)] {
+				v.Users = append(v.Users, u)
+			}
+		}
+	}
+	if s := sets[partAuthoring]; !s.all {
+		v.Authoring = nil
+		for _, a := range snap.Authoring {
+			if s.in[bucketOf(a.UserGUID)] {
+				v.Authoring = append(v.Authoring, a)
+			}
+		}
+	}
+	return &v
+}
+
+// loadDigests reads into c.dig the site's stored digests if they are those
+// of its latest collection c.lastID.
+func (s *sqlStore) loadDigests(ctx context.Context, q queryer, siteID int64, c *current) error {
+	c.dig = &digestState{}
+	if s.opts.noDigests || !s.withDigests() {
+		return nil
+	}
+	var of int64
+	err := q.QueryRowContext(ctx, s.q("SELECT collection_id FROM state_digest_sites WHERE site_id = ?"), siteID).Scan(&of)
+	if err == sql.ErrNoRows || (err == nil && of != c.lastID) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load state digests: %w", err)
+	}
+	part := map[string]int{}
+	for i, n := range partNames {
+		part[n] = i
+		c.dig.old[i] = partDigests{}
+	}
+	err = scanAll(ctx, q, s.q("SELECT part, bucket, digest FROM state_digests WHERE site_id = ?"), []any{siteID},
+		func(r *sql.Rows) error {
+			var p, hx string
+			var b int
+			if err := r.Scan(&p, &b, &hx); err != nil {
+				return err
+			}
+			i, ok := part[p]
+			if !ok {
+				return fmt.Errorf("unknown part %q", p)
+			}
+			d, err := parseDigest(hx)
+			if err != nil {
+				return err
+			}
+			c.dig.old[i][b] = d
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("load state digests: %w", err)
+	}
+	c.dig.ok = true
+	return nil
+}
+
+// writeDigests stores the digests of the state collection cid leaves: the
+// stored ones updated by the versions d closes and opens, or, when the save
+// loaded the whole state (no usable digests), computed from it.
+func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int64, c *current, d *delta) error {
+	if !s.withDigests() {
+		return nil
+	}
+	wrap := func(err error) error { return fmt.Errorf("write state digests: %w", err) }
+	var h rowHasher
+	dig := c.dig
+	full := dig == nil || !dig.ok
+	allocGUID := make(map[int64]string, len(c.allocs)+len(d.newAllocs))
+	for g, k := range c.allocKeys {
+		allocGUID[k] = g
+	}
+	if full {
+		dig = &digestState{}
+		for p := range dig.old {
+			dig.old[p] = partDigests{}
+		}
+		for k, a := range c.allocs {
+			g := allocGUID[k]
+			x := dig.old[partAllocs][bucketOf(g)]
+			x.add(h.alloc(g, c.userGUIDOf[a.UserKey], a))
+			dig.old[partAllocs][bucketOf(g)] = x
+		}
+		for k, u := range c.users {
+			g := c.userGUIDOf[k]
+			x := dig.old[partUsers][bucketOf(g)]
+			x.add(h.user(g, u))
+			dig.old[partUsers][bucketOf(g)] = x
+		}
+		for k, a := range c.authoring {
+			g := c.userGUIDOf[k]
+			x := dig.old[partAuthoring][bucketOf(g)]
+			x.add(h.auth(g, a))
+			dig.old[partAuthoring][bucketOf(g)] = x
+		}
+	}
+	touched := [nParts]map[int]bool{{}, {}, {}}
+	apply := func(p int, g string, old, now *digest) {
+		b := bucketOf(g)
+		x := dig.old[p][b]
+		if old != nil {
+			x.sub(*old)
+		}
+		if now != nil {
+			x.add(*now)
+		}
+		dig.old[p][b] = x
+		touched[p][b] = true
+	}
+	for _, k := range d.closeAlloc {
+		g, a := allocGUID[k], c.allocs[k]
+		x := h.alloc(g, c.userGUIDOf[a.UserKey], a)
+		apply(partAllocs, g, &x, nil)
+	}
+	for k, a := range d.allocVers {
+		g := allocGUID[k]
+		x := h.alloc(g, c.userGUIDOf[a.UserKey], a)
+		apply(partAllocs, g, nil, &x)
+	}
+	for _, k := range d.closeUser {
+		g := c.userGUIDOf[k]
+		x := h.user(g, c.users[k])
+		apply(partUsers, g, &x, nil)
+	}
+	for k, u := range d.userVers {
+		g := c.userGUIDOf[k]
+		x := h.user(g, u)
+		apply(partUsers, g, nil, &x)
+	}
+	for _, k := range d.closeAuth {
+		g := c.userGUIDOf[k]
+		x := h.auth(g, c.authoring[k])
+		apply(partAuthoring, g, &x, nil)
+	}
+	for k, a := range d.authVers {
+		g := c.userGUIDOf[k]
+		x := h.auth(g, a)
+		apply(partAuthoring, g, nil, &x)
+	}
+
+	var rows [][]any
+	for p := range nParts {
+		if full {
+			for b, x := range dig.old[p] {
+				if x != (digest{}) {
+					rows = append(rows, []any{siteID, partNames[p], int64(b), x.String()})
+				}
+			}
+			continue
+		}
+		for b := range touched[p] {
+			rows = append(rows, []any{siteID, partNames[p], int64(b), dig.old[p][b].String()})
+		}
+	}
+	// Sorted: rows in primary-key order, the same statements every run.
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i][1] != rows[j][1] {
+			return rows[i][1].(string) < rows[j][1].(string)
+		}
+		return rows[i][2].(int64) < rows[j][2].(int64)
+	})
+	if full {
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM state_digests WHERE site_id = ?"), siteID); err != nil {
+			return wrap(err)
+		}
+		if c.hasLast {
+			if err := s.setBuckets(ctx, tx, siteID); err != nil {
+				return wrap(err)
+			}
+		}
+	}
+	if err := s.insertRows(ctx, tx, "state_digests", []string{"site_id", "part", "bucket", "digest"}, rows,
+		"ON CONFLICT (site_id, part, bucket) DO UPDATE SET digest = excluded.digest"); err != nil {
+		return wrap(err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO state_digest_sites (site_id, collection_id) VALUES (?, ?)
+		ON CONFLICT (site_id) DO UPDATE SET collection_id = excluded.collection_id`), siteID, cid); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// setBuckets sets the bucket of the site's keys made before schema 9.
+func (s *sqlStore) setBuckets(ctx context.Context, tx *sql.Tx, siteID int64) error {
+	for _, table := range []string{"user_keys", "allocation_keys"} {
+		byBucket := map[int][]any{}
+		if err := scanAll(ctx, tx, s.q("SELECT id, guid FROM "+table+" WHERE site_id = ? AND bucket IS NULL"), []any{siteID},
+			func(r *sql.Rows) error {
+				var id int64
+				var g string
+				if err := r.Scan(&id, &g); err != nil {
+					return err
+				}
+				b := bucketOf(g)
+				byBucket[b] = append(byBucket[b], id)
+				return nil
+			}); err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		for b, ids := range byBucket {
+			if err := inChunks(ids, func(chunk []any, marks string) error {
+				_, err := tx.ExecContext(ctx, s.q("UPDATE "+table+" SET bucket = "+strconv.Itoa(b)+" WHERE id IN ("+marks+")"), chunk...)
+				return err
+			}); err != nil {
+				return fmt.Errorf("set buckets of %s: %w", table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// bucketFilter calls f with the SQL condition and arguments that select
+// the keys (table alias alias) of a bucket set, in chunks small enough for
+// a statement: once with none for all buckets, never for no bucket.
+func bucketFilter(set *bucketSet, alias string, f func(cond string, args []any) error) error {
+	if set.all {
+		return f("", nil)
+	}
+	vals := make([]any, len(set.list))
+	for i, b := range set.list {
+		vals[i] = int64(b)
+	}
+	return inChunks(vals, func(chunk []any, marks string) error {
+		return f(" AND "+alias+".bucket IN ("+marks+")", chunk)
+	})
+}
