@@ -1,5 +1,14 @@
 package store
 
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/licmon/licmon/internal/license"
+)
+
 // WithHook returns opts with a SaveSnapshot stage hook (tests only).
 func WithHook(opts Options, hook func(stage string)) Options {
 	opts.hook = hook
@@ -27,4 +36,94 @@ func PreparedPending(s Store, site string) bool {
 func WithoutDigests(opts Options) Options {
 	opts.noDigests = true
 	return opts
+}
+
+// StoredDigests returns the site's stored state digests ("part/bucket" ->
+// digest; zero digests left out) and the collection they are of (tests
+// only).
+func StoredDigests(st Store, site string) (map[string]string, int64, error) {
+	s := st.(*sqlStore)
+	ctx := context.Background()
+	siteID, err := s.siteID(ctx, s.db, site, time.Time{}, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	var of int64
+	if err := s.db.QueryRowContext(ctx, s.q("SELECT collection_id FROM state_digest_sites WHERE site_id = ?"), siteID).Scan(&of); err != nil {
+		return nil, 0, err
+	}
+	out := map[string]string{}
+	zero := digest{}.String()
+	err = scanAll(ctx, s.db, s.q("SELECT part, bucket, digest FROM state_digests WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
+		var p, d string
+		var b int
+		if err := r.Scan(&p, &b, &d); err != nil {
+			return err
+		}
+		if d != zero {
+			out[fmt.Sprintf("%s/%d", p, b)] = d
+		}
+		return nil
+	})
+	return out, of, err
+}
+
+// DigestsOf returns the state digests of a snapshot as StoredDigests
+// does (tests only).
+func DigestsOf(snap *license.Snapshot) map[string]string {
+	n, err := normalize(snap)
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]string{}
+	for p, d := range snapshotDigests(n) {
+		for b, x := range d {
+			if x != (digest{}) {
+				out[fmt.Sprintf("%s/%d", partNames[p], b)] = x.String()
+			}
+		}
+	}
+	return out
+}
+
+// NullBuckets counts the keys of the store without a bucket (tests only).
+func NullBuckets(st Store) (int, error) {
+	s := st.(*sqlStore)
+	var n int
+	err := s.db.QueryRowContext(context.Background(), `SELECT (SELECT COUNT(*) FROM user_keys WHERE bucket IS NULL) +
+		(SELECT COUNT(*) FROM allocation_keys WHERE bucket IS NULL)`).Scan(&n)
+	return n, err
+}
+
+// Loaded is what a save of a snapshot would read and diff (tests only).
+type Loaded struct {
+	Allocations, Users, Authoring int  // open versions read
+	Diffed                        int  // snapshot rows diffed
+	Digests                       bool // the stored digests were used
+}
+
+// LoadFor runs what a save of snap reads before its diff, in a transaction
+// it rolls back, and reports how much it read (tests only).
+func LoadFor(st Store, snap *license.Snapshot) (Loaded, error) {
+	s := st.(*sqlStore)
+	ctx := context.Background()
+	n, err := normalize(snap)
+	if err != nil {
+		return Loaded{}, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Loaded{}, err
+	}
+	defer tx.Rollback()
+	siteID, err := s.siteID(ctx, tx, n.Site, n.At, false)
+	if err != nil {
+		return Loaded{}, err
+	}
+	c, view, err := s.loadCurrent(ctx, tx, siteID, n)
+	if err != nil {
+		return Loaded{}, err
+	}
+	return Loaded{Allocations: len(c.allocs), Users: len(c.users), Authoring: len(c.authoring),
+		Diffed: len(view.Allocations) + len(view.Users) + len(view.Authoring), Digests: c.dig.ok}, nil
 }
