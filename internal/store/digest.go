@@ -17,13 +17,17 @@ import (
 // State digests let a following collection skip what did not change.
 //
 // The current per-user state of a site is split into parts (allocations,
-// users, authoring) and each part into digestBuckets buckets by a hash of
-// the row's GUID. A bucket's digest is the sum (two 64-bit lanes, modulo
+// users, authoring, capacity use) and each part into digestBuckets buckets
+// by a hash of the row's GUID (the user's, for authoring and capacity). A bucket's digest is the sum (two 64-bit lanes, modulo
 // 2^64) of a SHA-256 of each open row, encoded field by field exactly as
 // the diff compares it (the user's GUID standing for the user key, which
 // the site's user_keys maps one to one). A sum, not a hash of the sorted
 // rows, so that a save updates it from the rows it closes and opens, even
 // when it saw only some of the users (partial users).
+//
+// Capacity use is upserted, never deleted, so its digest is that of the
+// latest collection's rows, not of the stored ones: a bucket whose rows
+// equal the last collection's equals what that collection stored.
 //
 // The digests of the latest collection are kept in state_digests (and
 // state_digest_sites names that collection). A following collection
@@ -44,10 +48,11 @@ const (
 	partAllocs = iota
 	partUsers
 	partAuthoring
+	partCapacity
 	nParts
 )
 
-var partNames = [nParts]string{"allocations", "users", "authoring"}
+var partNames = [nParts]string{"allocations", "users", "authoring", "capacity"}
 
 // digestSchema is the schema version that made state_digests.
 const digestSchema = 9
@@ -89,6 +94,8 @@ type digestState struct {
 	// when the digests are written.
 	ok  bool
 	old [nParts]partDigests
+	// capacity: the snapshot's capacity digests, once computed.
+	capacity partDigests
 }
 
 // bucketOf returns the bucket of a GUID: FNV-1a, fixed on every platform.
@@ -167,6 +174,14 @@ func (h *rowHasher) user(guid string, u userRow) digest {
 	return h.sum()
 }
 
+func (h *rowHasher) capacity(guid, month string, minutes int64) digest {
+	h.start('c')
+	h.str(guid)
+	h.str(month)
+	h.i64(minutes)
+	return h.sum()
+}
+
 func (h *rowHasher) auth(guid string, a authRow) digest {
 	h.start('w')
 	h.str(guid)
@@ -226,8 +241,21 @@ func snapshotDigests(snap *license.Snapshot) [nParts]partDigests {
 			d[b] = x
 		}
 	})
+	out[partCapacity] = capacityDigests(snap)
 	wg.Wait()
 	return out
+}
+
+func capacityDigests(snap *license.Snapshot) partDigests {
+	var h rowHasher
+	d := partDigests{}
+	for _, cu := range snap.Capacity {
+		b := bucketOf(cu.UserGUID)
+		x := d[b]
+		x.add(h.capacity(cu.UserGUID, cu.Month, cu.Minutes))
+		d[b] = x
+	}
+	return d
 }
 
 // bucketSet selects the buckets of a part to load: all of them, or those
@@ -294,6 +322,14 @@ func digestView(snap *license.Snapshot, sets [nParts]*bucketSet) *license.Snapsh
 			}
 		}
 	}
+	if s := sets[partCapacity]; !s.all {
+		v.Capacity = nil
+		for _, cu := range snap.Capacity {
+			if s.in[bucketOf(cu.UserGUID)] {
+				v.Capacity = append(v.Capacity, cu)
+			}
+		}
+	}
 	return &v
 }
 
@@ -344,8 +380,9 @@ func (s *sqlStore) loadDigests(ctx context.Context, q queryer, siteID int64, c *
 
 // writeDigests stores the digests of the state collection cid leaves: the
 // stored ones updated by the versions d closes and opens, or, when the save
-// loaded the whole state (no usable digests), computed from it.
-func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int64, c *current, d *delta) error {
+// loaded the whole state (no usable digests), computed from it; and the
+// capacity digests of snap.
+func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int64, snap *license.Snapshot, c *current, d *delta) error {
 	if !s.withDigests() {
 		return nil
 	}
@@ -381,7 +418,21 @@ func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int
 			dig.old[partAuthoring][bucketOf(g)] = x
 		}
 	}
-	touched := [nParts]map[int]bool{{}, {}, {}}
+	touched := [nParts]map[int]bool{{}, {}, {}, {}}
+	capNow := dig.capacity
+	if capNow == nil {
+		capNow = capacityDigests(snap)
+	}
+	for b, x := range capNow {
+		if dig.old[partCapacity][b] != x {
+			dig.old[partCapacity][b], touched[partCapacity][b] = x, true
+		}
+	}
+	for b := range dig.old[partCapacity] {
+		if _, ok := capNow[b]; !ok {
+			dig.old[partCapacity][b], touched[partCapacity][b] = digest{}, true
+		}
+	}
 	apply := func(p int, g string, old, now *digest) {
 		b := bucketOf(g)
 		x := dig.old[p][b]

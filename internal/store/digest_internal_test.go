@@ -48,6 +48,10 @@ func TestRowDigestsCoverEveryField(t *testing.T) {
 	check("userRow", userRow{Directory: "D", UserID: "u", Name: "N", Created: n, Tags: s, CustomProperties: s, Roles: s},
 		func(v reflect.Value) digest { return h.user("u-1", v.Interface().(userRow)) })
 	check("authRow", authRow{1, 2, 3, 4, 5, n}, func(v reflect.Value) digest { return h.auth("u-1", v.Interface().(authRow)) })
+	if x := h.capacity("u-1", "2026-11", 6); x == h.capacity("u-2", "2026-11", 6) || x == h.capacity("u-1", "2026-10", 6) ||
+		x == h.capacity("u-1", "2026-11", 7) {
+		t.Error("a capacity row's digest does not cover its user, month and minutes")
+	}
 	// The same values in another field, or under another GUID, differ too.
 	if h.user("u-1", userRow{Tags: s}) == h.user("u-1", userRow{Roles: s}) {
 		t.Error("tags and roles of the same value have the same digest")

@@ -97,9 +97,9 @@ func NullBuckets(st Store) (int, error) {
 
 // Loaded is what a save of a snapshot would read and diff (tests only).
 type Loaded struct {
-	Allocations, Users, Authoring int  // open versions read
-	Diffed                        int  // snapshot rows diffed
-	Digests                       bool // the stored digests were used
+	Allocations, Users, Authoring, Capacity int  // stored rows read
+	Diffed                                  int  // snapshot rows diffed
+	Digests                                 bool // the stored digests were used
 }
 
 // LoadFor runs what a save of snap reads before its diff, in a transaction
@@ -124,6 +124,6 @@ func LoadFor(st Store, snap *license.Snapshot) (Loaded, error) {
 	if err != nil {
 		return Loaded{}, err
 	}
-	return Loaded{Allocations: len(c.allocs), Users: len(c.users), Authoring: len(c.authoring),
-		Diffed: len(view.Allocations) + len(view.Users) + len(view.Authoring), Digests: c.dig.ok}, nil
+	return Loaded{Allocations: len(c.allocs), Users: len(c.users), Authoring: len(c.authoring), Capacity: len(c.capacity),
+		Diffed: len(view.Allocations) + len(view.Users) + len(view.Authoring) + len(view.Capacity), Digests: c.dig.ok}, nil
 }

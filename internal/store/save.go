@@ -132,7 +132,7 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	if err := s.writeDiff(ctx, tx, siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
-	if err := s.writeDigests(ctx, tx, siteID, cid, cur, d); err != nil {
+	if err := s.writeDigests(ctx, tx, siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
 	if reconstruct != nil {
@@ -248,7 +248,7 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 	if !c.hasLast {
 		// Every user and allocation of the snapshot gets a key.
 		first := newCurrent(len(snap.Users), len(snap.Allocations))
-		first.nextUser, first.nextAlloc = c.nextUser, c.nextAlloc
+		first.nextUser, first.nextAlloc, first.dig = c.nextUser, c.nextAlloc, &digestState{}
 		return first, snap, nil
 	}
 	if p := takePrepared(s, snap.Site, siteID, c.lastID); p != nil {
@@ -272,9 +272,10 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		}
 	}
 	view := snap
-	sets := [nParts]*bucketSet{allBuckets, allBuckets, allBuckets}
+	sets := [nParts]*bucketSet{allBuckets, allBuckets, allBuckets, allBuckets}
 	if c.dig.ok {
 		now := snapshotDigests(snap)
+		c.dig.capacity = now[partCapacity]
 		for p := range sets {
 			sets[p] = &bucketSet{} // users, if partial: read by key below
 			if now[p] != nil {
@@ -337,19 +338,28 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		}
 	}
 	months := map[string]bool{}
-	for _, cu := range snap.Capacity {
+	for _, cu := range view.Capacity {
 		months[cu.Month] = true
 	}
 	for m := range months {
-		if err := scanAll(ctx, tx, s.q("SELECT user_key, minutes FROM capacity_use WHERE site_id = ? AND month = ?"),
-			[]any{siteID, m}, func(r *sql.Rows) error {
+		if err := bucketFilter(sets[partCapacity], "uk", func(cond string, args []any) error {
+			query := "SELECT user_key, minutes FROM capacity_use WHERE site_id = ? AND month = ?"
+			if cond != "" {
+				query = `SELECT c.user_key, c.minutes FROM user_keys uk JOIN capacity_use c ON c.site_id = uk.site_id AND c.month = ? AND c.user_key = uk.id
+					WHERE uk.site_id = ?` + cond
+				args = append([]any{m, siteID}, args...)
+			} else {
+				args = []any{siteID, m}
+			}
+			return scanAll(ctx, tx, s.q(query), args, func(r *sql.Rows) error {
 				var k, min int64
 				if err := r.Scan(&k, &min); err != nil {
 					return err
 				}
 				c.capacity[capKey{m, k}] = min
 				return nil
-			}); err != nil {
+			})
+		}); err != nil {
 			return nil, nil, wrap("capacity use", err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 
 // statTables are the tables Stats reports, in schema order.
 var statTables = []string{"sites", "collections", "counters", "reconstructed_daily", "user_keys", "allocation_keys",
-	"allocation_versions", "user_versions", "authoring_versions", "license_versions", "capacity_use", "check_results",
+	"allocation_versions", "user_versions", "authoring_versions", "license_versions", "capacity_use", "state_digests", "check_results",
 	"imported_daily", "schema_migrations"}
 
 func (s *sqlStore) Stats(ctx context.Context) (*Stats, error) {
