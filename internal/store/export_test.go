@@ -53,15 +53,18 @@ func StoredDigests(st Store, site string) (map[string]string, int64, error) {
 		return nil, 0, err
 	}
 	out := map[string]string{}
-	zero := digest{}.String()
-	err = scanAll(ctx, s.db, s.q("SELECT part, bucket, digest FROM state_digests WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
-		var p, d string
-		var b int
-		if err := r.Scan(&p, &b, &d); err != nil {
+	err = scanAll(ctx, s.db, s.q("SELECT part, page, digests FROM state_digests WHERE site_id = ?"), []any{siteID}, func(r *sql.Rows) error {
+		var p, text string
+		var page int
+		if err := r.Scan(&p, &page, &text); err != nil {
 			return err
 		}
-		if d != zero {
-			out[fmt.Sprintf("%s/%d", p, b)] = d
+		d := partDigests{}
+		if err := decodePage(d, page, text); err != nil {
+			return err
+		}
+		for b, x := range d {
+			out[fmt.Sprintf("%s/%d", p, b)] = x.String()
 		}
 		return nil
 	})
@@ -78,7 +81,7 @@ func DigestsOf(snap *license.Snapshot) map[string]string {
 	out := map[string]string{}
 	for p, d := range snapshotDigests(n) {
 		for b, x := range d {
-			if x != (digest{}) {
+			if x != 0 {
 				out[fmt.Sprintf("%s/%d", partNames[p], b)] = x.String()
 			}
 		}

@@ -11,14 +11,16 @@ ALTER TABLE allocation_keys ADD COLUMN bucket INTEGER;
 CREATE INDEX user_keys_bucket ON user_keys (site_id, bucket);
 CREATE INDEX allocation_keys_bucket ON allocation_keys (site_id, bucket);
 
--- The digest (hex) of the open versions of part ('allocations', 'users',
--- 'authoring') whose key falls in bucket; a bucket without a row has none.
+-- The digests of part ('allocations', 'users', 'authoring', 'capacity')
+-- for the buckets page*256 to page*256+255: for each non-empty bucket, its
+-- index in the page (2 hex digits) and its digest (16 hex digits). A
+-- bucket without one is empty.
 CREATE TABLE state_digests (
     site_id  INTEGER NOT NULL REFERENCES sites(id),
     part     TEXT NOT NULL,
-    bucket   INTEGER NOT NULL,
-    digest   TEXT NOT NULL,
-    PRIMARY KEY (site_id, part, bucket)
+    page     INTEGER NOT NULL,
+    digests  TEXT NOT NULL,
+    PRIMARY KEY (site_id, part, page)
 ) WITHOUT ROWID;
 
 -- The collection the site's digests are the state of: they are used only
