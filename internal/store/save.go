@@ -589,7 +589,7 @@ type delta struct {
 	userVers   []keyed[userRow] // by key
 	closeAuth  []int64
 	authVers   []keyed[authRow] // by key
-	license    *licenseRow // new license version, nil if unchanged
+	license    *licenseRow      // new license version, nil if unchanged
 	capacity   [][]any
 }
 
