@@ -72,7 +72,13 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The transaction on a connection of its own, for insertN (txConn).
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("save snapshot: begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: begin: %w", err)
 	}
@@ -127,7 +133,7 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		return nil, fmt.Errorf("save snapshot: insert collection: %w", err)
 	}
 	res.CollectionID = cid
-	if err := s.writeDiff(ctx, tx, siteID, cid, snap, cur, d); err != nil {
+	if err := s.writeDiff(ctx, txConn{tx, conn}, siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
 	if reconstruct != nil {
@@ -858,7 +864,8 @@ func diff(c *current, s *license.Snapshot) *delta {
 
 func sortKeys(k []int64) { sort.Slice(k, func(i, j int) bool { return k[i] < k[j] }) }
 
-func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
+func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
+	tx := tc.Tx
 	var counters [][]any
 	for _, c := range snap.Counters {
 		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
@@ -872,7 +879,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 		table string
 		rows  []keyRow
 	}{{"user_keys", d.newUsers}, {"allocation_keys", d.newAllocs}} {
-		if err := s.insertN(ctx, tx, k.table, []string{"id", "site_id", "guid"}, len(k.rows), func(i int, dst []any) []any {
+		if err := s.insertN(ctx, tc, k.table, []string{"id", "site_id", "guid"}, len(k.rows), func(i int, dst []any) []any {
 			return append(dst, k.rows[i].id, siteID, k.rows[i].guid)
 		}, ""); err != nil {
 			return err
@@ -882,7 +889,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 		return err
 	}
 	s.stage("allocations")
-	if err := s.insertN(ctx, tx, "allocation_versions", []string{"alloc_key", "valid_from", "site_id", "type", "user_key",
+	if err := s.insertN(ctx, tc, "allocation_versions", []string{"alloc_key", "valid_from", "site_id", "type", "user_key",
 		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(d.allocVers),
 		func(i int, dst []any) []any {
 			k, a := d.allocVers[i].key, &d.allocVers[i].row
@@ -895,7 +902,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 	if err := s.closeVersions(ctx, tx, "user_versions", "user_key", cid, d.closeUser); err != nil {
 		return err
 	}
-	if err := s.insertN(ctx, tx, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
+	if err := s.insertN(ctx, tc, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
 		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(d.userVers),
 		func(i int, dst []any) []any {
 			k, u := d.userVers[i].key, &d.userVers[i].row
@@ -907,7 +914,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 	if err := s.closeVersions(ctx, tx, "authoring_versions", "user_key", cid, d.closeAuth); err != nil {
 		return err
 	}
-	if err := s.insertN(ctx, tx, "authoring_versions", []string{"user_key", "valid_from", "site_id", "apps_owned",
+	if err := s.insertN(ctx, tc, "authoring_versions", []string{"user_key", "valid_from", "site_id", "apps_owned",
 		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"}, len(d.authVers),
 		func(i int, dst []any) []any {
 			k, a := d.authVers[i].key, &d.authVers[i].row
