@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 )
@@ -18,10 +19,33 @@ func (s *sqlStore) insertRows(ctx context.Context, tx *sql.Tx, table string, col
 	return s.insertN(ctx, tx, table, cols, len(rows), func(i int, dst []any) []any { return append(dst, rows[i]...) }, suffix)
 }
 
+// inserter is the part of a transaction insertN uses: a *sql.Tx, or a
+// txConn.
+type inserter interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// txConn is a transaction with the connection it runs on, through which
+// insertN reaches SQLite's driver directly (sql.Conn.Raw): database/sql
+// would copy every statement's thousands of arguments into a new
+// []driver.NamedValue, a third of what a first collection allocates.
+type txConn struct {
+	*sql.Tx
+	conn *sql.Conn
+}
+
 // insertN is insertRows with rows produced on demand by row(i, dst), which
 // appends row i's values to dst, so a 100 000-row insert never holds all
 // rows as interface values at once.
-func (s *sqlStore) insertN(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int, dst []any) []any, suffix string) error {
+func (s *sqlStore) insertN(ctx context.Context, tx inserter, table string, cols []string, n int, row func(i int, dst []any) []any, suffix string) error {
+	if tc, ok := tx.(txConn); ok && s.dialect == dialectSQLite && n > 0 {
+		err := tc.conn.Raw(func(dc any) error { return s.insertDriver(ctx, dc, table, cols, n, row, suffix) })
+		if err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		return nil
+	}
 	if s.dialect == dialectPostgres && suffix == "" && n > 0 {
 		// PostgreSQL's bulk load (pgconn.go).
 		if _, err := tx.ExecContext(ctx, copyPrefix+table, &copyRows{cols: cols, n: n, row: row}); err != nil {
@@ -30,8 +54,7 @@ func (s *sqlStore) insertN(ctx context.Context, tx *sql.Tx, table string, cols [
 		return nil
 	}
 	per := max(maxBatchArgs/len(cols), 1)
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	insert := insertSQL(table, cols, suffix)
 	// Each statement size is prepared once: compiling a statement of
 	// thousands of parameters costs as much as running it.
 	stmts := map[int]*sql.Stmt{}
@@ -46,7 +69,7 @@ func (s *sqlStore) insertN(ctx context.Context, tx *sql.Tx, table string, cols [
 		st, ok := stmts[end-start]
 		if !ok {
 			var err error
-			if st, err = tx.PrepareContext(ctx, s.q(head+strings.TrimSuffix(strings.Repeat(tuple+",", end-start), ",")+" "+suffix)); err != nil {
+			if st, err = tx.PrepareContext(ctx, s.q(insert(end-start))); err != nil {
 				return fmt.Errorf("insert into %s: %w", table, err)
 			}
 			stmts[end-start] = st
@@ -57,6 +80,72 @@ func (s *sqlStore) insertN(ctx context.Context, tx *sql.Tx, table string, cols [
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// insertSQL returns the INSERT statement of rows rows into table.
+func insertSQL(table string, cols []string, suffix string) func(rows int) string {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	return func(rows int) string {
+		return head + strings.TrimSuffix(strings.Repeat(tuple+",", rows), ",") + " " + suffix
+	}
+}
+
+// insertDriver is insertN on the SQLite driver's connection dc, in the
+// transaction open on it: the same statements, with one argument slice
+// reused by every statement.
+func (s *sqlStore) insertDriver(ctx context.Context, dc any, table string, cols []string, n int, row func(i int, dst []any) []any, suffix string) error {
+	conn, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return fmt.Errorf("driver connection %T cannot prepare statements", dc)
+	}
+	per := max(maxBatchArgs/len(cols), 1)
+	insert := insertSQL(table, cols, suffix)
+	stmts := map[int]driver.StmtExecContext{}
+	defer func() {
+		for _, st := range stmts {
+			st.(driver.Stmt).Close()
+		}
+	}()
+	args := make([]any, 0, per*len(cols))
+	named := make([]driver.NamedValue, 0, per*len(cols))
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
+		st, ok := stmts[end-start]
+		if !ok {
+			ds, err := conn.PrepareContext(ctx, s.q(insert(end-start)))
+			if err != nil {
+				return err
+			}
+			if st, ok = ds.(driver.StmtExecContext); !ok {
+				ds.Close()
+				return fmt.Errorf("driver statement %T cannot execute with a context", ds)
+			}
+			stmts[end-start] = st
+		}
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = row(i, args)
+		}
+		named = named[:0]
+		for i, v := range args {
+			// What database/sql would pass: the store's values are
+			// int64, string and nil already.
+			switch v.(type) {
+			case nil, int64, string, float64, []byte:
+			default:
+				var err error
+				if v, err = driver.DefaultParameterConverter.ConvertValue(v); err != nil {
+					return fmt.Errorf("argument %d: %w", i+1, err)
+				}
+			}
+			named = append(named, driver.NamedValue{Ordinal: i + 1, Value: v})
+		}
+		if _, err := st.ExecContext(ctx, named); err != nil {
+			return err
 		}
 	}
 	return nil

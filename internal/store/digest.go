@@ -398,102 +398,27 @@ func (s *sqlStore) loadDigests(ctx context.Context, q queryer, siteID int64, c *
 	return nil
 }
 
-// writeDigests stores the digests of the state collection cid leaves: the
-// stored ones updated by the versions d closes and opens, or, when the save
-// loaded the whole state (no usable digests), computed from it; and the
-// capacity digests of snap.
+// writeDigests stores the digests of the state collection cid leaves:
+// with all users in snap, the snapshot's own (the stored state is now
+// snap's); else the stored ones updated by the versions d closes and
+// opens, computed first from the whole state the save loaded if there
+// were none.
 func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int64, snap *license.Snapshot, c *current, d *delta) error {
 	if !s.withDigests() {
 		return nil
 	}
 	wrap := func(err error) error { return fmt.Errorf("write state digests: %w", err) }
-	var h rowHasher
+	full := c.dig == nil || !c.dig.ok
+	var touched [nParts]map[int]bool
 	dig := c.dig
-	full := dig == nil || !dig.ok
-	allocGUID := make(map[int64]string, len(c.allocs)+len(d.newAllocs))
-	for g, k := range c.allocKeys {
-		allocGUID[k] = g
-	}
-	if full {
-		dig = &digestState{}
-		for p := range dig.old {
-			dig.old[p] = partDigests{}
-		}
-		for k, a := range c.allocs {
-			g := allocGUID[k]
-			x := dig.old[partAllocs][bucketOf(g)]
-			x.add(h.alloc(g, c.userGUIDOf[a.UserKey], a))
-			dig.old[partAllocs][bucketOf(g)] = x
-		}
-		for k, u := range c.users {
-			g := c.userGUIDOf[k]
-			x := dig.old[partUsers][bucketOf(g)]
-			x.add(h.user(g, u))
-			dig.old[partUsers][bucketOf(g)] = x
-		}
-		for k, a := range c.authoring {
-			g := c.userGUIDOf[k]
-			x := dig.old[partAuthoring][bucketOf(g)]
-			x.add(h.auth(g, a))
-			dig.old[partAuthoring][bucketOf(g)] = x
-		}
-	}
-	touched := [nParts]map[int]bool{{}, {}, {}, {}}
-	capNow := dig.capacity
-	if capNow == nil {
-		capNow = capacityDigests(snap)
-	}
-	for b, x := range capNow {
-		if dig.old[partCapacity][b] != x {
-			dig.old[partCapacity][b], touched[partCapacity][b] = x, true
-		}
-	}
-	for b := range dig.old[partCapacity] {
-		if _, ok := capNow[b]; !ok {
-			dig.old[partCapacity][b], touched[partCapacity][b] = 0, true
-		}
-	}
-	apply := func(p int, g string, old, now *digest) {
-		b := bucketOf(g)
-		x := dig.old[p][b]
-		if old != nil {
-			x.sub(*old)
-		}
-		if now != nil {
-			x.add(*now)
-		}
-		dig.old[p][b] = x
-		touched[p][b] = true
-	}
-	for _, k := range d.closeAlloc {
-		g, a := allocGUID[k], c.allocs[k]
-		x := h.alloc(g, c.userGUIDOf[a.UserKey], a)
-		apply(partAllocs, g, &x, nil)
-	}
-	for k, a := range d.allocVers {
-		g := allocGUID[k]
-		x := h.alloc(g, c.userGUIDOf[a.UserKey], a)
-		apply(partAllocs, g, nil, &x)
-	}
-	for _, k := range d.closeUser {
-		g := c.userGUIDOf[k]
-		x := h.user(g, c.users[k])
-		apply(partUsers, g, &x, nil)
-	}
-	for k, u := range d.userVers {
-		g := c.userGUIDOf[k]
-		x := h.user(g, u)
-		apply(partUsers, g, nil, &x)
-	}
-	for _, k := range d.closeAuth {
-		g := c.userGUIDOf[k]
-		x := h.auth(g, c.authoring[k])
-		apply(partAuthoring, g, &x, nil)
-	}
-	for k, a := range d.authVers {
-		g := c.userGUIDOf[k]
-		x := h.auth(g, a)
-		apply(partAuthoring, g, nil, &x)
+	switch {
+	case full && !snap.UsersPartial:
+		dig = &digestState{old: snapshotDigests(snap)}
+	case full:
+		dig = &digestState{old: c.digests()}
+		fallthrough
+	default:
+		touched = dig.update(c, d, snap)
 	}
 
 	var rows [][]any
@@ -540,6 +465,118 @@ func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int
 		return wrap(err)
 	}
 	return nil
+}
+
+// digests computes the digests of the whole current state c holds
+// (every open row loaded), but capacity's, which are the snapshot's.
+func (c *current) digests() [nParts]partDigests {
+	var h rowHasher
+	var out [nParts]partDigests
+	for p := range out {
+		out[p] = partDigests{}
+	}
+	allocGUID := make(map[int64]string, len(c.allocKeys))
+	for g, k := range c.allocKeys {
+		allocGUID[k] = g
+	}
+	add := func(p int, g string, x digest) {
+		b := bucketOf(g)
+		y := out[p][b]
+		y.add(x)
+		out[p][b] = y
+	}
+	for k, a := range c.allocs {
+		add(partAllocs, allocGUID[k], h.alloc(allocGUID[k], c.userGUIDOf[a.UserKey], a))
+	}
+	for k, u := range c.users {
+		add(partUsers, c.userGUIDOf[k], h.user(c.userGUIDOf[k], u))
+	}
+	for k, a := range c.authoring {
+		add(partAuthoring, c.userGUIDOf[k], h.auth(c.userGUIDOf[k], a))
+	}
+	return out
+}
+
+// update applies to dig the versions d closes (rows of c) and opens, and
+// sets the capacity digests to snap's; it returns the buckets it changed.
+func (dig *digestState) update(c *current, d *delta, snap *license.Snapshot) [nParts]map[int]bool {
+	var h rowHasher
+	touched := [nParts]map[int]bool{{}, {}, {}, {}}
+	capNow := dig.capacity
+	if capNow == nil {
+		capNow = capacityDigests(snap)
+	}
+	for b, x := range capNow {
+		if dig.old[partCapacity][b] != x {
+			dig.old[partCapacity][b], touched[partCapacity][b] = x, true
+		}
+	}
+	for b := range dig.old[partCapacity] {
+		if _, ok := capNow[b]; !ok {
+			dig.old[partCapacity][b], touched[partCapacity][b] = 0, true
+		}
+	}
+	// GUIDs of the keys: of the rows read, looked up, or new.
+	allocGUID := make(map[int64]string, len(c.allocKeys)+len(d.newAllocs))
+	for g, k := range c.allocKeys {
+		allocGUID[k] = g
+	}
+	for _, k := range d.newAllocs {
+		allocGUID[k.id] = k.guid
+	}
+	userGUID := func(k int64) string {
+		if g, ok := c.userGUIDOf[k]; ok {
+			return g
+		}
+		return c.newUserGUID(d, k)
+	}
+	apply := func(p int, g string, x digest, sign int) {
+		b := bucketOf(g)
+		y := dig.old[p][b]
+		if sign < 0 {
+			y.sub(x)
+		} else {
+			y.add(x)
+		}
+		dig.old[p][b], touched[p][b] = y, true
+	}
+	for _, k := range d.closeAlloc {
+		g, a := allocGUID[k], c.allocs[k]
+		apply(partAllocs, g, h.alloc(g, userGUID(a.UserKey), a), -1)
+	}
+	for _, v := range d.allocVers {
+		g := allocGUID[v.key]
+		apply(partAllocs, g, h.alloc(g, userGUID(v.row.UserKey), v.row), 1)
+	}
+	for _, k := range d.closeUser {
+		g := userGUID(k)
+		apply(partUsers, g, h.user(g, c.users[k]), -1)
+	}
+	for _, v := range d.userVers {
+		g := userGUID(v.key)
+		apply(partUsers, g, h.user(g, v.row), 1)
+	}
+	for _, k := range d.closeAuth {
+		g := userGUID(k)
+		apply(partAuthoring, g, h.auth(g, c.authoring[k]), -1)
+	}
+	for _, v := range d.authVers {
+		g := userGUID(v.key)
+		apply(partAuthoring, g, h.auth(g, v.row), 1)
+	}
+	return touched
+}
+
+// newUserGUID returns the GUID of a user key diff made (d.newUsers), and
+// remembers the new keys' GUIDs in c on its first call.
+func (c *current) newUserGUID(d *delta, k int64) string {
+	if c.newUsersKnown < len(d.newUsers) {
+		for _, n := range d.newUsers[c.newUsersKnown:] {
+			c.userGUIDOf[n.id] = n.guid
+		}
+		c.newUsersKnown = len(d.newUsers)
+	}
+	return c.userGUIDOf[k]
 }
 
 // setBuckets sets the bucket of the site's keys made before schema 9.

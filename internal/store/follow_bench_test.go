@@ -51,7 +51,7 @@ func benchFollowingSave(b *testing.B, be backend, frac float64) {
 		}
 		snap = next
 		b.StartTimer()
-		start := processCPU()
+		start, _ := cpuTime()
 		discard, err := prep.PrepareSave(ctx, "prod")
 		if err != nil {
 			b.Fatal(err)
@@ -60,7 +60,8 @@ func benchFollowingSave(b *testing.B, be backend, frac float64) {
 			b.Fatal(err)
 		}
 		discard()
-		cpu += processCPU() - start
+		end, _ := cpuTime()
+		cpu += end - start
 	}
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }

@@ -4,8 +4,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -247,13 +247,63 @@ func sec(t time.Time) time.Time {
 	return time.Unix(t.Unix(), 0).UTC()
 }
 
+// sortedSet returns v sorted and without repeats, nil if empty. Input that
+// is already so (the common case: QRS lists are short and mostly sorted) is
+// returned as it is, not copied; otherwise a sorted copy is returned, and v
+// itself is never changed (it belongs to the caller's snapshot).
 func sortedSet(v []string) []string {
 	if len(v) == 0 {
 		return nil
 	}
+	strict := true
+	for i := 1; i < len(v); i++ {
+		if v[i-1] >= v[i] {
+			strict = false
+			break
+		}
+	}
+	if strict {
+		return v
+	}
 	out := slices.Clone(v)
-	sort.Strings(out)
+	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// sortedCopy returns a copy of in sorted by cmp. It sorts the indices, not
+// the elements (a user is 150 bytes), and copies each element once.
+func sortedCopy[T any](in []T, cmp func(a, b *T) int) []T {
+	if len(in) == 0 {
+		return nil
+	}
+	sorted := true
+	for i := 1; i < len(in) && sorted; i++ {
+		sorted = cmp(&in[i-1], &in[i]) <= 0
+	}
+	if sorted {
+		return slices.Clone(in)
+	}
+	idx := make([]int32, len(in))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int { return cmp(&in[i], &in[j]) })
+	out := make([]T, len(in))
+	for i, j := range idx {
+		out[i] = in[j]
+	}
+	return out
+}
+
+// repeated returns the index of the first element of the sorted slice v
+// whose key equals the previous one's, or -1.
+func repeated[T any](v []T, key func(*T) string) int {
+	for i := 1; i < len(v); i++ {
+		if key(&v[i]) == key(&v[i-1]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // normalize validates a snapshot and returns the canonical copy that is
@@ -261,6 +311,11 @@ func sortedSet(v []string) []string {
 // become zero), slices sorted by ID, tag/role sets
 // sorted and deduplicated, empty collections nil. Reads return exactly this
 // form, so tests compare against normalize's output.
+//
+// The snapshot in is not changed. The copy shares with it the tag, role
+// and custom property values that are already in canonical form (a save
+// only reads them), so that a 100 000-user snapshot is copied once, not
+// element by element into growing slices.
 func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidSnapshot, fmt.Sprintf(format, a...))
@@ -280,48 +335,50 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 	if len(s.License.SerialTail) > 4 {
 		return nil, bad("license serial tail %d characters long; store only the last 4", len(s.License.SerialTail))
 	}
-	seen := map[string]bool{}
+	order := func(t license.Type) int { return slices.Index(license.Types(), t) }
 	for _, c := range in.Counters {
 		if !c.Type.Valid() {
 			return nil, bad("counters of unknown type %q", c.Type)
 		}
-		if seen[string(c.Type)] {
-			return nil, bad("counters of type %q twice", c.Type)
-		}
-		seen[string(c.Type)] = true
-		s.Counters = append(s.Counters, c)
 	}
-	order := map[license.Type]int{}
-	for i, t := range license.Types() {
-		order[t] = i
+	s.Counters = sortedCopy(in.Counters, func(a, b *license.Counters) int { return order(a.Type) - order(b.Type) })
+	if i := repeated(s.Counters, func(c *license.Counters) string { return string(c.Type) }); i >= 0 {
+		return nil, bad("counters of type %q twice", s.Counters[i].Type)
 	}
-	sort.Slice(s.Counters, func(i, j int) bool { return order[s.Counters[i].Type] < order[s.Counters[j].Type] })
 
-	clear(seen)
-	for _, u := range in.Users {
-		if u.ID == "" || seen[u.ID] {
-			return nil, bad("user ID %q empty or repeated", u.ID)
-		}
-		seen[u.ID] = true
+	s.Users = sortedCopy(in.Users, func(a, b *license.User) int { return strings.Compare(a.ID, b.ID) })
+	if len(s.Users) > 0 && s.Users[0].ID == "" {
+		return nil, bad("user ID %q empty or repeated", "")
+	}
+	if i := repeated(s.Users, func(u *license.User) string { return u.ID }); i >= 0 {
+		return nil, bad("user ID %q empty or repeated", s.Users[i].ID)
+	}
+	for i := range s.Users {
+		u := &s.Users[i]
 		u.Created = sec(u.Created)
 		u.Tags = sortedSet(u.Tags)
 		u.Roles = sortedSet(u.Roles)
 		if len(u.CustomProperties) == 0 {
 			u.CustomProperties = nil
-		} else {
-			cp := make(map[string][]string, len(u.CustomProperties))
-			for k, v := range u.CustomProperties {
-				cp[k] = sortedSet(v)
+			continue
+		}
+		var cp map[string][]string
+		for k, v := range u.CustomProperties {
+			sv := sortedSet(v)
+			if copied := len(sv) != len(v) || len(v) > 0 && &sv[0] != &v[0]; copied || v != nil && sv == nil {
+				if cp == nil {
+					cp = maps.Clone(u.CustomProperties)
+				}
+				cp[k] = sv
 			}
+		}
+		if cp != nil {
 			u.CustomProperties = cp
 		}
-		s.Users = append(s.Users, u)
 	}
-	sort.Slice(s.Users, func(i, j int) bool { return s.Users[i].ID < s.Users[j].ID })
 
-	clear(seen)
 	for _, a := range in.Allocations {
-		if a.ID == "" || seen[a.ID] {
+		if a.ID == "" {
 			return nil, bad("allocation ID %q empty or repeated", a.ID)
 		}
 		if !a.Type.PerUser() {
@@ -330,40 +387,45 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 		if a.UserGUID == "" {
 			return nil, bad("allocation %s has no user GUID", a.ID)
 		}
-		seen[a.ID] = true
+	}
+	s.Allocations = sortedCopy(in.Allocations, func(a, b *license.Allocation) int { return strings.Compare(a.ID, b.ID) })
+	if i := repeated(s.Allocations, func(a *license.Allocation) string { return a.ID }); i >= 0 {
+		return nil, bad("allocation ID %q empty or repeated", s.Allocations[i].ID)
+	}
+	for i := range s.Allocations {
+		a := &s.Allocations[i]
 		a.Created, a.LastUsed, a.QuarantineEnd = sec(a.Created), sec(a.LastUsed), sec(a.QuarantineEnd)
-		s.Allocations = append(s.Allocations, a)
 	}
-	sort.Slice(s.Allocations, func(i, j int) bool { return s.Allocations[i].ID < s.Allocations[j].ID })
 
-	clear(seen)
-	for _, a := range in.Authoring {
-		if a.UserGUID == "" || seen[a.UserGUID] {
-			return nil, bad("authoring user %q empty or repeated", a.UserGUID)
-		}
-		seen[a.UserGUID] = true
-		a.LastAuthored = sec(a.LastAuthored)
-		s.Authoring = append(s.Authoring, a)
+	s.Authoring = sortedCopy(in.Authoring, func(a, b *license.Authoring) int { return strings.Compare(a.UserGUID, b.UserGUID) })
+	if len(s.Authoring) > 0 && s.Authoring[0].UserGUID == "" {
+		return nil, bad("authoring user %q empty or repeated", "")
 	}
-	sort.Slice(s.Authoring, func(i, j int) bool { return s.Authoring[i].UserGUID < s.Authoring[j].UserGUID })
+	if i := repeated(s.Authoring, func(a *license.Authoring) string { return a.UserGUID }); i >= 0 {
+		return nil, bad("authoring user %q empty or repeated", s.Authoring[i].UserGUID)
+	}
+	for i := range s.Authoring {
+		s.Authoring[i].LastAuthored = sec(s.Authoring[i].LastAuthored)
+	}
 
-	clear(seen)
 	for _, c := range in.Capacity {
 		if _, err := time.Parse("2006-01", c.Month); err != nil || len(c.Month) != 7 {
 			return nil, bad("capacity month %q is not YYYY-MM", c.Month)
 		}
-		k := c.UserGUID + "|" + c.Month
-		if c.UserGUID == "" || seen[k] {
+		if c.UserGUID == "" {
 			return nil, bad("capacity use of user %q in %s empty or repeated", c.UserGUID, c.Month)
 		}
-		seen[k] = true
-		s.Capacity = append(s.Capacity, c)
 	}
-	sort.Slice(s.Capacity, func(i, j int) bool {
-		if s.Capacity[i].Month != s.Capacity[j].Month {
-			return s.Capacity[i].Month < s.Capacity[j].Month
+	s.Capacity = sortedCopy(in.Capacity, func(a, b *license.CapacityUse) int {
+		if c := strings.Compare(a.Month, b.Month); c != 0 {
+			return c
 		}
-		return s.Capacity[i].UserGUID < s.Capacity[j].UserGUID
+		return strings.Compare(a.UserGUID, b.UserGUID)
 	})
+	for i := 1; i < len(s.Capacity); i++ {
+		if c, p := s.Capacity[i], s.Capacity[i-1]; c.Month == p.Month && c.UserGUID == p.UserGUID {
+			return nil, bad("capacity use of user %q in %s empty or repeated", c.UserGUID, c.Month)
+		}
+	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +33,9 @@ type current struct {
 	nextAlloc  int64
 	userGUIDOf map[int64]string
 	dig        *digestState // the stored digests (digest.go)
+	// newUsersKnown: how many of the delta's new user keys are in
+	// userGUIDOf (digest.go).
+	newUsersKnown int
 }
 
 type capKey struct {
@@ -72,7 +76,13 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The transaction on a connection of its own, for insertN (txConn).
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("save snapshot: begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: begin: %w", err)
 	}
@@ -129,7 +139,7 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		return nil, fmt.Errorf("save snapshot: insert collection: %w", err)
 	}
 	res.CollectionID = cid
-	if err := s.writeDiff(ctx, tx, siteID, cid, snap, cur, d); err != nil {
+	if err := s.writeDiff(ctx, txConn{tx, conn}, siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
 	if err := s.writeDigests(ctx, tx, siteID, cid, snap, cur, d); err != nil {
@@ -217,12 +227,15 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// newCurrent returns an empty current state whose key maps have room for
-// about users users and allocs allocations.
+// newCurrent returns an empty current state whose maps have room for
+// about users user keys and allocs open allocations (and their users'
+// GUIDs). A first collection's has room for the users only: diff adds
+// every key to userKeys, and neither the new allocation keys nor the GUIDs
+// of new keys (userGUIDOf serves the open allocations) to the others.
 func newCurrent(users, allocs int) *current {
 	return &current{userKeys: make(map[string]int64, users), allocKeys: make(map[string]int64, allocs),
 		allocs: make(map[int64]allocRow, allocs), users: map[int64]userRow{}, authoring: map[int64]authRow{},
-		capacity: map[capKey]int64{}, userGUIDOf: make(map[int64]string, users)}
+		capacity: map[capKey]int64{}, userGUIDOf: make(map[int64]string, allocs)}
 }
 
 // loadCurrent reads the stored state the snapshot is diffed against, and
@@ -246,8 +259,9 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		return nil, nil, wrap("allocation keys", err)
 	}
 	if !c.hasLast {
-		// Every user and allocation of the snapshot gets a key.
-		first := newCurrent(len(snap.Users), len(snap.Allocations))
+		// Every user and allocation of the snapshot gets a key (see
+		// newCurrent).
+		first := newCurrent(len(snap.Users), 0)
 		first.nextUser, first.nextAlloc, first.dig = c.nextUser, c.nextAlloc, &digestState{}
 		return first, snap, nil
 	}
@@ -659,13 +673,39 @@ type delta struct {
 	newUsers   []keyRow // user_keys rows
 	newAllocs  []keyRow // allocation_keys rows
 	closeAlloc []int64
-	allocVers  map[int64]allocRow
+	allocVers  []keyed[allocRow] // by key
 	closeUser  []int64
-	userVers   map[int64]userRow
+	userVers   []keyed[userRow] // by key
 	closeAuth  []int64
-	authVers   map[int64]authRow
-	license    *licenseRow // new license version, nil if unchanged
+	authVers   []keyed[authRow] // by key
+	license    *licenseRow      // new license version, nil if unchanged
 	capacity   [][]any
+}
+
+// keyed is a new version of the entity with key key. Versions are kept in
+// slices ordered by key, not in maps: they are inserted in primary-key
+// order (sequential B-tree appends), and a first collection's 200 000 of
+// them are cheaper in a slice than in a map.
+type keyed[R any] struct {
+	key int64
+	row R
+}
+
+// byKey orders v by key (a no-op for a first collection, whose new keys
+// are assigned in order).
+func byKey[R any](v []keyed[R]) {
+	cmp := func(a, b keyed[R]) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return 0
+	}
+	if !slices.IsSortedFunc(v, cmp) {
+		slices.SortFunc(v, cmp)
+	}
 }
 
 // keyRow is a new interned GUID.
@@ -688,13 +728,13 @@ func inc(m *map[license.Type]int, t license.Type) {
 
 // diff compares a normalized snapshot with the current state.
 func diff(c *current, s *license.Snapshot) *delta {
-	d := &delta{allocVers: map[int64]allocRow{}, userVers: map[int64]userRow{}, authVers: map[int64]authRow{}}
+	d := &delta{}
 	if !c.hasLast {
-		// A first collection writes every row: maps of that size from the
-		// start instead of grown by rehashing.
-		d.allocVers = make(map[int64]allocRow, len(s.Allocations))
-		d.userVers = make(map[int64]userRow, len(s.Users))
-		d.authVers = make(map[int64]authRow, len(s.Authoring))
+		// A first collection writes every row: slices of that size from
+		// the start.
+		d.allocVers = make([]keyed[allocRow], 0, len(s.Allocations))
+		d.userVers = make([]keyed[userRow], 0, len(s.Users))
+		d.authVers = make([]keyed[authRow], 0, len(s.Authoring))
 	}
 	userKey := func(guid string) int64 {
 		if k, ok := c.userKeys[guid]; ok {
@@ -702,9 +742,35 @@ func diff(c *current, s *license.Snapshot) *delta {
 		}
 		k := c.nextUser
 		c.nextUser++
-		c.userKeys[guid], c.userGUIDOf[k] = k, guid
+		c.userKeys[guid] = k
 		d.newUsers = append(d.newUsers, keyRow{k, guid})
 		return k
+	}
+	// New users get their keys in GUID order (the snapshot's users are
+	// sorted; those named only by an allocation, authoring or capacity use
+	// follow, sorted too), so that user_keys' (site_id, guid) index is
+	// appended to, not inserted into at random places.
+	var others []string
+	for _, u := range s.Users {
+		userKey(u.ID)
+	}
+	other := func(g string) {
+		if _, ok := c.userKeys[g]; !ok {
+			others = append(others, g)
+		}
+	}
+	for _, a := range s.Allocations {
+		other(a.UserGUID)
+	}
+	for _, a := range s.Authoring {
+		other(a.UserGUID)
+	}
+	for _, cu := range s.Capacity {
+		other(cu.UserGUID)
+	}
+	slices.Sort(others)
+	for _, g := range slices.Compact(others) {
+		userKey(g)
 	}
 
 	// Allocations. A user who gained a type and lost another changed
@@ -715,25 +781,33 @@ func diff(c *current, s *license.Snapshot) *delta {
 		typ  license.Type
 	}
 	var gained []userType
-	lost := map[string][]license.Type{}
-	seen := make(map[int64]bool, len(s.Allocations))
+	var lost map[string][]license.Type
+	// Which open allocations the snapshot still has: none to look for in a
+	// first collection.
+	var seen map[int64]bool
+	if len(c.allocs) > 0 {
+		seen = make(map[int64]bool, len(s.Allocations))
+	}
 	for _, a := range s.Allocations {
 		row := allocRow{Type: string(a.Type), UserKey: userKey(a.UserGUID), Directory: a.Directory, UserID: a.UserID,
 			Created: unixOf(a.Created), LastUsed: unixOf(a.LastUsed), Quarantined: a.Quarantined,
 			QuarantineEnd: unixOf(a.QuarantineEnd), Excess: a.Excess, DeletedUser: a.DeletedUser}
 		k, known := c.allocKeys[a.ID]
 		if !known {
+			// Snapshot allocations are unique and sorted: new keys in
+			// GUID order, and no need to remember them in allocKeys.
 			k = c.nextAlloc
 			c.nextAlloc++
-			c.allocKeys[a.ID] = k
 			d.newAllocs = append(d.newAllocs, keyRow{k, a.ID})
 		}
-		seen[k] = true
+		if seen != nil {
+			seen[k] = true
+		}
 		old, open := c.allocs[k]
 		if open && old == row {
 			continue
 		}
-		d.allocVers[k] = row
+		d.allocVers = append(d.allocVers, keyed[allocRow]{k, row})
 		if !open {
 			inc(&d.summary.Allocated, a.Type)
 			gained = append(gained, userType{a.UserGUID, a.Type})
@@ -773,6 +847,9 @@ func diff(c *current, s *license.Snapshot) *delta {
 		d.closeAlloc = append(d.closeAlloc, k)
 		inc(&d.summary.Released, license.Type(old.Type))
 		g := c.userGUIDOf[old.UserKey]
+		if lost == nil {
+			lost = map[string][]license.Type{}
+		}
 		lost[g] = append(lost[g], license.Type(old.Type))
 	}
 	if len(lost) > 0 {
@@ -787,16 +864,21 @@ func diff(c *current, s *license.Snapshot) *delta {
 	}
 
 	// Users.
-	seenUser := make(map[int64]bool, len(s.Users))
+	var seenUser map[int64]bool
+	if len(c.users) > 0 && !s.UsersPartial {
+		seenUser = make(map[int64]bool, len(s.Users))
+	}
 	for _, u := range s.Users {
 		k := userKey(u.ID)
-		seenUser[k] = true
+		if seenUser != nil {
+			seenUser[k] = true
+		}
 		row := toUserRow(u)
 		old, open := c.users[k]
 		if open && old == row {
 			continue
 		}
-		d.userVers[k] = row
+		d.userVers = append(d.userVers, keyed[userRow]{k, row})
 		if open {
 			d.closeUser = append(d.closeUser, k)
 			d.summary.UsersChanged++
@@ -812,16 +894,21 @@ func diff(c *current, s *license.Snapshot) *delta {
 	}
 
 	// Authoring.
-	seenAuth := make(map[int64]bool, len(s.Authoring))
+	var seenAuth map[int64]bool
+	if len(c.authoring) > 0 {
+		seenAuth = make(map[int64]bool, len(s.Authoring))
+	}
 	for _, a := range s.Authoring {
 		k := userKey(a.UserGUID)
-		seenAuth[k] = true
+		if seenAuth != nil {
+			seenAuth[k] = true
+		}
 		row := toAuthRow(a)
 		old, open := c.authoring[k]
 		if open && old == row {
 			continue
 		}
-		d.authVers[k] = row
+		d.authVers = append(d.authVers, keyed[authRow]{k, row})
 		if open {
 			d.closeAuth = append(d.closeAuth, k)
 		}
@@ -852,23 +939,16 @@ func diff(c *current, s *license.Snapshot) *delta {
 	sortKeys(d.closeAlloc)
 	sortKeys(d.closeUser)
 	sortKeys(d.closeAuth)
+	byKey(d.allocVers)
+	byKey(d.userVers)
+	byKey(d.authVers)
 	return d
 }
 
 func sortKeys(k []int64) { sort.Slice(k, func(i, j int) bool { return k[i] < k[j] }) }
 
-// sortedKeys returns the keys of m in ascending order, so versions are
-// inserted in primary-key order (sequential B-tree appends).
-func sortedKeys[R any](m map[int64]R) []int64 {
-	keys := make([]int64, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortKeys(keys)
-	return keys
-}
-
-func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
+func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
+	tx := tc.Tx
 	var counters [][]any
 	for _, c := range snap.Counters {
 		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
@@ -886,7 +966,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 		if !s.withDigests() {
 			cols = cols[:3]
 		}
-		if err := s.insertN(ctx, tx, k.table, cols, len(k.rows), func(i int, dst []any) []any {
+		if err := s.insertN(ctx, tc, k.table, cols, len(k.rows), func(i int, dst []any) []any {
 			dst = append(dst, k.rows[i].id, siteID, k.rows[i].guid)
 			if len(cols) == 4 {
 				dst = append(dst, int64(bucketOf(k.rows[i].guid)))
@@ -900,12 +980,10 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 		return err
 	}
 	s.stage("allocations")
-	allocKeys := sortedKeys(d.allocVers)
-	if err := s.insertN(ctx, tx, "allocation_versions", []string{"alloc_key", "valid_from", "site_id", "type", "user_key",
-		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(allocKeys),
+	if err := s.insertN(ctx, tc, "allocation_versions", []string{"alloc_key", "valid_from", "site_id", "type", "user_key",
+		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(d.allocVers),
 		func(i int, dst []any) []any {
-			k := allocKeys[i]
-			a := d.allocVers[k]
+			k, a := d.allocVers[i].key, &d.allocVers[i].row
 			return append(dst, k, cid, siteID, a.Type, a.UserKey, a.Directory, a.UserID, nullable(a.Created), nullable(a.LastUsed),
 				b2i(a.Quarantined), nullable(a.QuarantineEnd), b2i(a.Excess), b2i(a.DeletedUser))
 		}, ""); err != nil {
@@ -915,12 +993,10 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 	if err := s.closeVersions(ctx, tx, "user_versions", "user_key", cid, d.closeUser); err != nil {
 		return err
 	}
-	userKeys := sortedKeys(d.userVers)
-	if err := s.insertN(ctx, tx, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
-		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(userKeys),
+	if err := s.insertN(ctx, tc, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
+		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(d.userVers),
 		func(i int, dst []any) []any {
-			k := userKeys[i]
-			u := d.userVers[k]
+			k, u := d.userVers[i].key, &d.userVers[i].row
 			return append(dst, k, cid, siteID, u.Directory, u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
 				b2i(u.RemovedExtly), nullStr(u.Tags), nullStr(u.CustomProperties), nullStr(u.Roles))
 		}, ""); err != nil {
@@ -929,12 +1005,10 @@ func (s *sqlStore) writeDiff(ctx context.Context, tx *sql.Tx, siteID, cid int64,
 	if err := s.closeVersions(ctx, tx, "authoring_versions", "user_key", cid, d.closeAuth); err != nil {
 		return err
 	}
-	authKeys := sortedKeys(d.authVers)
-	if err := s.insertN(ctx, tx, "authoring_versions", []string{"user_key", "valid_from", "site_id", "apps_owned",
-		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"}, len(authKeys),
+	if err := s.insertN(ctx, tc, "authoring_versions", []string{"user_key", "valid_from", "site_id", "apps_owned",
+		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"}, len(d.authVers),
 		func(i int, dst []any) []any {
-			k := authKeys[i]
-			a := d.authVers[k]
+			k, a := d.authVers[i].key, &d.authVers[i].row
 			return append(dst, k, cid, siteID, a.AppsOwned, a.AppsPublished, a.ObjectsOwned, a.ObjectsPublished,
 				a.DataConnectionsOwned, nullable(a.LastAuthored))
 		}, ""); err != nil {
