@@ -22,7 +22,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$out/store-this.test" ./internal/store/
 git archive "$ref" | tar -x -C "$tmp"
-cp internal/store/follow_bench_test.go internal/store/cputime_*_test.go "$tmp/internal/store/"
+cp internal/store/follow_bench_test.go "$tmp/internal/store/"
+for f in internal/store/cputime_*_test.go; do # the CPU clock, if REF has none
+  [ -e "$tmp/$f" ] || cp "$f" "$tmp/$f"
+done
 (cd "$tmp" && go test -c -o "$OLDPWD/$out/store-ref.test" ./internal/store/)
 log=$out/following-save.log; : >"$log"
 for i in $(seq 1 "$runs"); do
