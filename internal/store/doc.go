@@ -24,6 +24,11 @@
 // log would need a replay from the first collection, or periodic
 // checkpoints, for the same answers.
 //
+// The diff base is not read whole at every collection: a digest per part
+// and bucket of GUIDs of the current state (state_digests, digest.go) tells
+// a following collection which buckets of its snapshot may differ, and only
+// their current rows are read and diffed.
+//
 // QRS GUIDs are interned into user_keys and allocation_keys so history rows
 // carry small integers instead of two 36-byte strings. Times are unix
 // seconds (UTC), days and months are "2006-01-02"/"2006-01" text, booleans
