@@ -116,10 +116,12 @@ func (a *slimAllocation) decode(dec *jsontext.Decoder, st *decodeState) error {
 				_, err = dec.ReadToken()
 				return err
 			}
-			u := &allocationUser{}
+			var u *allocationUser
 			if st != nil {
 				st.user = allocationUser{}
 				u = &st.user
+			} else {
+				u = &allocationUser{}
 			}
 			a.User = u
 			err = object(dec, func(name []byte) (err error) {
@@ -169,10 +171,12 @@ func (o *owned) decode(dec *jsontext.Decoder, st *decodeState) error {
 				_, err = dec.ReadToken()
 				return err
 			}
-			ow := &owner{}
+			var ow *owner
 			if st != nil {
 				st.owner = owner{}
 				ow = &st.owner
+			} else {
+				ow = &owner{}
 			}
 			o.Owner = ow
 			err = object(dec, func(name []byte) (err error) {
