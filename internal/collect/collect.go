@@ -152,20 +152,28 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 	run("license", func() (err error) { lic, err = src.License(ctx); return })
 	run("access type overview", func() (err error) { ov, err = overview(); return })
 
-	allocs := map[license.Type][]license.Allocation{}
-	for _, k := range []struct {
+	// The allocation lists, in the snapshot's order, are read into one
+	// array sized from the overview's counters.
+	kinds := [3]struct {
 		kind qrs.AccessTypeKind
 		typ  license.Type
-	}{{qrs.KindProfessional, license.Professional}, {qrs.KindAnalyzer, license.Analyzer}, {qrs.KindUser, license.UserAccess}} {
-		run(string(k.kind)+" allocations", func() error {
-			n := 0
-			if ov, err := overview(); err == nil {
-				n = allocated(ov, k.typ)
+	}{{qrs.KindProfessional, license.Professional}, {qrs.KindAnalyzer, license.Analyzer}, {qrs.KindUser, license.UserAccess}}
+	parts := sync.OnceValue(func() *allocationParts {
+		var sizes [3]int
+		if ov, err := overview(); err == nil {
+			for i, k := range kinds {
+				sizes[i] = allocated(ov, k.typ)
 			}
-			l := newAllocationList(k.typ, n)
+		}
+		return newAllocationParts(sizes)
+	})
+	var allocs [3][]license.Allocation
+	for i, k := range kinds {
+		run(string(k.kind)+" allocations", func() error {
+			l := newAllocationList(k.typ, parts().part(i))
 			err := qrs.StreamFrom(ctx, src, "license/"+string(k.kind)+"accesstype/full", qrs.ListOptions{}, l, l.add)
 			mu.Lock()
-			allocs[k.typ] = l.out
+			allocs[i] = l.out
 			mu.Unlock()
 			return err
 		})
@@ -248,12 +256,7 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 
 	s.License = siteLicense(lic, ov)
 	s.Counters = counters(ov)
-	if n := len(allocs[license.Professional]) + len(allocs[license.Analyzer]) + len(allocs[license.UserAccess]); n > 0 {
-		s.Allocations = make([]license.Allocation, 0, n)
-	}
-	for _, t := range []license.Type{license.Professional, license.Analyzer, license.UserAccess} {
-		s.Allocations = append(s.Allocations, allocs[t]...)
-	}
+	s.Allocations = parts().join(allocs)
 	s.Authoring = auth.result()
 	for id, m := range capacity {
 		s.Capacity = append(s.Capacity, license.CapacityUse{UserGUID: id, Month: month, Minutes: m})

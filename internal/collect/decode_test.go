@@ -2,6 +2,7 @@ package collect
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,7 +174,7 @@ func TestListDecodersMatchSlimRecords(t *testing.T) {
 	for i := range slimAllocs {
 		wantAllocs = append(wantAllocs, allocation(license.Analyzer, &slimAllocs[i]))
 	}
-	al := newAllocationList(license.Analyzer, 0)
+	al := newAllocationList(license.Analyzer, nil)
 	decodeWith(t, allocs, al, al.add)
 	if d := cmp.Diff(wantAllocs, al.out); d != "" {
 		t.Errorf("allocations (-slim records +list decoder):\n%s", d)
@@ -220,5 +221,44 @@ func decodeWith(t *testing.T, data string, elem interface {
 		if err := add(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestAllocationPartsJoin: the three allocation lists join in order,
+// whether each stayed in the part of the array sized for it, one
+// outgrew its part (more allocations than the overview counted), or none
+// had a part (no overview); no allocation is the nil list.
+func TestAllocationPartsJoin(t *testing.T) {
+	// A part has room for a little more than its size (capHint): 20
+	// allocations outgrow a part sized for 1.
+	list := func(typ license.Type, out []license.Allocation, n int) []license.Allocation {
+		for i := range n {
+			out = append(out, license.Allocation{ID: fmt.Sprint(typ, i), Type: typ})
+		}
+		return out
+	}
+	want := list(license.Analyzer, list(license.Professional, nil, 20), 20)
+	for _, c := range []struct {
+		name  string
+		sizes [3]int
+	}{
+		{"in their parts", [3]int{20, 20, 0}},
+		{"the first outgrew its part", [3]int{1, 20, 0}},
+		{"the second outgrew its part", [3]int{20, 1, 5}},
+		{"the second had no part", [3]int{20, 0, 5}},
+		{"no parts", [3]int{}},
+	} {
+		p := newAllocationParts(c.sizes)
+		lists := [3][]license.Allocation{
+			list(license.Professional, p.part(0), 20),
+			list(license.Analyzer, p.part(1), 20),
+			list(license.UserAccess, p.part(2), 0),
+		}
+		if d := cmp.Diff(want, p.join(lists)); d != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, d)
+		}
+	}
+	if got := newAllocationParts([3]int{4, 4, 4}).join([3][]license.Allocation{}); got != nil {
+		t.Errorf("no allocations: %v, want nil", got)
 	}
 }

@@ -18,7 +18,7 @@ func decodeListAs(dec *jsontext.Decoder, kind string) (int, error) {
 		l := newUserList(20_000)
 		decode, add, n = l, l.add, func() int { return len(l.out) }
 	case "allocations":
-		l := newAllocationList(license.Professional, 20_000)
+		l := newAllocationList(license.Professional, newAllocationParts([3]int{20_000}).part(0))
 		decode, add, n = l, l.add, func() int { return len(l.out) }
 	default:
 		l := newOwnedList()
