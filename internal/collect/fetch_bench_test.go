@@ -2,16 +2,20 @@ package collect_test
 
 import (
 	"bytes"
+	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/licmon/licmon/internal/collect"
+	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/sim"
-	"github.com/licmon/licmon/internal/simtest"
 )
 
 // benchNow is the simulated sites' clock in the fetch benchmarks.
@@ -26,12 +30,14 @@ var bigLists = []string{
 }
 
 // cachedSite serves a simulated site of users users (users/5 apps of 10
-// objects each, as bench/collect.sh builds it) whose unfiltered big lists
-// are answered from the bytes the simulator rendered for the first request,
-// so that a benchmark measures the client's fetch (TLS, HTTP, decoding and
-// the collector's records), not the simulator rendering JSON in the same
-// process. It returns the site and the bytes of one collection's lists.
-func cachedSite(b *testing.B, users int) (*simtest.Site, *int64) {
+// objects each, as bench/collect.sh builds it) over mutual TLS, HTTP/2
+// when h2 is set (QRS behind HTTP.sys may offer it; the simulator does
+// not), HTTP/1.1 otherwise. Its unfiltered big lists are answered from the
+// bytes the simulator rendered for the first request, so that a benchmark
+// measures the client's fetch (TLS, HTTP, decoding and the collector's
+// records), not the simulator rendering JSON in the same process. It
+// returns a client of the site and the bytes of one collection's lists.
+func cachedSite(b *testing.B, users int, h2 bool) (*qrs.Client, *int64) {
 	s, err := sim.New(sim.Options{Seed: 3, Users: users, Apps: users / 5, ObjectsPerApp: 10, HistoryDays: 365,
 		Now: func() time.Time { return benchNow }})
 	if err != nil {
@@ -40,34 +46,68 @@ func cachedSite(b *testing.B, users int) (*simtest.Site, *int64) {
 	var mu sync.Mutex
 	cache := map[string][]byte{}
 	total := new(int64)
-	site := simtest.ServeWith(b, s, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			big := r.Method == http.MethodGet && r.URL.Query().Get("filter") == "" && contains(bigLists, r.URL.Path)
-			if !big {
-				h.ServeHTTP(w, r)
+	inner := s.Handler()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if want := map[bool]int{false: 1, true: 2}[h2]; r.ProtoMajor != want {
+			http.Error(w, "benchmark: HTTP/"+strconv.Itoa(r.ProtoMajor)+", want HTTP/"+strconv.Itoa(want), http.StatusHTTPVersionNotSupported)
+			return
+		}
+		big := r.Method == http.MethodGet && r.URL.Query().Get("filter") == "" && contains(bigLists, r.URL.Path)
+		if !big {
+			inner.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		body, ok := cache[r.URL.Path]
+		if !ok {
+			rec := httptest.NewRecorder()
+			inner.ServeHTTP(rec, r)
+			if rec.Code != http.StatusOK {
+				mu.Unlock()
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
 				return
 			}
-			mu.Lock()
-			body, ok := cache[r.URL.Path]
-			if !ok {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, r)
-				if rec.Code != http.StatusOK {
-					mu.Unlock()
-					w.WriteHeader(rec.Code)
-					_, _ = w.Write(rec.Body.Bytes())
-					return
-				}
-				body = bytes.Clone(rec.Body.Bytes())
-				cache[r.URL.Path] = body
-				*total += int64(len(body))
-			}
-			mu.Unlock()
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			_, _ = w.Write(body)
-		})
+			body = bytes.Clone(rec.Body.Bytes())
+			cache[r.URL.Path] = body
+			*total += int64(len(body))
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
 	})
-	return site, total
+	dir := b.TempDir()
+	certs, err := sim.EnsureCerts(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := certs.ServerTLSConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if h2 {
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.ServeListener(ctx, ln, cfg, h, nil) }()
+	c, err := qrs.New(qrs.Config{Server: "https://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port),
+		CertFile: filepath.Join(dir, "client.pem"), KeyFile: filepath.Join(dir, "client_key.pem"), CAFile: filepath.Join(dir, "root.pem")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		c.CloseIdleConnections()
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	})
+	return c, total
 }
 
 func contains(list []string, s string) bool {
@@ -80,30 +120,34 @@ func contains(list []string, s string) bool {
 }
 
 // BenchmarkFetchFirst reads what a first collection reads of a 10k-user
-// site (2k apps, 20k app objects; ≈ 40 MB of JSON) over mTLS from an
-// in-process server answering from memory, into a snapshot. cpu-ns/op is
-// the CPU time of the process (client and server) per fetch:
+// site (2k apps, 20k app objects; ≈ 36 MB of JSON) over mTLS from an
+// in-process server answering from memory, into a snapshot, over HTTP/1.1
+// (a connection per list) and over HTTP/2 (every list on one connection).
+// cpu-ns/op is the CPU time of the process (client and server) per fetch:
 //
 //	go test ./internal/collect -run '^$' -bench FetchFirst -benchmem -count 5
 func BenchmarkFetchFirst(b *testing.B) {
-	site, total := cachedSite(b, 10_000)
-	c := site.Client(b)
-	if _, err := collect.Snapshot(b.Context(), c, "bench", benchNow, nil); err != nil { // fills the cache
-		b.Fatal(err)
-	}
-	b.SetBytes(*total)
-	b.ReportAllocs()
-	cpu := collect.CPUTime()
-	for b.Loop() {
-		s, err := collect.Snapshot(b.Context(), c, "bench", benchNow, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(s.Users) < 10_000 || len(s.Allocations) == 0 {
-			b.Fatalf("%d users", len(s.Users))
-		}
-	}
-	if cpu > 0 {
-		b.ReportMetric(float64(collect.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+	for _, proto := range []string{"http1", "http2"} {
+		b.Run(proto, func(b *testing.B) {
+			c, total := cachedSite(b, 10_000, proto == "http2")
+			if _, err := collect.Snapshot(b.Context(), c, "bench", benchNow, nil); err != nil { // fills the cache
+				b.Fatal(err)
+			}
+			b.SetBytes(*total)
+			b.ReportAllocs()
+			cpu := collect.CPUTime()
+			for b.Loop() {
+				s, err := collect.Snapshot(b.Context(), c, "bench", benchNow, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(s.Users) < 10_000 || len(s.Allocations) == 0 {
+					b.Fatalf("%d users", len(s.Users))
+				}
+			}
+			if cpu > 0 {
+				b.ReportMetric(float64(collect.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			}
+		})
 	}
 }
