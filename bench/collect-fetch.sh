@@ -23,6 +23,7 @@ base=${BASE:-2c242d7}
 out=bench/out; mkdir -p "$out"
 wt=$out/fetch-base
 if [ ! -d "$wt" ]; then
+  git worktree prune # a removed bench/out keeps its worktree registered
   git worktree add --detach "$wt" "$base" >/dev/null
 fi
 git -C "$wt" checkout -q --detach "$base"
