@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -78,6 +79,13 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		return nil, fmt.Errorf("save snapshot: begin: %w", err)
 	}
 	defer conn.Close()
+	if s.dialect == dialectSQLite {
+		restore, err := sqliteSaveSettings(ctx, conn, len(snap.Users)+len(snap.Allocations)+len(snap.Authoring))
+		if err != nil {
+			return nil, fmt.Errorf("save snapshot: %w", err)
+		}
+		defer restore()
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: begin: %w", err)
@@ -148,6 +156,51 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	}
 	s.stage("committed")
 	return res, nil
+}
+
+// sqliteSaveSettings sets SQLite's page cache and temporary storage of the
+// connection conn for a save of rows per-user rows, and returns what
+// restores them when the save's transaction has ended: statement journals
+// (SQLite's copies of the pages a multi-row INSERT changes) kept in memory
+// rather than written to a temporary file, and a page cache that holds
+// the pages the transaction changes rather than spilling them to the WAL
+// and reading them back (the default 2 MB holds a quarter of a 100
+// 000-user first collection's). Together they cut what that collection
+// writes from 220 MB to 76 MB and reads from 130 MB to 52 MB. Both only
+// while the save runs: a large cache stays allocated, and other
+// statements (the sorts of reports) keep their temporary files.
+func sqliteSaveSettings(ctx context.Context, conn *sql.Conn, rows int) (restore func(), err error) {
+	var cacheSize int64
+	var tempStore int
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cacheSize); err != nil {
+		return nil, fmt.Errorf("read cache size: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&tempStore); err != nil {
+		return nil, fmt.Errorf("read temporary storage: %w", err)
+	}
+	restore = func() {
+		bg := context.Background()
+		_, err1 := conn.ExecContext(bg, fmt.Sprintf("PRAGMA cache_size = %d", cacheSize))
+		_, err2 := conn.ExecContext(bg, fmt.Sprintf("PRAGMA temp_store = %d", tempStore))
+		if err1 != nil || err2 != nil {
+			// Not back into the pool with the save's settings.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		restore()
+		return nil, fmt.Errorf("keep statement journals in memory: %w", err)
+	}
+	// About 40 bytes of cache per row (100 000 users: 8 MB), never less
+	// than the connection has, at most 64 MB; a size in pages (positive)
+	// is someone's choice and left as it is.
+	if kib := min(max(int64(rows)*40/1024, -cacheSize), 64<<10); cacheSize < 0 && kib > -cacheSize {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", -kib)); err != nil {
+			restore()
+			return nil, fmt.Errorf("size the page cache: %w", err)
+		}
+	}
+	return restore, nil
 }
 
 // backfill writes reconstruct's points for the days before the site's first
