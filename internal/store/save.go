@@ -920,6 +920,19 @@ func sortKeys(k []int64) { sort.Slice(k, func(i, j int) bool { return k[i] < k[j
 
 func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
 	tx := tc.Tx
+	// Values repeated on every row are boxed into interface values once,
+	// not once a row (each a heap allocation): the collection and site,
+	// and the few license types and user directories.
+	cidV, siteV := any(cid), any(siteID)
+	few := map[string]any{}
+	box := func(v string) any {
+		b, ok := few[v]
+		if !ok {
+			b = v
+			few[v] = b
+		}
+		return b
+	}
 	var counters [][]any
 	for _, c := range snap.Counters {
 		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
@@ -934,7 +947,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 		rows  []keyRow
 	}{{"user_keys", d.newUsers}, {"allocation_keys", d.newAllocs}} {
 		if err := s.insertN(ctx, tc, k.table, []string{"id", "site_id", "guid"}, len(k.rows), func(i int, dst []any) []any {
-			return append(dst, k.rows[i].id, siteID, k.rows[i].guid)
+			return append(dst, k.rows[i].id, siteV, k.rows[i].guid)
 		}, ""); err != nil {
 			return err
 		}
@@ -947,7 +960,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(d.allocVers),
 		func(i int, dst []any) []any {
 			k, a := d.allocVers[i].key, &d.allocVers[i].row
-			return append(dst, k, cid, siteID, a.Type, a.UserKey, a.Directory, a.UserID, nullable(a.Created), nullable(a.LastUsed),
+			return append(dst, k, cidV, siteV, box(a.Type), a.UserKey, box(a.Directory), a.UserID, nullable(a.Created), nullable(a.LastUsed),
 				b2i(a.Quarantined), nullable(a.QuarantineEnd), b2i(a.Excess), b2i(a.DeletedUser))
 		}, ""); err != nil {
 		return err
@@ -960,7 +973,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(d.userVers),
 		func(i int, dst []any) []any {
 			k, u := d.userVers[i].key, &d.userVers[i].row
-			return append(dst, k, cid, siteID, u.Directory, u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
+			return append(dst, k, cidV, siteV, box(u.Directory), u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
 				b2i(u.RemovedExtly), nullStr(u.Tags), nullStr(u.CustomProperties), nullStr(u.Roles))
 		}, ""); err != nil {
 		return err
@@ -972,7 +985,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"}, len(d.authVers),
 		func(i int, dst []any) []any {
 			k, a := d.authVers[i].key, &d.authVers[i].row
-			return append(dst, k, cid, siteID, a.AppsOwned, a.AppsPublished, a.ObjectsOwned, a.ObjectsPublished,
+			return append(dst, k, cidV, siteV, a.AppsOwned, a.AppsPublished, a.ObjectsOwned, a.ObjectsPublished,
 				a.DataConnectionsOwned, nullable(a.LastAuthored))
 		}, ""); err != nil {
 		return err
