@@ -102,9 +102,8 @@ func TestMigrationGaps(t *testing.T) {
 	later := append(append([]migration(nil), base...), mk(4, "t4"), mk(5, "t5"), mk(6, "t6"), mk(7, "t7"))
 	// On both engines: the PostgreSQL leg skips without a server, except in
 	// CI (pgtest).
-	// path gets the subtest's t: pgtest skips (or in CI fails) the
-	// subtest, not its parent from inside it.
 	for name, path := range map[string]func(t *testing.T) string{"sqlite": func(t *testing.T) string { return t.TempDir() + "/gaps.db" }, "postgres": func(t *testing.T) string { return pgtest.Schema(t) }} {
+		// path gets the subtest's t: pgtest skips the subtest, not its parent.
 		t.Run(name, func(t *testing.T) { migrationGaps(t, path(t), early, later) })
 	}
 }
