@@ -53,11 +53,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	// Every site of the config file unless one was chosen by flags.
 	cf.allSites = cf.server == "" && cf.site == ""
 	load := func() (*config.Config, []config.Site, error) { return cf.resolve(&le) }
-	if cfg, _, err := load(); err == nil {
-		serveMemoryLimit(ctx, *dbPath, cfg.DB)
-	}
 	s, err := serve.New(ctx, serve.Options{Load: load, NewClient: serve.QRSClient(version(), log),
-		Listen: *listen, DB: *dbPath, Version: version(), Logger: log})
+		Listen: *listen, DB: *dbPath, Version: version(), Logger: log, Memory: newServeMemory()})
 	if err != nil {
 		return fail(e, ExitError, err)
 	}

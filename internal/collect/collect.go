@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -118,13 +119,15 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 		errs []error
 		wg   sync.WaitGroup
 	)
+	// The user count sizes the user list, and tells the caller the size
+	// of the site for its memory limit while the lists stream; a failure
+	// here is the lists' failure too, reported by them.
+	userCount := sync.OnceValues(func() (int, error) { return src.Count(ctx, "user", "") })
 	if countUsers != nil {
-		// The size, for the caller's memory limit, while the lists stream;
-		// a failure here is the lists' failure too, reported by them.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if n, err := src.Count(ctx, "user", ""); err == nil {
+			if n, err := userCount(); err == nil {
 				countUsers(n)
 			}
 		}()
@@ -144,22 +147,33 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 
 	var lic *qrs.License
 	var ov *qrs.AccessTypeOverview
+	// The overview's counters size the allocation lists.
+	overview := sync.OnceValues(func() (*qrs.AccessTypeOverview, error) { return src.AccessTypeOverview(ctx) })
 	run("license", func() (err error) { lic, err = src.License(ctx); return })
-	run("access type overview", func() (err error) { ov, err = src.AccessTypeOverview(ctx); return })
+	run("access type overview", func() (err error) { ov, err = overview(); return })
 
-	allocs := map[license.Type][]license.Allocation{}
-	for _, k := range []struct {
+	// The allocation lists, in the snapshot's order, are read into one
+	// array sized from the overview's counters.
+	kinds := [3]struct {
 		kind qrs.AccessTypeKind
 		typ  license.Type
-	}{{qrs.KindProfessional, license.Professional}, {qrs.KindAnalyzer, license.Analyzer}, {qrs.KindUser, license.UserAccess}} {
+	}{{qrs.KindProfessional, license.Professional}, {qrs.KindAnalyzer, license.Analyzer}, {qrs.KindUser, license.UserAccess}}
+	parts := sync.OnceValue(func() *allocationParts {
+		var sizes [3]int
+		if ov, err := overview(); err == nil {
+			for i, k := range kinds {
+				sizes[i] = allocated(ov, k.typ)
+			}
+		}
+		return newAllocationParts(sizes)
+	})
+	var allocs [3][]license.Allocation
+	for i, k := range kinds {
 		run(string(k.kind)+" allocations", func() error {
-			var out []license.Allocation
-			err := qrs.Stream(ctx, src, "license/"+string(k.kind)+"accesstype/full", qrs.ListOptions{}, func(a slimAllocation) error {
-				out = append(out, allocation(k.typ, &a))
-				return nil
-			})
+			l := newAllocationList(k.typ, parts().part(i))
+			err := qrs.StreamFrom(ctx, src, "license/"+string(k.kind)+"accesstype/full", qrs.ListOptions{}, l, l.add)
 			mu.Lock()
-			allocs[k.typ] = out
+			allocs[i] = l.out
 			mu.Unlock()
 			return err
 		})
@@ -171,18 +185,20 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 			return err
 		}
 		if prev != nil {
-			s.Users, s.UserCount, err = changedUsers(ctx, src, prev.At)
+			s.Users, s.UserCount, err = changedUsers(ctx, src, prev.At, userCount)
 			s.UsersPartial = err == nil
 			return err
 		}
-		s.Users, err = allUsers(ctx, src)
+		n, _ := userCount() // without it, the list grows as it is read
+		s.Users, err = allUsers(ctx, src, n)
 		return err
 	})
 
 	auth := newAuthoring()
 	run("apps", func() error {
-		return qrs.Stream(ctx, src, "app/full", qrs.ListOptions{}, func(a owned) error {
-			auth.app(&a)
+		l := newOwnedList()
+		return qrs.StreamFrom(ctx, src, "app/full", qrs.ListOptions{}, l, func() error {
+			auth.app(&l.o)
 			return nil
 		})
 	})
@@ -196,18 +212,20 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 			auth.seedObjects(prev.Authoring)
 			objects.Filter = "modifiedDate ge '" + prev.At.UTC().Add(-objectOverlap).Format("2006-01-02T15:04:05.000Z") + "'"
 		}
-		return qrs.Stream(ctx, src, "app/object/full", objects, func(o owned) error {
-			if prev != nil && !t(o.CreatedDate).After(prev.At) {
-				auth.objectChanged(&o) // existed before: already counted
+		l := newOwnedList()
+		return qrs.StreamFrom(ctx, src, "app/object/full", objects, l, func() error {
+			if prev != nil && !t(l.o.CreatedDate).After(prev.At) {
+				auth.objectChanged(&l.o) // existed before: already counted
 				return nil
 			}
-			auth.object(&o)
+			auth.object(&l.o)
 			return nil
 		})
 	})
 	run("data connections", func() error {
-		return qrs.Stream(ctx, src, "dataconnection/full", qrs.ListOptions{}, func(dc owned) error {
-			auth.connection(&dc)
+		l := newOwnedList()
+		return qrs.StreamFrom(ctx, src, "dataconnection/full", qrs.ListOptions{}, l, func() error {
+			auth.connection(&l.o)
 			return nil
 		})
 	})
@@ -238,9 +256,7 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 
 	s.License = siteLicense(lic, ov)
 	s.Counters = counters(ov)
-	for _, t := range []license.Type{license.Professional, license.Analyzer, license.UserAccess} {
-		s.Allocations = append(s.Allocations, allocs[t]...)
-	}
+	s.Allocations = parts().join(allocs)
 	s.Authoring = auth.result()
 	for id, m := range capacity {
 		s.Capacity = append(s.Capacity, license.CapacityUse{UserGUID: id, Month: month, Minutes: m})
@@ -271,15 +287,38 @@ func allocation(typ license.Type, a *slimAllocation) license.Allocation {
 	return out
 }
 
+// allocated is how many allocations of typ the overview counts: the
+// expected length of their list.
+func allocated(ov *qrs.AccessTypeOverview, typ license.Type) int {
+	switch typ {
+	case license.Professional:
+		return ov.ProfessionalAccess.Allocated + ov.ProfessionalAccess.Quarantined
+	case license.Analyzer:
+		return ov.AnalyzerAccess.Allocated + ov.AnalyzerAccess.Quarantined
+	case license.UserAccess:
+		if u := ov.UserAccess; u.TokenCost > 0 {
+			return int(float64(u.AllocatedTokens+u.QuarantinedTokens) / u.TokenCost)
+		}
+	}
+	return 0
+}
+
+// user converts a slim user. Its slices are copied: a list's decoder
+// reuses the slim record's arrays.
 func user(u *slimUser) license.User {
 	out := license.User{ID: u.ID, Directory: u.UserDirectory, UserID: u.UserID, Name: u.Name, Created: t(u.CreatedDate),
 		Inactive: u.Inactive, Blocked: u.Blacklisted, RemovedExternally: u.RemovedExternally}
-	for _, tag := range u.Tags {
-		out.Tags = append(out.Tags, tag.Name)
+	if len(u.Tags) > 0 {
+		out.Tags = make([]string, len(u.Tags))
+		for i, tag := range u.Tags {
+			out.Tags[i] = tag.Name
+		}
+		sortSet(out.Tags)
 	}
-	sort.Strings(out.Tags)
-	out.Roles = append(out.Roles, u.Roles...)
-	sort.Strings(out.Roles)
+	if len(u.Roles) > 0 {
+		out.Roles = slices.Clone(u.Roles)
+		sortSet(out.Roles)
+	}
 	for _, cp := range u.CustomProperties {
 		if cp.Definition.Name == "" {
 			continue
@@ -290,9 +329,16 @@ func user(u *slimUser) license.User {
 		out.CustomProperties[cp.Definition.Name] = append(out.CustomProperties[cp.Definition.Name], cp.Value)
 	}
 	for _, v := range out.CustomProperties {
-		sort.Strings(v)
+		sortSet(v)
 	}
 	return out
+}
+
+// sortSet sorts a set of strings, most often already sorted or of one.
+func sortSet(s []string) {
+	if !slices.IsSorted(s) {
+		slices.Sort(s)
+	}
 }
 
 // capacityMinutes is the capacity a usage consumed in month, rounded up to
@@ -375,32 +421,26 @@ type Previous struct {
 // previous collection (QRS updates modifiedDate with every change of a
 // user, including the flags a user directory sync sets) and the site's
 // user count, with which the store checks that none was deleted.
-func changedUsers(ctx context.Context, src *qrs.Client, since time.Time) ([]license.User, int, error) {
+func changedUsers(ctx context.Context, src *qrs.Client, since time.Time, count func() (int, error)) ([]license.User, int, error) {
 	var n int
 	var cerr error
 	done := make(chan struct{})
 	go func() {
-		n, cerr = src.Count(ctx, "user", "")
+		n, cerr = count()
 		close(done)
 	}()
-	var users []license.User
+	l := newUserList(0)
 	filter := "modifiedDate ge '" + since.UTC().Add(-objectOverlap).Format("2006-01-02T15:04:05.000Z") + "'"
-	err := qrs.Stream(ctx, src, "user/full", qrs.ListOptions{Filter: filter}, func(su slimUser) error {
-		users = append(users, user(&su))
-		return nil
-	})
+	err := qrs.StreamFrom(ctx, src, "user/full", qrs.ListOptions{Filter: filter}, l, l.add)
 	<-done
-	return users, n, errors.Join(err, cerr)
+	return l.out, n, errors.Join(err, cerr)
 }
 
-// allUsers reads every user.
-func allUsers(ctx context.Context, src *qrs.Client) ([]license.User, error) {
-	var users []license.User
-	err := qrs.Stream(ctx, src, "user/full", qrs.ListOptions{}, func(u slimUser) error {
-		users = append(users, user(&u))
-		return nil
-	})
-	return users, err
+// allUsers reads every user, of which there are about n.
+func allUsers(ctx context.Context, src *qrs.Client, n int) ([]license.User, error) {
+	l := newUserList(n)
+	err := qrs.StreamFrom(ctx, src, "user/full", qrs.ListOptions{}, l, l.add)
+	return l.out, err
 }
 
 // seedObjects starts the object counts and last authoring dates from the
@@ -589,7 +629,7 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
 	if errors.Is(err, store.ErrPartialUsers) {
 		// Users were deleted since the last collection: read them all.
-		if snap.Users, err = allUsers(ctx, src); err != nil {
+		if snap.Users, err = allUsers(ctx, src, snap.UserCount); err != nil {
 			return nil, fmt.Errorf("collect %s: read users: %w", site, err)
 		}
 		snap.UsersPartial, snap.UserCount = false, 0

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/samples"
 )
 
@@ -126,5 +128,137 @@ func TestSlimDecodersRefuseWrongTypes(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one saying %q", c.data, err, c.want)
 		}
+	}
+}
+
+// TestListDecodersMatchSlimRecords: a list's decoder, which reuses its
+// records, interns strings and appends into a preallocated list, gives
+// the snapshot what a fresh slim record per element gave: nothing carries
+// over from one element to the next (roles, tags, custom properties, a
+// user or an owner the next element lacks).
+func TestListDecodersMatchSlimRecords(t *testing.T) {
+	users := `[
+	 {"id":"u1","userId":"a","userDirectory":"CORP","roles":["ContentAdmin","AuditAdmin"],"tags":[{"name":"vip"},{"name":"b"}],
+	  "customProperties":[{"value":"Sales","definition":{"name":"Department"}},{"value":"IT","definition":{"name":"Department"}},
+	  {"value":"x","definition":null},{"value":"EU","definition":{"name":"Region"}}],"inactive":true,"createdDate":"2025-02-17T19:34:26.000Z"},
+	 {"id":"u2","userId":"b","userDirectory":"CORP","name":"B \u00e9\\"},
+	 {"id":"u3","userId":"c","userDirectory":"OTHER","roles":["RootAdmin"],"tags":[],"customProperties":[{"value":"x","definition":null}]},
+	 {"id":"u4","userId":"d","userDirectory":"CORP","roles":null,"blacklisted":true}
+	]`
+	var want []license.User
+	slims, err := decodeList[slimUser](t, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range slims {
+		want = append(want, user(&slims[i]))
+	}
+	ul := newUserList(2)
+	decodeWith(t, users, ul, ul.add)
+	if d := cmp.Diff(want, ul.out); d != "" {
+		t.Errorf("users (-slim records +list decoder):\n%s", d)
+	}
+
+	allocs := `[
+	 {"id":"a1","user":{"id":"u1","userId":"a","userDirectory":"CORP"},"lastUsed":"2026-11-27T17:41:05.119Z","quarantined":true,
+	  "quarantineEnd":"2026-12-01T00:00:00.000Z"},
+	 {"id":"a2","user":null,"deletedUserId":"gone","deletedUserDirectory":"CORP"},
+	 {"id":"a3","excess":true},
+	 {"id":"a4","user":{"id":"u4"}}
+	]`
+	var wantAllocs []license.Allocation
+	slimAllocs, err := decodeList[slimAllocation](t, allocs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range slimAllocs {
+		wantAllocs = append(wantAllocs, allocation(license.Analyzer, &slimAllocs[i]))
+	}
+	al := newAllocationList(license.Analyzer, nil)
+	decodeWith(t, allocs, al, al.add)
+	if d := cmp.Diff(wantAllocs, al.out); d != "" {
+		t.Errorf("allocations (-slim records +list decoder):\n%s", d)
+	}
+
+	objects := `[
+	 {"owner":{"id":"u1"},"createdDate":"2025-12-01T08:37:05.640Z","modifiedDate":"2026-07-13T13:34:51.000Z","published":true,
+	  "publishTime":"2026-07-13T13:34:51.000Z"},
+	 {"owner":null,"createdDate":"2026-01-01T00:00:00.000Z"},
+	 {"modifiedDate":"2026-08-01T00:00:00.000Z"},
+	 {"owner":{"id":"u2"},"createdDate":"2024-01-01T00:00:00.000Z"},
+	 {"owner":{"id":"u1"},"modifiedDate":"2026-09-01T00:00:00.000Z"}
+	]`
+	wantAuth := newAuthoring()
+	slimObjects, err := decodeList[owned](t, objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range slimObjects {
+		wantAuth.object(&slimObjects[i])
+	}
+	gotAuth := newAuthoring()
+	ol := newOwnedList()
+	decodeWith(t, objects, ol, func() error { gotAuth.object(&ol.o); return nil })
+	if d := cmp.Diff(wantAuth.result(), gotAuth.result()); d != "" {
+		t.Errorf("authoring (-slim records +list decoder):\n%s", d)
+	}
+}
+
+// decodeWith decodes a JSON array as qrs.StreamFrom does: elem decodes
+// each element, then add is called.
+func decodeWith(t *testing.T, data string, elem interface {
+	UnmarshalJSONFrom(*jsontext.Decoder) error
+}, add func() error) {
+	t.Helper()
+	dec := jsontext.NewDecoder(strings.NewReader(data))
+	if _, err := dec.ReadToken(); err != nil {
+		t.Fatal(err)
+	}
+	for dec.PeekKind() != ']' {
+		if err := elem.UnmarshalJSONFrom(dec); err != nil {
+			t.Fatal(err)
+		}
+		if err := add(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestAllocationPartsJoin: the three allocation lists join in order,
+// whether each stayed in the part of the array sized for it, one
+// outgrew its part (more allocations than the overview counted), or none
+// had a part (no overview); no allocation is the nil list.
+func TestAllocationPartsJoin(t *testing.T) {
+	// A part has room for a little more than its size (capHint): 20
+	// allocations outgrow a part sized for 1.
+	list := func(typ license.Type, out []license.Allocation, n int) []license.Allocation {
+		for i := range n {
+			out = append(out, license.Allocation{ID: fmt.Sprint(typ, i), Type: typ})
+		}
+		return out
+	}
+	want := list(license.Analyzer, list(license.Professional, nil, 20), 20)
+	for _, c := range []struct {
+		name  string
+		sizes [3]int
+	}{
+		{"in their parts", [3]int{20, 20, 0}},
+		{"the first outgrew its part", [3]int{1, 20, 0}},
+		{"the second outgrew its part", [3]int{20, 1, 5}},
+		{"the second had no part", [3]int{20, 0, 5}},
+		{"no parts", [3]int{}},
+	} {
+		p := newAllocationParts(c.sizes)
+		lists := [3][]license.Allocation{
+			list(license.Professional, p.part(0), 20),
+			list(license.Analyzer, p.part(1), 20),
+			list(license.UserAccess, p.part(2), 0),
+		}
+		if d := cmp.Diff(want, p.join(lists)); d != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, d)
+		}
+	}
+	if got := newAllocationParts([3]int{4, 4, 4}).join([3][]license.Allocation{}); got != nil {
+		t.Errorf("no allocations: %v, want nil", got)
 	}
 }

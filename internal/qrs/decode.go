@@ -67,9 +67,37 @@ func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 	return stream(ctx, c, path, opts, false, fn)
 }
 
+// ElementDecoder decodes one element of a streamed list from the token
+// stream: exactly one JSON value, the element, read from dec.
+type ElementDecoder interface {
+	UnmarshalJSONFrom(dec *jsontext.Decoder) error
+}
+
+// StreamFrom is Stream for a caller that decodes the elements itself: elem
+// decodes each element from the token stream in turn, and fn is called after
+// each one. The same elem is used for every element, so it may keep what it
+// reuses (buffers, interned strings) from one element to the next, and no
+// per-element value is allocated or reflected upon. Limits, retries and
+// errors are Stream's.
+func StreamFrom(ctx context.Context, c *Client, path string, opts ListOptions, elem ElementDecoder, fn func() error) error {
+	return streamWith(ctx, c, path, opts, false, elem.UnmarshalJSONFrom, fn)
+}
+
 // stream is Stream; small lists are bounded by Limits.List bytes in total
 // instead of by element.
 func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions, small bool, fn func(T) error) error {
+	var v T
+	decode := func(dec *jsontext.Decoder) error {
+		var zero T
+		v = zero
+		return jsonv2.UnmarshalDecode(dec, &v)
+	}
+	return streamWith(ctx, c, path, opts, small, decode, func() error { return fn(v) })
+}
+
+// streamWith streams the list at path, calling decode to decode each
+// element from the token stream and then fn.
+func streamWith(ctx context.Context, c *Client, path string, opts ListOptions, small bool, decode func(*jsontext.Decoder) error, fn func() error) error {
 	r := request{method: http.MethodGet, path: path, params: opts.params()}
 	resp, err := c.send(ctx, r)
 	if err != nil {
@@ -143,14 +171,20 @@ func stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 			return c.tooLarge(r, resp.StatusCode, limitStreamItems)
 		}
 		lim.mark = lim.n
-		var v T
-		if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
+		depth := dec.StackDepth()
+		err := decode(dec)
+		if err == nil && dec.StackDepth() != depth {
+			// A decoder that stopped inside its element would have the
+			// rest of the list read as if it were the next elements.
+			err = fmt.Errorf("decoded a partial value, ending at %s", dec.StackPointer())
+		}
+		if err != nil {
 			if e := fail(err); e != nil {
 				return e
 			}
 			return c.decodeError(r, resp, head, fmt.Errorf("element %d: %w", n, err))
 		}
-		if err := fn(v); err != nil {
+		if err := fn(); err != nil {
 			return err
 		}
 		n++

@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // allocationJSON is one professional allocation as QRS sends it (~560 bytes).
@@ -198,4 +201,65 @@ func BenchmarkStreamProfessionalAccessTypes(b *testing.B) {
 	peak := hs.Stop()
 	b.SetBytes(body.Load())
 	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
+}
+
+// idDecoder keeps the id of each element it decodes; partial stops
+// reading an element after its first member.
+type idDecoder struct {
+	id      string
+	partial bool
+}
+
+func (d *idDecoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	d.id = ""
+	if _, err := dec.ReadToken(); err != nil { // {
+		return err
+	}
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if name.String() == "id" {
+			v, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			d.id = v.String()
+		} else if err := dec.SkipValue(); err != nil {
+			return err
+		}
+		if d.partial {
+			return nil
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// TestStreamFromReusesTheCallersDecoder: StreamFrom hands every element to
+// the same decoder, then calls fn; a decoder that stops inside its element
+// is a decode error naming the element, never the rest of the list read
+// out of step.
+func TestStreamFromReusesTheCallersDecoder(t *testing.T) {
+	c := allocationServer(t, 5, nil)
+	d := &idDecoder{}
+	var ids []string
+	err := StreamFrom(t.Context(), c, "license/professionalaccesstype/full", ListOptions{}, d, func() error {
+		ids = append(ids, d.id[:8])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"00000000", "00000001", "00000002", "00000003", "00000004"}; !slices.Equal(ids, want) {
+		t.Errorf("ids %v, want %v", ids, want)
+	}
+
+	d = &idDecoder{partial: true}
+	err = StreamFrom(t.Context(), c, "license/professionalaccesstype/full", ListOptions{}, d, func() error { return nil })
+	e := mustKind(t, err, KindDecode)
+	if !strings.Contains(e.Error(), "element 0: decoded a partial value") {
+		t.Errorf("error %v, want one saying element 0 was decoded partially", e)
+	}
 }

@@ -187,7 +187,7 @@ func (s *Server) refresh(ctx context.Context, st *siteState, logs bool) {
 		// The counters and the report model of a collection show together:
 		// /metrics and the API never disagree.
 		var r *report.Report
-		if release, _, err := s.collectSlots.acquire(ctx, false); err == nil {
+		if release, _, err := s.work(ctx, st, false); err == nil {
 			r = s.buildReport(ctx, st)
 			release()
 		}
@@ -195,6 +195,7 @@ func (s *Server) refresh(ctx context.Context, st *siteState, logs bool) {
 		st.counters, st.lastCollect = counters, last
 		if r != nil {
 			st.report = r
+			defer s.memModel(st, true)
 		}
 		// The store keeps no duration of a collection it holds.
 		st.collectRun, st.collectErr = &metrics.Run{Success: true, NoDuration: true}, ""

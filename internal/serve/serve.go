@@ -61,6 +61,11 @@ type Options struct {
 	// FollowEvery is how often an instance that does not lead reads the
 	// store (default DefaultFollowEvery).
 	FollowEvery time.Duration
+	// Memory, when set, is told what serve holds per site every time it
+	// changes (a site's size learnt, a collection or model build started
+	// or ended, a model kept or dropped), in order: the CLI sets the soft
+	// memory limit from it.
+	Memory func(map[string]SiteMemory)
 }
 
 // runtime is everything a reload rebuilds.
@@ -104,6 +109,8 @@ type Server struct {
 	checks *checkQueue
 	// collectSlots bounds the collections running at once (slots.go).
 	collectSlots *slots
+	// mem is what serve holds per site, for Options.Memory (memory.go).
+	mem *memory
 
 	// el elects the instance that runs the schedules and sends the alerts
 	// (ha.go); leading mirrors it without a round trip, and leadCtx is the
@@ -197,6 +204,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.reloadOK.Store(true)
 	s.checks = newCheckQueue(s.st, s.log.With("component", "checks"))
 	s.collectSlots = newSlots(cfg.Serve.MaxCollections)
+	s.mem = newMemory(opts.Memory)
 	s.handler = s.routes()
 
 	listen := opts.Listen
@@ -402,6 +410,11 @@ func (s *Server) reload() error {
 	}
 	s.stopScheduler()
 	s.rt.Store(rt)
+	names := map[string]bool{}
+	for _, st := range rt.sites {
+		names[st.cfg.Name] = true
+	}
+	s.mem.keep(names)
 	for _, st := range old.sites {
 		st.client.CloseIdleConnections() // replaced by the new clients
 	}

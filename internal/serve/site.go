@@ -161,7 +161,7 @@ func lateFinding(prev, start time.Time, took, every, jitter time.Duration) *chec
 // counters and then its report model, also in a slot, and evaluates the
 // alerts after each.
 func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) error {
-	release, waited, err := s.collectSlots.acquire(ctx, true)
+	release, waited, err := s.work(ctx, st, true)
 	if err != nil {
 		return slotWaitError(st.cfg.Name, waited, cap(s.collectSlots.ch), err)
 	}
@@ -184,6 +184,11 @@ func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) err
 	}
 	counters := res.Snapshot.Counters
 	at := res.Snapshot.At
+	users := len(res.Snapshot.Users)
+	if res.Snapshot.UsersPartial {
+		users = res.Snapshot.UserCount
+	}
+	s.memSize(st, users+len(res.Snapshot.Allocations))
 	res = nil // drop the per-user snapshot now: it is in the store
 	st.mu.Lock()
 	st.collectRun = &metrics.Run{Success: true, Duration: took}
@@ -198,7 +203,7 @@ func (s *Server) runCollect(ctx context.Context, rt *runtime, st *siteState) err
 		// after the collections that wait (the slots serve in order).
 		release()
 		s.log.Info("report model rebuilt after the collections waiting", "site", st.cfg.Name, "collections_waiting", n)
-		release, _, err = s.collectSlots.acquire(ctx, false)
+		release, _, err = s.work(ctx, st, false)
 		if err != nil {
 			s.log.Warn("report model not rebuilt: the collection job ended while other sites collected; it is rebuilt after the next collection",
 				"site", st.cfg.Name, "err", err)
@@ -223,7 +228,8 @@ func (s *Server) collectLocked(ctx context.Context, st *siteState) (*collect.Res
 		}
 		defer unlock()
 	}
-	return collect.Run(ctx, st.client, writeLocked{Store: s.st, mu: &s.writeMu}, st.cfg.Name, s.opts.Now())
+	return collect.RunWith(ctx, st.client, writeLocked{Store: s.st, mu: &s.writeMu}, st.cfg.Name, s.opts.Now(),
+		collect.Options{Size: func(users, allocations int) { s.memSize(st, users+allocations) }})
 }
 
 // warm loads what the store already knows about a site at start, so that
@@ -240,7 +246,7 @@ func (s *Server) warm(ctx context.Context, st *siteState) {
 	if cold {
 		// Building the model of a large site costs as much memory as a
 		// collection: it takes a collection slot.
-		if release, _, err := s.collectSlots.acquire(ctx, false); err == nil {
+		if release, _, err := s.work(ctx, st, false); err == nil {
 			s.refreshReport(ctx, st)
 			release()
 		}
@@ -256,6 +262,7 @@ func (s *Server) refreshReport(ctx context.Context, st *siteState) {
 		st.mu.Lock()
 		st.report = r
 		st.mu.Unlock()
+		s.memModel(st, true)
 	}
 }
 
