@@ -291,8 +291,6 @@ type bucketSet struct {
 
 var allBuckets = &bucketSet{all: true}
 
-func (b *bucketSet) has(bucket int) bool { return b.all || b.in[bucket] }
-
 // changedBuckets returns the buckets whose digests differ. If more than
 // an eighth of the stored buckets do, reading the whole part (a scan)
 // costs less than reading those by key (about ten times a scanned row's

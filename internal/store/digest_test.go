@@ -19,12 +19,12 @@ import (
 // allocations, authoring and capacity between two collections: changes,
 // additions, removals, and removed GUIDs that come back (key reuse).
 type mutator struct {
-	r                          *rand.Rand
-	next                       int
-	goneUsers                  []license.User
-	goneAllocs                 []license.Allocation
-	goneAuth                   []license.Authoring
-	changedUsers, removedUsers map[string]bool
+	r            *rand.Rand
+	next         int
+	goneUsers    []license.User
+	goneAllocs   []license.Allocation
+	goneAuth     []license.Authoring
+	changedUsers map[string]bool
 }
 
 func (m *mutator) pick(n int) int { return m.r.IntN(n) }
