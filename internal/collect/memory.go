@@ -15,18 +15,20 @@ import (
 // and SQLite's page cache.
 const (
 	memoryBase    = 48 << 20 // runtime, HTTP and JSON buffers, SQLite's cache
-	memoryPerItem = 1000     // ≈ 740 bytes live per user or allocation, plus a third of headroom
+	memoryPerItem = 1200     // ≈ 740 bytes live per user or allocation, plus three fifths of headroom
 )
 
 // MemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit) for
 // collecting a site of users users and allocations allocations: its
-// measured live heap plus a third, so the garbage collector runs before
+// measured live heap plus three fifths, so the garbage collector runs before
 // the heap doubles (the default pacing would peak at twice the live heap),
 // yet never runs without end because the limit is below what a big site
 // keeps live, which a fixed limit did: 224 MiB made the collector of a
 // 300k-user site spend half its CPU time collecting garbage. It grows
-// linearly with the site: 100k users with 96k allocations get 246 MB,
-// 300k users with 290k allocations 640 MB.
+// linearly with the site: 100k users with 96k allocations get 286 MB,
+// 300k users with 290k allocations 758 MB. 1,000 bytes (a third) was
+// measured too: 30 MB less at 100k users, but 3.5 s more CPU in the
+// garbage collector at 300k (docs/PERFORMANCE.md).
 func MemoryLimit(users, allocations int) int64 {
 	return memoryBase + memoryPerItem*int64(max(users, 0)+max(allocations, 0))
 }
