@@ -34,7 +34,9 @@ port=${PORT:-$((14610 + users / 100000))}
 # LICMON_BIN measures another build (e.g. an earlier commit's) against the same site.
 bin=${LICMON_BIN:-$out/licmon}
 [ -n "${LICMON_BIN:-}" ] || go build -o "$out/licmon" ./cmd/licmon
-"$bin" sim --listen 127.0.0.1:$port --cert-dir "$out/certs-$users" --users "$users" --history 365 \
+# The simulator runs without GOMEMLIMIT: a limit meant for the collector
+# (GOMEMLIMIT=... bench/collect.sh) would make it thrash instead.
+env -u GOMEMLIMIT "$bin" sim --listen 127.0.0.1:$port --cert-dir "$out/certs-$users" --users "$users" --history 365 \
   --apps $((users / 5)) --objects-per-app 10 >"$out/sim-collect-$users.log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null || true' EXIT
