@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -403,5 +404,65 @@ func testPartialUsers(t *testing.T, be backend) {
 	other.Site, other.UsersPartial, other.UserCount = "other", true, len(other.Users)
 	if _, err := s.SaveSnapshot(ctx, other); !errors.Is(err, store.ErrPartialUsers) {
 		t.Fatalf("partial first collection: err = %v", err)
+	}
+}
+
+// TestUserKeysFollowAllocations: a first save gives users their keys in
+// the order the allocations name them, so the report's read of the
+// allocations with their users' GUIDs (allocation order) finds the users
+// one after the other: with keys in the users' GUID order that read of a
+// 300k-user site took 1.7 times as long (bench/rawread).
+func TestUserKeysFollowAllocations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.db")
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := storetest.Generate(3, storetest.Config{Site: "prod", At: t0, Users: 400, Professional: 150, Analyzer: 150, Authoring: 40})
+	// User GUIDs in the reverse order of their generated ones, so that the
+	// users' GUID order and the allocations' order differ.
+	renamed := map[string]string{}
+	for i := range snap.Users {
+		id := fmt.Sprintf("%08x-0000-4000-8000-000000000000", 1<<30-i)
+		renamed[snap.Users[i].ID], snap.Users[i].ID = id, id
+	}
+	for i := range snap.Allocations {
+		snap.Allocations[i].UserGUID = renamed[snap.Allocations[i].UserGUID]
+	}
+	for i := range snap.Authoring {
+		snap.Authoring[i].UserGUID = renamed[snap.Authoring[i].UserGUID]
+	}
+	for i := range snap.Capacity {
+		snap.Capacity[i].UserGUID = renamed[snap.Capacity[i].UserGUID]
+	}
+	mustSave(t, s, snap)
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT user_key FROM allocation_versions ORDER BY alloc_key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen, last, n := map[int64]bool{}, int64(0), 0
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if k < last {
+			t.Fatalf("allocation %d names user key %d after key %d: user keys do not follow the allocations", n, k, last)
+		}
+		last, n = k, n+1
+	}
+	if n < 100 {
+		t.Fatalf("only %d users with allocations: the test does not test", n)
 	}
 }
