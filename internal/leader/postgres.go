@@ -66,7 +66,12 @@ type Postgres struct {
 	mu      sync.Mutex // guards conn: a pgx.Conn is not for concurrent use
 	conn    *pgx.Conn
 	leading bool
-	cancel  context.CancelFunc // ends the current leadership
+	// lost is set when leadership was lost (not given up): the next
+	// campaign waits a poll first, so that a standby, which tries every
+	// poll, takes the lock rather than the instance that just lost its
+	// session reconnecting and taking it back at once.
+	lost   bool
+	cancel context.CancelFunc // ends the current leadership
 	// warned avoids a warning every poll while PostgreSQL is down.
 	warned bool
 }
@@ -128,8 +133,22 @@ func (p *Postgres) Leading() bool {
 	return p.leading
 }
 
-// Campaign tries the lock every poll until it gets it or ctx ends.
+// Campaign tries the lock every poll until it gets it or ctx ends; after a
+// lost leadership it waits a poll before its first try.
 func (p *Postgres) Campaign(ctx context.Context) (context.Context, error) {
+	p.mu.Lock()
+	lost := p.lost
+	p.lost = false
+	p.mu.Unlock()
+	if lost {
+		t := time.NewTimer(p.poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 	for {
 		ok, err := p.tryLock(ctx)
 		if ctx.Err() != nil {
@@ -253,7 +272,7 @@ func (p *Postgres) lead(ctx context.Context) context.Context {
 				// In one critical section, so no campaign retakes the
 				// lock on the session being dropped.
 				p.mu.Lock()
-				p.leading = false
+				p.leading, p.lost = false, true
 				cancel()
 				p.dropLocked()
 				p.mu.Unlock()
