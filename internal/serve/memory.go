@@ -53,6 +53,17 @@ func (m *memory) update(site string, f func(*SiteMemory)) {
 	m.notify(maps.Clone(m.sites))
 }
 
+// wants is true when someone follows the memory and the site's size is
+// not known yet.
+func (m *memory) wants(site string) bool {
+	if m == nil || m.notify == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sites[site].Items <= 0
+}
+
 // keep forgets the sites a reload removed: their models are gone with them.
 func (m *memory) keep(names map[string]bool) {
 	if m == nil || m.notify == nil {
@@ -83,14 +94,9 @@ func (s *Server) work(ctx context.Context, st *siteState, collection bool) (rele
 	if err != nil {
 		return nil, waited, err
 	}
-	if s.mem != nil && s.mem.notify != nil {
-		s.mem.mu.Lock()
-		known := s.mem.sites[st.cfg.Name].Items > 0
-		s.mem.mu.Unlock()
-		if !known {
-			if users, allocs, ok, err := collect.SiteSize(ctx, s.st, st.cfg.Name); err == nil && ok {
-				s.memSize(st, users+allocs)
-			}
+	if s.mem.wants(st.cfg.Name) {
+		if users, allocs, ok, err := collect.SiteSize(ctx, s.st, st.cfg.Name); err == nil && ok {
+			s.memSize(st, users+allocs)
 		}
 	}
 	s.mem.update(st.cfg.Name, func(m *SiteMemory) { m.Working = true })
