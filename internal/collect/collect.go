@@ -109,7 +109,13 @@ const capacityUnit = 6 * time.Minute
 // Apps and data connections are always read whole.
 // Objects deleted since a full read are only noticed at the next full read,
 // which Run does once a week.
-func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, countUsers func(int), loadPrev func() (*Previous, error)) (*license.Snapshot, error) {
+//
+// early, if set, is called with the users and allocations as soon as they
+// (and not yet every other list) have been read whole, so that a first
+// collection's save can begin (store.StagedSaver); it is not called on an
+// incremental read or when a list failed, and it must not block.
+func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, countUsers func(int), loadPrev func() (*Previous, error),
+	early func(users []license.User, allocs []license.Allocation)) (*license.Snapshot, error) {
 	s := &license.Snapshot{Site: site, At: now.UTC()}
 	getPrev := sync.OnceValues(loadPrev)
 	ctx, cancel := context.WithCancel(ctx)
@@ -168,8 +174,12 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 		return newAllocationParts(sizes)
 	})
 	var allocs [3][]license.Allocation
+	// perUser: the lists early waits for.
+	var perUser sync.WaitGroup
+	perUser.Add(len(kinds) + 1)
 	for i, k := range kinds {
 		run(string(k.kind)+" allocations", func() error {
+			defer perUser.Done()
 			l := newAllocationList(k.typ, parts().part(i))
 			err := qrs.StreamFrom(ctx, src, "license/"+string(k.kind)+"accesstype/full", qrs.ListOptions{}, l, l.add)
 			mu.Lock()
@@ -180,6 +190,7 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 	}
 
 	run("users", func() error {
+		defer perUser.Done()
 		prev, err := getPrev()
 		if err != nil {
 			return err
@@ -193,6 +204,23 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 		s.Users, err = allUsers(ctx, src, n)
 		return err
 	})
+
+	var joined []license.Allocation // the allocations, if early had them
+	if early != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			perUser.Wait()
+			mu.Lock()
+			failed := len(errs) > 0
+			mu.Unlock()
+			if failed || ctx.Err() != nil || s.UsersPartial {
+				return
+			}
+			joined = parts().join(allocs)
+			early(s.Users, joined)
+		}()
+	}
 
 	auth := newAuthoring()
 	run("apps", func() error {
@@ -256,7 +284,10 @@ func snapshot(ctx context.Context, src *qrs.Client, site string, now time.Time, 
 
 	s.License = siteLicense(lic, ov)
 	s.Counters = counters(ov)
-	s.Allocations = parts().join(allocs)
+	s.Allocations = joined
+	if s.Allocations == nil {
+		s.Allocations = parts().join(allocs)
+	}
 	s.Authoring = auth.result()
 	for id, m := range capacity {
 		s.Capacity = append(s.Capacity, license.CapacityUse{UserGUID: id, Month: month, Minutes: m})
@@ -609,11 +640,37 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 			d()
 		}
 	}()
+	// A first collection's save begins as soon as the users and
+	// allocations are in, while the other lists (the app objects last)
+	// are still read: it writes a row for every user and allocation.
+	var staged struct {
+		done chan struct{}
+		save store.StagedSave
+		err  error
+	}
+	var early func([]license.User, []license.Allocation)
+	if ss, ok := st.(store.StagedSaver); ok {
+		if last, err := st.LatestSnapshotTime(ctx, site); err == nil && last.IsZero() {
+			early = func(users []license.User, allocs []license.Allocation) {
+				staged.done = make(chan struct{})
+				go func() {
+					defer close(staged.done)
+					staged.save, staged.err = ss.BeginSave(ctx, &license.Snapshot{Site: site, At: now.UTC(), Users: users, Allocations: allocs})
+				}()
+			}
+		}
+	}
 	snap, err := snapshot(ctx, src, site, now, countUsers, func() (*Previous, error) {
 		prev, err := previous(ctx, st, site, now, opts)
 		incremental = prev != nil
 		return prev, err
-	})
+	}, early)
+	if staged.done != nil {
+		<-staged.done
+		if staged.save != nil {
+			defer staged.save.Abort() // after Finish, nothing
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("collect %s: %w", site, err)
 	}
@@ -626,7 +683,13 @@ func RunWith(ctx context.Context, src *qrs.Client, st store.Store, site string, 
 	discard() // the state read ahead is ready
 	// The backfill is saved with the snapshot, in one transaction: saved
 	// apart, a stop between the two lost the reconstructed history for good.
-	r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
+	if staged.save != nil {
+		r.Save, err = staged.save.Finish(ctx, snap, reconstruct)
+	} else {
+		// Not begun, or its beginning failed: the save says why, if it
+		// fails again.
+		r.Save, err = st.SaveSnapshotBackfill(ctx, snap, reconstruct)
+	}
 	if errors.Is(err, store.ErrPartialUsers) {
 		// Users were deleted since the last collection: read them all.
 		if snap.Users, err = allUsers(ctx, src, snap.UserCount); err != nil {

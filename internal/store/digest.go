@@ -227,9 +227,19 @@ func toAllocRow(a license.Allocation, userKey int64) allocRow {
 // snapshotDigests returns the digests of a normalized snapshot's parts;
 // with partial users, the users part is nil (not comparable).
 func snapshotDigests(snap *license.Snapshot) [nParts]partDigests {
-	var out [nParts]partDigests
+	return snapshotDigestsOf(snap, [nParts]partDigests{})
+}
+
+// snapshotDigestsOf is snapshotDigests with the parts known (non-nil)
+// taken as they are: a staged save computes the users' and allocations'
+// while the rest of the collection is being read.
+func snapshotDigestsOf(snap *license.Snapshot, known [nParts]partDigests) [nParts]partDigests {
+	out := known
 	var wg sync.WaitGroup
 	run := func(p int, f func(h *rowHasher, d partDigests)) {
+		if known[p] != nil {
+			return
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -264,7 +274,9 @@ func snapshotDigests(snap *license.Snapshot) [nParts]partDigests {
 			d[b] = x
 		}
 	})
-	out[partCapacity] = capacityDigests(snap)
+	if known[partCapacity] == nil {
+		out[partCapacity] = capacityDigests(snap)
+	}
 	wg.Wait()
 	return out
 }
@@ -411,7 +423,7 @@ func (s *sqlStore) writeDigests(ctx context.Context, tx *sql.Tx, siteID, cid int
 	dig := c.dig
 	switch {
 	case full && !snap.UsersPartial:
-		dig = &digestState{old: snapshotDigests(snap)}
+		dig = &digestState{old: snapshotDigestsOf(snap, c.known)}
 	case full:
 		dig = &digestState{old: c.digests()}
 		fallthrough

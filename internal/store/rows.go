@@ -317,9 +317,26 @@ func repeated[T any](v []T, key func(*T) string) int {
 // only reads them), so that a 100 000-user snapshot is copied once, not
 // element by element into growing slices.
 func normalize(in *license.Snapshot) (*license.Snapshot, error) {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidSnapshot, fmt.Sprintf(format, a...))
+	s, err := normalizePerUser(in)
+	if err != nil {
+		return nil, err
 	}
+	if err := normalizeRest(in, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// invalid is an ErrInvalidSnapshot error.
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidSnapshot, fmt.Sprintf(format, a...))
+}
+
+// normalizePerUser is the part of normalize that a first collection's save
+// can begin with (BeginSave): the site, the time, the users and the
+// allocations; normalizeRest adds the rest to the snapshot it returns.
+func normalizePerUser(in *license.Snapshot) (*license.Snapshot, error) {
+	bad := invalid
 	if in == nil {
 		return nil, bad("nil snapshot")
 	}
@@ -329,22 +346,7 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 	if !license.Known(in.At) {
 		return nil, bad("collection time %s not set", in.At.Format(time.RFC3339))
 	}
-	s := &license.Snapshot{Site: strings.TrimSpace(in.Site), At: sec(in.At), License: in.License,
-		UsersPartial: in.UsersPartial, UserCount: in.UserCount}
-	s.License.ValidTo = sec(s.License.ValidTo)
-	if len(s.License.SerialTail) > 4 {
-		return nil, bad("license serial tail %d characters long; store only the last 4", len(s.License.SerialTail))
-	}
-	order := func(t license.Type) int { return slices.Index(license.Types(), t) }
-	for _, c := range in.Counters {
-		if !c.Type.Valid() {
-			return nil, bad("counters of unknown type %q", c.Type)
-		}
-	}
-	s.Counters = sortedCopy(in.Counters, func(a, b *license.Counters) int { return order(a.Type) - order(b.Type) })
-	if i := repeated(s.Counters, func(c *license.Counters) string { return string(c.Type) }); i >= 0 {
-		return nil, bad("counters of type %q twice", s.Counters[i].Type)
-	}
+	s := &license.Snapshot{Site: strings.TrimSpace(in.Site), At: sec(in.At), UsersPartial: in.UsersPartial, UserCount: in.UserCount}
 
 	s.Users = sortedCopy(in.Users, func(a, b *license.User) int { return strings.Compare(a.ID, b.ID) })
 	if len(s.Users) > 0 && s.Users[0].ID == "" {
@@ -396,13 +398,35 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 		a := &s.Allocations[i]
 		a.Created, a.LastUsed, a.QuarantineEnd = sec(a.Created), sec(a.LastUsed), sec(a.QuarantineEnd)
 	}
+	return s, nil
+}
+
+// normalizeRest normalizes into s (normalizePerUser's result) the rest of
+// in: the license, the counters, authoring and capacity use.
+func normalizeRest(in *license.Snapshot, s *license.Snapshot) error {
+	bad := invalid
+	s.License = in.License
+	s.License.ValidTo = sec(s.License.ValidTo)
+	if len(s.License.SerialTail) > 4 {
+		return bad("license serial tail %d characters long; store only the last 4", len(s.License.SerialTail))
+	}
+	order := func(t license.Type) int { return slices.Index(license.Types(), t) }
+	for _, c := range in.Counters {
+		if !c.Type.Valid() {
+			return bad("counters of unknown type %q", c.Type)
+		}
+	}
+	s.Counters = sortedCopy(in.Counters, func(a, b *license.Counters) int { return order(a.Type) - order(b.Type) })
+	if i := repeated(s.Counters, func(c *license.Counters) string { return string(c.Type) }); i >= 0 {
+		return bad("counters of type %q twice", s.Counters[i].Type)
+	}
 
 	s.Authoring = sortedCopy(in.Authoring, func(a, b *license.Authoring) int { return strings.Compare(a.UserGUID, b.UserGUID) })
 	if len(s.Authoring) > 0 && s.Authoring[0].UserGUID == "" {
-		return nil, bad("authoring user %q empty or repeated", "")
+		return bad("authoring user %q empty or repeated", "")
 	}
 	if i := repeated(s.Authoring, func(a *license.Authoring) string { return a.UserGUID }); i >= 0 {
-		return nil, bad("authoring user %q empty or repeated", s.Authoring[i].UserGUID)
+		return bad("authoring user %q empty or repeated", s.Authoring[i].UserGUID)
 	}
 	for i := range s.Authoring {
 		s.Authoring[i].LastAuthored = sec(s.Authoring[i].LastAuthored)
@@ -410,10 +434,10 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 
 	for _, c := range in.Capacity {
 		if _, err := time.Parse("2006-01", c.Month); err != nil || len(c.Month) != 7 {
-			return nil, bad("capacity month %q is not YYYY-MM", c.Month)
+			return bad("capacity month %q is not YYYY-MM", c.Month)
 		}
 		if c.UserGUID == "" {
-			return nil, bad("capacity use of user %q in %s empty or repeated", c.UserGUID, c.Month)
+			return bad("capacity use of user %q in %s empty or repeated", c.UserGUID, c.Month)
 		}
 	}
 	s.Capacity = sortedCopy(in.Capacity, func(a, b *license.CapacityUse) int {
@@ -424,8 +448,8 @@ func normalize(in *license.Snapshot) (*license.Snapshot, error) {
 	})
 	for i := 1; i < len(s.Capacity); i++ {
 		if c, p := s.Capacity[i], s.Capacity[i-1]; c.Month == p.Month && c.UserGUID == p.UserGUID {
-			return nil, bad("capacity use of user %q in %s empty or repeated", c.UserGUID, c.Month)
+			return bad("capacity use of user %q in %s empty or repeated", c.UserGUID, c.Month)
 		}
 	}
-	return s, nil
+	return nil
 }

@@ -37,6 +37,9 @@ type current struct {
 	// newUsersKnown: how many of the delta's new user keys are in
 	// userGUIDOf (digest.go).
 	newUsersKnown int
+	// known: digests of the snapshot's parts computed ahead (a staged
+	// save's users and allocations), nil for the others.
+	known [nParts]partDigests
 }
 
 type capKey struct {
@@ -77,30 +80,19 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
-	// The transaction on a connection of its own, for insertN (txConn).
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("save snapshot: begin: %w", err)
-	}
-	defer conn.Close()
-	if s.dialect == dialectSQLite {
-		restore, err := sqliteSaveSettings(ctx, conn, len(snap.Users)+len(snap.Allocations)+len(snap.Authoring))
-		if err != nil {
-			return nil, fmt.Errorf("save snapshot: %w", err)
-		}
-		defer restore()
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("save snapshot: begin: %w", err)
-	}
-	defer tx.Rollback()
-	s.stage("begin")
-
-	siteID, err := s.siteID(ctx, tx, snap.Site, snap.At, true)
+	b, err := s.begin(ctx, snap, len(snap.Authoring))
 	if err != nil {
 		return nil, err
 	}
+	defer b.abort()
+	return b.finish(ctx, snap, reconstruct)
+}
+
+// saveFollowing is the save of a collection of a site that has one
+// already, in b's transaction: the stored state is read (or taken from
+// PrepareSave), diffed with snap, and the difference written.
+func (s *sqlStore) saveFollowing(ctx context.Context, b *saveTx, snap *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (*SaveResult, error) {
+	tx, siteID := b.tx, b.siteID
 	// view is the part of snap that may differ from the stored state
 	// (digest.go): what is diffed. Counts are snap's.
 	cur, view, err := s.loadCurrent(ctx, tx, siteID, snap)
@@ -109,9 +101,6 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 	}
 	users := len(snap.Users)
 	if snap.UsersPartial {
-		if !cur.hasLast {
-			return nil, fmt.Errorf("save snapshot of %s: %w (the first collection must hold every user)", snap.Site, ErrPartialUsers)
-		}
 		users = cur.openUsers
 		for _, u := range snap.Users {
 			if k, ok := cur.userKeys[u.ID]; !ok {
@@ -125,46 +114,46 @@ func (s *sqlStore) save(ctx context.Context, in *license.Snapshot, reconstruct f
 		}
 	}
 	at := snap.At.Unix()
-	if cur.hasLast && at < cur.lastAt {
+	if at < cur.lastAt {
 		return nil, fmt.Errorf("save snapshot of %s at %s: %w (latest is %s)", snap.Site,
 			snap.At.Format(time.RFC3339), ErrOutOfOrder, time.Unix(cur.lastAt, 0).UTC().Format(time.RFC3339))
 	}
 	d := diff(cur, view)
-	res := &SaveResult{First: !cur.hasLast, Changes: d.summary}
-	if cur.hasLast && at == cur.lastAt {
+	res := &SaveResult{Changes: d.summary}
+	if at == cur.lastAt {
 		if d.empty() && countersEqual(cur.counters, snap.Counters) {
 			res.CollectionID, res.Duplicate = cur.lastID, true
 			return res, nil
 		}
 		return nil, fmt.Errorf("save snapshot of %s at %s: %w", snap.Site, snap.At.Format(time.RFC3339), ErrConflict)
 	}
-
-	var cid int64
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO collections (site_id, at, day, users, allocations, changes)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), siteID, at, snap.At.Format(time.DateOnly),
-		users, len(snap.Allocations), d.summary.Total()).Scan(&cid)
+	cid, err := s.insertCollection(ctx, tx, siteID, snap, users, d.summary.Total())
 	if err != nil {
-		return nil, fmt.Errorf("save snapshot: insert collection: %w", err)
+		return nil, err
 	}
 	res.CollectionID = cid
-	if err := s.writeDiff(ctx, txConn{tx, conn}, siteID, cid, snap, cur, d); err != nil {
+	if err := s.writeDiff(ctx, b.tc(), siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
 	if err := s.writeDigests(ctx, tx, siteID, cid, snap, cur, d); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
-	if reconstruct != nil {
-		s.stage("backfill")
-		if res.Backfilled, err = s.backfill(ctx, tx, siteID, snap, reconstruct); err != nil {
-			return nil, fmt.Errorf("save snapshot of %s: %w", snap.Site, err)
-		}
+	if err := b.commit(ctx, snap, reconstruct, res); err != nil {
+		return nil, err
 	}
-	s.stage("before-commit")
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("save snapshot: commit: %w", err)
-	}
-	s.stage("committed")
 	return res, nil
+}
+
+// insertCollection inserts the collections row of snap.
+func (s *sqlStore) insertCollection(ctx context.Context, tx *sql.Tx, siteID int64, snap *license.Snapshot, users, changes int) (int64, error) {
+	var cid int64
+	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO collections (site_id, at, day, users, allocations, changes)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), siteID, snap.At.Unix(), snap.At.Format(time.DateOnly),
+		users, len(snap.Allocations), changes).Scan(&cid)
+	if err != nil {
+		return 0, fmt.Errorf("save snapshot: insert collection: %w", err)
+	}
+	return cid, nil
 }
 
 // sqliteSaveSettings sets SQLite's page cache and temporary storage of the
@@ -783,23 +772,36 @@ func inc(m *map[license.Type]int, t license.Type) {
 // diff compares a normalized snapshot with the current state.
 func diff(c *current, s *license.Snapshot) *delta {
 	d := &delta{}
+	diffPerUser(c, s, d)
+	diffRest(c, s, d)
+	return d
+}
+
+// userKey returns the key of the user with the GUID, assigning the next
+// one (a new user_keys row of d) to a user the state does not know.
+func (d *delta) userKey(c *current, guid string) int64 {
+	if k, ok := c.userKeys[guid]; ok {
+		return k
+	}
+	k := c.nextUser
+	c.nextUser++
+	c.userKeys[guid] = k
+	d.newUsers = append(d.newUsers, keyRow{k, guid})
+	return k
+}
+
+// diffPerUser is the part of diff that a first collection's save can
+// begin with (BeginSave): the allocations and the users. diffRest then
+// adds authoring, the license and capacity use; the users' keys come out
+// the same as diff's.
+func diffPerUser(c *current, s *license.Snapshot, d *delta) {
 	if !c.hasLast {
 		// A first collection writes every row: slices of that size from
 		// the start.
 		d.allocVers = make([]keyed[allocRow], 0, len(s.Allocations))
 		d.userVers = make([]keyed[userRow], 0, len(s.Users))
-		d.authVers = make([]keyed[authRow], 0, len(s.Authoring))
 	}
-	userKey := func(guid string) int64 {
-		if k, ok := c.userKeys[guid]; ok {
-			return k
-		}
-		k := c.nextUser
-		c.nextUser++
-		c.userKeys[guid] = k
-		d.newUsers = append(d.newUsers, keyRow{k, guid})
-		return k
-	}
+	userKey := func(guid string) int64 { return d.userKey(c, guid) }
 	// New users get their keys as the allocations name them, in the
 	// allocations' order, then the users without one: the report reads
 	// the allocations with their users' GUIDs in allocation order, and
@@ -927,6 +929,19 @@ func diff(c *current, s *license.Snapshot) *delta {
 		}
 	}
 
+	sortKeys(d.closeAlloc)
+	sortKeys(d.closeUser)
+	byKey(d.allocVers)
+	byKey(d.userVers)
+}
+
+// diffRest is diff after diffPerUser: authoring, the license and capacity
+// use.
+func diffRest(c *current, s *license.Snapshot, d *delta) {
+	if !c.hasLast {
+		d.authVers = make([]keyed[authRow], 0, len(s.Authoring))
+	}
+	userKey := func(guid string) int64 { return d.userKey(c, guid) }
 	// Authoring.
 	var seenAuth map[int64]bool
 	if len(c.authoring) > 0 {
@@ -970,58 +985,61 @@ func diff(c *current, s *license.Snapshot) *delta {
 		d.capacity = append(d.capacity, []any{cu.Month, k, cu.Minutes})
 		d.summary.CapacityChanged++
 	}
-	sortKeys(d.closeAlloc)
-	sortKeys(d.closeUser)
 	sortKeys(d.closeAuth)
-	byKey(d.allocVers)
-	byKey(d.userVers)
 	byKey(d.authVers)
-	return d
 }
 
 func sortKeys(k []int64) { sort.Slice(k, func(i, j int) bool { return k[i] < k[j] }) }
 
 func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, snap *license.Snapshot, cur *current, d *delta) error {
-	tx := tc.Tx
-	// Values repeated on every row are boxed into interface values once,
-	// not once a row (each a heap allocation): the collection and site,
-	// and the few license types and user directories.
-	cidV, siteV := any(cid), any(siteID)
-	few := map[string]any{}
-	box := func(v string) any {
-		b, ok := few[v]
-		if !ok {
-			b = v
-			few[v] = b
-		}
-		return b
-	}
-	var counters [][]any
-	for _, c := range snap.Counters {
-		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
-			c.Quarantined, c.Excess, c.Available, c.Unavailable, c.TokenCost})
-	}
-	if err := s.insertRows(ctx, tx, "counters", []string{"collection_id", "type", "enabled", "total", "allocated", "used",
-		"quarantined", "excess", "available", "unavailable", "token_cost"}, counters, ""); err != nil {
+	if err := s.writePerUser(ctx, tc, siteID, cid, d, d.newUsers); err != nil {
 		return err
 	}
-	for _, k := range []struct {
-		table string
-		rows  []keyRow
-	}{{"user_keys", d.newUsers}, {"allocation_keys", d.newAllocs}} {
-		cols := []string{"id", "site_id", "guid", "bucket"} // bucket: digest.go
-		if !s.withDigests() {
-			cols = cols[:3]
+	return s.writeRest(ctx, tc, siteID, cid, snap, d, nil)
+}
+
+// boxer boxes values repeated on every row into interface values once, not
+// once a row (each a heap allocation): the collection and site, and the
+// few license types and user directories.
+type boxer map[string]any
+
+func (few boxer) box(v string) any {
+	b, ok := few[v]
+	if !ok {
+		b = v
+		few[v] = b
+	}
+	return b
+}
+
+// writeKeys inserts new interned GUIDs into table (user_keys,
+// allocation_keys).
+func (s *sqlStore) writeKeys(ctx context.Context, tc txConn, table string, siteV any, rows []keyRow) error {
+	cols := []string{"id", "site_id", "guid", "bucket"} // bucket: digest.go
+	if !s.withDigests() {
+		cols = cols[:3]
+	}
+	return s.insertN(ctx, tc, table, cols, len(rows), func(i int, dst []any) []any {
+		dst = append(dst, rows[i].id, siteV, rows[i].guid)
+		if len(cols) == 4 {
+			dst = append(dst, int64(bucketOf(rows[i].guid)))
 		}
-		if err := s.insertN(ctx, tc, k.table, cols, len(k.rows), func(i int, dst []any) []any {
-			dst = append(dst, k.rows[i].id, siteV, k.rows[i].guid)
-			if len(cols) == 4 {
-				dst = append(dst, int64(bucketOf(k.rows[i].guid)))
-			}
-			return dst
-		}, ""); err != nil {
-			return err
-		}
+		return dst
+	}, "")
+}
+
+// writePerUser writes the allocations and users of d, with the new user
+// keys users (all of d's, or those diffPerUser assigned) and the new
+// allocation keys.
+func (s *sqlStore) writePerUser(ctx context.Context, tc txConn, siteID, cid int64, d *delta, users []keyRow) error {
+	tx := tc.Tx
+	cidV, siteV := any(cid), any(siteID)
+	few := boxer{}
+	if err := s.writeKeys(ctx, tc, "user_keys", siteV, users); err != nil {
+		return err
+	}
+	if err := s.writeKeys(ctx, tc, "allocation_keys", siteV, d.newAllocs); err != nil {
+		return err
 	}
 	if err := s.closeVersions(ctx, tx, "allocation_versions", "alloc_key", cid, d.closeAlloc); err != nil {
 		return err
@@ -1031,7 +1049,7 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(d.allocVers),
 		func(i int, dst []any) []any {
 			k, a := d.allocVers[i].key, &d.allocVers[i].row
-			return append(dst, k, cidV, siteV, box(a.Type), a.UserKey, box(a.Directory), a.UserID, nullable(a.Created), nullable(a.LastUsed),
+			return append(dst, k, cidV, siteV, few.box(a.Type), a.UserKey, few.box(a.Directory), a.UserID, nullable(a.Created), nullable(a.LastUsed),
 				b2i(a.Quarantined), nullable(a.QuarantineEnd), b2i(a.Excess), b2i(a.DeletedUser))
 		}, ""); err != nil {
 		return err
@@ -1040,13 +1058,31 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 	if err := s.closeVersions(ctx, tx, "user_versions", "user_key", cid, d.closeUser); err != nil {
 		return err
 	}
-	if err := s.insertN(ctx, tc, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
+	return s.insertN(ctx, tc, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
 		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(d.userVers),
 		func(i int, dst []any) []any {
 			k, u := d.userVers[i].key, &d.userVers[i].row
-			return append(dst, k, cidV, siteV, box(u.Directory), u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
+			return append(dst, k, cidV, siteV, few.box(u.Directory), u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
 				b2i(u.RemovedExtly), nullStr(u.Tags), nullStr(u.CustomProperties), nullStr(u.Roles))
-		}, ""); err != nil {
+		}, "")
+}
+
+// writeRest writes the rest of d after writePerUser: the counters, the new
+// user keys users (those diffRest assigned, when writePerUser wrote
+// diffPerUser's), authoring, the license and capacity use.
+func (s *sqlStore) writeRest(ctx context.Context, tc txConn, siteID, cid int64, snap *license.Snapshot, d *delta, users []keyRow) error {
+	tx := tc.Tx
+	cidV, siteV := any(cid), any(siteID)
+	var counters [][]any
+	for _, c := range snap.Counters {
+		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
+			c.Quarantined, c.Excess, c.Available, c.Unavailable, c.TokenCost})
+	}
+	if err := s.insertRows(ctx, tx, "counters", []string{"collection_id", "type", "enabled", "total", "allocated", "used",
+		"quarantined", "excess", "available", "unavailable", "token_cost"}, counters, ""); err != nil {
+		return err
+	}
+	if err := s.writeKeys(ctx, tc, "user_keys", siteV, users); err != nil {
 		return err
 	}
 	if err := s.closeVersions(ctx, tx, "authoring_versions", "user_key", cid, d.closeAuth); err != nil {
