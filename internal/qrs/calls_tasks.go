@@ -87,7 +87,7 @@ func (c *Client) StartTaskSynchronous(ctx context.Context, id string) (string, e
 	}
 	if isNullGUID(sid) {
 		return "", &Error{Method: r.method, Path: c.displayPath(r), Identity: c.identity, Kind: KindTaskNotStarted, Err: ErrTaskNotStarted,
-			Hint: "QRS returned no execution session: check in the QMC that the task is enabled, a scheduler node is running (QMC > Schedulers) and the app exists"}
+			Hint: "QRS returned no execution session: the task may be running already (one run at a time: wait for it, or stop it in the QMC), or check in the QMC that the task is enabled, a scheduler node is running (QMC > Schedulers) and the app exists"}
 	}
 	return sid, nil
 }

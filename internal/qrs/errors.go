@@ -115,7 +115,7 @@ func IsKind(err error, k Kind) bool {
 func IsNoScriptLog(err error) bool { return IsKind(err, KindNoScriptLog) }
 
 // ErrTaskNotStarted is wrapped by the error StartTaskSynchronous returns for an empty session id.
-var ErrTaskNotStarted = errors.New("task did not start: disabled, no scheduler, or app unavailable")
+var ErrTaskNotStarted = errors.New("task did not start: running already, disabled, no scheduler, or app unavailable")
 
 // ErrNoScriptLog is wrapped by the error FetchScriptLog returns when there is no log.
 var ErrNoScriptLog = errors.New("no script log for this execution")

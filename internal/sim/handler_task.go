@@ -25,7 +25,7 @@ func (s *Site) serveTaskAction(w http.ResponseWriter, r *http.Request, segs, raw
 			}
 			s.mu.Lock()
 			for _, id := range ids {
-				if t := s.taskByID(id); t != nil && t.Enabled {
+				if t := s.taskByID(id); t != nil && t.Enabled && !s.running(t) {
 					s.runNow(t)
 				}
 			}
@@ -103,6 +103,23 @@ func (s *Site) finishRunAborted(ss *session) {
 	res.counts = s.countsAt(res.Start)
 }
 
+// running reports whether t has a run in progress now: an execution
+// session, or a run of its history (a scheduled one) that started and has
+// not ended.
+func (s *Site) running(t *Task) bool {
+	for _, ss := range s.sessions {
+		if ss.Task == t {
+			return true
+		}
+	}
+	for _, r := range t.Results {
+		if !r.Start.After(s.now) && (r.Stop.Equal(Never) || r.Stop.After(s.now)) && !r.Start.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Site) taskByID(id string) *Task {
 	for _, t := range s.tasks {
 		if strings.EqualFold(t.ID, id) {
@@ -120,7 +137,10 @@ func (s *Site) startResponse(w http.ResponseWriter, t *Task, sync bool) {
 		return
 	}
 	sessID := NullGUID
-	if t.Enabled {
+	// As Qlik's scheduler, one run of a task at a time: a start while it
+	// runs is refused ("Already active session found"), and the
+	// synchronous start answers the null session.
+	if t.Enabled && !s.running(t) {
 		sessID = s.runNow(t).ID
 	}
 	if !sync {

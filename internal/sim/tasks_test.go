@@ -92,6 +92,18 @@ func TestRunningSession(t *testing.T) {
 	if st := lastResult(lmTask(t, h))["status"].(float64); st != 2 {
 		t.Errorf("task status while running %v, want 2 (Started)", st)
 	}
+	// One run at a time, as Qlik's scheduler: a start while it runs is
+	// refused (the synchronous start answers the null session) and adds
+	// no run.
+	if again := sessionValue(t, call(t, h, "POST", "/qrs/task/"+id+"/start/synchronous", "").Body.Bytes()); again != sim.NullGUID {
+		t.Errorf("a second start while the task runs got session %s, want the null GUID", again)
+	}
+	if w := call(t, h, "POST", "/qrs/task/start/many", `["`+id+`"]`); w.Code != http.StatusNoContent {
+		t.Errorf("start/many: %d", w.Code)
+	}
+	if last := lastResult(lmTask(t, h)); last["executionID"] != running["executionResult"].(map[string]any)["executionID"] {
+		t.Errorf("a refused start replaced the running one: %v", last)
+	}
 	s.Advance(3 * time.Minute)
 	if w := call(t, h, "GET", "/qrs/executionsession/"+sess, ""); w.Code != 404 {
 		t.Errorf("finished session: %d, want 404", w.Code)
@@ -99,6 +111,9 @@ func TestRunningSession(t *testing.T) {
 	last := lastResult(lmTask(t, h))
 	if last["status"].(float64) != 7 || last["stopTime"].(string) == "1753-01-01T00:00:00.000Z" {
 		t.Errorf("after the run: %v", last)
+	}
+	if again := sessionValue(t, call(t, h, "POST", "/qrs/task/"+id+"/start/synchronous", "").Body.Bytes()); again == sim.NullGUID {
+		t.Error("a start after the run ended was refused")
 	}
 }
 

@@ -145,10 +145,10 @@ func TestUnreachable(t *testing.T) {
 // streak 0, the app just reloaded), not the run before the fix.
 // halfPast is a clock that starts at half past an hour and runs with the
 // wall clock. The --fix tests use it because the simulated site's hourly
-// trigger of this seed fires at five past: a fix at that minute overlaps the
-// scheduled (failing) run, which the simulator lets start beside the fix's
-// run where a real scheduler would refuse one of them (noted for the
-// simulator). The wall clock made TestFix fail one minute in sixty.
+// trigger of this seed fires at five past: a fix at that minute finds the
+// scheduled (failing) run going, and the scheduler refuses the fix's run
+// (TestFixWhileScheduledRunRuns). The wall clock made TestFix fail one
+// minute in sixty.
 func halfPast() func() time.Time {
 	start := time.Now()
 	at := time.Date(2026, 11, 27, 18, 30, 0, 0, time.UTC)
@@ -308,5 +308,32 @@ func TestPartlyUnreadable(t *testing.T) {
 	}
 	if r.Status != check.Critical || !slices.Contains(got, "task-details-unreadable:unknown") || !slices.Contains(got, "task-failed:critical") || !slices.Contains(got, "script-rest-auth:critical") {
 		t.Fatalf("status %s findings %v", r.Status, got)
+	}
+}
+
+// TestFixWhileScheduledRunRuns: a fix at the minute the hourly trigger
+// fires finds the scheduled run still going; the scheduler (and the
+// simulator, as it) refuses a second run of the task, and the check says
+// so instead of reporting a fixed run.
+func TestFixWhileScheduledRunRuns(t *testing.T) {
+	start := time.Now()
+	at := time.Date(2026, 11, 27, 18, 5, 1, 0, time.UTC) // the trigger of this seed fires at five past
+	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401",
+		Now: func() time.Time { return at.Add(time.Since(start)) }})
+	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
+		t.Fatal(err)
+	}
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Fix: true, Now: site.Now})
+	if r.Fix != nil {
+		t.Fatalf("a fix started beside the scheduled run: %+v", r.Fix)
+	}
+	var refused bool
+	for _, f := range r.Findings {
+		if f.Code == "fix-failed" && strings.Contains(strings.Join(f.Evidence, " "), "running already") {
+			refused = true
+		}
+	}
+	if !refused || r.Status != check.Critical {
+		t.Errorf("status %v, findings %+v: want the fix refused because the task is running", r.Status, r.Findings)
 	}
 }
