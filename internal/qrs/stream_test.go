@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/licmon/licmon/internal/jsonscan"
 )
 
 // allocationJSON is one professional allocation as QRS sends it (~560 bytes).
@@ -203,42 +203,30 @@ func BenchmarkStreamProfessionalAccessTypes(b *testing.B) {
 	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
 }
 
-// idDecoder keeps the id of each element it decodes; partial stops
-// reading an element after its first member.
+// idDecoder keeps the id of each element it decodes; partial reads nothing
+// of the element.
 type idDecoder struct {
 	id      string
 	partial bool
 }
 
-func (d *idDecoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (d *idDecoder) ScanFrom(s *jsonscan.Scanner) error {
 	d.id = ""
-	if _, err := dec.ReadToken(); err != nil { // {
+	if d.partial {
+		return nil
+	}
+	return s.Object(func(name []byte) error {
+		if string(name) != "id" {
+			return s.Skip()
+		}
+		v, err := s.String()
+		d.id = string(v)
 		return err
-	}
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		if name.String() == "id" {
-			v, err := dec.ReadToken()
-			if err != nil {
-				return err
-			}
-			d.id = v.String()
-		} else if err := dec.SkipValue(); err != nil {
-			return err
-		}
-		if d.partial {
-			return nil
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
+	})
 }
 
 // TestStreamFromReusesTheCallersDecoder: StreamFrom hands every element to
-// the same decoder, then calls fn; a decoder that stops inside its element
+// the same decoder, then calls fn; a decoder that does not read its element
 // is a decode error naming the element, never the rest of the list read
 // out of step.
 func TestStreamFromReusesTheCallersDecoder(t *testing.T) {
@@ -259,7 +247,7 @@ func TestStreamFromReusesTheCallersDecoder(t *testing.T) {
 	d = &idDecoder{partial: true}
 	err = StreamFrom(t.Context(), c, "license/professionalaccesstype/full", ListOptions{}, d, func() error { return nil })
 	e := mustKind(t, err, KindDecode)
-	if !strings.Contains(e.Error(), "element 0: decoded a partial value") {
-		t.Errorf("error %v, want one saying element 0 was decoded partially", e)
+	if !strings.Contains(e.Error(), "element 0: the decoder read no value") {
+		t.Errorf("error %v, want one saying element 0 was not read", e)
 	}
 }

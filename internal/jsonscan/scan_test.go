@@ -1,0 +1,201 @@
+package jsonscan
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// readers are the ways a stream arrives: whole, a byte at a time (every
+// token straddles a read), and in chunks with an error at the end.
+func readers(data string) map[string]func() io.Reader {
+	return map[string]func() io.Reader{
+		"whole":    func() io.Reader { return strings.NewReader(data) },
+		"bytewise": func() io.Reader { return iotest.OneByteReader(strings.NewReader(data)) },
+		"halves":   func() io.Reader { return iotest.HalfReader(strings.NewReader(data)) },
+	}
+}
+
+// TestSkipAcceptsWhatEncodingJSONAccepts: Skip reads past every valid
+// value, however it is split into reads, and refuses every invalid one
+// encoding/json refuses, with an error at a byte offset.
+func TestSkipAcceptsWhatEncodingJSONAccepts(t *testing.T) {
+	long := strings.Repeat("x", 3*readSize+7) // longer than the buffer
+	valid := []string{
+		`null`, `true`, `false`, `0`, `-0.5e+10`, `12E3`, `""`, `"a\"b\\c\/\b\f\n\r\t\u00e9\uD834\uDD1E"`,
+		`{}`, `[]`, ` { "a" : [ 1 , { "b" : null } , "x" ] , "c" : {} } `, `"` + long + `"`, `["` + long + `",{"` + long + `":1}]`,
+		"\"caf\xc3\xa9\"", "\"\xff invalid UTF-8 is kept\"",
+	}
+	for _, v := range valid {
+		if !json.Valid([]byte(v)) && !strings.Contains(v, "\xff") {
+			t.Fatalf("test case %.40q is not valid JSON", v)
+		}
+		for how, r := range readers(v + ",") {
+			s := New(r())
+			if err := s.Skip(); err != nil {
+				t.Errorf("%s %.40q: %v", how, v, err)
+				continue
+			}
+			if c := s.Peek(); c != ',' {
+				t.Errorf("%s %.40q: next byte %q, want the ',' after the value", how, v, c)
+			}
+		}
+	}
+	invalid := map[string]string{
+		`{"a" 1}`:         "expecting ':'",
+		`{"a":1 "b":2}`:   "expecting ',' or '}'",
+		`[1 2]`:           "expecting ',' or ']'",
+		`[1,]`:            "where an array element was expected",
+		`{"a":1,}`:        "where a member name was expected",
+		`{a:1}`:           "where a member name was expected",
+		`[01]`:            `invalid number "01"`,
+		`[-]`:             `invalid number "-"`,
+		`[1.]`:            `invalid number "1."`,
+		`[tru]`:           "in literal true",
+		`[nul`:            "unexpected EOF",
+		`"abc`:            "string not terminated",
+		`{"a":[1,{"b":2}`: "unexpected EOF",
+		`"a\x"`:           `invalid escape "\\x"`,
+		`"\u12G4"`:        `invalid escape`,
+		"\"a\tb\"":        "invalid control character",
+		`]`:               "where a value was expected",
+		``:                "unexpected EOF",
+	}
+	for v, want := range invalid {
+		if json.Valid([]byte(v)) {
+			t.Fatalf("test case %q is valid JSON", v)
+		}
+		for how, r := range readers(v) {
+			err := New(r()).Skip()
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s %q: error %v, want one saying %q", how, v, err, want)
+			}
+		}
+	}
+}
+
+// TestStringUnquotesAsEncodingJSON: String gives what encoding/json
+// decodes, escapes and invalid UTF-8 included, whole or split into reads.
+func TestStringUnquotesAsEncodingJSON(t *testing.T) {
+	for _, v := range []string{
+		`"plain"`, `""`, `"Chen \"C\" Schmidt \u00e9\\"`, `"\ud834\udd1e"`, `"\ud800 lone surrogate"`,
+		"\"caf\xc3\xa9\"", "\"bad \xff byte\"", "\"cut \xe2\x82 rune\"", `"CORP\\anna"`,
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(v), &want); err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		for how, r := range readers("[" + v + "," + v + "]") {
+			s := New(r())
+			var got []string
+			err := s.Array(func() error {
+				b, err := s.String()
+				got = append(got, string(b))
+				return err
+			})
+			if err != nil || len(got) != 2 || got[0] != want || got[1] != want {
+				t.Errorf("%s %q: %q, %v; want %q twice", how, v, got, err, want)
+			}
+		}
+	}
+}
+
+// TestObjectAndTypes: Object hands each member's name to its callback,
+// null is an object without members or an empty string, array or false,
+// and a value of the wrong type says what was expected and what came.
+func TestObjectAndTypes(t *testing.T) {
+	data := `{"id":"x","\u006eame":null,"roles":["a",null],"on":true,"off":null,"skip":{"deep":[[[]]]},"n":null}`
+	for how, r := range readers(data) {
+		s := New(r())
+		var names, roles []string
+		var on, off bool
+		err := s.Object(func(name []byte) (err error) {
+			names = append(names, string(name))
+			switch string(name) {
+			case "roles":
+				err = s.Array(func() error {
+					b, err := s.String()
+					roles = append(roles, string(b))
+					return err
+				})
+			case "on":
+				on, err = s.Bool()
+			case "off":
+				off, err = s.Bool()
+			case "n":
+				err = s.Object(func([]byte) error { return errors.New("null has no members") })
+			case "skip":
+				err = s.Skip()
+			default:
+				_, err = s.String()
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		if got := strings.Join(names, ","); got != "id,name,roles,on,off,skip,n" {
+			t.Errorf("%s: names %s", how, got)
+		}
+		if strings.Join(roles, ",") != "a," || !on || off {
+			t.Errorf("%s: roles %q, on %v, off %v", how, roles, on, off)
+		}
+	}
+	for _, c := range []struct {
+		data, want string
+		read       func(*Scanner) error
+	}{
+		{`  7`, `at byte 2: expected a string, got 7`, func(s *Scanner) error { _, err := s.String(); return err }},
+		{`"yes"`, `expected true or false, got "yes"`, func(s *Scanner) error { _, err := s.Bool(); return err }},
+		{`{"a":1}`, `expected an array, got {"a":1}`, func(s *Scanner) error { return s.Array(s.Skip) }},
+		{`[1]`, `expected an object, got [1]`, func(s *Scanner) error { return s.Object(func([]byte) error { return s.Skip() }) }},
+		{`{"a":1}`, `the decoder read no value`, func(s *Scanner) error { return s.Object(func([]byte) error { return nil }) }},
+	} {
+		err := c.read(New(strings.NewReader(c.data)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.data, err, c.want)
+		}
+	}
+}
+
+// TestValueAndLookahead: Value gives a value's bytes, also when they
+// straddle reads and outgrow the buffer; Lookahead shows what comes
+// without consuming it; Offset counts what was read.
+func TestValueAndLookahead(t *testing.T) {
+	big := `{"a":"` + strings.Repeat("y", 2*readSize) + `"}`
+	data := ` [1, ` + big + `, "z"]`
+	for how, r := range readers(data) {
+		s := New(r())
+		if got := string(s.Lookahead(4)); got != " [1," {
+			t.Errorf("%s: lookahead %q", how, got)
+		}
+		var vals []string
+		err := s.Array(func() error {
+			v, err := s.Value()
+			vals = append(vals, string(v))
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		if len(vals) != 3 || vals[0] != "1" || vals[1] != big || vals[2] != `"z"` {
+			t.Errorf("%s: values %.60q", how, vals)
+		}
+		if s.Offset() != int64(len(data)) {
+			t.Errorf("%s: offset %d, want %d", how, s.Offset(), len(data))
+		}
+	}
+}
+
+// TestReadErrorIsReturned: a read error (a dropped connection) is the
+// error, as it is, not a syntax error.
+func TestReadErrorIsReturned(t *testing.T) {
+	boom := errors.New("connection reset")
+	s := New(io.MultiReader(strings.NewReader(`[{"a":"abc`), iotest.ErrReader(boom)))
+	if err := s.Skip(); !errors.Is(err, boom) {
+		t.Errorf("error %v, want %v", err, boom)
+	}
+}
