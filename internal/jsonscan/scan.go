@@ -212,10 +212,20 @@ func (s *Scanner) object(field func(name []byte) error) error {
 		if err != nil {
 			return err
 		}
-		if c = s.Peek(); c != ':' {
-			return s.invalid(c, "after a member name (expecting ':')")
+		// The QRS writes no whitespace: the byte that follows is
+		// nearly always there already.
+		if s.pos < s.end && s.buf[s.pos] == ':' {
+			s.pos++
+		} else {
+			// Peek may read, and move the name's bytes: they are
+			// copied first.
+			s.name = append(s.name[:0], name...)
+			name = s.name
+			if c = s.Peek(); c != ':' {
+				return s.invalid(c, "after a member name (expecting ':')")
+			}
+			s.pos++
 		}
-		s.pos++
 		start := s.Offset()
 		if err := field(name); err != nil {
 			return err
@@ -223,7 +233,13 @@ func (s *Scanner) object(field func(name []byte) error) error {
 		if s.Offset() == start {
 			return &SyntaxError{Offset: start, Msg: "the decoder read no value for a member"}
 		}
-		switch c = s.Peek(); c {
+		if s.pos < s.end {
+			c = s.buf[s.pos]
+		}
+		if c != ',' && c != '}' {
+			c = s.Peek()
+		}
+		switch c {
 		case ',':
 			s.pos++
 			c = s.Peek()
@@ -239,6 +255,18 @@ func (s *Scanner) object(field func(name []byte) error) error {
 
 // memberName reads the string at pos as a member name.
 func (s *Scanner) memberName() ([]byte, error) {
+	// Names are short and plain: a byte loop finds their end sooner than
+	// scanString's eight at a time.
+	for i := s.pos + 1; i < s.end; i++ {
+		if c := s.buf[i]; !plain[c] {
+			if c != '"' {
+				break
+			}
+			name := s.buf[s.pos+1 : i]
+			s.pos = i + 1
+			return name, nil
+		}
+	}
 	n, flags, err := s.scanString()
 	if err != nil {
 		return nil, err
@@ -374,10 +402,8 @@ func (s *Scanner) Skip() error {
 		n, _, err := s.scanString()
 		s.pos += n
 		return err
-	case '{':
-		return s.object(func([]byte) error { return s.Skip() })
-	case '[':
-		return s.array(s.Skip)
+	case '{', '[':
+		return s.skipNested()
 	case 't':
 		return s.literal("true")
 	case 'f':
@@ -389,6 +415,125 @@ func (s *Scanner) Skip() error {
 			return s.number()
 		}
 		return s.invalid(c, "where a value was expected")
+	}
+}
+
+// skipNested reads past the object or array at pos in one loop over its
+// bytes, checking its grammar with a stack of the containers it is in
+// instead of a call per member and element: most of what the collector
+// skips are nested objects.
+func (s *Scanner) skipNested() error {
+	// What may come next.
+	const (
+		value      = iota // a value: after ':' or an array's ','
+		valueOrEnd        // after '['
+		name              // after an object's ','
+		nameOrEnd         // after '{'
+		colon             // after a member name
+		next              // after a value: ',' or the container's end
+	)
+	var stack [32]byte // '{' or '[' of each container skipNested is in
+	nest := stack[:0]
+	state := value
+	i := s.pos
+	buf := s.buf[:s.end]
+	for {
+		if i >= len(buf) {
+			s.pos = i
+			if !s.more() {
+				return s.stopped()
+			}
+			i, buf = s.pos, s.buf[:s.end]
+		}
+		c := buf[i]
+		switch c {
+		case ' ', '\n', '\r', '\t':
+			i++
+			continue
+		}
+		s.pos = i // the token starts here: more keeps it
+		switch state {
+		case value, valueOrEnd:
+			switch {
+			case c == '{' || c == '[':
+				if len(nest)+s.depth >= maxDepth {
+					return &SyntaxError{Offset: s.Offset(), Msg: "nested too deeply"}
+				}
+				nest = append(nest, c)
+				i++
+				state = valueOrEnd
+				if c == '{' {
+					state = nameOrEnd
+				}
+				continue
+			case c == ']' && state == valueOrEnd:
+				i++
+				nest = nest[:len(nest)-1]
+			case c == '"':
+				n, _, err := s.scanString()
+				if err != nil {
+					return err
+				}
+				i, buf = s.pos+n, s.buf[:s.end]
+			case c == 'n' && i+4 <= len(buf) && string(buf[i:i+4]) == "null",
+				c == 't' && i+4 <= len(buf) && string(buf[i:i+4]) == "true":
+				i += 4
+			default:
+				// false, numbers and literals the buffer cuts
+				if err := s.Skip(); err != nil {
+					return err
+				}
+				i, buf = s.pos, s.buf[:s.end]
+			}
+			state = next
+		case name, nameOrEnd:
+			switch {
+			case c == '"':
+				n, _, err := s.scanString()
+				if err != nil {
+					return err
+				}
+				i, buf = s.pos+n, s.buf[:s.end]
+				state = colon
+				continue
+			case c == '}' && state == nameOrEnd:
+				i++
+				nest = nest[:len(nest)-1]
+				state = next
+			default:
+				return s.invalid(c, "where a member name was expected")
+			}
+		case colon:
+			if c != ':' {
+				return s.invalid(c, "after a member name (expecting ':')")
+			}
+			i++
+			state = value
+			continue
+		case next:
+			top := nest[len(nest)-1]
+			switch {
+			case c == ',':
+				i++
+				state = value
+				if top == '{' {
+					state = name
+				}
+				continue
+			case c == '}' && top == '{', c == ']' && top == '[':
+				i++
+				nest = nest[:len(nest)-1]
+			case top == '{':
+				return s.invalid(c, "after an object member (expecting ',' or '}')")
+			default:
+				return s.invalid(c, "after an array element (expecting ',' or ']')")
+			}
+		}
+		if len(nest) == 0 {
+			s.pos = i
+			return nil
+		}
+		state = next
 	}
 }
 

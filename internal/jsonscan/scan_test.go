@@ -48,7 +48,7 @@ func TestSkipAcceptsWhatEncodingJSONAccepts(t *testing.T) {
 		`{"a" 1}`:         "expecting ':'",
 		`{"a":1 "b":2}`:   "expecting ',' or '}'",
 		`[1 2]`:           "expecting ',' or ']'",
-		`[1,]`:            "where an array element was expected",
+		`[1,]`:            "invalid character ']'",
 		`{"a":1,}`:        "where a member name was expected",
 		`{a:1}`:           "where a member name was expected",
 		`[01]`:            `invalid number "01"`,
@@ -197,5 +197,25 @@ func TestReadErrorIsReturned(t *testing.T) {
 	s := New(io.MultiReader(strings.NewReader(`[{"a":"abc`), iotest.ErrReader(boom)))
 	if err := s.Skip(); !errors.Is(err, boom) {
 		t.Errorf("error %v, want %v", err, boom)
+	}
+}
+
+// TestNamesAcrossReads: a member name that ends where a read ends is the
+// name, also when the read that follows moves the buffer's bytes (the
+// ':' and what follows arrive in the next read).
+func TestNamesAcrossReads(t *testing.T) {
+	for cut := readSize - 24; cut <= readSize+8; cut++ {
+		// {"pad":"xx…x","id" ends at byte cut, then :"v"} and more members.
+		pad := cut - len(`{"pad":"`) - len(`","id"`)
+		data := `{"pad":"` + strings.Repeat("x", pad) + `","id"` + ` : "v","later":{"a":[1,"` + strings.Repeat("y", readSize) + `"]},"last":true}`
+		s := New(strings.NewReader(data))
+		var names []string
+		err := s.Object(func(name []byte) error {
+			names = append(names, string(name))
+			return s.Skip()
+		})
+		if got := strings.Join(names, ","); err != nil || got != "pad,id,later,last" {
+			t.Errorf("name ending at byte %d: names %s, %v", cut, got, err)
+		}
 	}
 }
