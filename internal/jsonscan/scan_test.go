@@ -3,7 +3,10 @@ package jsonscan
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -216,6 +219,122 @@ func TestNamesAcrossReads(t *testing.T) {
 		})
 		if got := strings.Join(names, ","); err != nil || got != "pad,id,later,last" {
 			t.Errorf("name ending at byte %d: names %s, %v", cut, got, err)
+		}
+	}
+}
+
+// randomDoc writes a JSON value of about size bytes: nested objects and
+// arrays of strings (escapes, UTF-8, long ones), numbers and literals, the
+// shapes of a QRS list.
+func randomDoc(r *rand.Rand, b *strings.Builder, size int, depth int) {
+	strs := []string{`"id"`, `"2025-07-12T15:32:36.000Z"`, `"CORP\\anna"`, `"caf\u00e9 \"q\""`, "\"Zo\xc3\xab\"",
+		`"` + strings.Repeat("long", 300) + `"`, `""`, `"\ud834\udd1e"`}
+	scalars := []string{`null`, `true`, `false`, `0`, `-12.5e3`, `3492`}
+	switch k := r.IntN(10); {
+	case depth > 0 && depth < 6 && k < 3:
+		b.WriteByte('{')
+		for i := range r.IntN(8) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(b, `"m%d":`, r.IntN(20))
+			randomDoc(r, b, size, depth+1)
+		}
+		b.WriteByte('}')
+	case depth == 0 || depth < 6 && k < 5:
+		b.WriteString("[ ")
+		for i := 0; depth == 0 && b.Len() < size || depth > 0 && i < r.IntN(6); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			randomDoc(r, b, size, depth+1)
+		}
+		b.WriteByte(']')
+	case k < 8:
+		b.WriteString(strs[r.IntN(len(strs))])
+	default:
+		b.WriteString(scalars[r.IntN(len(scalars))])
+	}
+}
+
+// chunkReader returns what it reads in pieces of random sizes, up to
+// 8 KiB: the scanner refills its buffer often, anywhere in a value.
+type chunkReader struct {
+	r    io.Reader
+	rand *rand.Rand
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	return c.r.Read(p[:min(len(p), 1+c.rand.IntN(8<<10))])
+}
+
+// decodeAny decodes the value at s as encoding/json decodes it into an any.
+func decodeAny(s *Scanner) (any, error) {
+	switch s.Peek() {
+	case '{':
+		m := map[string]any{}
+		err := s.Object(func(name []byte) error {
+			k := string(name)
+			v, err := decodeAny(s)
+			m[k] = v
+			return err
+		})
+		return m, err
+	case '[':
+		a := []any{}
+		err := s.Array(func() error {
+			v, err := decodeAny(s)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case '"':
+		b, err := s.String()
+		return string(b), err
+	case 't', 'f':
+		return s.Bool()
+	case 'n':
+		return nil, s.Null()
+	}
+	v, err := s.Value()
+	if err != nil {
+		return nil, err
+	}
+	var f any
+	return f, json.Unmarshal(v, &f)
+}
+
+// TestDecodesAsEncodingJSONWhateverTheReads: a document of a few hundred
+// KB, read in pieces of random sizes (values, names and escapes cut
+// anywhere), decodes to what encoding/json decodes, and Skip and Value
+// read all of it.
+func TestDecodesAsEncodingJSONWhateverTheReads(t *testing.T) {
+	for seed := range uint64(8) {
+		r := rand.New(rand.NewPCG(seed, 17))
+		var b strings.Builder
+		randomDoc(r, &b, 400<<10, 0)
+		doc := b.String()
+		var want any
+		if err := json.Unmarshal([]byte(doc), &want); err != nil {
+			t.Fatalf("seed %d: the document is not JSON: %v", seed, err)
+		}
+		read := func() *Scanner { return New(&chunkReader{strings.NewReader(doc), rand.New(rand.NewPCG(seed, 99))}) }
+		got, err := decodeAny(read())
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if len(doc) < 400<<10 {
+			t.Fatalf("seed %d: a document of %d bytes", seed, len(doc))
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("seed %d: decoded differently from encoding/json", seed)
+		}
+		s := read()
+		if err := s.Skip(); err != nil || s.Offset() != int64(len(doc)) {
+			t.Errorf("seed %d: Skip: offset %d of %d, %v", seed, s.Offset(), len(doc), err)
+		}
+		if v, err := read().Value(); err != nil || string(v) != doc {
+			t.Errorf("seed %d: Value: %d bytes of %d, %v", seed, len(v), len(doc), err)
 		}
 	}
 }
