@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -255,14 +256,23 @@ func (s *Scanner) object(field func(name []byte) error) error {
 
 // memberName reads the string at pos as a member name.
 func (s *Scanner) memberName() ([]byte, error) {
-	// Names are short and plain: a byte loop finds their end sooner than
-	// scanString's eight at a time.
-	for i := s.pos + 1; i < s.end; i++ {
-		if c := s.buf[i]; !plain[c] {
+	// Names are short and plain: their end is found without
+	// scanString's bookkeeping.
+	buf := s.buf[:s.end]
+	i := s.pos + 1
+	for i+8 <= len(buf) {
+		if m := special(binary.LittleEndian.Uint64(buf[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		i += 8
+	}
+	for ; i < len(buf); i++ {
+		if c := buf[i]; !plain[c] {
 			if c != '"' {
 				break
 			}
-			name := s.buf[s.pos+1 : i]
+			name := buf[s.pos+1 : i]
 			s.pos = i + 1
 			return name, nil
 		}
@@ -638,7 +648,7 @@ var plain = func() (t [256]bool) {
 // special is not zero when one of the eight bytes of x is not plain: below
 // 0x20, the quote, the backslash, or 0x80 and above (SWAR: a byte's high
 // bit is set by its own test; a borrow can only set one above a byte that
-// tested positive).
+// tested positive, so the lowest bit set is the first such byte's).
 func special(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (ones * '"')
@@ -665,7 +675,11 @@ func (s *Scanner) scanString() (n int, flags int, err error) {
 		for i < len(buf) {
 			// Eight plain bytes at a time: strings are mostly IDs, dates
 			// and names without a byte that needs a look.
-			for i+8 <= len(buf) && special(binary.LittleEndian.Uint64(buf[i:])) == 0 {
+			for i+8 <= len(buf) {
+				if m := special(binary.LittleEndian.Uint64(buf[i:])); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3 // the first byte that is not plain
+					break
+				}
 				i += 8
 			}
 			if i >= len(buf) {

@@ -1,10 +1,13 @@
 package jsonscan
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -335,6 +338,33 @@ func TestDecodesAsEncodingJSONWhateverTheReads(t *testing.T) {
 		}
 		if v, err := read().Value(); err != nil || string(v) != doc {
 			t.Errorf("seed %d: Value: %d bytes of %d, %v", seed, len(v), len(doc), err)
+		}
+	}
+}
+
+// TestSpecialFindsTheFirstByteThatIsNotPlain: the eight-at-a-time test
+// finds every byte a string cannot hold verbatim, at its position, and the
+// first of two.
+func TestSpecialFindsTheFirstByteThatIsNotPlain(t *testing.T) {
+	word := func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+	for pos := range 8 {
+		for c := range 256 {
+			b := []byte("aaaaaaaa")
+			b[pos] = byte(c)
+			m := special(word(b))
+			if plain[c] != (m == 0) {
+				t.Fatalf("byte %#x at %d: special %#x, plain %v", c, pos, m, plain[c])
+			}
+			if m != 0 && bits.TrailingZeros64(m)>>3 != pos {
+				t.Fatalf("byte %#x at %d: found at %d", c, pos, bits.TrailingZeros64(m)>>3)
+			}
+			for later := pos + 1; later < 8 && m != 0; later++ {
+				b2 := bytes.Clone(b)
+				b2[later] = 0x00 // a borrow from here must not hide the first
+				if got := bits.TrailingZeros64(special(word(b2))) >> 3; got != pos {
+					t.Fatalf("bytes %#x at %d and 0 at %d: found at %d", c, pos, later, got)
+				}
+			}
 		}
 	}
 }
