@@ -283,10 +283,10 @@ func (s *Scanner) memberName() ([]byte, error) {
 	}
 	raw := s.buf[s.pos : s.pos+n]
 	s.pos += n
-	if flags&escaped == 0 {
+	if flags == 0 || flags == nonASCII && utf8.Valid(raw) {
 		return raw[1 : n-1], nil
 	}
-	s.name, _ = jsontext.AppendUnquote(s.name[:0], raw) // scanString checked the escapes
+	s.name, _ = jsontext.AppendUnquote(s.name[:0], raw) // as String: scanString checked the escapes
 	return s.name, nil
 }
 
