@@ -121,6 +121,16 @@ func (s *Scanner) Peek() byte {
 	}
 }
 
+// at is the byte at pos when it is there and not whitespace, else 0: Peek
+// inlined for the byte that is nearly always there (the QRS writes no
+// whitespace).
+func (s *Scanner) at() byte {
+	if s.pos < s.end && s.buf[s.pos] > ' ' {
+		return s.buf[s.pos]
+	}
+	return 0
+}
+
 // SyntaxError is JSON that is not well formed, at a byte offset of the
 // stream.
 type SyntaxError struct {
@@ -182,7 +192,11 @@ func (s *Scanner) Unexpected(want string) error {
 // must read exactly one value (Skip one it does not want). null is an
 // object without members.
 func (s *Scanner) Object(field func(name []byte) error) error {
-	switch s.Peek() {
+	c := s.at()
+	if c == 0 {
+		c = s.Peek()
+	}
+	switch c {
 	case '{':
 	case 'n':
 		return s.Null()
@@ -234,16 +248,15 @@ func (s *Scanner) object(field func(name []byte) error) error {
 		if s.Offset() == start {
 			return &SyntaxError{Offset: start, Msg: "the decoder read no value for a member"}
 		}
-		if s.pos < s.end {
-			c = s.buf[s.pos]
-		}
-		if c != ',' && c != '}' {
+		if c = s.at(); c == 0 {
 			c = s.Peek()
 		}
 		switch c {
 		case ',':
 			s.pos++
-			c = s.Peek()
+			if c = s.at(); c == 0 {
+				c = s.Peek()
+			}
 		case '}':
 			s.pos++
 			s.depth--
@@ -293,7 +306,11 @@ func (s *Scanner) memberName() ([]byte, error) {
 // Array reads the array at the scanner, calling elem to read each element:
 // elem must read exactly one value. null is an empty array.
 func (s *Scanner) Array(elem func() error) error {
-	switch s.Peek() {
+	c := s.at()
+	if c == 0 {
+		c = s.Peek()
+	}
+	switch c {
 	case '[':
 	case 'n':
 		return s.Null()
@@ -327,10 +344,15 @@ func (s *Scanner) array(elem func() error) error {
 		if s.Offset() == start {
 			return &SyntaxError{Offset: start, Msg: "the decoder read no value for an array element"}
 		}
-		switch c = s.Peek(); c {
+		if c = s.at(); c == 0 {
+			c = s.Peek()
+		}
+		switch c {
 		case ',':
 			s.pos++
-			c = s.Peek()
+			if c = s.at(); c == 0 {
+				c = s.Peek()
+			}
 		case ']':
 			s.pos++
 			s.depth--
@@ -344,7 +366,11 @@ func (s *Scanner) array(elem func() error) error {
 // String reads a string, unquoted; null is empty (nil). The bytes are
 // valid until the next read.
 func (s *Scanner) String() ([]byte, error) {
-	switch s.Peek() {
+	c := s.at()
+	if c == 0 {
+		c = s.Peek()
+	}
+	switch c {
 	case '"':
 	case 'n':
 		return nil, s.Null()
@@ -370,7 +396,11 @@ func (s *Scanner) String() ([]byte, error) {
 
 // Bool reads true or false; null is false.
 func (s *Scanner) Bool() (bool, error) {
-	switch s.Peek() {
+	c := s.at()
+	if c == 0 {
+		c = s.Peek()
+	}
+	switch c {
 	case 't':
 		return true, s.literal("true")
 	case 'f':
@@ -407,7 +437,11 @@ func (s *Scanner) literal(lit string) error {
 
 // Skip reads past the value at the scanner, checking its syntax.
 func (s *Scanner) Skip() error {
-	switch c := s.Peek(); c {
+	c := s.at()
+	if c == 0 {
+		c = s.Peek()
+	}
+	switch c {
 	case '"':
 		n, _, err := s.scanString()
 		s.pos += n
