@@ -10,25 +10,47 @@
 # collection included: on a shared machine it varies less), B/op, allocs/op.
 #
 #   bench/collect-fetch.sh [RUNS]          (default 5)
-#   BASE=ref bench/collect-fetch.sh        (default 2c242d7: main before w4-fetch)
+#   BASE=ref bench/collect-fetch.sh        (default ba20fee: main before w5-fetch)
 #
-# The base gets this tree's benchmark files, and decodes the lists as main
-# did at 2c242d7 (qrs.Stream: a fresh slim record per element decoded by
-# jsonv2.UnmarshalDecode, then converted and appended to a slice without
-# capacity): the decodeListAs below.
+# The base gets this tree's benchmark files. The lists' benchmarks decode
+# with decodeListBytes: a base that has its own decodeListAs (w4-fetch on,
+# jsontext tokens) gets a decodeListBytes that calls it; an older base
+# (e.g. 2c242d7, before w4-fetch) also gets the decodeListAs below, which
+# decodes the lists as main did then (qrs.Stream: a fresh slim record per
+# element decoded by jsonv2.UnmarshalDecode, then converted and appended to
+# a slice without capacity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-base=${BASE:-2c242d7}
+base=${BASE:-ba20fee}
 out=bench/out; mkdir -p "$out"
 wt=$out/fetch-base
 if [ ! -d "$wt" ]; then
   git worktree prune # a removed bench/out keeps its worktree registered
   git worktree add --detach "$wt" "$base" >/dev/null
 fi
-git -C "$wt" checkout -q --detach "$base"
+git -C "$wt" checkout -q -f --detach "$base" && git -C "$wt" clean -qf internal/collect
 cp internal/collect/fetch_bench_test.go internal/collect/list_bench_test.go internal/collect/cputime_*_test.go "$wt/internal/collect/"
-cat >"$wt/internal/collect/list_decode_bench_test.go" <<'GO'
+cat >"$wt/internal/collect/list_bytes_bench_test.go" <<'GO'
+package collect
+
+import (
+	"bytes"
+
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+)
+
+func decodeListBytes(data []byte, kind string) (int, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsonv1.DefaultOptionsV1())
+	if _, err := dec.ReadToken(); err != nil {
+		return 0, err
+	}
+	return decodeListAs(dec, kind)
+}
+GO
+git -C "$wt" cat-file -e "$base:internal/collect/list_decode_bench_test.go" 2>/dev/null ||
+  cat >"$wt/internal/collect/list_decode_bench_test.go" <<'GO'
 package collect
 
 import (

@@ -1,42 +1,37 @@
 package collect
 
 import (
-	"bytes"
-	"fmt"
 	"slices"
-	"unicode/utf8"
 
-	"github.com/go-json-experiment/json/jsontext"
-
+	"github.com/licmon/licmon/internal/jsonscan"
 	"github.com/licmon/licmon/internal/license"
 )
 
-// The slim records decode themselves from qrs.Stream's token stream
-// (UnmarshalJSONFrom): the fields they keep are read, every other value is
-// skipped without being decoded, and no reflection runs per element. With
-// encoding/json each element was scanned twice (once to find its end, once
-// to decode it) and its skipped fields were still parsed; a 100k-user site
-// sends ≈ 350 MB of lists, so this is most of a collection's CPU time.
+// The slim records decode themselves from qrs.StreamFrom's scanner
+// (ScanFrom): the fields they keep are read, every other value is skipped
+// (its syntax checked, nothing decoded), and no reflection runs per
+// element. A 100k-user site sends ≈ 350 MB of lists, most of it nested
+// objects no snapshot needs, so this is most of a collection's fetch CPU.
 //
 // Names are matched exactly, as QRS writes them (camelCase); a field the
 // QRS does not send, or sends as null, keeps its zero value, as with
 // encoding/json.
 
-// UnmarshalJSONFrom decodes a /qrs/user/full element.
-func (u *slimUser) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+// ScanFrom decodes a /qrs/user/full element.
+func (u *slimUser) ScanFrom(dec *jsonscan.Scanner) error {
 	return u.decode(dec, nil)
 }
 
 // decode decodes a /qrs/user/full element, with st's interned strings
 // when st is not nil. Its slices are appended to, so that a list's
 // decoder can reuse their arrays.
-func (u *slimUser) decode(dec *jsontext.Decoder, st *decodeState) error {
-	return object(dec, func(name []byte) (err error) {
+func (u *slimUser) decode(dec *jsonscan.Scanner, st *decodeState) error {
+	return dec.Object(func(name []byte) (err error) {
 		switch string(name) {
 		case "id":
 			u.ID, err = str(dec)
 		case "createdDate":
-			err = u.CreatedDate.UnmarshalJSONFrom(dec)
+			err = u.CreatedDate.ScanFrom(dec)
 		case "userId":
 			u.UserID, err = str(dec)
 		case "userDirectory":
@@ -44,47 +39,47 @@ func (u *slimUser) decode(dec *jsontext.Decoder, st *decodeState) error {
 		case "name":
 			u.Name, err = str(dec)
 		case "roles":
-			err = array(dec, func() error {
+			err = dec.Array(func() error {
 				r, err := st.str(dec)
 				u.Roles = append(u.Roles, r)
 				return err
 			})
 		case "inactive":
-			u.Inactive, err = boolean(dec)
+			u.Inactive, err = dec.Bool()
 		case "removedExternally":
-			u.RemovedExternally, err = boolean(dec)
+			u.RemovedExternally, err = dec.Bool()
 		case "blacklisted":
-			u.Blacklisted, err = boolean(dec)
+			u.Blacklisted, err = dec.Bool()
 		case "tags":
-			err = array(dec, func() error {
+			err = dec.Array(func() error {
 				var t tag
-				err := object(dec, func(name []byte) (err error) {
+				err := dec.Object(func(name []byte) (err error) {
 					if string(name) == "name" {
 						t.Name, err = st.str(dec)
 						return err
 					}
-					return skip(dec)
+					return dec.Skip()
 				})
 				u.Tags = append(u.Tags, t)
 				return err
 			})
 		case "customProperties":
-			err = array(dec, func() error {
+			err = dec.Array(func() error {
 				var cp customPropertyValue
-				err := object(dec, func(name []byte) (err error) {
+				err := dec.Object(func(name []byte) (err error) {
 					switch string(name) {
 					case "value":
 						cp.Value, err = st.str(dec)
 					case "definition":
-						err = object(dec, func(name []byte) (err error) {
+						err = dec.Object(func(name []byte) (err error) {
 							if string(name) == "name" {
 								cp.Definition.Name, err = st.str(dec)
 								return err
 							}
-							return skip(dec)
+							return dec.Skip()
 						})
 					default:
-						err = skip(dec)
+						err = dec.Skip()
 					}
 					return err
 				})
@@ -92,30 +87,29 @@ func (u *slimUser) decode(dec *jsontext.Decoder, st *decodeState) error {
 				return err
 			})
 		default:
-			err = skip(dec)
+			err = dec.Skip()
 		}
 		return err
 	})
 }
 
-// UnmarshalJSONFrom decodes a /qrs/license/…accesstype/full element.
-func (a *slimAllocation) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+// ScanFrom decodes a /qrs/license/…accesstype/full element.
+func (a *slimAllocation) ScanFrom(dec *jsonscan.Scanner) error {
 	return a.decode(dec, nil)
 }
 
 // decode decodes a /qrs/license/…accesstype/full element, with st's
 // interned strings and its user record when st is not nil.
-func (a *slimAllocation) decode(dec *jsontext.Decoder, st *decodeState) error {
-	return object(dec, func(name []byte) (err error) {
+func (a *slimAllocation) decode(dec *jsonscan.Scanner, st *decodeState) error {
+	return dec.Object(func(name []byte) (err error) {
 		switch string(name) {
 		case "id":
 			a.ID, err = str(dec)
 		case "createdDate":
-			err = a.CreatedDate.UnmarshalJSONFrom(dec)
+			err = a.CreatedDate.ScanFrom(dec)
 		case "user":
-			if dec.PeekKind() == 'n' {
-				_, err = dec.ReadToken()
-				return err
+			if dec.Peek() == 'n' {
+				return dec.Null()
 			}
 			var u *allocationUser
 			if st != nil {
@@ -125,7 +119,7 @@ func (a *slimAllocation) decode(dec *jsontext.Decoder, st *decodeState) error {
 				u = &allocationUser{}
 			}
 			a.User = u
-			err = object(dec, func(name []byte) (err error) {
+			err = dec.Object(func(name []byte) (err error) {
 				switch string(name) {
 				case "id":
 					u.ID, err = str(dec)
@@ -134,43 +128,42 @@ func (a *slimAllocation) decode(dec *jsontext.Decoder, st *decodeState) error {
 				case "userDirectory":
 					u.UserDirectory, err = st.str(dec)
 				default:
-					err = skip(dec)
+					err = dec.Skip()
 				}
 				return err
 			})
 		case "lastUsed":
-			err = a.LastUsed.UnmarshalJSONFrom(dec)
+			err = a.LastUsed.ScanFrom(dec)
 		case "excess":
-			a.Excess, err = boolean(dec)
+			a.Excess, err = dec.Bool()
 		case "quarantined":
-			a.Quarantined, err = boolean(dec)
+			a.Quarantined, err = dec.Bool()
 		case "quarantineEnd":
-			err = a.QuarantineEnd.UnmarshalJSONFrom(dec)
+			err = a.QuarantineEnd.ScanFrom(dec)
 		case "deletedUserId":
 			a.DeletedUserID, err = str(dec)
 		case "deletedUserDirectory":
 			a.DeletedUserDirectory, err = st.str(dec)
 		default:
-			err = skip(dec)
+			err = dec.Skip()
 		}
 		return err
 	})
 }
 
-// UnmarshalJSONFrom decodes an app, app object or data connection element.
-func (o *owned) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+// ScanFrom decodes an app, app object or data connection element.
+func (o *owned) ScanFrom(dec *jsonscan.Scanner) error {
 	return o.decode(dec, nil)
 }
 
 // decode decodes an app, app object or data connection element, with st's
 // interned owner IDs and its owner record when st is not nil.
-func (o *owned) decode(dec *jsontext.Decoder, st *decodeState) error {
-	return object(dec, func(name []byte) (err error) {
+func (o *owned) decode(dec *jsonscan.Scanner, st *decodeState) error {
+	return dec.Object(func(name []byte) (err error) {
 		switch string(name) {
 		case "owner":
-			if dec.PeekKind() == 'n' {
-				_, err = dec.ReadToken()
-				return err
+			if dec.Peek() == 'n' {
+				return dec.Null()
 			}
 			var ow *owner
 			if st != nil {
@@ -180,23 +173,23 @@ func (o *owned) decode(dec *jsontext.Decoder, st *decodeState) error {
 				ow = &owner{}
 			}
 			o.Owner = ow
-			err = object(dec, func(name []byte) (err error) {
+			err = dec.Object(func(name []byte) (err error) {
 				if string(name) == "id" {
 					ow.ID, err = st.str(dec)
 					return err
 				}
-				return skip(dec)
+				return dec.Skip()
 			})
 		case "createdDate":
-			err = o.CreatedDate.UnmarshalJSONFrom(dec)
+			err = o.CreatedDate.ScanFrom(dec)
 		case "modifiedDate":
-			err = o.ModifiedDate.UnmarshalJSONFrom(dec)
+			err = o.ModifiedDate.ScanFrom(dec)
 		case "published":
-			o.Published, err = boolean(dec)
+			o.Published, err = dec.Bool()
 		case "publishTime":
-			err = o.PublishTime.UnmarshalJSONFrom(dec)
+			err = o.PublishTime.ScanFrom(dec)
 		default:
-			err = skip(dec)
+			err = dec.Skip()
 		}
 		return err
 	})
@@ -209,7 +202,6 @@ func (o *owned) decode(dec *jsontext.Decoder, st *decodeState) error {
 type decodeState struct {
 	strs    map[string]string
 	maxStrs int // strings interned at most: a list of unique values stops growing the table
-	buf     []byte
 	user    allocationUser
 	owner   owner
 }
@@ -220,11 +212,11 @@ func newDecodeState(maxStrs int) *decodeState {
 
 // str reads a string as str does, the same string for the same value while
 // the table has room; a nil st reads it as str does.
-func (st *decodeState) str(dec *jsontext.Decoder) (string, error) {
+func (st *decodeState) str(dec *jsonscan.Scanner) (string, error) {
 	if st == nil {
 		return str(dec)
 	}
-	b, err := strBytes(dec, &st.buf)
+	b, err := dec.String()
 	if err != nil || len(b) == 0 {
 		return "", err
 	}
@@ -238,127 +230,10 @@ func (st *decodeState) str(dec *jsontext.Decoder) (string, error) {
 	return s, nil
 }
 
-// object reads the JSON object dec is at, calling field with each member's
-// name (valid only during the call) to read its value. null is an object
-// without members.
-func object(dec *jsontext.Decoder, field func(name []byte) error) error {
-	switch k := dec.PeekKind(); k {
-	case 'n':
-		_, err := dec.ReadToken()
-		return err
-	case '{':
-		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-	default:
-		return unexpected(dec, "an object")
-	}
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadValue() // an error, if any, is here
-		if err != nil {
-			return err
-		}
-		if bytes.IndexByte(name, '\\') >= 0 {
-			if name, err = jsontext.AppendUnquote(nil, name); err != nil {
-				return err
-			}
-		} else {
-			name = name[1 : len(name)-1]
-		}
-		if err := field(name); err != nil {
-			return err
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
-}
-
-// array reads the JSON array dec is at, calling elem to read each element.
-// null is an empty array.
-func array(dec *jsontext.Decoder, elem func() error) error {
-	switch dec.PeekKind() {
-	case 'n':
-		_, err := dec.ReadToken()
-		return err
-	case '[':
-		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-	default:
-		return unexpected(dec, "an array")
-	}
-	for dec.PeekKind() != ']' {
-		if dec.PeekKind() == 0 {
-			_, err := dec.ReadToken()
-			return err
-		}
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
-}
-
 // str reads a string; null is "".
-func str(dec *jsontext.Decoder) (string, error) {
-	var buf []byte
-	b, err := strBytes(dec, &buf)
+func str(dec *jsonscan.Scanner) (string, error) {
+	b, err := dec.String()
 	return string(b), err
-}
-
-// strBytes reads a string, unquoted, as Token.String unquotes it; null is
-// empty. The bytes are valid until the next read from dec or the next use
-// of buf, into which a string with escapes is unquoted.
-func strBytes(dec *jsontext.Decoder, buf *[]byte) ([]byte, error) {
-	switch dec.PeekKind() {
-	case '"':
-		v, err := dec.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		// Nearly every string is verbatim: no escape, valid UTF-8.
-		if bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
-			return v[1 : len(v)-1], nil
-		}
-		*buf, _ = jsontext.AppendUnquote((*buf)[:0], v) // a syntax error was ReadValue's
-		return *buf, nil
-	case 'n':
-		_, err := dec.ReadToken()
-		return nil, err
-	}
-	return nil, unexpected(dec, "a string")
-}
-
-// skip reads past the value dec is at, in one scan of its bytes (SkipValue
-// reads an object or array token by token).
-func skip(dec *jsontext.Decoder) error {
-	_, err := dec.ReadValue()
-	return err
-}
-
-// boolean reads true or false; null is false.
-func boolean(dec *jsontext.Decoder) (bool, error) {
-	switch dec.PeekKind() {
-	case 't', 'f', 'n':
-		t, err := dec.ReadToken()
-		return err == nil && t.Kind() == 't', err
-	}
-	return false, unexpected(dec, "true or false")
-}
-
-// unexpected reads the value dec is at and says what was expected instead.
-func unexpected(dec *jsontext.Decoder, want string) error {
-	ptr := dec.StackPointer()
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	s := string(v)
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return fmt.Errorf("%s: expected %s, got %s", ptr, want, s)
 }
 
 // userList decodes /qrs/user/full into the snapshot's users, one element
@@ -379,7 +254,7 @@ func newUserList(n int) *userList {
 	return l
 }
 
-func (l *userList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (l *userList) ScanFrom(dec *jsonscan.Scanner) error {
 	l.u = slimUser{Roles: l.u.Roles[:0], Tags: l.u.Tags[:0], CustomProperties: l.u.CustomProperties[:0]}
 	return l.u.decode(dec, l.st)
 }
@@ -456,7 +331,7 @@ func (p *allocationParts) join(lists [3][]license.Allocation) []license.Allocati
 	return p.whole[:n:n]
 }
 
-func (l *allocationList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (l *allocationList) ScanFrom(dec *jsonscan.Scanner) error {
 	l.a = slimAllocation{}
 	return l.a.decode(dec, l.st)
 }
@@ -477,7 +352,7 @@ type ownedList struct {
 // objects, and the authoring summary keeps every owner's ID anyway.
 func newOwnedList() *ownedList { return &ownedList{st: newDecodeState(maxOwners)} }
 
-func (l *ownedList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (l *ownedList) ScanFrom(dec *jsonscan.Scanner) error {
 	l.o = owned{}
 	return l.o.decode(dec, l.st)
 }

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/licmon/licmon/internal/jsonscan"
 )
 
 // objectList is n app objects as a QRS app/object/full answer (the
@@ -35,7 +34,7 @@ func objectList(n int) []byte {
 
 // BenchmarkDecodeObjects compares encoding/json's Decoder, element by
 // element (how lists were decoded before), with the slim records decoding
-// themselves from jsontext tokens (qrs.Stream now), on 20k app objects:
+// themselves from the scanner (qrs.StreamFrom now), on 20k app objects:
 //
 //	go test ./internal/collect -run '^$' -bench DecodeObjects -benchmem -count 5
 func BenchmarkDecodeObjects(b *testing.B) {
@@ -57,18 +56,16 @@ func BenchmarkDecodeObjects(b *testing.B) {
 			}
 		}
 	})
-	b.Run("jsontext-slim", func(b *testing.B) {
+	b.Run("jsonscan-slim", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			dec := jsontext.NewDecoder(bytes.NewReader(data))
-			if _, err := dec.ReadToken(); err != nil {
-				b.Fatal(err)
-			}
-			for dec.PeekKind() != ']' {
+			sc := jsonscan.New(bytes.NewReader(data))
+			err := sc.Array(func() error {
 				var o owned
-				if err := jsonv2.UnmarshalDecode(dec, &o); err != nil {
-					b.Fatal(err)
-				}
+				return o.ScanFrom(sc)
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

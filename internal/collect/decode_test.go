@@ -7,44 +7,49 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/licmon/licmon/internal/jsonscan"
 	"github.com/licmon/licmon/internal/license"
 	"github.com/licmon/licmon/internal/samples"
 )
 
-// decodeList decodes a JSON array element by element from tokens, as
-// qrs.Stream does, so the slim records' UnmarshalJSONFrom runs.
-func decodeList[T any](t *testing.T, data string) ([]T, error) {
+// decodeList decodes a JSON array element by element with a fresh slim
+// record's ScanFrom, reading the JSON a byte at a time so that every value
+// also straddles the scanner's reads.
+func decodeList[T any, P interface {
+	*T
+	ScanFrom(*jsonscan.Scanner) error
+}](t *testing.T, data string) ([]T, error) {
 	t.Helper()
-	dec := jsontext.NewDecoder(strings.NewReader(data))
-	if _, err := dec.ReadToken(); err != nil {
-		t.Fatal(err)
-	}
+	sc := jsonscan.New(iotest.OneByteReader(strings.NewReader(data)))
 	var out []T
-	for dec.PeekKind() != ']' {
+	err := sc.Array(func() error {
 		var v T
-		if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
-			return out, err
+		if err := P(&v).ScanFrom(sc); err != nil {
+			return err
 		}
 		out = append(out, v)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // sameAsReflection decodes data with the slim records' own decoders and
-// with encoding/json's reflection over their field tags (which knows
-// nothing of UnmarshalJSONFrom), and fails when the two differ.
-func sameAsReflection[T any](t *testing.T, name, data string) {
+// with encoding/json's reflection over their field tags, and fails when
+// the two differ.
+func sameAsReflection[T any, P interface {
+	*T
+	ScanFrom(*jsonscan.Scanner) error
+}](t *testing.T, name, data string) {
 	t.Helper()
 	var want []T
 	if err := json.Unmarshal([]byte(data), &want); err != nil {
 		t.Fatalf("%s: encoding/json: %v", name, err)
 	}
-	got, err := decodeList[T](t, data)
+	got, err := decodeList[T, P](t, data)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -207,20 +212,18 @@ func TestListDecodersMatchSlimRecords(t *testing.T) {
 // decodeWith decodes a JSON array as qrs.StreamFrom does: elem decodes
 // each element, then add is called.
 func decodeWith(t *testing.T, data string, elem interface {
-	UnmarshalJSONFrom(*jsontext.Decoder) error
+	ScanFrom(*jsonscan.Scanner) error
 }, add func() error) {
 	t.Helper()
-	dec := jsontext.NewDecoder(strings.NewReader(data))
-	if _, err := dec.ReadToken(); err != nil {
+	sc := jsonscan.New(iotest.OneByteReader(strings.NewReader(data)))
+	err := sc.Array(func() error {
+		if err := elem.ScanFrom(sc); err != nil {
+			return err
+		}
+		return add()
+	})
+	if err != nil {
 		t.Fatal(err)
-	}
-	for dec.PeekKind() != ']' {
-		if err := elem.UnmarshalJSONFrom(dec); err != nil {
-			t.Fatal(err)
-		}
-		if err := add(); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

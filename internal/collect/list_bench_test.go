@@ -1,14 +1,10 @@
 package collect
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/go-json-experiment/json/jsontext"
-	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/licmon/licmon/internal/sim"
 )
@@ -43,11 +39,7 @@ func benchmarkList(b *testing.B, path string, kind string) {
 	b.ReportAllocs()
 	cpu := CPUTime()
 	for b.Loop() {
-		dec := jsontext.NewDecoder(bytes.NewReader(data), jsonv1.DefaultOptionsV1())
-		if _, err := dec.ReadToken(); err != nil {
-			b.Fatal(err)
-		}
-		n, err := decodeListAs(dec, kind)
+		n, err := decodeListBytes(data, kind)
 		if err != nil || n == 0 {
 			b.Fatalf("%d elements: %v", n, err)
 		}

@@ -1,16 +1,17 @@
 package collect
 
 import (
-	"github.com/go-json-experiment/json/jsontext"
+	"bytes"
 
+	"github.com/licmon/licmon/internal/jsonscan"
 	"github.com/licmon/licmon/internal/license"
 )
 
-// decodeListAs decodes the elements of the list dec is in as the collector
-// decodes that kind of list (qrs.StreamFrom's loop, without HTTP), and
-// returns their number.
-func decodeListAs(dec *jsontext.Decoder, kind string) (int, error) {
-	var decode interface{ UnmarshalJSONFrom(*jsontext.Decoder) error }
+// decodeListBytes decodes a list's bytes as the collector decodes that
+// kind of list (qrs.StreamFrom's loop, without HTTP), and returns the
+// number of its elements.
+func decodeListBytes(data []byte, kind string) (int, error) {
+	var decode interface{ ScanFrom(*jsonscan.Scanner) error }
 	var add func() error
 	var n func() int
 	switch kind {
@@ -26,13 +27,12 @@ func decodeListAs(dec *jsontext.Decoder, kind string) (int, error) {
 		count := 0
 		decode, add, n = l, func() error { auth.object(&l.o); count++; return nil }, func() int { return count }
 	}
-	for dec.PeekKind() == '{' {
-		if err := decode.UnmarshalJSONFrom(dec); err != nil {
-			return n(), err
+	sc := jsonscan.New(bytes.NewReader(data))
+	err := sc.Array(func() error {
+		if err := decode.ScanFrom(sc); err != nil {
+			return err
 		}
-		if err := add(); err != nil {
-			return n(), err
-		}
-	}
-	return n(), nil
+		return add()
+	})
+	return n(), err
 }

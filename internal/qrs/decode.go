@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/licmon/licmon/internal/jsonscan"
 )
 
 // get fetches path and decodes the JSON body into out.
@@ -67,20 +70,86 @@ func Stream[T any](ctx context.Context, c *Client, path string, opts ListOptions
 	return stream(ctx, c, path, opts, false, fn)
 }
 
-// ElementDecoder decodes one element of a streamed list from the token
-// stream: exactly one JSON value, the element, read from dec.
+// ElementDecoder decodes one element of a streamed list: exactly one JSON
+// value, the element, read from s.
 type ElementDecoder interface {
-	UnmarshalJSONFrom(dec *jsontext.Decoder) error
+	ScanFrom(s *jsonscan.Scanner) error
 }
 
 // StreamFrom is Stream for a caller that decodes the elements itself: elem
-// decodes each element from the token stream in turn, and fn is called after
+// decodes each element from the scanner in turn, and fn is called after
 // each one. The same elem is used for every element, so it may keep what it
 // reuses (buffers, interned strings) from one element to the next, and no
-// per-element value is allocated or reflected upon. Limits, retries and
-// errors are Stream's.
+// per-element value is allocated or reflected upon; the values it does not
+// read (Skip) are checked but not decoded. Limits, retries and errors are
+// Stream's.
 func StreamFrom(ctx context.Context, c *Client, path string, opts ListOptions, elem ElementDecoder, fn func() error) error {
-	return streamWith(ctx, c, path, opts, false, elem.UnmarshalJSONFrom, fn)
+	r := request{method: http.MethodGet, path: path, params: opts.params()}
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	lim := &boundedReader{r: resp.Body, maxItem: c.cfg.Limits.StreamItem}
+	sc := jsonscan.New(lim)
+	head := append([]byte(nil), sc.Lookahead(256)...)
+	fail := func(err error) error {
+		if e := c.streamFailure(ctx, r, resp, lim, err); e != nil {
+			return e
+		}
+		return c.decodeError(r, resp, head, err)
+	}
+	switch sc.Peek() {
+	case '[':
+	case 'n':
+		if err := sc.Null(); err != nil {
+			return fail(err)
+		}
+		return nil // "null": an empty list from some proxies
+	case 0:
+		return fail(sc.Skip())
+	default:
+		v, err := sc.Value()
+		if err != nil {
+			return fail(err)
+		}
+		return c.decodeError(r, resp, head, fmt.Errorf("expected a JSON array, got %s", truncate(string(v), 40)))
+	}
+	n := 0
+	var stop, elemErr error // stop: fn's error or the limit's, returned as they are
+	err = sc.Array(func() error {
+		if n >= c.cfg.Limits.StreamItems {
+			stop = c.tooLarge(r, resp.StatusCode, limitStreamItems)
+			return stop
+		}
+		lim.mark = lim.n
+		start := sc.Offset()
+		err := elem.ScanFrom(sc)
+		if err == nil && sc.Offset() == start {
+			// A decoder that read nothing would have the rest of the
+			// list read out of step.
+			err = errors.New("the decoder read no value")
+		}
+		if err != nil {
+			elemErr = fmt.Errorf("element %d: %w", n, err)
+			return elemErr
+		}
+		if err := fn(); err != nil {
+			stop = err
+			return err
+		}
+		n++
+		return nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case err == stop:
+		return err
+	case err != elemErr:
+		err = fmt.Errorf("after element %d: %w", n, err)
+	}
+	return fail(err)
 }
 
 // stream is Stream; small lists are bounded by Limits.List bytes in total
@@ -113,21 +182,7 @@ func streamWith(ctx context.Context, c *Client, path string, opts ListOptions, s
 	br := bufio.NewReaderSize(lim, 64<<10)
 	head, _ := br.Peek(256)
 	head = append([]byte(nil), head...)
-	fail := func(err error) error {
-		switch {
-		case lim.overTotal:
-			return c.tooLarge(r, resp.StatusCode, limitList)
-		case lim.overItem:
-			return c.tooLarge(r, resp.StatusCode, limitStreamItem)
-		}
-		if _, ok := asError(err); ok {
-			return err
-		}
-		if e := c.errorFor(ctx, r, err); e != err {
-			return e
-		}
-		return nil
-	}
+	fail := func(err error) error { return c.streamFailure(ctx, r, resp, lim, err) }
 	// One pass over the bytes: jsontext tokenizes the stream once and the
 	// element is decoded from those tokens, where encoding/json's Decoder
 	// first scans each element to its end and then scans it again to decode
@@ -194,6 +249,25 @@ func streamWith(ctx context.Context, c *Client, path string, opts ListOptions, s
 			return e
 		}
 		return c.decodeError(r, resp, head, fmt.Errorf("after element %d: %w", n, err))
+	}
+	return nil
+}
+
+// streamFailure is the error of a streamed list that failed with err for
+// another reason than its JSON: a limit, a QRS error, the transport or the
+// context; nil when err is the JSON's.
+func (c *Client) streamFailure(ctx context.Context, r request, resp *http.Response, lim *boundedReader, err error) error {
+	switch {
+	case lim.overTotal:
+		return c.tooLarge(r, resp.StatusCode, limitList)
+	case lim.overItem:
+		return c.tooLarge(r, resp.StatusCode, limitStreamItem)
+	}
+	if _, ok := asError(err); ok {
+		return err
+	}
+	if e := c.errorFor(ctx, r, err); e != err {
+		return e
 	}
 	return nil
 }

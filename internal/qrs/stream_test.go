@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/licmon/licmon/internal/jsonscan"
 )
 
 // allocationJSON is one professional allocation as QRS sends it (~560 bytes).
@@ -203,42 +203,30 @@ func BenchmarkStreamProfessionalAccessTypes(b *testing.B) {
 	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
 }
 
-// idDecoder keeps the id of each element it decodes; partial stops
-// reading an element after its first member.
+// idDecoder keeps the id of each element it decodes; partial reads nothing
+// of the element.
 type idDecoder struct {
 	id      string
 	partial bool
 }
 
-func (d *idDecoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (d *idDecoder) ScanFrom(s *jsonscan.Scanner) error {
 	d.id = ""
-	if _, err := dec.ReadToken(); err != nil { // {
+	if d.partial {
+		return nil
+	}
+	return s.Object(func(name []byte) error {
+		if string(name) != "id" {
+			return s.Skip()
+		}
+		v, err := s.String()
+		d.id = string(v)
 		return err
-	}
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		if name.String() == "id" {
-			v, err := dec.ReadToken()
-			if err != nil {
-				return err
-			}
-			d.id = v.String()
-		} else if err := dec.SkipValue(); err != nil {
-			return err
-		}
-		if d.partial {
-			return nil
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
+	})
 }
 
 // TestStreamFromReusesTheCallersDecoder: StreamFrom hands every element to
-// the same decoder, then calls fn; a decoder that stops inside its element
+// the same decoder, then calls fn; a decoder that does not read its element
 // is a decode error naming the element, never the rest of the list read
 // out of step.
 func TestStreamFromReusesTheCallersDecoder(t *testing.T) {
@@ -259,7 +247,69 @@ func TestStreamFromReusesTheCallersDecoder(t *testing.T) {
 	d = &idDecoder{partial: true}
 	err = StreamFrom(t.Context(), c, "license/professionalaccesstype/full", ListOptions{}, d, func() error { return nil })
 	e := mustKind(t, err, KindDecode)
-	if !strings.Contains(e.Error(), "element 0: decoded a partial value") {
-		t.Errorf("error %v, want one saying element 0 was decoded partially", e)
+	if !strings.Contains(e.Error(), "element 0: the decoder read no value") {
+		t.Errorf("error %v, want one saying element 0 was not read", e)
+	}
+}
+
+// TestStreamFromLimitsAndErrors: StreamFrom keeps Stream's limits and
+// errors: more elements than Limits.StreamItems or an element larger than
+// Limits.StreamItem is KindTooLarge, an answer that is not a list or is cut
+// short is KindDecode naming the element, null is an empty list, and fn's
+// error is returned as it is.
+func TestStreamFromLimitsAndErrors(t *testing.T) {
+	endless := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`[{"id":"a","user":{"name":"`))
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /qrs/eleven", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, "["+strings.TrimSuffix(strings.Repeat(`{"id":"u"},`, 11), ",")+"]")
+	})
+	mux.HandleFunc("GET /qrs/endless", endless)
+	mux.HandleFunc("GET /qrs/object", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"value": "not a list"}`) })
+	mux.HandleFunc("GET /qrs/html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body>Sign in</body></html>"))
+	})
+	mux.HandleFunc("GET /qrs/null", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `null`) })
+	mux.HandleFunc("GET /qrs/cut", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `[{"id":"a"},{"id":`) })
+	mux.HandleFunc("GET /qrs/garbage", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `[{"id":"a"} {"id":"b"}]`) })
+	c, _ := newFake(t, mux, func(c *Config) { c.Limits.StreamItems, c.Limits.StreamItem = 10, 256<<10 })
+	read := func(path string, fn func() error) (int, error) {
+		d := &idDecoder{}
+		n := 0
+		err := StreamFrom(t.Context(), c, path, ListOptions{}, d, func() error { n++; return fn() })
+		return n, err
+	}
+	ok := func() error { return nil }
+	for _, x := range []struct {
+		path, want string
+		kind       Kind
+	}{
+		{"eleven", "more than 10 elements", KindTooLarge},
+		{"endless", "element larger than 256 KiB", KindTooLarge},
+		{"object", `expected a JSON array, got {"value": "not a list"}`, KindDecode},
+		{"html", "an HTML page usually means a login form", KindDecode},
+		{"cut", "element 1: at byte 18: unexpected EOF", KindDecode},
+		{"garbage", "after element 1: invalid JSON at byte 12: invalid character '{' after an array element", KindDecode},
+	} {
+		_, err := read(x.path, ok)
+		if e := mustKind(t, err, x.kind); !strings.Contains(e.Error(), x.want) {
+			t.Errorf("%s: error %v, want one saying %q", x.path, e, x.want)
+		}
+	}
+	if n, err := read("null", ok); n != 0 || err != nil {
+		t.Errorf("null: %d elements, %v; want an empty list", n, err)
+	}
+	stop := errors.New("enough")
+	if n, err := read("eleven", func() error { return stop }); n != 1 || err != stop {
+		t.Errorf("fn's error: %d elements, %v; want %v after 1", n, err, stop)
 	}
 }

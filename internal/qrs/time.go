@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/licmon/licmon/internal/jsonscan"
 )
 
 // Time is a QRS date-time. It embeds time.Time so callers use it like one, but decodes leniently:
@@ -92,6 +94,41 @@ func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return nil
 	}
 	return t.UnmarshalJSON(v)
+}
+
+// ScanFrom decodes a Time from a scanned list element (StreamFrom) as
+// UnmarshalJSONFrom does.
+func (t *Time) ScanFrom(s *jsonscan.Scanner) error {
+	switch s.Peek() {
+	case 'n':
+		t.Time = time.Time{}
+		return s.Null()
+	case '"':
+	default:
+		v, err := s.Value()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("decode QRS date %s: expected a string", truncate(string(v), 40))
+	}
+	b, err := s.String()
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		t.Time = time.Time{}
+		return nil
+	}
+	if p, ok := parseQRSTime(b); ok {
+		t.Time = p
+		return nil
+	}
+	p, err := ParseTime(string(b))
+	if err != nil {
+		return err
+	}
+	t.Time = p
+	return nil
 }
 
 // parseQRSTime parses QRS's own date form, 2017-01-20T01:46:27.831Z
