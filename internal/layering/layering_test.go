@@ -27,6 +27,7 @@ var pure = []string{
 	"internal/demand",
 	"internal/forecast",
 	"internal/histcsv",
+	"internal/jsonscan",
 	"internal/license",
 	"internal/numtext",
 	"internal/qlog",
