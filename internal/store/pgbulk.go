@@ -37,7 +37,7 @@ const bulkMinRows = 5000
 func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows) (int64, error) {
 	ident := pgx.Identifier{table}
 	if src.n < bulkMinRows {
-		return conn.CopyFrom(ctx, ident, src.cols, src)
+		return pgCopyFrom(ctx, conn, table, src)
 	}
 	name := ident.Sanitize()
 	// Empty for every reader, not only for this transaction: rows it
@@ -55,7 +55,7 @@ func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows
 		return 0, fmt.Errorf("look for rows before the bulk load: %w", err)
 	}
 	if !empty {
-		return conn.CopyFrom(ctx, ident, src.cols, src)
+		return pgCopyFrom(ctx, conn, table, src)
 	}
 	deferred, err := pgDeferredDDL(ctx, conn, name, alone)
 	if err != nil {
@@ -66,7 +66,7 @@ func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows
 			return 0, fmt.Errorf("bulk load: %s: %w", d.drop, err)
 		}
 	}
-	n, err := conn.CopyFrom(ctx, ident, src.cols, src)
+	n, err := pgCopyFrom(ctx, conn, table, src)
 	if err != nil {
 		return n, err
 	}

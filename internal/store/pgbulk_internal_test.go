@@ -239,3 +239,63 @@ func TestPostgresBulkLoadReaders(t *testing.T) {
 	}
 	read("reading the keys after", "SELECT COUNT(*) FROM user_keys", n+5)
 }
+
+// TestPostgresCopyEncoding: every kind of value the store copies arrives
+// as it was sent, in rows spanning many reads of the COPY stream,
+// including those it leaves to pgx's encoding (a 4-byte integer column, a
+// numeric string for a number column).
+func TestPostgresCopyEncoding(t *testing.T) {
+	s, _ := openPG(t)
+	if _, err := s.db.Exec(`CREATE TABLE enc (id BIGINT, s TEXT, f DOUBLE PRECISION, small INTEGER, b BIGINT, n BIGINT, t TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	type encRow struct {
+		id       int64
+		s        string
+		f        float64
+		small, b int64
+		n        sql.NullInt64
+		t        string
+	}
+	want := make([]encRow, 0, n+1)
+	for i := range n {
+		want = append(want, encRow{int64(i) - 1<<40, fmt.Sprintf("%s '%d'?", strings.Repeat("é", i%90), i), float64(i) / 7,
+			int64(i % 1000), int64(1 - i%2), sql.NullInt64{}, fmt.Sprint(i)})
+		if i%3 != 0 {
+			want[i].n = sql.NullInt64{Int64: int64(i), Valid: true}
+		}
+	}
+	want = append(want, encRow{id: 1 << 50, s: "", f: 0.5, small: 7, b: 0, t: "-3"})
+	cols := []string{"id", "s", "f", "small", "b", "n", "t"}
+	if err := inTx(t, s, func(ctx context.Context, tc txConn) error {
+		if err := s.insertN(ctx, tc, "enc", cols, n, func(i int, dst []any) []any {
+			w := &want[i]
+			var null any
+			if w.n.Valid {
+				null = w.n.Int64
+			}
+			return append(dst, w.id, w.s, w.f, w.small, i%2 == 0, null, w.t)
+		}, ""); err != nil {
+			return err
+		}
+		return s.insertN(ctx, tc, "enc", cols, 1, func(_ int, dst []any) []any {
+			return append(dst, "1125899906842624", "", "0.5", "7", false, nil, "-3")
+		}, "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []encRow
+	err := scanAll(context.Background(), s.db, "SELECT id, s, f, small, b, n, t FROM enc ORDER BY id", nil, func(r *sql.Rows) error {
+		var e encRow
+		err := r.Scan(&e.id, &e.s, &e.f, &e.small, &e.b, &e.n, &e.t)
+		got = append(got, e)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(encRow{})); d != "" {
+		t.Errorf("copied rows (-sent +stored):\n%s", d)
+	}
+}

@@ -65,7 +65,7 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 // before its indexes are built (pgbulk.go).
 const copyPrefix = "COPY "
 
-// copyRows streams insertN's rows into COPY (pgx.CopyFromSource).
+// copyRows streams insertN's rows into COPY (pgcopy.go).
 type copyRows struct {
 	cols []string
 	n, i int
@@ -86,10 +86,6 @@ func (r *copyRows) Next() bool {
 	r.i++
 	return true
 }
-
-func (r *copyRows) Values() ([]any, error) { return r.cur, nil }
-
-func (r *copyRows) Err() error { return nil }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	return c.Conn.QueryContext(ctx, rebind(dialectPostgres, query), args)
