@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // bulkMinRows is the smallest COPY into an empty table that is loaded
@@ -33,7 +35,9 @@ const bulkMinRows = 5000
 // by every query of every site) or the interned keys; so foreign keys are
 // dropped only when the store holds no other site than the one being
 // saved, whose readers wait either way. With other sites they are checked
-// row by row, as before.
+// row by row, as before. The locks are taken without waiting
+// (pgLockForBulk): with a reader holding one, the table is loaded with
+// its indexes.
 func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows) (int64, error) {
 	ident := pgx.Identifier{table}
 	if src.n < bulkMinRows {
@@ -57,6 +61,13 @@ func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows
 	if !empty {
 		return pgCopyFrom(ctx, conn, table, src)
 	}
+	locked, err := pgLockForBulk(ctx, conn, name, alone)
+	if err != nil {
+		return 0, err
+	}
+	if !locked {
+		return pgCopyFrom(ctx, conn, table, src)
+	}
 	deferred, err := pgDeferredDDL(ctx, conn, name, alone)
 	if err != nil {
 		return 0, err
@@ -76,6 +87,46 @@ func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows
 		}
 	}
 	return n, nil
+}
+
+// pgLockForBulk takes the locks the DDL of a bulk load of table needs:
+// the table's, and with withFKs those of the tables its foreign keys
+// reference. It never waits for them: a reader holding one (in a
+// transaction that may next read a table this transaction already
+// locked) would wait for the collection while the collection waited for
+// it, a deadlock PostgreSQL ends by failing one of them. So if one is
+// held, it reports false and the table is loaded with its indexes, as
+// before.
+func pgLockForBulk(ctx context.Context, conn *pgx.Conn, table string, withFKs bool) (bool, error) {
+	tables := table
+	if withFKs {
+		var parents string
+		if err := conn.QueryRow(ctx, `SELECT COALESCE(string_agg(DISTINCT confrelid::regclass::text, ', '), '')
+			FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = 'f'`, table).Scan(&parents); err != nil {
+			return false, fmt.Errorf("bulk load: list the tables %s references: %w", table, err)
+		}
+		if parents != "" {
+			tables += ", " + parents
+		}
+	}
+	// In a savepoint: a refused lock fails only the savepoint.
+	if _, err := conn.Exec(ctx, "SAVEPOINT licmon_bulk_load"); err != nil {
+		return false, fmt.Errorf("bulk load: %w", err)
+	}
+	_, err := conn.Exec(ctx, "LOCK TABLE "+tables+" IN ACCESS EXCLUSIVE MODE NOWAIT")
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		_, err = conn.Exec(ctx, "RELEASE SAVEPOINT licmon_bulk_load") // the locks stay until the end of the transaction
+		return err == nil, err
+	case errors.As(err, &pe) && pe.Code == "55P03":
+		_, err = conn.Exec(ctx, "ROLLBACK TO SAVEPOINT licmon_bulk_load")
+		if err == nil {
+			_, err = conn.Exec(ctx, "RELEASE SAVEPOINT licmon_bulk_load")
+		}
+		return false, err
+	}
+	return false, fmt.Errorf("bulk load: lock %s: %w", tables, err)
 }
 
 // deferredDDL is an index or constraint of a table dropped around a bulk

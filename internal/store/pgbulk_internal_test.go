@@ -176,7 +176,7 @@ func TestPostgresBulkLoad(t *testing.T) {
 // TestPostgresBulkLoadReaders: a bulk load never makes a reader of
 // committed rows wait: not of the sites (when the store holds another
 // site, the foreign keys to sites are checked row by row), and not of a
-// table whose rows the loading transaction deleted.
+// table whose rows the loading transaction deleted; nor waits for a reader.
 func TestPostgresBulkLoadReaders(t *testing.T) {
 	s, dsn := openPG(t)
 	ctx := context.Background()
@@ -221,6 +221,30 @@ func TestPostgresBulkLoadReaders(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+
+	// A reader holding a lock on the table (in a transaction that may read
+	// a table the collection holds next): the load does not wait for it,
+	// and loads the table with its indexes.
+	rtx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var none int
+	if err := rtx.QueryRow(ctx, "SELECT COUNT(*) FROM allocation_keys").Scan(&none); err != nil {
+		t.Fatal(err)
+	}
+	if err := inTx(t, s, func(ctx context.Context, tc txConn) error {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		rows, row := keyRows(prod, n, false)
+		return s.insertN(ctx, tc, "allocation_keys", keyCols, rows, row, "")
+	}); err != nil {
+		t.Fatalf("a bulk load with a reader holding the table: %v", err)
+	}
+	if err := rtx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	read("reading the allocation keys", "SELECT COUNT(*) FROM allocation_keys", n)
 
 	// Rows deleted and loaded again in one transaction (copy --force):
 	// the committed ones stay readable until the commit.
