@@ -61,14 +61,14 @@ func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows
 	if !empty {
 		return pgCopyFrom(ctx, conn, table, src)
 	}
-	locked, err := pgLockForBulk(ctx, conn, name, alone)
+	locked, fks, err := pgLockForBulk(ctx, conn, name, alone)
 	if err != nil {
 		return 0, err
 	}
 	if !locked {
 		return pgCopyFrom(ctx, conn, table, src)
 	}
-	deferred, err := pgDeferredDDL(ctx, conn, name, alone)
+	deferred, err := pgDeferredDDL(ctx, conn, name, fks)
 	if err != nil {
 		return 0, err
 	}
@@ -96,37 +96,46 @@ func pgBulkCopy(ctx context.Context, conn *pgx.Conn, table string, src *copyRows
 // locked) would wait for the collection while the collection waited for
 // it, a deadlock PostgreSQL ends by failing one of them. So if one is
 // held, it reports false and the table is loaded with its indexes, as
-// before.
-func pgLockForBulk(ctx context.Context, conn *pgx.Conn, table string, withFKs bool) (bool, error) {
+// before; and so it does when the role does not own the table (a role
+// given only read and write on tables another role created may not drop
+// their indexes). Foreign keys are dropped only if the role owns the
+// tables they reference too: fks says whether.
+func pgLockForBulk(ctx context.Context, conn *pgx.Conn, table string, withFKs bool) (locked, fks bool, err error) {
+	var owner, ownsParents bool
+	var parents string
+	if err := conn.QueryRow(ctx, `SELECT (SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = $1::text::regclass),
+			COALESCE((SELECT bool_and(pg_has_role(p.relowner, 'USAGE')) FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid
+				WHERE c.conrelid = $1::text::regclass AND c.contype = 'f'), true),
+			COALESCE((SELECT string_agg(DISTINCT confrelid::regclass::text, ', ') FROM pg_constraint
+				WHERE conrelid = $1::text::regclass AND contype = 'f'), '')`, table).Scan(&owner, &ownsParents, &parents); err != nil {
+		return false, false, fmt.Errorf("bulk load: look up the owner of %s: %w", table, err)
+	}
+	if !owner {
+		return false, false, nil
+	}
+	fks = withFKs && ownsParents
 	tables := table
-	if withFKs {
-		var parents string
-		if err := conn.QueryRow(ctx, `SELECT COALESCE(string_agg(DISTINCT confrelid::regclass::text, ', '), '')
-			FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = 'f'`, table).Scan(&parents); err != nil {
-			return false, fmt.Errorf("bulk load: list the tables %s references: %w", table, err)
-		}
-		if parents != "" {
-			tables += ", " + parents
-		}
+	if fks && parents != "" {
+		tables += ", " + parents
 	}
 	// In a savepoint: a refused lock fails only the savepoint.
 	if _, err := conn.Exec(ctx, "SAVEPOINT licmon_bulk_load"); err != nil {
-		return false, fmt.Errorf("bulk load: %w", err)
+		return false, false, fmt.Errorf("bulk load: %w", err)
 	}
-	_, err := conn.Exec(ctx, "LOCK TABLE "+tables+" IN ACCESS EXCLUSIVE MODE NOWAIT")
+	_, err = conn.Exec(ctx, "LOCK TABLE "+tables+" IN ACCESS EXCLUSIVE MODE NOWAIT")
 	var pe *pgconn.PgError
 	switch {
 	case err == nil:
 		_, err = conn.Exec(ctx, "RELEASE SAVEPOINT licmon_bulk_load") // the locks stay until the end of the transaction
-		return err == nil, err
-	case errors.As(err, &pe) && pe.Code == "55P03":
+		return err == nil, fks, err
+	case errors.As(err, &pe) && pe.Code == "55P03": // lock_not_available
 		_, err = conn.Exec(ctx, "ROLLBACK TO SAVEPOINT licmon_bulk_load")
 		if err == nil {
 			_, err = conn.Exec(ctx, "RELEASE SAVEPOINT licmon_bulk_load")
 		}
-		return false, err
+		return false, false, err
 	}
-	return false, fmt.Errorf("bulk load: lock %s: %w", tables, err)
+	return false, false, fmt.Errorf("bulk load: lock %s: %w", tables, err)
 }
 
 // deferredDDL is an index or constraint of a table dropped around a bulk
