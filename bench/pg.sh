@@ -42,26 +42,12 @@ sim=$!
 for _ in $(seq 1 480); do grep -q "listening" "$out/sim-pg.log" && break; sleep 0.5; done
 
 results="$out/pg-results.txt"; : >"$results"
-# srvcpu prints the CPU seconds the private cluster's processes have used
-# (the postmaster with its exited children, and the live ones), or NA with
-# a server of one's own (LICMON_BENCH_POSTGRES): on a busy machine CPU
-# compares better than wall time.
-srvcpu() {
-  local pm t c s
-  if [ -z "${PG_DIR:-}" ] || [ ! -f "$PG_DIR/data/postmaster.pid" ]; then echo NA; return; fi
-  pm=$(head -1 "$PG_DIR/data/postmaster.pid")
-  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
-  for c in $(cat /proc/"$pm"/task/*/children); do
-    s=$(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0); t=$((t + s))
-  done
-  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'
-}
 measure() { # backend pass command...
   local b=$1 p=$2 c0 c1 srv save; shift 2
-  c0=$(srvcpu)
+  c0=$(pg_cpu)
   /usr/bin/time -f "%e %M %U %S" -o "$out/pg-time" "$@" >"$out/pg-cmd.out" 2>"$out/pg-cmd.err" ||
     { cat "$out/pg-cmd.err"; exit 1; }
-  c1=$(srvcpu)
+  c1=$(pg_cpu)
   read -r secs kb usr sys <"$out/pg-time"
   srv=0; if [ "$b" = postgres ]; then srv=$(awk -v a="$c0" -v b="$c1" 'BEGIN {if (a == "NA") print "NA"; else printf "%.2f", b - a}'); fi
   # The save's own time, from collect's "(fetch 4.1s, save 3.2s)".
