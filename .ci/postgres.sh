@@ -47,3 +47,17 @@ pg_stop() {
     rm -rf "$PG_DIR"
   fi
 }
+
+# pg_cpu prints the CPU seconds the cluster started by pg_start has used so
+# far (the postmaster with its exited children, and the live ones), or NA
+# without one: benchmarks compare it, as wall time varies with the load.
+pg_cpu() {
+  local pm t c s
+  if [ -z "${PG_DIR:-}" ] || [ ! -f "$PG_DIR/data/postmaster.pid" ]; then echo NA; return; fi
+  pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for c in $(cat /proc/"$pm"/task/*/children); do
+    s=$(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0); t=$((t + s))
+  done
+  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'
+}
