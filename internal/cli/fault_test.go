@@ -150,17 +150,19 @@ func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
 		timeout string
 		want    string
 	}{
+		// One byte every 100ms never trips the 400ms idle timeout; the
+		// collection's deadline (20 x --timeout) ends it. First, so that
+		// its wait overlaps the other cases.
+		{"allocations-slow-drip", sim.Fault{Path: "/qrs/license/analyzeraccesstype/full", Kind: sim.FaultDrip, Delay: 100 * time.Millisecond}, "400ms",
+			"total deadline of 8s (20 × --timeout 400ms)"},
 		{"users-500", sim.Fault{Path: "/qrs/user/*", Kind: sim.FaultStatus, Status: 500}, "", "HTTP 500"},
 		{"allocations-truncated", sim.Fault{Path: "/qrs/license/professionalaccesstype/full", Kind: sim.FaultTruncate}, "", "professional allocations"},
 		{"overview-invalid-json", sim.Fault{Path: "/qrs/license/accesstypeoverview", Kind: sim.FaultInvalidJSON}, "", "expected JSON"},
 		{"apps-reset", sim.Fault{Path: "/qrs/app/full", Kind: sim.FaultReset}, "", "/qrs/app/full"},
 		{"license-html", sim.Fault{Path: "/qrs/license", Kind: sim.FaultHTML}, "", "login form"},
-		// One byte every 100ms never trips the 400ms idle timeout; the
-		// collection's deadline (20 x --timeout) ends it.
-		{"allocations-slow-drip", sim.Fault{Path: "/qrs/license/analyzeraccesstype/full", Kind: sim.FaultDrip, Delay: 100 * time.Millisecond}, "400ms",
-			"total deadline of 8s (20 × --timeout 400ms)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case has its own site and store; the slow drip waits beside the others
 			s, err := sim.New(sim.Options{Seed: 2, Users: 50, HistoryDays: 60})
 			if err != nil {
 				t.Fatal(err)
