@@ -21,6 +21,7 @@ import (
 // reason, and collects once the QRS is back. goleak (TestMain) checks that
 // it stops without leaving a goroutine.
 func TestServeUnderQRSFaults(t *testing.T) {
+	t.Parallel() // waits on its schedule: runs beside the other waiting ones
 	s, err := sim.New(sim.Options{Seed: 3, Users: 40, HistoryDays: 20})
 	if err != nil {
 		t.Fatal(err)
