@@ -144,6 +144,10 @@ func demo(ctx context.Context, e *env, dir string, users, days int, serve bool) 
 db: licmon.db
 check:
   save_logs: scriptlogs
+# One site to check: serve checks it within a second of starting instead
+# of after a random delay of up to a tenth of check_every (30s).
+schedule:
+  check_jitter: 1s
 sites:
   - name: prod
     server: %s

@@ -69,10 +69,10 @@ func TestCheckUnderFaults(t *testing.T) {
 			[]string{"UNKNOWN", "text/html", "login form"}},
 		{"latency", sim.Fault{Path: "/qrs/*", Kind: sim.FaultLatency, Delay: 150 * time.Millisecond}, "", 0,
 			[]string{"OK"}},
-		// Defect 4: one byte every 250ms never trips the 2s idle timeout;
+		// Defect 4: one byte every 100ms never trips the 500ms idle timeout;
 		// the check's deadline (4 x --timeout) ends it as UNKNOWN.
-		{"slow-drip", sim.Fault{Path: "/qrs/reloadtask/full", Kind: sim.FaultDrip, Delay: 250 * time.Millisecond}, "2s", 3,
-			[]string{"UNKNOWN", "total deadline of 8s", "4 × --timeout 2s"}},
+		{"slow-drip", sim.Fault{Path: "/qrs/reloadtask/full", Kind: sim.FaultDrip, Delay: 100 * time.Millisecond}, "500ms", 3,
+			[]string{"UNKNOWN", "total deadline of 2s", "4 × --timeout 500ms"}},
 		// Defect 4: an ignored filter answering megabytes stops at the limit.
 		{"oversize", sim.Fault{Path: "/qrs/reloadtask/full", Kind: sim.FaultOversize, Size: 48 << 20}, "", 3,
 			[]string{"UNKNOWN", "larger than 32 MiB", "query string"}},
@@ -150,15 +150,19 @@ func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
 		timeout string
 		want    string
 	}{
+		// One byte every 100ms never trips the 400ms idle timeout; the
+		// collection's deadline (20 x --timeout) ends it. First, so that
+		// its wait overlaps the other cases.
+		{"allocations-slow-drip", sim.Fault{Path: "/qrs/license/analyzeraccesstype/full", Kind: sim.FaultDrip, Delay: 100 * time.Millisecond}, "400ms",
+			"total deadline of 8s (20 × --timeout 400ms)"},
 		{"users-500", sim.Fault{Path: "/qrs/user/*", Kind: sim.FaultStatus, Status: 500}, "", "HTTP 500"},
 		{"allocations-truncated", sim.Fault{Path: "/qrs/license/professionalaccesstype/full", Kind: sim.FaultTruncate}, "", "professional allocations"},
 		{"overview-invalid-json", sim.Fault{Path: "/qrs/license/accesstypeoverview", Kind: sim.FaultInvalidJSON}, "", "expected JSON"},
 		{"apps-reset", sim.Fault{Path: "/qrs/app/full", Kind: sim.FaultReset}, "", "/qrs/app/full"},
 		{"license-html", sim.Fault{Path: "/qrs/license", Kind: sim.FaultHTML}, "", "login form"},
-		{"allocations-slow-drip", sim.Fault{Path: "/qrs/license/analyzeraccesstype/full", Kind: sim.FaultDrip, Delay: 150 * time.Millisecond}, "1s",
-			"total deadline of 20s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case has its own site and store; the slow drip waits beside the others
 			s, err := sim.New(sim.Options{Seed: 2, Users: 50, HistoryDays: 60})
 			if err != nil {
 				t.Fatal(err)
@@ -175,7 +179,7 @@ func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
 				t.Fatalf("first collect: %d\n%s\n%s", code, out, errOut)
 			}
 			before := collections(t, db)
-			time.Sleep(time.Second) // collections are to the second: the next must be later
+			waitNextSecond(time.Now()) // collections are to the second: the next must be later
 
 			on.Store(true)
 			faultArgs := args
@@ -183,13 +187,14 @@ func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
 				faultArgs = append(append([]string{}, args...), "--timeout", tc.timeout)
 			}
 			code, out, errOut := runBounded(t, faultArgs...)
+			failed := time.Now()
 			if code != 1 || !strings.Contains(errOut, tc.want) {
 				t.Fatalf("collect under %s: exit %d, want 1 with %q\n%s\n%s", tc.name, code, tc.want, out, errOut)
 			}
 			if after := collections(t, db); after != before {
 				t.Fatalf("a failed collection changed the store: %d collections, was %d", after, before)
 			}
-			time.Sleep(time.Second)
+			waitNextSecond(failed)
 
 			on.Store(false)
 			if code, out, errOut := runBounded(t, args...); code != 0 {
@@ -200,6 +205,14 @@ func TestCollectUnderFaultsKeepsPreviousState(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitNextSecond waits until the clock is in a later second than t:
+// collections are stored to the second, so a collection that starts after
+// this is later than any that ended by t. It waits at most a second, and
+// not at all when the second has already passed.
+func waitNextSecond(t time.Time) {
+	time.Sleep(time.Until(t.Truncate(time.Second).Add(time.Second)))
 }
 
 func collections(t *testing.T, db string) int {

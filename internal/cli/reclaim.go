@@ -211,7 +211,7 @@ func runReclaimApply(ctx context.Context, e *env, args []string) int {
 	p := reclaim.PolicyFromConfig(cfg.Reclaim)
 	p.Force = pl.Policy.Force
 	rec := store.NewAuditRun(st, site.Name, newRunID(), actor(c.Identity()), "reclaim apply", id)
-	res, err := reclaim.Apply(ctx, c, pl, reclaim.ApplyOptions{Policy: p, Rate: cfg.Reclaim.Rate, Retries: cfg.Reclaim.Retries}, rec)
+	res, err := reclaim.Apply(ctx, c, pl, reclaim.ApplyOptions{Policy: p, Rate: cfg.Reclaim.Rate, Retries: cfg.Reclaim.Retries, Backoff: retryBackoff}, rec)
 	code := printReclaimResults(e, res, rec.RunID)
 	if err != nil {
 		return fail(e, ExitError, err)

@@ -103,6 +103,8 @@ sites:
   - name: refused
     server: %[9]s
     cert_dir: %[10]s
+schedule:
+  check_jitter: 10ms # the first checks at once, not after up to 30s
 serve:
   listen: %[11]s
   auth:

@@ -99,7 +99,9 @@ func generate(t *testing.T, users, days int) (string, *simlogs.Truth) {
 // runs and the daily figures equal the generator's truth: nothing is
 // counted twice and no day is left without its figures.
 func TestImportStoreErrorThenNextImportCompletes(t *testing.T) {
-	users, days := 400, 45
+	// One tree for both cases: the import only reads it (what it has read
+	// is recorded in each case's own store).
+	dir, truth := generate(t, 400, 45)
 	for _, tc := range []struct {
 		name   string
 		failOn string
@@ -111,7 +113,6 @@ func TestImportStoreErrorThenNextImportCompletes(t *testing.T) {
 		{"refresh-after-batches", "refresh", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir, truth := generate(t, users, days)
 			st := openStore(t)
 			fs := &faultyStore{LogStore: st, failOn: tc.failOn, nth: tc.nth}
 			_, err := importBounded(t, fs, dir)

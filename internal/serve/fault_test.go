@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licmon/licmon/internal/config"
+	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/sim"
 	"github.com/licmon/licmon/internal/simtest"
 )
@@ -20,6 +21,7 @@ import (
 // reason, and collects once the QRS is back. goleak (TestMain) checks that
 // it stops without leaving a goroutine.
 func TestServeUnderQRSFaults(t *testing.T) {
+	t.Parallel() // waits on its schedule: runs beside the other waiting ones
 	s, err := sim.New(sim.Options{Seed: 3, Users: 40, HistoryDays: 20})
 	if err != nil {
 		t.Fatal(err)
@@ -45,9 +47,24 @@ func TestServeUnderQRSFaults(t *testing.T) {
 	cfg.Sites = []config.Site{{Name: "sim", Server: site.URL, CertDir: site.CertDir}}
 	cfg.Serve.Listen = "127.0.0.1:0"
 	cfg.Schedule.CheckJitter = config.Duration(time.Millisecond)
-	cfg.Schedule.CheckEvery = config.Duration(5 * time.Second)
+	cfg.Schedule.CheckEvery = config.Duration(2 * time.Second)
 	ld := &loader{cfg: cfg}
-	srv, err := New(t.Context(), Options{Load: ld.Load, NewClient: QRSClient("test", nil), Version: "test"})
+	// The site's QRS client (QRSClient) with 10ms between retries instead
+	// of 0.5s doubling: the failed check retries as in production, without
+	// waiting out production's backoff.
+	newClient := func(s config.Site) (Client, error) {
+		qc, err := s.QRS("licmon/test", nil)
+		if err != nil {
+			return nil, err
+		}
+		qc.RetryBackoff = 10 * time.Millisecond
+		c, err := qrs.New(qc)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	srv, err := New(t.Context(), Options{Load: ld.Load, NewClient: newClient, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

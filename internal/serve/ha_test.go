@@ -140,6 +140,7 @@ func alertsSent(hook *notifytest.Receiver, key string) int {
 // on from the last stored check, the day's collection is not repeated, and
 // the alert its predecessor sent is not sent again.
 func TestStandbyTakesOverWithoutRepeating(t *testing.T) {
+	t.Parallel() // waits on its schedule: runs beside the other waiting ones
 	site := simtest.Start(t, sim.Options{Seed: 3, Users: 60, HistoryDays: 30, Scenario: "lm-failing-rest-401"})
 	hook := notifytest.NewReceiver(t, "ok")
 	db := filepath.Join(t.TempDir(), "licmon.db")

@@ -92,6 +92,7 @@ type apiChecks struct {
 // API at once (latest check and history) and reach the store once the
 // collection lets go; nothing is lost, and the collection itself succeeds.
 func TestCheckCompletesWhileCollectionHoldsStore(t *testing.T) {
+	t.Parallel() // waits on its schedule: runs beside the other waiting ones
 	site := simtest.Start(t, sim.Options{Seed: 3, Users: 60, HistoryDays: 30})
 	dbPath := filepath.Join(t.TempDir(), "licmon.db")
 	st, err := store.Open(t.Context(), dbPath, store.Options{})
