@@ -295,6 +295,47 @@ func sortedCopy[T any](in []T, cmp func(a, b *T) int) []T {
 	return out
 }
 
+// sortedOwned is sortedCopy for a slice the caller hands over: it is
+// sorted in place (by an index sort, then each element moved once), so a
+// staged save does not hold a second copy of a site's users and
+// allocations while the rest of the collection is read.
+func sortedOwned[T any](in []T, cmp func(a, b *T) int) []T {
+	if len(in) == 0 {
+		return nil
+	}
+	sorted := true
+	for i := 1; i < len(in) && sorted; i++ {
+		sorted = cmp(&in[i-1], &in[i]) <= 0
+	}
+	if sorted {
+		return in
+	}
+	idx := make([]int32, len(in))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int { return cmp(&in[i], &in[j]) })
+	// Position i takes in[idx[i]]: follow each cycle of the permutation.
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp := in[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = -1
+			if k == i {
+				in[j] = tmp
+				break
+			}
+			in[j] = in[k]
+			j = k
+		}
+	}
+	return in
+}
+
 // repeated returns the index of the first element of the sorted slice v
 // whose key equals the previous one's, or -1.
 func repeated[T any](v []T, key func(*T) string) int {
@@ -317,7 +358,7 @@ func repeated[T any](v []T, key func(*T) string) int {
 // only reads them), so that a 100 000-user snapshot is copied once, not
 // element by element into growing slices.
 func normalize(in *license.Snapshot) (*license.Snapshot, error) {
-	s, err := normalizePerUser(in)
+	s, err := normalizePerUser(in, false)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +376,9 @@ func invalid(format string, a ...any) error {
 // normalizePerUser is the part of normalize that a first collection's save
 // can begin with (BeginSave): the site, the time, the users and the
 // allocations; normalizeRest adds the rest to the snapshot it returns.
-func normalizePerUser(in *license.Snapshot) (*license.Snapshot, error) {
+// With owned, in's users and allocations are normalized in place instead
+// of copied (BeginSave takes them over).
+func normalizePerUser(in *license.Snapshot, owned bool) (*license.Snapshot, error) {
 	bad := invalid
 	if in == nil {
 		return nil, bad("nil snapshot")
@@ -348,7 +391,11 @@ func normalizePerUser(in *license.Snapshot) (*license.Snapshot, error) {
 	}
 	s := &license.Snapshot{Site: strings.TrimSpace(in.Site), At: sec(in.At), UsersPartial: in.UsersPartial, UserCount: in.UserCount}
 
-	s.Users = sortedCopy(in.Users, func(a, b *license.User) int { return strings.Compare(a.ID, b.ID) })
+	sortUsers, sortAllocs := sortedCopy[license.User], sortedCopy[license.Allocation]
+	if owned {
+		sortUsers, sortAllocs = sortedOwned[license.User], sortedOwned[license.Allocation]
+	}
+	s.Users = sortUsers(in.Users, func(a, b *license.User) int { return strings.Compare(a.ID, b.ID) })
 	if len(s.Users) > 0 && s.Users[0].ID == "" {
 		return nil, bad("user ID %q empty or repeated", "")
 	}
@@ -390,7 +437,7 @@ func normalizePerUser(in *license.Snapshot) (*license.Snapshot, error) {
 			return nil, bad("allocation %s has no user GUID", a.ID)
 		}
 	}
-	s.Allocations = sortedCopy(in.Allocations, func(a, b *license.Allocation) int { return strings.Compare(a.ID, b.ID) })
+	s.Allocations = sortAllocs(in.Allocations, func(a, b *license.Allocation) int { return strings.Compare(a.ID, b.ID) })
 	if i := repeated(s.Allocations, func(a *license.Allocation) string { return a.ID }); i >= 0 {
 		return nil, bad("allocation ID %q empty or repeated", s.Allocations[i].ID)
 	}

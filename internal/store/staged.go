@@ -20,6 +20,9 @@ import (
 //
 // BeginSave takes the collection's site, time, users and allocations
 // (every other part of part is ignored) and opens the save's transaction.
+// It takes the users and allocations over: it may reorder and rewrite
+// them in place (in the form reads return), so the caller keeps only
+// their number, not their order, and must not change them.
 // For a site without a collection yet it writes the users and allocations
 // in it at once; for any other site it only opens it, and Finish does the
 // whole save as SaveSnapshotBackfill would. Either way the collection is
@@ -61,12 +64,11 @@ type saveTx struct {
 	d       *delta
 	cid     int64
 	changes int // the collection row's changes, as begin wrote them
-	keys    int // how many of d.newUsers begin wrote
 }
 
 // BeginSave begins a staged save (StagedSaver).
 func (s *sqlStore) BeginSave(ctx context.Context, part *license.Snapshot) (StagedSave, error) {
-	p, err := normalizePerUser(part)
+	p, err := normalizePerUser(part, true)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
@@ -128,7 +130,10 @@ func (s *sqlStore) begin(ctx context.Context, part *license.Snapshot, authoring 
 		known := snapshotDigests(&license.Snapshot{Users: part.Users, Allocations: part.Allocations})
 		cur.known[partUsers], cur.known[partAllocs] = known[partUsers], known[partAllocs]
 	}
-	b.staged, b.cur, b.d, b.cid, b.changes, b.keys = true, cur, d, cid, d.summary.Total(), len(d.newUsers)
+	// What Finish does not need is let go now: the rows written, and the
+	// new keys (Finish writes those diffRest adds).
+	d.allocVers, d.userVers, d.newAllocs, d.newUsers = nil, nil, nil, nil
+	b.staged, b.cur, b.d, b.cid, b.changes = true, cur, d, cid, d.summary.Total()
 	return b, nil
 }
 
@@ -169,7 +174,7 @@ func (b *saveTx) finish(ctx context.Context, snap *license.Snapshot, reconstruct
 			return nil, fmt.Errorf("save snapshot: count the changes: %w", err)
 		}
 	}
-	if err := s.writeRest(ctx, b.tc(), b.siteID, b.cid, snap, d, d.newUsers[b.keys:]); err != nil {
+	if err := s.writeRest(ctx, b.tc(), b.siteID, b.cid, snap, d, d.newUsers); err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
 	if err := s.writeDigests(ctx, b.tx, b.siteID, b.cid, snap, b.cur, d); err != nil {
