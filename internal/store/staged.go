@@ -29,7 +29,8 @@ import (
 // committed only by Finish, in one transaction: a save that is aborted,
 // fails or is stopped leaves nothing of it. On SQLite, the transaction
 // holds the store's write lock from BeginSave's first write until Finish
-// or Abort.
+// or Abort. On PostgreSQL, BeginSave only keeps the users and
+// allocations, and Finish does the whole save (see BeginSave).
 type StagedSaver interface {
 	BeginSave(ctx context.Context, part *license.Snapshot) (StagedSave, error)
 }
@@ -72,7 +73,57 @@ func (s *sqlStore) BeginSave(ctx context.Context, part *license.Snapshot) (Stage
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot: %w", err)
 	}
+	if s.dialect != dialectSQLite {
+		// PostgreSQL loads a first collection into empty tables before
+		// their indexes and foreign keys (pgbulk.go), which locks those
+		// tables, and sites, against every reader until the commit: held
+		// while the rest of the collection is read, that would stop the
+		// collector's own reads of the store (and any dashboard) until
+		// the save ended. Its save begins in Finish.
+		return &deferredSave{s: s, part: p}, nil
+	}
 	return s.begin(ctx, p, 0)
+}
+
+// deferredSave is a staged save that writes nothing before Finish.
+type deferredSave struct {
+	s    *sqlStore
+	part *license.Snapshot
+	done bool
+}
+
+func (d *deferredSave) Finish(ctx context.Context, in *license.Snapshot, reconstruct func(*license.Snapshot) []license.DailyCounters) (*SaveResult, error) {
+	if d.done {
+		return nil, errors.New("save snapshot: the save has ended already")
+	}
+	d.done = true
+	snap, err := completeSnapshot(d.part, in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := d.s.begin(ctx, snap, len(snap.Authoring))
+	if err != nil {
+		return nil, err
+	}
+	defer b.abort()
+	return b.finish(ctx, snap, reconstruct)
+}
+
+func (d *deferredSave) Abort() { d.done = true }
+
+// completeSnapshot is in, normalized, with the users and allocations of
+// part (normalizePerUser's, of the same site and time).
+func completeSnapshot(part, in *license.Snapshot) (*license.Snapshot, error) {
+	if in == nil || strings.TrimSpace(in.Site) != part.Site || !sec(in.At).Equal(part.At) {
+		return nil, fmt.Errorf("save snapshot: %w: finished with another site or time than begun (%s at %s)", ErrInvalidSnapshot,
+			part.Site, part.At.Format(time.RFC3339))
+	}
+	snap := &license.Snapshot{Site: part.Site, At: part.At, UsersPartial: part.UsersPartial, UserCount: part.UserCount,
+		Users: part.Users, Allocations: part.Allocations}
+	if err := normalizeRest(in, snap); err != nil {
+		return nil, fmt.Errorf("save snapshot: %w", err)
+	}
+	return snap, nil
 }
 
 // begin opens a save of part (normalized: the whole snapshot, or
@@ -143,15 +194,9 @@ func (b *saveTx) Finish(ctx context.Context, in *license.Snapshot, reconstruct f
 	if b.done {
 		return nil, errors.New("save snapshot: the save has ended already")
 	}
-	if in == nil || strings.TrimSpace(in.Site) != b.part.Site || !sec(in.At).Equal(b.part.At) {
-		return nil, fmt.Errorf("save snapshot: %w: finished with another site or time than begun (%s at %s)", ErrInvalidSnapshot,
-			b.part.Site, b.part.At.Format(time.RFC3339))
-	}
-	p := b.part
-	snap := &license.Snapshot{Site: p.Site, At: p.At, UsersPartial: p.UsersPartial, UserCount: p.UserCount,
-		Users: p.Users, Allocations: p.Allocations}
-	if err := normalizeRest(in, snap); err != nil {
-		return nil, fmt.Errorf("save snapshot: %w", err)
+	snap, err := completeSnapshot(b.part, in)
+	if err != nil {
+		return nil, err
 	}
 	return b.finish(ctx, snap, reconstruct)
 }
