@@ -245,26 +245,36 @@ func (s *Scanner) object(field func(name []byte) error) error {
 		if err := field(name); err != nil {
 			return err
 		}
-		if s.Offset() == start {
-			return &SyntaxError{Offset: start, Msg: "the decoder read no value for a member"}
+		var done bool
+		if c, done, err = s.afterValue(start, '}', "a member", "an object member"); done || err != nil {
+			return err
 		}
+	}
+}
+
+// afterValue follows a container's member or element that began at start
+// (what, for errors): it must have been read, and be followed by ',' (then
+// c is the byte after it) or by closer, which ends the container (done).
+func (s *Scanner) afterValue(start int64, closer byte, what, after string) (c byte, done bool, err error) {
+	if s.Offset() == start {
+		return 0, false, &SyntaxError{Offset: start, Msg: "the decoder read no value for " + what}
+	}
+	if c = s.at(); c == 0 {
+		c = s.Peek()
+	}
+	switch c {
+	case ',':
+		s.pos++
 		if c = s.at(); c == 0 {
 			c = s.Peek()
 		}
-		switch c {
-		case ',':
-			s.pos++
-			if c = s.at(); c == 0 {
-				c = s.Peek()
-			}
-		case '}':
-			s.pos++
-			s.depth--
-			return nil
-		default:
-			return s.invalid(c, "after an object member (expecting ',' or '}')")
-		}
+		return c, false, nil
+	case closer:
+		s.pos++
+		s.depth--
+		return c, true, nil
 	}
+	return c, false, s.invalid(c, "after "+after+" (expecting ',' or '"+string(closer)+"')")
 }
 
 // memberName reads the string at pos as a member name.
@@ -341,24 +351,10 @@ func (s *Scanner) array(elem func() error) error {
 		if err := elem(); err != nil {
 			return err
 		}
-		if s.Offset() == start {
-			return &SyntaxError{Offset: start, Msg: "the decoder read no value for an array element"}
-		}
-		if c = s.at(); c == 0 {
-			c = s.Peek()
-		}
-		switch c {
-		case ',':
-			s.pos++
-			if c = s.at(); c == 0 {
-				c = s.Peek()
-			}
-		case ']':
-			s.pos++
-			s.depth--
-			return nil
-		default:
-			return s.invalid(c, "after an array element (expecting ',' or ']')")
+		var done bool
+		var err error
+		if c, done, err = s.afterValue(start, ']', "an array element", "an array element"); done || err != nil {
+			return err
 		}
 	}
 }

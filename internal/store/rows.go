@@ -276,18 +276,10 @@ func sortedCopy[T any](in []T, cmp func(a, b *T) int) []T {
 	if len(in) == 0 {
 		return nil
 	}
-	sorted := true
-	for i := 1; i < len(in) && sorted; i++ {
-		sorted = cmp(&in[i-1], &in[i]) <= 0
-	}
-	if sorted {
+	idx := sortOrder(in, cmp)
+	if idx == nil {
 		return slices.Clone(in)
 	}
-	idx := make([]int32, len(in))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(i, j int32) int { return cmp(&in[i], &in[j]) })
 	out := make([]T, len(in))
 	for i, j := range idx {
 		out[i] = in[j]
@@ -303,18 +295,10 @@ func sortedOwned[T any](in []T, cmp func(a, b *T) int) []T {
 	if len(in) == 0 {
 		return nil
 	}
-	sorted := true
-	for i := 1; i < len(in) && sorted; i++ {
-		sorted = cmp(&in[i-1], &in[i]) <= 0
-	}
-	if sorted {
+	idx := sortOrder(in, cmp)
+	if idx == nil {
 		return in
 	}
-	idx := make([]int32, len(in))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(i, j int32) int { return cmp(&in[i], &in[j]) })
 	// Position i takes in[idx[i]]: follow each cycle of the permutation.
 	for i := range idx {
 		if idx[i] < 0 {
@@ -334,6 +318,25 @@ func sortedOwned[T any](in []T, cmp func(a, b *T) int) []T {
 		}
 	}
 	return in
+}
+
+// sortOrder returns the indexes of in in sorted order (element i of the
+// sorted slice is in[idx[i]]), or nil when in is sorted already: sorting
+// indexes moves 4 bytes where sorting the elements would move each whole.
+func sortOrder[T any](in []T, cmp func(a, b *T) int) []int32 {
+	sorted := true
+	for i := 1; i < len(in) && sorted; i++ {
+		sorted = cmp(&in[i-1], &in[i]) <= 0
+	}
+	if sorted {
+		return nil
+	}
+	idx := make([]int32, len(in))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int { return cmp(&in[i], &in[j]) })
+	return idx
 }
 
 // repeated returns the index of the first element of the sorted slice v
