@@ -167,3 +167,48 @@ func TestWorse(t *testing.T) {
 		t.Error("severity order wrong")
 	}
 }
+
+// TestEvalTaskWhileARunGoes: a failing task whose next run just started is
+// judged by the last run that ended, not by the one that says nothing yet.
+func TestEvalTaskWhileARunGoes(t *testing.T) {
+	now := time.Date(2026, 11, 27, 18, 5, 10, 0, time.UTC)
+	going := Execution{ID: "r3", Status: "Started", StatusID: 2, Outcome: Running, Start: now.Add(-10 * time.Second)}
+	failed := func(id string, h int) Execution {
+		start := now.Add(-time.Duration(h)*time.Hour - 5*time.Second)
+		return Execution{ID: id, Status: "FinishedFail", StatusID: 8, Outcome: Failed, Start: start, Stop: start.Add(23 * time.Second), Duration: 23 * time.Second}
+	}
+	f := &TaskFacts{AppName: "License Monitor", TaskName: "Reload License Monitor", AppFound: true, AppLastReload: now.Add(-3 * time.Hour),
+		Task:     &TaskDef{ID: "t", Name: "Reload License Monitor", Enabled: true},
+		Triggers: []Trigger{{Name: "hourly", Kind: "schema", Enabled: true, Every: time.Hour, NextExecution: now.Add(time.Hour)}},
+		Last:     &going, History: []Execution{going, failed("r2", 1), failed("r1", 2)}}
+	_, out := EvalTask(now, f, 0)
+	var got *Finding
+	for i := range out {
+		if out[i].Code == "task-failed" {
+			got = &out[i]
+		}
+	}
+	if got == nil || got.Severity != Critical || !strings.HasPrefix(got.Title, `Last completed run of "Reload License Monitor" failed 59m`) {
+		t.Fatalf("findings %+v: want the last completed run's failure", out)
+	}
+	ev := strings.Join(got.Evidence, "; ")
+	for _, want := range []string{"a run is going now: started at 2026-11-27T18:05:00Z, for 10s so far", "2 failed runs in a row"} {
+		if !strings.Contains(ev, want) {
+			t.Errorf("evidence %q lacks %q", ev, want)
+		}
+	}
+
+	// A run going after a success is fine, and says it runs.
+	ok := failed("r2", 1)
+	ok.Status, ok.StatusID, ok.Outcome = "FinishedSuccess", 7, Succeeded
+	f.History = []Execution{going, ok}
+	_, out = EvalTask(now, f, 0)
+	for _, fd := range out {
+		if fd.Code == "task-running" && (fd.Severity != OK || !strings.Contains(strings.Join(fd.Evidence, " "), "running for 10s")) {
+			t.Errorf("running after a success: %+v", fd)
+		}
+		if fd.Code == "task-failed" {
+			t.Errorf("a failure reported after a success: %+v", fd)
+		}
+	}
+}

@@ -275,7 +275,11 @@ func writeTask(w io.Writer, t *TaskInfo) {
 		fmt.Fprintln(w, "  recent runs:")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, h := range t.History {
-			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", h.Start.UTC().Format("2006-01-02 15:04"), h.Status, humanDuration(h.Duration), h.Node)
+			took := humanDuration(h.Duration)
+			if h.Outcome == Running {
+				took = "running" // no duration until it ends
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", h.Start.UTC().Format("2006-01-02 15:04"), h.Status, took, h.Node)
 		}
 		tw.Flush()
 	}

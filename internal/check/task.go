@@ -183,18 +183,34 @@ func lastRunFinding(now time.Time, t *TaskDef, info *TaskInfo) Finding {
 			Title: fmt.Sprintf("Task %q has never run", t.Name),
 			Hint:  "Start it once from the QMC > Tasks (or run licmon check --fix) and check that its trigger is enabled."}
 	}
-	x := info.Last
+	x, label := info.Last, "Last run"
+	var going []string
+	if x.Outcome == Running {
+		// The run going now says nothing yet about whether the reload works;
+		// the last run that ended does. A failing site whose hourly run just
+		// started must not look fine for the minute it runs.
+		if done := lastEnded(info.History, x); done != nil && (done.Outcome == Failed || done.Outcome == Aborted) {
+			going = []string{fmt.Sprintf("a run is going now: %s at %s, for %s so far", strings.ToLower(x.Status),
+				x.Start.UTC().Format(time.RFC3339), humanDuration(now.Sub(x.Start)))}
+			x, label = done, "Last completed run"
+		}
+	}
 	when := x.Stop
 	if when.IsZero() {
 		when = x.Start
 	}
 	ev := []string{fmt.Sprintf("status %s (%d)", x.Status, x.StatusID)}
-	if !x.Start.IsZero() {
+	switch {
+	case x.Start.IsZero():
+	case x.Outcome == Running:
+		ev = append(ev, fmt.Sprintf("started %s, running for %s", x.Start.UTC().Format(time.RFC3339), humanDuration(now.Sub(x.Start))))
+	default:
 		ev = append(ev, fmt.Sprintf("started %s; the task took %s from start to finish", x.Start.UTC().Format(time.RFC3339), humanDuration(x.Duration)))
 	}
 	if x.Node != "" {
 		ev = append(ev, "executed on "+x.Node)
 	}
+	ev = append(ev, going...)
 	streak := func() {
 		if info.FailureStreak > 1 {
 			ev = append(ev, fmt.Sprintf("%d failed runs in a row", info.FailureStreak))
@@ -212,13 +228,13 @@ func lastRunFinding(now time.Time, t *TaskDef, info *TaskInfo) Finding {
 	case Failed:
 		streak()
 		return Finding{Code: "task-failed", Severity: Critical, App: app,
-			Title:    fmt.Sprintf("Last run of %q failed %s ago", t.Name, humanDuration(now.Sub(when))),
+			Title:    fmt.Sprintf("%s of %q failed %s ago", label, t.Name, humanDuration(now.Sub(when))),
 			Evidence: ev,
 			Hint:     "See the script-log diagnosis below; fix the cause, then start the task again (licmon check --fix)."}
 	case Aborted:
 		streak()
 		fd := Finding{Code: "task-aborted", Severity: Critical, App: app,
-			Title:    fmt.Sprintf("Last run of %q was aborted", t.Name),
+			Title:    fmt.Sprintf("%s of %q was aborted", label, t.Name),
 			Evidence: ev,
 			Hint:     "Someone stopped it or it ran past the task session timeout. If it was the timeout, archive old logs so the reload reads less, or raise the timeout in the QMC > Tasks > Edit."}
 		if t.SessionTimeout > 0 && x.Duration >= t.SessionTimeout {
@@ -240,6 +256,18 @@ func lastRunFinding(now time.Time, t *TaskDef, info *TaskInfo) Finding {
 			Evidence: ev,
 			Hint:     "The scheduler did not run the reload to the end. Start it again and check the scheduler logs if it repeats."}
 	}
+}
+
+// lastEnded is the newest run of history (newest first) that ended,
+// other than running.
+func lastEnded(history []Execution, running *Execution) *Execution {
+	for i := range history {
+		x := &history[i]
+		if x.ID != running.ID && (x.Outcome == Succeeded || x.Outcome == Failed || x.Outcome == Aborted) {
+			return x
+		}
+	}
+	return nil
 }
 
 // freshness compares the app's last reload with the trigger interval and

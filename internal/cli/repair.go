@@ -289,7 +289,10 @@ func reloadAndCheck(ctx context.Context, e *env, cfg *config.Config, site *confi
 	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	sess, err := c.StartTaskSynchronous(wctx, ts[0].ID)
+	sess, err := inspect.StartAfterRunning(wctx, c, ts[0].ID, 2*time.Second, func(started time.Time) {
+		fmt.Fprintf(e.stdout, "A run of %q that started %s (before the repair) is going; waiting for it to end, then starting it again...\n",
+			task, started.UTC().Format(time.RFC3339))
+	})
 	if err == nil {
 		_, err = c.WaitExecution(wctx, sess, 2*time.Second)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licmon/licmon/internal/qrs"
 	"github.com/licmon/licmon/internal/sim"
@@ -80,6 +81,33 @@ func TestRepairFixesTheLicenseMonitorAndUndoRestores(t *testing.T) {
 		if w := want[dc.ID]; w.ConnectionString != dc.ConnectionString || w.Username != dc.Username {
 			t.Errorf("%s not restored exactly", dc.Name)
 		}
+	}
+}
+
+// TestRepairThenReloadWaitsForTheScheduledRun: the repair lands while the
+// hourly run (started with the old password) goes; the scheduler refuses a
+// second run, so --then-reload waits for that one to end, starts its own
+// and checks: OK.
+func TestRepairThenReloadWaitsForTheScheduledRun(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	at := time.Date(2026, 11, 27, 18, 5, 1, 0, time.UTC) // the trigger of this seed fires at five past
+	// The site's clock runs ten times faster than the wall clock: the
+	// scheduled run (about half a minute) ends within a few seconds.
+	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401",
+		Now: func() time.Time { return at.Add(10 * time.Since(start)) }})
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw.txt")
+	os.WriteFile(pw, []byte(sim.DefaultServicePassword+"\n"), 0o600)
+	code, out, errOut := run(t, "repair", "connections", "--server", site.URL, "--cert-dir", site.CertDir, "--site", "sim",
+		"--user", `CORP\qservice`, "--password-file", pw, "--db", filepath.Join(dir, "a.db"), "--backup", filepath.Join(dir, "b.json"),
+		"--yes", "--then-reload")
+	// The check after the run judges the app's age by the wall clock, not
+	// the site's (a day earlier), so its exit code says CRITICAL; the run
+	// is what this test is about.
+	if code == 3 || !strings.Contains(out, "(before the repair) is going; waiting for it to end, then starting it again") ||
+		!strings.Contains(out, "\n  OK       Last run succeeded") {
+		t.Fatalf("exit %d: want the repair's own run to succeed after the scheduled one\n%s\n%s", code, out, errOut)
 	}
 }
 

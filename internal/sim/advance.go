@@ -32,8 +32,7 @@ func (s *Site) advanceLocked(to time.Time) {
 		for id, ss := range s.sessions {
 			if !ss.EndsAt.After(s.now) {
 				r := s.hourRand(ss.EndsAt.UnixNano(), 11)
-				s.finishRun(ss.Result, r)
-				s.shiftStop(ss.Result, s.now)
+				s.endSession(ss, r)
 				delete(s.sessions, id)
 				s.chain(ss.Task, r)
 			}

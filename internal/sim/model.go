@@ -232,6 +232,16 @@ type session struct {
 	Task   *Task
 	Result *ExecResult
 	EndsAt time.Time
+	// final is the run as it ends, for a run whose end was drawn when it
+	// started (scheduled runs); nil for API starts, which end at EndsAt.
+	final *runEnd
+}
+
+// runEnd is how a run whose end was drawn at its start ends.
+type runEnd struct {
+	status  int
+	stop    time.Time
+	details []Detail
 }
 
 // logCounts are row counts the License Monitor script log reports.

@@ -162,6 +162,12 @@ func (s *Site) applyTaskSpecs() {
 				kind = FailFieldNotFound
 			}
 			res := s.execute(t, at, kind, r)
+			if kind == FailAborted {
+				// An abort comes at the session timeout (a day by default):
+				// replayed hourly, the last one would still be going, and the
+				// preset says it ended.
+				s.settle(res)
+			}
 			if i == len(times)-1 && th.logPath != "" {
 				res.logPath = th.logPath
 			}
@@ -269,11 +275,55 @@ func (s *Site) taskDuration(t *Task, r *rand.Rand) time.Duration {
 	return base + time.Duration(r.IntN(30000))*time.Millisecond
 }
 
-// execute records a complete run of t starting at start.
+// execute records a run of t starting at start. A run that has not ended
+// by now (a scheduled run that started a moment ago) stays Started until its
+// stop, as on a real site: the app keeps its last reload, the run has an
+// execution session, and a start of the task meanwhile is refused. Its end
+// is drawn now, so the outcome does not depend on when the site is looked at.
 func (s *Site) execute(t *Task, start time.Time, kind string, r *rand.Rand) *ExecResult {
 	res := s.startRun(t, start, kind, r)
+	started := len(res.Details)
+	var app App
+	if t.App != nil {
+		app = *t.App
+	}
 	s.finishRun(res, r)
+	if !res.Stop.After(s.now) {
+		return res
+	}
+	final := &runEnd{status: res.Status, stop: res.Stop, details: slices.Clone(res.Details)}
+	res.Status, res.Stop, res.Details = StatusStarted, Never, res.Details[:started:started]
+	if t.App != nil {
+		t.App.LastReload, t.App.Modified, t.App.ModifiedBy = app.LastReload, app.Modified, app.ModifiedBy
+	}
+	s.sessions[res.ExecutionID] = &session{ID: res.ExecutionID, Task: t, Result: res, EndsAt: final.stop, final: final}
 	return res
+}
+
+// settle ends res now if it is still going: its end moves to now (with its
+// start, keeping its length).
+func (s *Site) settle(res *ExecResult) {
+	ss := s.sessions[res.ExecutionID]
+	if ss == nil || ss.final == nil {
+		return
+	}
+	delete(s.sessions, ss.ID)
+	s.endSession(ss, nil)
+	s.shiftStop(res, s.now)
+}
+
+// endSession ends a run whose session reached its end.
+func (s *Site) endSession(ss *session, r *rand.Rand) {
+	if ss.final == nil {
+		s.finishRun(ss.Result, r)
+		s.shiftStop(ss.Result, s.now)
+		return
+	}
+	res := ss.Result
+	res.Status, res.Stop, res.Details = ss.final.status, ss.final.stop, ss.final.details
+	if t := ss.Task; ss.Result.Status == StatusFinishedSuccess && t.App != nil {
+		t.App.LastReload, t.App.Modified, t.App.ModifiedBy = ss.Result.Stop, ss.Result.Stop, "INTERNAL\\sa_scheduler"
+	}
 }
 
 // startRun creates the execution result of a run in state Started.

@@ -478,3 +478,62 @@ func TestSetTaskOutcome(t *testing.T) {
 		t.Error("unknown task accepted")
 	}
 }
+
+// TestScheduledRunRuns: a scheduled run is going from its trigger until its
+// end, as on a real site: the task shows it Started with no stop time, it
+// has an execution session, the app keeps its last reload, and a start of
+// the task meanwhile is refused; once it ended, it shows its outcome and
+// the task starts again.
+func TestScheduledRunRuns(t *testing.T) {
+	now := fixedNow
+	s := newSite(t, sim.Options{Users: 40, Now: func() time.Time { return now }})
+	h := s.Handler()
+	lm := lmTask(t, h)
+	id := lm["id"].(string)
+	next, err := time.Parse(time.RFC3339, lm["operational"].(map[string]any)["nextExecution"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appReload := object(t, h, "/qrs/app/"+lm["app"].(map[string]any)["id"].(string))["lastReloadTime"]
+
+	now = next.Add(2 * time.Second)
+	last := lastResult(lmTask(t, h))
+	if last["status"].(float64) != 2 || last["stopTime"] != "1753-01-01T00:00:00.000Z" {
+		t.Fatalf("the scheduled run 2s after its trigger: status %v, stop %v; want Started with no stop", last["status"], last["stopTime"])
+	}
+	if got := object(t, h, "/qrs/app/"+lm["app"].(map[string]any)["id"].(string))["lastReloadTime"]; got != appReload {
+		t.Errorf("the app's last reload moved to %v while its reload runs (was %v)", got, appReload)
+	}
+	lmSessions := func() (n int) {
+		for _, ss := range list(t, h, "/qrs/executionsession/full") {
+			if ss["reloadTask"].(map[string]any)["id"] == id {
+				n++
+			}
+		}
+		return n
+	}
+	if n := lmSessions(); n != 1 {
+		t.Errorf("%d execution sessions of the task while its scheduled run goes, want 1", n)
+	}
+	if again := sessionValue(t, call(t, h, "POST", "/qrs/task/"+id+"/start/synchronous", "").Body.Bytes()); again != sim.NullGUID {
+		t.Errorf("a start beside the scheduled run got session %s, want the null GUID", again)
+	}
+
+	now = next.Add(10 * time.Minute)
+	end := lastResult(lmTask(t, h))
+	stop, err := time.Parse(time.RFC3339, end["stopTime"].(string))
+	if end["id"] != last["id"] || (end["status"].(float64) != 7 && end["status"].(float64) != 8) || err != nil || !stop.After(next) || stop.After(now) {
+		t.Fatalf("the scheduled run after its end: %v", end)
+	}
+	if n := lmSessions(); n != 0 {
+		t.Errorf("%d execution sessions of the task after its run", n)
+	}
+	if end["status"].(float64) == 7 {
+		if got := object(t, h, "/qrs/app/"+lm["app"].(map[string]any)["id"].(string))["lastReloadTime"]; got != end["stopTime"] {
+			t.Errorf("app last reload %v, want the run's stop %v", got, end["stopTime"])
+		}
+	}
+	if again := sessionValue(t, call(t, h, "POST", "/qrs/task/"+id+"/start/synchronous", "").Body.Bytes()); again == sim.NullGUID {
+		t.Error("a start after the scheduled run ended was refused")
+	}
+}

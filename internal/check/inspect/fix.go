@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -20,7 +21,10 @@ func fix(ctx context.Context, c Client, opts Options, r *check.Report, f *taskFa
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.FixTimeout)
 	defer cancel()
-	session, err := c.StartTaskSynchronous(ctx, f.task.ID)
+	var waited string
+	session, err := StartAfterRunning(ctx, c, f.task.ID, 2*time.Second, func(started time.Time) {
+		waited = fmt.Sprintf("a run that started %s was going; --fix waited for it to end, then started the task", started.UTC().Format(time.RFC3339))
+	})
 	if err != nil {
 		return nil, check.Finding{Code: "fix-failed", Severity: check.Critical, Title: "--fix: could not start the task", Evidence: []string{err.Error()},
 			Hint: "Starting tasks needs the right to update the task (RootAdmin or ContentAdmin)."}
@@ -35,5 +39,9 @@ func fix(ctx context.Context, c Client, opts Options, r *check.Report, f *taskFa
 	}
 	sort.SliceStable(results, func(i, j int) bool { return startOf(&results[i]).After(startOf(&results[j])) })
 	x := execution(&results[0].ExecutionResultCondensed)
-	return x, check.FixFinding(x)
+	fx := check.FixFinding(x)
+	if waited != "" {
+		fx.Evidence = append([]string{waited}, fx.Evidence...)
+	}
+	return x, fx
 }

@@ -146,9 +146,8 @@ func TestUnreachable(t *testing.T) {
 // halfPast is a clock that starts at half past an hour and runs with the
 // wall clock. The --fix tests use it because the simulated site's hourly
 // trigger of this seed fires at five past: a fix at that minute finds the
-// scheduled (failing) run going, and the scheduler refuses the fix's run
-// (TestFixWhileScheduledRunRuns). The wall clock made TestFix fail one
-// minute in sixty.
+// scheduled (failing) run going and waits for it before starting its own
+// (TestFixWhileScheduledRunRuns), which this test is not about.
 func halfPast() func() time.Time {
 	start := time.Now()
 	at := time.Date(2026, 11, 27, 18, 30, 0, 0, time.UTC)
@@ -312,28 +311,50 @@ func TestPartlyUnreadable(t *testing.T) {
 }
 
 // TestFixWhileScheduledRunRuns: a fix at the minute the hourly trigger
-// fires finds the scheduled run still going; the scheduler (and the
-// simulator, as it) refuses a second run of the task, and the check says
-// so instead of reporting a fixed run.
+// fires finds the scheduled run (with the cause not yet fixed) still going;
+// the scheduler (and the simulator, as it) refuses a second run of the task,
+// so the fix waits for the scheduled run to end, then starts its own, and
+// says so.
 func TestFixWhileScheduledRunRuns(t *testing.T) {
 	start := time.Now()
 	at := time.Date(2026, 11, 27, 18, 5, 1, 0, time.UTC) // the trigger of this seed fires at five past
+	// The site's clock runs 30 times faster than the wall clock, so the
+	// scheduled run (about half a minute) ends within a second or two.
 	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401",
-		Now: func() time.Time { return at.Add(time.Since(start)) }})
+		Now: func() time.Time { return at.Add(30 * time.Since(start)) }})
 	if err := site.SetTaskOutcome("Reload License Monitor", sim.Outcome{}); err != nil {
 		t.Fatal(err)
 	}
 	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Fix: true, Now: site.Now})
-	if r.Fix != nil {
-		t.Fatalf("a fix started beside the scheduled run: %+v", r.Fix)
+	if r.Fix == nil || r.Fix.Status != "FinishedSuccess" {
+		t.Fatalf("fix = %+v; findings %+v", r.Fix, r.Findings)
 	}
-	var refused bool
+	var waited bool
 	for _, f := range r.Findings {
-		if f.Code == "fix-failed" && strings.Contains(strings.Join(f.Evidence, " "), "running already") {
-			refused = true
+		if f.Code == "fix-succeeded" && strings.Contains(strings.Join(f.Evidence, " "), "was going; --fix waited for it to end") {
+			waited = true
 		}
 	}
-	if !refused || r.Status != check.Critical {
-		t.Errorf("status %v, findings %+v: want the fix refused because the task is running", r.Status, r.Findings)
+	if !waited {
+		t.Errorf("the fix does not say it waited for the scheduled run: %+v", r.Findings)
+	}
+}
+
+// TestCheckWhileScheduledRunRuns: a check in the seconds a failing task's
+// scheduled run goes still finds the failure and diagnoses the script log
+// of the last run that ended.
+func TestCheckWhileScheduledRunRuns(t *testing.T) {
+	at := time.Date(2026, 11, 27, 18, 5, 10, 0, time.UTC) // the trigger of this seed fires at five past
+	site := simtest.Start(t, sim.Options{Seed: 5, Users: 30, HistoryDays: 10, Scenario: "lm-failing-rest-401", Now: func() time.Time { return at }})
+	r := inspect.Run(context.Background(), site.Client(t), inspect.Options{Site: "sim", Now: site.Now})
+	if r.Task == nil || r.Task.Last == nil || r.Task.Last.Status != "Started" {
+		t.Fatalf("the task's last run should be going: %+v", r.Task)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Code+":"+f.Severity.String())
+	}
+	if r.Status != check.Critical || !slices.Contains(got, "task-failed:critical") || !slices.Contains(got, "script-rest-auth:critical") {
+		t.Errorf("status %s findings %v: want the last completed run's failure and its diagnosis", r.Status, got)
 	}
 }

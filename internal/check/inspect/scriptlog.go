@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/licmon/licmon/internal/check"
 	"github.com/licmon/licmon/internal/qrs"
@@ -16,9 +17,10 @@ import (
 )
 
 // scriptLogFindings downloads and diagnoses the script log of a failed last
-// run, or explains a failure that happened before the engine ran.
+// run (the last that ended, while one is going), or explains a failure that
+// happened before the engine ran.
 func scriptLogFindings(ctx context.Context, c Client, opts Options, r *check.Report, f *taskFacts) *check.ScriptLog {
-	last := f.task.LastExecution()
+	last := lastEnded(f)
 	if last == nil || !(last.Status.IsFailure() || last.Status.IsAbort()) {
 		return nil
 	}
@@ -136,4 +138,25 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// lastEnded is the task's last run, or while a run is going the newest one
+// of the history that ended: the one that says whether the reload works.
+func lastEnded(f *taskFacts) *qrs.ExecutionResultCondensed {
+	last := f.task.LastExecution()
+	if last == nil || outcome(last.Status) != check.Running {
+		return last
+	}
+	var done *qrs.ExecutionResultCondensed
+	var doneAt time.Time
+	for i := range f.history {
+		x := &f.history[i].ExecutionResultCondensed
+		if at := startOf(&f.history[i]); x.ID != last.ID && x.Status.IsFinished() && (done == nil || at.After(doneAt)) {
+			done, doneAt = x, at
+		}
+	}
+	if done == nil {
+		return last
+	}
+	return done
 }
