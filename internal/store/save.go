@@ -339,6 +339,12 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 				sets[p] = changedBuckets(c.dig.old[p], now[p])
 			}
 		}
+		if err := s.bucketKeys(ctx, tx, "user_keys", siteID, sets[partUsers], sets[partAuthoring], sets[partCapacity]); err != nil {
+			return nil, nil, wrap("user keys", err)
+		}
+		if err := s.bucketKeys(ctx, tx, "allocation_keys", siteID, sets[partAllocs]); err != nil {
+			return nil, nil, wrap("allocation keys", err)
+		}
 		if err := s.loadOpen(ctx, tx, siteID, c, sets[partAllocs], sets[partAuthoring]); err != nil {
 			return nil, nil, err
 		}
@@ -362,13 +368,13 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		// Every open user, or those of the changed buckets. Without
 		// digests, with partial users too: the digests written after the
 		// save are computed from them.
-		if err := bucketFilter(sets[partUsers], "uk", func(cond string, args []any) error {
+		if err := bucketFilter(sets[partUsers], "uk.id", func(cond string, args []any) error {
 			if cond == "" {
 				return scanAll(ctx, tx, s.q("SELECT "+userCols+` FROM user_versions v JOIN user_keys uk ON uk.id = v.user_key
 					WHERE v.site_id = ? AND v.valid_to IS NULL`), []any{siteID}, scanUser)
 			}
 			return scanAll(ctx, tx, s.q("SELECT "+userCols+` FROM user_keys uk JOIN user_versions v ON v.user_key = uk.id
-				WHERE uk.site_id = ? AND v.valid_to IS NULL`+cond), append([]any{siteID}, args...), scanUser)
+				WHERE `+cond+" AND v.valid_to IS NULL"), args, scanUser)
 		}); err != nil {
 			return nil, nil, wrap("users", err)
 		}
@@ -399,12 +405,11 @@ func (s *sqlStore) loadCurrent(ctx context.Context, tx *sql.Tx, siteID int64, sn
 		months[cu.Month] = true
 	}
 	for m := range months {
-		if err := bucketFilter(sets[partCapacity], "uk", func(cond string, args []any) error {
+		if err := bucketFilter(sets[partCapacity], "user_key", func(cond string, args []any) error {
 			query := "SELECT user_key, minutes FROM capacity_use WHERE site_id = ? AND month = ?"
 			if cond != "" {
-				query = `SELECT c.user_key, c.minutes FROM user_keys uk JOIN capacity_use c ON c.site_id = uk.site_id AND c.month = ? AND c.user_key = uk.id
-					WHERE uk.site_id = ?` + cond
-				args = append([]any{m, siteID}, args...)
+				query = "SELECT user_key, minutes FROM capacity_use WHERE site_id = ? AND month = ? AND " + cond
+				args = append([]any{siteID, m}, args...)
 			} else {
 				args = []any{siteID, m}
 			}
@@ -531,16 +536,18 @@ func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *cur
 	// every open user, made a following collection reload the whole site.
 	const allocCols = `SELECT v.alloc_key, ak.guid, uk.guid, v.type, v.user_key, v.directory, v.user_id, v.created,
 		v.last_used, v.quarantined, v.quarantine_end, v.excess, v.deleted_user`
-	if err := bucketFilter(allocs, "ak", func(cond string, args []any) error {
+	if err := bucketFilter(allocs, "ak.id", func(cond string, args []any) error {
 		query := allocCols + ` FROM allocation_versions v JOIN allocation_keys ak ON ak.id = v.alloc_key JOIN user_keys uk ON uk.id = v.user_key
 			WHERE v.site_id = ? AND v.valid_to IS NULL`
-		if cond != "" {
-			// Keys first: the bucket index of the key table, then each
+		if cond == "" {
+			args = []any{siteID}
+		} else {
+			// Keys first, by id (bucketKeys: of the site), then each
 			// key's versions by primary key.
 			query = allocCols + ` FROM allocation_keys ak JOIN allocation_versions v ON v.alloc_key = ak.id JOIN user_keys uk ON uk.id = v.user_key
-				WHERE ak.site_id = ? AND v.valid_to IS NULL` + cond
+				WHERE ` + cond + " AND v.valid_to IS NULL"
 		}
-		return scanAll(ctx, q, s.q(query), append([]any{siteID}, args...), func(r *sql.Rows) error {
+		return scanAll(ctx, q, s.q(query), args, func(r *sql.Rows) error {
 			var k int64
 			var ag, ug string
 			var a allocRow
@@ -562,14 +569,16 @@ func (s *sqlStore) loadOpen(ctx context.Context, q queryer, siteID int64, c *cur
 	}
 	const authCols = `SELECT v.user_key, uk.guid, v.apps_owned, v.apps_published, v.objects_owned, v.objects_published,
 		v.data_connections_owned, v.last_authored`
-	if err := bucketFilter(auth, "uk", func(cond string, args []any) error {
+	if err := bucketFilter(auth, "uk.id", func(cond string, args []any) error {
 		query := authCols + ` FROM authoring_versions v JOIN user_keys uk ON uk.id = v.user_key
 			WHERE v.site_id = ? AND v.valid_to IS NULL`
-		if cond != "" {
+		if cond == "" {
+			args = []any{siteID}
+		} else {
 			query = authCols + ` FROM user_keys uk JOIN authoring_versions v ON v.user_key = uk.id
-				WHERE uk.site_id = ? AND v.valid_to IS NULL` + cond
+				WHERE ` + cond + " AND v.valid_to IS NULL"
 		}
-		return scanAll(ctx, q, s.q(query), append([]any{siteID}, args...), func(r *sql.Rows) error {
+		return scanAll(ctx, q, s.q(query), args, func(r *sql.Rows) error {
 			var k int64
 			var g string
 			var a authRow
