@@ -1008,8 +1008,8 @@ func (s *sqlStore) writeDiff(ctx context.Context, tc txConn, siteID, cid int64, 
 }
 
 // boxer boxes values repeated on every row into interface values once, not
-// once a row (each a heap allocation): the collection and site, and the
-// few license types and user directories.
+// once a row (each a heap allocation): the few license types and user
+// directories.
 type boxer map[string]any
 
 func (few boxer) box(v string) any {
@@ -1023,14 +1023,14 @@ func (few boxer) box(v string) any {
 
 // writeKeys inserts new interned GUIDs into table (user_keys,
 // allocation_keys).
-func (s *sqlStore) writeKeys(ctx context.Context, tc txConn, table string, siteV any, rows []keyRow) error {
-	cols := []string{"id", "site_id", "guid", "bucket"} // bucket: digest.go
+func (s *sqlStore) writeKeys(ctx context.Context, tc txConn, table string, siteID int64, rows []keyRow) error {
+	cols := []string{"id", "guid", "bucket"} // bucket: digest.go
 	if !s.withDigests() {
-		cols = cols[:3]
+		cols = cols[:2]
 	}
-	return s.insertN(ctx, tc, table, cols, len(rows), func(i int, dst []any) []any {
-		dst = append(dst, rows[i].id, siteV, rows[i].guid)
-		if len(cols) == 4 {
+	return s.insertFixed(ctx, tc, table, cols, []fixedCol{{"site_id", siteID}}, len(rows), func(i int, dst []any) []any {
+		dst = append(dst, rows[i].id, rows[i].guid)
+		if len(cols) == 3 {
 			dst = append(dst, int64(bucketOf(rows[i].guid)))
 		}
 		return dst
@@ -1042,23 +1042,23 @@ func (s *sqlStore) writeKeys(ctx context.Context, tc txConn, table string, siteV
 // allocation keys.
 func (s *sqlStore) writePerUser(ctx context.Context, tc txConn, siteID, cid int64, d *delta, users []keyRow) error {
 	tx := tc.Tx
-	cidV, siteV := any(cid), any(siteID)
+	fixed := []fixedCol{{"valid_from", cid}, {"site_id", siteID}}
 	few := boxer{}
-	if err := s.writeKeys(ctx, tc, "user_keys", siteV, users); err != nil {
+	if err := s.writeKeys(ctx, tc, "user_keys", siteID, users); err != nil {
 		return err
 	}
-	if err := s.writeKeys(ctx, tc, "allocation_keys", siteV, d.newAllocs); err != nil {
+	if err := s.writeKeys(ctx, tc, "allocation_keys", siteID, d.newAllocs); err != nil {
 		return err
 	}
 	if err := s.closeVersions(ctx, tx, "allocation_versions", "alloc_key", cid, d.closeAlloc); err != nil {
 		return err
 	}
 	s.stage("allocations")
-	if err := s.insertN(ctx, tc, "allocation_versions", []string{"alloc_key", "valid_from", "site_id", "type", "user_key",
-		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, len(d.allocVers),
+	if err := s.insertFixed(ctx, tc, "allocation_versions", []string{"alloc_key", "type", "user_key",
+		"directory", "user_id", "created", "last_used", "quarantined", "quarantine_end", "excess", "deleted_user"}, fixed, len(d.allocVers),
 		func(i int, dst []any) []any {
 			k, a := d.allocVers[i].key, &d.allocVers[i].row
-			return append(dst, k, cidV, siteV, few.box(a.Type), a.UserKey, few.box(a.Directory), a.UserID, nullable(a.Created), nullable(a.LastUsed),
+			return append(dst, k, few.box(a.Type), a.UserKey, few.box(a.Directory), a.UserID, nullable(a.Created), nullable(a.LastUsed),
 				b2i(a.Quarantined), nullable(a.QuarantineEnd), b2i(a.Excess), b2i(a.DeletedUser))
 		}, ""); err != nil {
 		return err
@@ -1067,11 +1067,11 @@ func (s *sqlStore) writePerUser(ctx context.Context, tc txConn, siteID, cid int6
 	if err := s.closeVersions(ctx, tx, "user_versions", "user_key", cid, d.closeUser); err != nil {
 		return err
 	}
-	return s.insertN(ctx, tc, "user_versions", []string{"user_key", "valid_from", "site_id", "directory", "user_id", "name",
-		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, len(d.userVers),
+	return s.insertFixed(ctx, tc, "user_versions", []string{"user_key", "directory", "user_id", "name",
+		"created", "inactive", "blocked", "removed_externally", "tags", "custom_properties", "roles"}, fixed, len(d.userVers),
 		func(i int, dst []any) []any {
 			k, u := d.userVers[i].key, &d.userVers[i].row
-			return append(dst, k, cidV, siteV, few.box(u.Directory), u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
+			return append(dst, k, few.box(u.Directory), u.UserID, u.Name, nullable(u.Created), b2i(u.Inactive), b2i(u.Blocked),
 				b2i(u.RemovedExtly), nullStr(u.Tags), nullStr(u.CustomProperties), nullStr(u.Roles))
 		}, "")
 }
@@ -1081,7 +1081,6 @@ func (s *sqlStore) writePerUser(ctx context.Context, tc txConn, siteID, cid int6
 // diffPerUser's), authoring, the license and capacity use.
 func (s *sqlStore) writeRest(ctx context.Context, tc txConn, siteID, cid int64, snap *license.Snapshot, d *delta, users []keyRow) error {
 	tx := tc.Tx
-	cidV, siteV := any(cid), any(siteID)
 	var counters [][]any
 	for _, c := range snap.Counters {
 		counters = append(counters, []any{cid, string(c.Type), b2i(c.Enabled), c.Total, c.Allocated, c.Used,
@@ -1091,17 +1090,18 @@ func (s *sqlStore) writeRest(ctx context.Context, tc txConn, siteID, cid int64, 
 		"quarantined", "excess", "available", "unavailable", "token_cost"}, counters, ""); err != nil {
 		return err
 	}
-	if err := s.writeKeys(ctx, tc, "user_keys", siteV, users); err != nil {
+	if err := s.writeKeys(ctx, tc, "user_keys", siteID, users); err != nil {
 		return err
 	}
 	if err := s.closeVersions(ctx, tx, "authoring_versions", "user_key", cid, d.closeAuth); err != nil {
 		return err
 	}
-	if err := s.insertN(ctx, tc, "authoring_versions", []string{"user_key", "valid_from", "site_id", "apps_owned",
-		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"}, len(d.authVers),
+	if err := s.insertFixed(ctx, tc, "authoring_versions", []string{"user_key", "apps_owned",
+		"apps_published", "objects_owned", "objects_published", "data_connections_owned", "last_authored"},
+		[]fixedCol{{"valid_from", cid}, {"site_id", siteID}}, len(d.authVers),
 		func(i int, dst []any) []any {
 			k, a := d.authVers[i].key, &d.authVers[i].row
-			return append(dst, k, cidV, siteV, a.AppsOwned, a.AppsPublished, a.ObjectsOwned, a.ObjectsPublished,
+			return append(dst, k, a.AppsOwned, a.AppsPublished, a.ObjectsOwned, a.ObjectsPublished,
 				a.DataConnectionsOwned, nullable(a.LastAuthored))
 		}, ""); err != nil {
 		return err
