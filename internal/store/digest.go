@@ -85,9 +85,13 @@ func (d digest) String() string { return fmt.Sprintf("%016x", uint64(d)) }
 // digest (16 hex digits).
 func encodePage(d partDigests, page int) string {
 	b := make([]byte, 0, 18*16)
+	var raw [9]byte
 	for i := range digestPage {
 		if x := d[page*digestPage+i]; x != 0 {
-			b = fmt.Appendf(b, "%02x%016x", i, uint64(x))
+			// As "%02x%016x" would (a first save writes 100 000 of them).
+			raw[0] = byte(i)
+			binary.BigEndian.PutUint64(raw[1:], uint64(x))
+			b = hex.AppendEncode(b, raw[:])
 		}
 	}
 	return string(b)

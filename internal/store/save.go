@@ -809,6 +809,8 @@ func diffPerUser(c *current, s *license.Snapshot, d *delta) {
 		// the start.
 		d.allocVers = make([]keyed[allocRow], 0, len(s.Allocations))
 		d.userVers = make([]keyed[userRow], 0, len(s.Users))
+		d.newAllocs = make([]keyRow, 0, len(s.Allocations))
+		d.newUsers = make([]keyRow, 0, len(s.Users))
 	}
 	userKey := func(guid string) int64 { return d.userKey(c, guid) }
 	// New users get their keys as the allocations name them, in the
