@@ -299,7 +299,7 @@ func capacityDigests(snap *license.Snapshot) partDigests {
 }
 
 // bucketSet selects the buckets of a part to load: all of them, or those
-// listed (none if the list is empty).
+// in in (none if it is empty).
 type bucketSet struct {
 	all bool
 	in  map[int]bool
@@ -622,9 +622,9 @@ func (s *sqlStore) setBuckets(ctx context.Context, tx *sql.Tx, siteID int64) err
 
 // bucketKeys sets the keys of each set (of a part whose keys are table's)
 // to the ids of the site's keys in its buckets, in id order: one statement
-// for all the sets, whatever their number of buckets (at most an eighth
-// of them, changedBuckets), which the database runs as one scan of the
-// site's keys. The key tables have no index of the bucket (schema 10): at
+// for all the sets (each lists at most 8 192 buckets, changedBuckets: the
+// three of user_keys fit one statement's parameters), which the database
+// runs as one scan of the site's keys. The key tables have no index of the bucket (schema 10): at
 // a first collection, maintaining one at random places cost more than
 // this scan costs a following collection. Nothing is read when no set
 // lists buckets.
