@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/licmon/licmon/internal/license"
@@ -32,7 +33,7 @@ import (
 // The digests of the latest collection are kept in state_digests, packed
 // by pages of 256 buckets (state_digest_sites names that collection). A following collection
 // computes its snapshot's digests, loads the open rows of only the buckets
-// whose digests differ (by the bucket column of the key tables) and diffs
+// whose digests differ (bucketKeys) and diffs
 // those: an unchanged site loads and diffs no per-user row. A store
 // without digests for the site's latest collection (made before schema 9,
 // or by a save that was told not to use them) loads the whole state once
@@ -84,9 +85,13 @@ func (d digest) String() string { return fmt.Sprintf("%016x", uint64(d)) }
 // digest (16 hex digits).
 func encodePage(d partDigests, page int) string {
 	b := make([]byte, 0, 18*16)
+	var raw [9]byte
 	for i := range digestPage {
 		if x := d[page*digestPage+i]; x != 0 {
-			b = fmt.Appendf(b, "%02x%016x", i, uint64(x))
+			// As "%02x%016x" would (a first save writes 100 000 of them).
+			raw[0] = byte(i)
+			binary.BigEndian.PutUint64(raw[1:], uint64(x))
+			b = hex.AppendEncode(b, raw[:])
 		}
 	}
 	return string(b)
@@ -294,11 +299,12 @@ func capacityDigests(snap *license.Snapshot) partDigests {
 }
 
 // bucketSet selects the buckets of a part to load: all of them, or those
-// listed (none if the list is empty).
+// in in (none if it is empty).
 type bucketSet struct {
-	all  bool
-	list []int
-	in   map[int]bool
+	all bool
+	in  map[int]bool
+	// keys: the ids of the keys in the buckets in, once read (bucketKeys).
+	keys []any
 }
 
 var allBuckets = &bucketSet{all: true}
@@ -322,10 +328,6 @@ func changedBuckets(old, now partDigests) *bucketSet {
 	if len(set.in) > max(len(old)/8, 64) {
 		return allBuckets
 	}
-	for b := range set.in {
-		set.list = append(set.list, b)
-	}
-	sort.Ints(set.list)
 	return set
 }
 
@@ -618,18 +620,75 @@ func (s *sqlStore) setBuckets(ctx context.Context, tx *sql.Tx, siteID int64) err
 	return nil
 }
 
+// bucketKeys sets the keys of each set (of a part whose keys are table's)
+// to the ids of the site's keys in its buckets, in id order: one statement
+// for all the sets (each lists at most 8 192 buckets, changedBuckets: the
+// three of user_keys fit one statement's parameters), which the database
+// runs as one scan of the site's keys. The key tables have no index of the bucket (schema 10): at
+// a first collection, maintaining one at random places cost more than
+// this scan costs a following collection. Nothing is read when no set
+// lists buckets.
+func (s *sqlStore) bucketKeys(ctx context.Context, q queryer, table string, siteID int64, sets ...*bucketSet) error {
+	var want []*bucketSet
+	union := map[int]bool{}
+	for _, set := range sets {
+		if !set.all && len(set.in) > 0 {
+			want = append(want, set)
+			for b := range set.in {
+				union[b] = true
+			}
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(union)+1)
+	args = append(args, siteID)
+	for b := range union {
+		args = append(args, int64(b))
+	}
+	per := make([][]int64, len(want))
+	// "+site_id": not the (site_id, guid) index, which would look every
+	// key of the site up in the table for its bucket: a scan of the table.
+	query := "SELECT id, bucket FROM " + table + " WHERE +site_id = ? AND bucket IN (" +
+		strings.TrimSuffix(strings.Repeat("?,", len(union)), ",") + ")"
+	err := scanAll(ctx, q, s.q(query), args, func(r *sql.Rows) error {
+		var id, b int64
+		if err := r.Scan(&id, &b); err != nil {
+			return err
+		}
+		for i, set := range want {
+			if set.in[int(b)] {
+				per[i] = append(per[i], id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	for i, set := range want {
+		sortKeys(per[i])
+		set.keys = make([]any, len(per[i]))
+		for j, k := range per[i] {
+			set.keys[j] = k
+		}
+	}
+	return nil
+}
+
 // bucketFilter calls f with the SQL condition and arguments that select
-// the keys (table alias alias) of a bucket set, in chunks small enough for
-// a statement: once with none for all buckets, never for no bucket.
-func bucketFilter(set *bucketSet, alias string, f func(cond string, args []any) error) error {
+// the keys (column col, a key id) of a bucket set, whose keys bucketKeys
+// read, in chunks small enough for a statement: once with none for all
+// buckets, never for no key. The condition selects keys of the site only
+// and by primary key: a query with it needs no other condition on the
+// site (which could make the database read the site's keys by another
+// index instead).
+func bucketFilter(set *bucketSet, col string, f func(cond string, args []any) error) error {
 	if set.all {
 		return f("", nil)
 	}
-	vals := make([]any, len(set.list))
-	for i, b := range set.list {
-		vals[i] = int64(b)
-	}
-	return inChunks(vals, func(chunk []any, marks string) error {
-		return f(" AND "+alias+".bucket IN ("+marks+")", chunk)
+	return inChunks(set.keys, func(chunk []any, marks string) error {
+		return f(col+" IN ("+marks+")", chunk)
 	})
 }

@@ -312,13 +312,22 @@ func testDigestsKeepOneHistory(t *testing.T, be backend) {
 // collection and writes the digests and buckets, and from then on stores
 // what a full load stores.
 func TestDigestsFromSchema8(t *testing.T) {
-	forEachBackend(t, testDigestsFromSchema8)
+	forEachBackend(t, func(t *testing.T, be backend) { testDigestsFrom(t, be, 8) })
 }
 
-func testDigestsFromSchema8(t *testing.T, be backend) {
+// TestDigestsFromSchema9: a store whose site was collected at schema 9
+// (digests, an index of the keys' buckets) keeps its data when schema 10
+// drops the index, and its following collections, which find the keys of
+// the changed buckets without it, read only those and store what a full
+// load stores.
+func TestDigestsFromSchema9(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) { testDigestsFrom(t, be, 9) })
+}
+
+func testDigestsFrom(t *testing.T, be backend, version int) {
 	ctx := context.Background()
 	path := be.location(t)
-	old, err := store.Open(ctx, path, store.WithMaxVersion(store.Options{}, 8))
+	old, err := store.Open(ctx, path, store.WithMaxVersion(store.Options{}, version))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,6 +348,22 @@ func testDigestsFromSchema8(t *testing.T, be backend) {
 	for _, snap := range snaps[:3] {
 		mustSave(t, old, storetest.Clone(snap))
 	}
+	// What schema 9 stored, read back after the migration.
+	reads := []func(store.Store) (any, error){
+		func(st store.Store) (any, error) { return st.UsersAt(ctx, "prod", snaps[2].At) },
+		func(st store.Store) (any, error) { return st.AllocationsAt(ctx, "prod", snaps[2].At) },
+		func(st store.Store) (any, error) { return st.AuthoringAt(ctx, "prod", snaps[1].At) },
+	}
+	var before []any
+	if version == 9 {
+		for _, read := range reads {
+			v, err := read(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before = append(before, v)
+		}
+	}
 	old.Close()
 
 	s, err := store.Open(ctx, path, store.Options{})
@@ -350,11 +375,30 @@ func testDigestsFromSchema8(t *testing.T, be backend) {
 	for _, snap := range snaps[:3] {
 		mustSave(t, ref, storetest.Clone(snap))
 	}
-	if _, _, err := store.StoredDigests(s, "prod"); err == nil {
-		t.Fatal("digests before the first collection at schema 9")
+	if _, _, err := store.StoredDigests(s, "prod"); (err == nil) != (version >= 9) {
+		t.Fatalf("stored digests after collections at schema %d: %v", version, err)
 	}
-	if n, err := store.NullBuckets(s); err != nil || n == 0 {
-		t.Fatalf("%d keys without a bucket before the first collection at schema 9 (%v), want all", n, err)
+	if n, err := store.NullBuckets(s); err != nil || (n == 0) != (version >= 9) {
+		t.Fatalf("%d keys without a bucket after collections at schema %d (%v)", n, version, err)
+	}
+	if version == 9 {
+		for i, read := range reads {
+			v, err := read(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(before[i], v); diff != "" {
+				t.Errorf("read %d after the migration (-before +after):\n%s", i, diff)
+			}
+		}
+		got, err := store.LoadFor(s, snaps[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Digests || got.Allocations == 0 || got.Allocations >= len(snaps[2].Allocations) {
+			t.Errorf("the collection after the migration read %+v of %d allocations, want the stored digests and the changed buckets",
+				got, len(snaps[2].Allocations))
+		}
 	}
 	for d, snap := range snaps[3:] {
 		want := mustSave(t, ref, storetest.Clone(snap))

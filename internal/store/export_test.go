@@ -98,6 +98,25 @@ func NullBuckets(st Store) (int, error) {
 	return n, err
 }
 
+// ForeignKeyViolations lists the rows of an SQLite store whose parent row
+// is missing ("table rowid parent"), as PRAGMA foreign_key_check finds
+// them (tests only).
+func ForeignKeyViolations(st Store) ([]string, error) {
+	s := st.(*sqlStore)
+	var out []string
+	err := scanAll(context.Background(), s.db, "PRAGMA foreign_key_check", nil, func(r *sql.Rows) error {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := r.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		out = append(out, fmt.Sprintf("%s %v %s", table, rowid.Int64, parent))
+		return nil
+	})
+	return out, err
+}
+
 // Loaded is what a save of a snapshot would read and diff (tests only).
 type Loaded struct {
 	Allocations, Users, Authoring, Capacity int  // stored rows read

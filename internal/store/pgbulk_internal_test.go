@@ -100,7 +100,7 @@ func TestPostgresBulkLoad(t *testing.T) {
 	}
 	var site int64
 	var oldIndex uint32
-	if err := s.db.QueryRow("SELECT 'user_keys_bucket'::regclass::oid").Scan(&oldIndex); err != nil {
+	if err := s.db.QueryRow("SELECT 'user_keys_site_id_guid_key'::regclass::oid").Scan(&oldIndex); err != nil {
 		t.Fatal(err)
 	}
 	n := bulkMinRows + 10
@@ -158,14 +158,14 @@ func TestPostgresBulkLoad(t *testing.T) {
 	}
 	var count int
 	var newIndex uint32
-	if err := s.db.QueryRow("SELECT COUNT(*), 'user_keys_bucket'::regclass::oid FROM user_keys").Scan(&count, &newIndex); err != nil {
+	if err := s.db.QueryRow("SELECT COUNT(*), 'user_keys_site_id_guid_key'::regclass::oid FROM user_keys").Scan(&count, &newIndex); err != nil {
 		t.Fatal(err)
 	}
 	if count != n {
 		t.Errorf("user_keys holds %d rows, want %d", count, n)
 	}
 	if newIndex == oldIndex {
-		t.Error("user_keys_bucket is the index it was: the rows were not loaded before it was built")
+		t.Error("user_keys_site_id_guid_key is the index it was: the rows were not loaded before it was built")
 	}
 	_, err = s.db.Exec(s.q("INSERT INTO user_keys (id, site_id, guid) VALUES (?, ?, ?)"), n+1, site, "g7")
 	if err == nil || !strings.Contains(err.Error(), "user_keys_site_id_guid_key") {

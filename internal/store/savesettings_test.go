@@ -9,8 +9,8 @@ import (
 	"github.com/licmon/licmon/internal/license"
 )
 
-// A save enlarges SQLite's page cache and keeps statement journals in
-// memory only while it runs: the connection goes back to the pool with
+// A save enlarges SQLite's page cache, keeps statement journals in memory
+// and does not check foreign keys only while it runs: the connection goes back to the pool with
 // the settings it had, after a save that succeeded and after one that
 // failed, so that a long-running serve neither keeps the save's cache nor
 // sorts its reports in memory.
@@ -23,7 +23,7 @@ func TestSaveRestoresConnectionSettings(t *testing.T) {
 	defer st.Close()
 	s := st.(*sqlStore)
 	s.db.SetMaxOpenConns(1) // the save's connection is the one read below
-	settings := func() (cache, temp int64) {
+	settings := func() (cache, temp, fk int64) {
 		t.Helper()
 		if err := s.db.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
 			t.Fatal(err)
@@ -31,9 +31,15 @@ func TestSaveRestoresConnectionSettings(t *testing.T) {
 		if err := s.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&temp); err != nil {
 			t.Fatal(err)
 		}
-		return cache, temp
+		if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			t.Fatal(err)
+		}
+		return cache, temp, fk
 	}
-	cache, temp := settings()
+	cache, temp, fk := settings()
+	if fk != 1 {
+		t.Fatalf("foreign_keys %d before any save, want 1", fk)
+	}
 	t0 := time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
 	// Large enough for a cache larger than the default.
 	snap := &license.Snapshot{Site: "prod", At: t0}
@@ -43,15 +49,15 @@ func TestSaveRestoresConnectionSettings(t *testing.T) {
 	if _, err := st.SaveSnapshot(ctx, snap); err != nil {
 		t.Fatal(err)
 	}
-	if c, tm := settings(); c != cache || tm != temp {
-		t.Errorf("after a save: cache_size %d, temp_store %d; want %d, %d as before", c, tm, cache, temp)
+	if c, tm, f := settings(); c != cache || tm != temp || f != fk {
+		t.Errorf("after a save: cache_size %d, temp_store %d, foreign_keys %d; want %d, %d, %d as before", c, tm, f, cache, temp, fk)
 	}
 	bad := *snap
 	bad.At = t0.Add(-time.Hour) // out of order: fails in the save's transaction
 	if _, err := st.SaveSnapshot(ctx, &bad); err == nil {
 		t.Fatal("out-of-order save succeeded")
 	}
-	if c, tm := settings(); c != cache || tm != temp {
-		t.Errorf("after a failed save: cache_size %d, temp_store %d; want %d, %d as before", c, tm, cache, temp)
+	if c, tm, f := settings(); c != cache || tm != temp || f != fk {
+		t.Errorf("after a failed save: cache_size %d, temp_store %d, foreign_keys %d; want %d, %d, %d as before", c, tm, f, cache, temp, fk)
 	}
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -148,4 +149,53 @@ func TestStagedSaveAbortAndMisuse(t *testing.T) {
 			t.Fatalf("%d collections, want 2", len(cols))
 		}
 	})
+}
+
+// Saves on SQLite run without its foreign-key checks (sqliteSaveSettings),
+// so the stores they leave must hold the parent of every row that names
+// one: a staged first collection whose authoring and capacity name users
+// outside the user list, then following collections with every kind of
+// change (users removed and back, allocations released and back, partial
+// users).
+func TestSavesLeaveNoOrphan(t *testing.T) {
+	ctx := context.Background()
+	be := backends[0]
+	if be.name != "sqlite" {
+		t.Fatalf("the first backend is %s, want sqlite", be.name)
+	}
+	s, _ := be.open(t, store.Options{})
+	first := stagedSnapshot(t0)
+	in := storetest.Clone(first)
+	sv, err := s.(store.StagedSaver).BeginSave(ctx, &license.Snapshot{Site: in.Site, At: in.At,
+		Users: in.Users, Allocations: in.Allocations})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Finish(ctx, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	// After every save: a later save could give the missing key's id to
+	// another GUID.
+	check := func(day int) {
+		t.Helper()
+		bad, err := store.ForeignKeyViolations(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bad) > 0 {
+			t.Fatalf("day %d: %d rows without their parent row, the first: %v", day, len(bad), bad[:min(len(bad), 10)])
+		}
+	}
+	check(0)
+	m := &mutator{r: rand.New(rand.NewPCG(7, 8))}
+	full := first
+	for d := 1; d <= 6; d++ {
+		full = m.day(full, t0.AddDate(0, 0, d), 0.1, d%3 != 1)
+		snap := full
+		if d%3 == 1 {
+			snap = m.partial(full)
+		}
+		mustSave(t, s, storetest.Clone(snap))
+		check(d)
+	}
 }
