@@ -30,6 +30,10 @@ const (
 	Unfinished
 )
 
+// Judged reports whether a run with this outcome says whether the reload
+// works: it succeeded, failed or was aborted.
+func (o Outcome) Judged() bool { return o == Succeeded || o == Failed || o == Aborted }
+
 // TaskFacts is what was gathered about one monitoring app's reload task,
 // as plain values.
 type TaskFacts struct {
@@ -263,7 +267,7 @@ func lastRunFinding(now time.Time, t *TaskDef, info *TaskInfo) Finding {
 func lastEnded(history []Execution, running *Execution) *Execution {
 	for i := range history {
 		x := &history[i]
-		if x.ID != running.ID && (x.Outcome == Succeeded || x.Outcome == Failed || x.Outcome == Aborted) {
+		if x.ID != running.ID && x.Outcome.Judged() {
 			return x
 		}
 	}

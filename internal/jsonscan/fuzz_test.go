@@ -22,7 +22,13 @@ func FuzzScan(f *testing.F) {
 		var want any
 		wantErr := json.Unmarshal(data, &want)
 		if wantErr != nil && json.Valid(data) {
-			t.Skip("valid JSON encoding/json does not decode into an any (a number beyond float64)")
+			// Valid JSON that encoding/json cannot decode into an any (a
+			// number beyond float64): no value to compare, but the scanner
+			// must accept it.
+			if err := New(strings.NewReader(string(data))).Skip(); err != nil {
+				t.Fatalf("%q: Skip error %v on valid JSON", data, err)
+			}
+			return
 		}
 		for _, s := range []*Scanner{New(strings.NewReader(string(data))), New(iotest.OneByteReader(strings.NewReader(string(data))))} {
 			got, err := decodeAny(s)

@@ -283,9 +283,10 @@ func (s *Site) taskDuration(t *Task, r *rand.Rand) time.Duration {
 func (s *Site) execute(t *Task, start time.Time, kind string, r *rand.Rand) *ExecResult {
 	res := s.startRun(t, start, kind, r)
 	started := len(res.Details)
-	var app App
+	var reload, modified time.Time
+	var modifiedBy string
 	if t.App != nil {
-		app = *t.App
+		reload, modified, modifiedBy = t.App.LastReload, t.App.Modified, t.App.ModifiedBy
 	}
 	s.finishRun(res, r)
 	if !res.Stop.After(s.now) {
@@ -294,7 +295,7 @@ func (s *Site) execute(t *Task, start time.Time, kind string, r *rand.Rand) *Exe
 	final := &runEnd{status: res.Status, stop: res.Stop, details: slices.Clone(res.Details)}
 	res.Status, res.Stop, res.Details = StatusStarted, Never, res.Details[:started:started]
 	if t.App != nil {
-		t.App.LastReload, t.App.Modified, t.App.ModifiedBy = app.LastReload, app.Modified, app.ModifiedBy
+		t.App.LastReload, t.App.Modified, t.App.ModifiedBy = reload, modified, modifiedBy
 	}
 	s.sessions[res.ExecutionID] = &session{ID: res.ExecutionID, Task: t, Result: res, EndsAt: final.stop, final: final}
 	return res

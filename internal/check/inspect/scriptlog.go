@@ -141,7 +141,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // lastEnded is the task's last run, or while a run is going the newest one
-// of the history that ended: the one that says whether the reload works.
+// of the history that ended: the one that says whether the reload works,
+// chosen as check's judging chooses it (Outcome.Judged).
 func lastEnded(f *taskFacts) *qrs.ExecutionResultCondensed {
 	last := f.task.LastExecution()
 	if last == nil || outcome(last.Status) != check.Running {
@@ -151,7 +152,7 @@ func lastEnded(f *taskFacts) *qrs.ExecutionResultCondensed {
 	var doneAt time.Time
 	for i := range f.history {
 		x := &f.history[i].ExecutionResultCondensed
-		if at := startOf(&f.history[i]); x.ID != last.ID && x.Status.IsFinished() && (done == nil || at.After(doneAt)) {
+		if at := startOf(&f.history[i]); x.ID != last.ID && outcome(x.Status).Judged() && (done == nil || at.After(doneAt)) {
 			done, doneAt = x, at
 		}
 	}
