@@ -27,7 +27,10 @@ type Options struct {
 	// Hostname is the central node's host name (default qlikserver1.corp.example).
 	Hostname string
 	// Now is the clock. The site catches up to it on every request; Advance
-	// moves the simulated time beyond it. Default time.Now.
+	// moves the simulated time beyond it. Default time.Now: the hourly
+	// triggers then fire about half an hour from the site's creation, so a
+	// site just built is not in the middle of a run (with a clock set, the
+	// minute comes from the seed, and a test can start inside a run).
 	Now func() time.Time
 	// QuarantineDays is the Professional/Analyzer/user-pass quarantine (default 7).
 	QuarantineDays int
@@ -72,13 +75,16 @@ type Site struct {
 	apps      []*App
 	objects   []*AppObject
 	// authors are the Professional users who create and change content.
-	authors      []*User
-	conns        []*DataConnection
-	tasks        []*Task
-	schema       []*SchemaEvent
-	composite    []*CompositeEvent
-	results      map[string]*ExecResult
-	sessions     map[string]*session
+	authors   []*User
+	conns     []*DataConnection
+	tasks     []*Task
+	schema    []*SchemaEvent
+	composite []*CompositeEvent
+	results   map[string]*ExecResult
+	sessions  map[string]*session
+	// wallClock: the site runs on the wall clock (Options.Now unset); its
+	// hourly triggers then fire half an hour from when it was built.
+	wallClock    bool
 	tickets      map[string]ticket
 	selections   map[string][]selectionItem
 	loginGroups  []*loginGroup
@@ -154,7 +160,8 @@ func New(opts Options) (*Site, error) {
 	if opts.Hostname == "" {
 		opts.Hostname = "qlikserver1.corp.example"
 	}
-	if opts.Now == nil {
+	wallClock := opts.Now == nil
+	if wallClock {
 		opts.Now = time.Now
 	}
 	if opts.QuarantineDays <= 0 {
@@ -201,6 +208,7 @@ func New(opts Options) (*Site, error) {
 		tickets:     map[string]ticket{},
 		selections:  map[string][]selectionItem{},
 		download404: map[string]int{},
+		wallClock:   wallClock,
 	}
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x51e))
 	s.now = opts.Now().UTC().Truncate(time.Millisecond)

@@ -13,6 +13,10 @@ const maxResultsPerTask = 1000
 func (s *Site) buildTasks(installed time.Time) {
 	r := s.rng
 	minute := time.Duration(5+r.IntN(50)) * time.Minute
+	if s.wallClock {
+		// Drawn all the same, so the rest of the site does not change.
+		minute = time.Duration(min(max((s.now.Minute()+30)%60, 5), 54)) * time.Minute
+	}
 	hourlyStart := s.start.Truncate(time.Hour).Add(minute)
 	mk := func(name string, app *App, typ int) *Task {
 		t := &Task{ID: s.newID(), Name: name, OperationalID: s.newID(), TaskType: typ, App: app, Enabled: true,

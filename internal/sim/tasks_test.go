@@ -537,3 +537,25 @@ func TestScheduledRunRuns(t *testing.T) {
 		t.Error("a start after the scheduled run ended was refused")
 	}
 }
+
+// TestWallClockSiteIsNotInARun: a site on the wall clock (the demo, licmon
+// sim, tests without a clock) is not built in the middle of its hourly run:
+// the triggers fire about half an hour away, so what a check or a start sees
+// right after does not depend on the minute it was built.
+func TestWallClockSiteIsNotInARun(t *testing.T) {
+	s, err := sim.New(sim.Options{Seed: 5, Users: 30, HistoryDays: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := lmTask(t, s.Handler())
+	next, err := time.Parse(time.RFC3339, lm["operational"].(map[string]any)["nextExecution"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if until := time.Until(next); until < 20*time.Minute || until > 40*time.Minute {
+		t.Errorf("next hourly run in %s, want about half an hour", until)
+	}
+	if st := lastResult(lm)["status"].(float64); st != 7 {
+		t.Errorf("last run status %v right after the build, want 7 (FinishedSuccess)", st)
+	}
+}
